@@ -1,0 +1,133 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// Everything that can go wrong in gongkit.
+///
+/// Messages are lower-case, quote the offending value and, for JSON, name the
+/// path of the value that was wrong (`calls[0].metaData.scheduled: …`), so they
+/// can be shown to a user as they are.
+///
+/// # Examples
+///
+/// ```
+/// let err = gongkit::parse_call_time("2024-13-45").unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     r#"invalid call time "2024-13-45": no such date"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// JSON that does not parse, or does not have the shape Gong sends.
+    #[error("{}", JsonMessage { path, message })]
+    Json {
+        /// Where in the document the problem is, such as
+        /// `callTranscripts[0].transcript[2].sentences[1].start`; empty for
+        /// the document itself.
+        path: String,
+        /// What was wrong there.
+        message: String,
+    },
+    /// A call time that is neither Unix seconds nor ISO 8601.
+    #[error("invalid call time {value:?}: {reason}")]
+    InvalidCallTime {
+        /// The value as it was given.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A UTC offset in minutes outside what a time zone can have.
+    #[error("invalid UTC offset {0} minutes: expected a value from -1439 to 1439")]
+    InvalidUtcOffset(i64),
+    /// A string that is not a well-formed email address.
+    #[error("invalid email {value:?}: {reason}")]
+    InvalidEmail {
+        /// The value as it was given.
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// A response that holds no call (or not the one asked for).
+    #[error("call not found{}", IdSuffix(.0.as_deref()))]
+    CallNotFound(Option<String>),
+    /// A transcript response that holds no transcript (or not the one asked for).
+    #[error("transcript not found{}", IdSuffix(.0.as_deref()))]
+    TranscriptNotFound(Option<String>),
+    /// A transcript that belongs to another call than the one it is combined with.
+    #[error("transcript is for call {transcript:?}, not for call {call:?}")]
+    TranscriptMismatch {
+        /// The call's id.
+        call: String,
+        /// The transcript's `callId`.
+        transcript: String,
+    },
+    /// An option or argument outside what is allowed.
+    #[error("invalid {name}: {reason}")]
+    InvalidArgument {
+        /// The option's name, as the caller spells it.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// `std::result::Result` with gongkit's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn argument(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    /// Wraps a `serde_path_to_error` failure, keeping the path.
+    pub(crate) fn from_path(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        Error::json(if path == "." { String::new() } else { path }, &inner)
+    }
+
+    /// A serde_json error at `path` (empty for the whole document). The line
+    /// and column are dropped when a path says where the value is, since the
+    /// path is what a reader can act on; syntax errors keep them.
+    pub(crate) fn json(path: String, err: &serde_json::Error) -> Self {
+        let mut message = err.to_string();
+        if !path.is_empty() && err.is_data() {
+            let position = format!(" at line {} column {}", err.line(), err.column());
+            if message.ends_with(&position) {
+                message.truncate(message.len() - position.len());
+            }
+        }
+        Error::Json { path, message }
+    }
+}
+
+struct JsonMessage<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+impl fmt::Display for JsonMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "invalid JSON: {}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+struct IdSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for IdSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, ": no call with id {id:?} in the response"),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Turn raw Gong.io call data into clean, LLM-ready text.
+//!
+//! ```
+//! use gongkit::{format_transcript, call_date, account_from_email, TranscriptOptions};
+//!
+//! let json = r#"{"callTranscripts": [{"callId": "1", "transcript": [
+//!     {"speakerId": "7", "topic": "Introduction",
+//!      "sentences": [{"start": 0, "end": 1500, "text": "Hi, thanks for joining."}]}
+//! ]}]}"#;
+//! assert_eq!(
+//!     format_transcript(json, &TranscriptOptions::default())?,
+//!     "Speaker 7 (Introduction): Hi, thanks for joining."
+//! );
+//! assert_eq!(call_date("2024-12-18T15:30:00Z", None)?, "2024-12-18");
+//! assert_eq!(account_from_email("jane@big-corp.co.uk", &["seller.io"])?.as_deref(), Some("Big Corp"));
+//! # Ok::<(), gongkit::Error>(())
+//! ```
+//!
+//! The crate is pure: no I/O, no clock, no async. It models Gong's JSON
+//! ([`ExtensiveResponse`], [`TranscriptResponse`]), parses its mixed date
+//! forms ([`parse_call_time`]), finds the customer's account name
+//! ([`account_from_parties`], [`crm_account_name`]) and formats transcripts
+//! ([`format_transcript`]).
+#![deny(missing_docs)]
+
+mod account;
+mod date;
+mod error;
+mod model;
+mod transcript;
+
+pub use account::{account_from_email, account_from_parties, crm_account_name, email_domain, is_free_mail};
+pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
+pub use error::{Error, Result};
+pub use model::*;
+pub use transcript::{
+    format_monologues, format_transcript, select_call_transcript, AnyTranscript, Format,
+    TranscriptOptions,
+};
