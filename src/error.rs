@@ -88,19 +88,23 @@ impl Error {
     pub(crate) fn from_path(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        Error::json(if path == "." { String::new() } else { path }, &inner)
+        // "." is the root and "?" a key not yet read: neither helps a reader.
+        let path = if path == "." || path == "?" { String::new() } else { path };
+        Error::json(path, &inner)
     }
 
     /// A serde_json error at `path` (empty for the whole document). The line
-    /// and column are dropped when a path says where the value is, since the
-    /// path is what a reader can act on; syntax errors keep them.
+    /// and column are dropped for values of the wrong type, since the path
+    /// says where they are; syntax errors keep them.
     pub(crate) fn json(path: String, err: &serde_json::Error) -> Self {
         let mut message = err.to_string();
-        if !path.is_empty() && err.is_data() {
+        if err.is_data() {
             let position = format!(" at line {} column {}", err.line(), err.column());
             if message.ends_with(&position) {
                 message.truncate(message.len() - position.len());
             }
+        } else if path.is_empty() {
+            message.insert_str(0, "invalid JSON: ");
         }
         Error::Json { path, message }
     }
@@ -114,7 +118,7 @@ struct JsonMessage<'a> {
 impl fmt::Display for JsonMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            write!(f, "invalid JSON: {}", self.message)
+            f.write_str(self.message)
         } else {
             write!(f, "{}: {}", self.path, self.message)
         }
