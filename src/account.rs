@@ -153,7 +153,8 @@ pub fn account_from_parties<S: AsRef<str>>(
     let mut internal = internal_registrable_domains(internal_domains)?;
     let is_internal = |p: &Party<'_>| p.affiliation == Some(Affiliation::Internal);
     for party in parties.iter().filter(|p| is_internal(p)) {
-        if let Some(Ok(Some(domain))) = party.email_address.as_deref().map(email_registrable_domain) {
+        if let Some(Ok(Some(domain))) = party.email_address.as_deref().map(email_registrable_domain)
+        {
             internal.push(domain);
         }
     }
@@ -193,7 +194,11 @@ pub fn crm_account_name<'c>(context: &'c [CrmContext<'_>]) -> Option<&'c str> {
         .flat_map(|c| &c.objects)
         .filter(|o| o.object_type == Some(ObjectType::Account))
         .flat_map(|o| &o.fields)
-        .filter(|f| f.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("name")))
+        .filter(|f| {
+            f.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case("name"))
+        })
         .find_map(|f| match &f.value {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.trim()),
             _ => None,
@@ -272,16 +277,22 @@ fn registrable_domain(domain: &str) -> Result<Option<String>, &'static str> {
             ascii.push('.');
         }
         if label.is_ascii() {
-            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
                 return Err("domain has characters a domain name cannot hold");
             }
             ascii.extend(label.chars().map(|c| c.to_ascii_lowercase()));
         } else {
-            if label.chars().any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-')) {
+            if label
+                .chars()
+                .any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
+            {
                 return Err("domain has characters a domain name cannot hold");
             }
-            let encoded =
-                punycode::encode(&label.to_lowercase()).map_err(|()| "domain label cannot be encoded")?;
+            let encoded = punycode::encode(&label.to_lowercase())
+                .map_err(|()| "domain label cannot be encoded")?;
             ascii.push_str("xn--");
             ascii.push_str(&encoded);
         }

@@ -130,7 +130,8 @@ impl CallTime {
     ///
     /// A value beyond the representable range of dates.
     pub fn from_unix(value: u64) -> Result<CallTime> {
-        CallTime::unix_value(value).ok_or_else(|| invalid(&value.to_string(), "number is out of range"))
+        CallTime::unix_value(value)
+            .ok_or_else(|| invalid(&value.to_string(), "number is out of range"))
     }
 
     fn unix_value(value: u64) -> Option<CallTime> {
@@ -325,8 +326,7 @@ fn parse_iso(s: &str) -> Result<DateTime<FixedOffset>, &'static str> {
     let month = p.digits(2).ok_or(SHAPE)?;
     p.expect(b'-').ok_or(SHAPE)?;
     let day = p.digits(2).ok_or(SHAPE)?;
-    let date =
-        NaiveDate::from_ymd_opt(year as i32, month, day).ok_or("no such date")?;
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or("no such date")?;
     if p.done() {
         return Ok(date.and_time(NaiveTime::MIN).and_utc().fixed_offset());
     }
@@ -355,7 +355,9 @@ fn parse_iso(s: &str) -> Result<DateTime<FixedOffset>, &'static str> {
             if digits.len() > 9 {
                 return Err("more than nine digits of fractional seconds");
             }
-            nano = digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+            nano = digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
                 * 10u32.pow(9 - digits.len() as u32);
         }
     }
@@ -375,7 +377,11 @@ fn parse_iso(s: &str) -> Result<DateTime<FixedOffset>, &'static str> {
             if p.peek() == Some(b':') {
                 p.next();
             }
-            let minutes = if p.done() { 0 } else { p.digits(2).ok_or(SHAPE)? };
+            let minutes = if p.done() {
+                0
+            } else {
+                p.digits(2).ok_or(SHAPE)?
+            };
             if hours > 23 || minutes > 59 {
                 return Err("offset is out of range");
             }
@@ -428,7 +434,11 @@ impl Cursor<'_> {
             return None;
         }
         self.i += n;
-        Some(slice.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')))
+        Some(
+            slice
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
+        )
     }
 }
 

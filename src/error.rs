@@ -89,7 +89,11 @@ impl Error {
         let path = err.path().to_string();
         let inner = err.into_inner();
         // "." is the root and "?" a key not yet read: neither helps a reader.
-        let path = if path == "." || path == "?" { String::new() } else { path };
+        let path = if path == "." || path == "?" {
+            String::new()
+        } else {
+            path
+        };
         Error::json(path, &inner)
     }
 

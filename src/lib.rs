@@ -29,7 +29,9 @@ mod error;
 mod model;
 mod transcript;
 
-pub use account::{account_from_email, account_from_parties, crm_account_name, email_domain, is_free_mail};
+pub use account::{
+    account_from_email, account_from_parties, crm_account_name, email_domain, is_free_mail,
+};
 pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
 pub use error::{Error, Result};
 pub use model::*;

@@ -284,7 +284,9 @@ impl<'de> de::Visitor<'de> for TextVisitor {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
         match u64::try_from(v) {
             Ok(v) => self.visit_u64(v),
-            Err(_) if self.ids => Err(E::custom(format_args!("invalid id {v}: ids are not negative"))),
+            Err(_) if self.ids => Err(E::custom(format_args!(
+                "invalid id {v}: ids are not negative"
+            ))),
             Err(_) => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
         }
     }

@@ -331,7 +331,10 @@ impl<'de> Visitor<'de> for AnyTranscriptVisitor {
 /// of [`AnyTranscript::monologues`].
 pub fn format_transcript(json: &str, options: &TranscriptOptions<'_>) -> Result<String> {
     let transcript: AnyTranscript = from_json(json)?;
-    Ok(format_monologues(transcript.monologues(options.call_id)?, options))
+    Ok(format_monologues(
+        transcript.monologues(options.call_id)?,
+        options,
+    ))
 }
 
 /// Formats monologues that are already parsed.
@@ -467,7 +470,13 @@ struct JsonTurn<'a> {
 fn estimate_len(monologues: &[Monologue<'_>]) -> usize {
     monologues
         .iter()
-        .map(|m| 24 + m.sentences.iter().map(|s| s.text.as_ref().map_or(0, |t| t.len() + 1)).sum::<usize>())
+        .map(|m| {
+            24 + m
+                .sentences
+                .iter()
+                .map(|s| s.text.as_ref().map_or(0, |t| t.len() + 1))
+                .sum::<usize>()
+        })
         .sum()
 }
 
@@ -630,9 +639,7 @@ pub(crate) fn push_normalized(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let simple = bytes.first().is_some_and(|b| !b.is_ascii_whitespace())
         && bytes.last().is_some_and(|b| !b.is_ascii_whitespace())
-        && !bytes
-            .windows(2)
-            .any(|w| w[0] == b' ' && w[1] == b' ')
+        && !bytes.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
         && !bytes
             .iter()
             .any(|&b| b >= 0x80 || (b.is_ascii_whitespace() && b != b' ') || b == 0x0b);

@@ -56,13 +56,21 @@ struct TableOptions {
     call_id: Option<String>,
 }
 
-fn format_with(json: &str, options: &TableOptions, extensive: Option<&ExtensiveResponse>) -> gongkit::Result<String> {
+fn format_with(
+    json: &str,
+    options: &TableOptions,
+    extensive: Option<&ExtensiveResponse>,
+) -> gongkit::Result<String> {
     let format = match &options.format {
         Some(f) => f.parse()?,
         None => Format::Plain,
     };
     let parties = match (options.names, extensive) {
-        (true, Some(e)) => e.calls.first().map(|c| c.parties.as_slice()).unwrap_or_default(),
+        (true, Some(e)) => e
+            .calls
+            .first()
+            .map(|c| c.parties.as_slice())
+            .unwrap_or_default(),
         _ => &[],
     };
     format_transcript(
@@ -116,7 +124,12 @@ fn transcripts_match_expected_outputs() {
             let variant = variant.as_str().unwrap();
             let options: TableOptions =
                 serde_json::from_value(cases["transcriptVariants"][variant].clone()).unwrap();
-            let format: Format = options.format.as_deref().unwrap_or("plain").parse().unwrap();
+            let format: Format = options
+                .format
+                .as_deref()
+                .unwrap_or("plain")
+                .parse()
+                .unwrap();
             let out = format_with(&transcript, &options, Some(&extensive)).unwrap();
             let file = format!("{name}.{variant}.{}", extension(format));
             if let Some(diff) = check_output(&file, &out) {
@@ -143,12 +156,28 @@ fn accounts_and_dates_of_calls() {
             .map(|d| d.as_str().unwrap())
             .collect();
         let account = account_from_parties(&data.parties, &internal).unwrap();
-        assert_eq!(account.as_deref(), call["account"].as_str(), "{name}: account");
-        assert_eq!(crm_account_name(&data.context), call["crmAccount"].as_str(), "{name}: CRM account");
+        assert_eq!(
+            account.as_deref(),
+            call["account"].as_str(),
+            "{name}: account"
+        );
+        assert_eq!(
+            crm_account_name(&data.context),
+            call["crmAccount"].as_str(),
+            "{name}: CRM account"
+        );
         let meta = data.meta_data.as_ref().unwrap();
         let when = meta.scheduled.or(meta.started).unwrap();
-        assert_eq!(when.to_utc_string(), call["scheduledUtc"].as_str().unwrap(), "{name}");
-        assert_eq!(when.date(None).unwrap().to_string(), call["date"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            when.to_utc_string(),
+            call["scheduledUtc"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            when.date(None).unwrap().to_string(),
+            call["date"].as_str().unwrap(),
+            "{name}"
+        );
     }
 }
 
@@ -192,7 +221,8 @@ fn email_table() {
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let got = account_from_email(case["email"].as_str().unwrap(), &internal).map_err(|e| e.to_string());
+        let got = account_from_email(case["email"].as_str().unwrap(), &internal)
+            .map_err(|e| e.to_string());
         let want = match case["error"].as_str() {
             Some(e) => Err(e.to_owned()),
             None => Ok(case["expected"].as_str().map(str::to_owned)),
@@ -212,8 +242,9 @@ fn bad_inputs_give_clear_errors() {
     assert!(errors.len() >= 30);
     for case in errors {
         let input = case["input"].as_str().unwrap();
-        let options: TableOptions = serde_json::from_value(case.get("options").cloned().unwrap_or(Value::Null))
-            .unwrap_or_default();
+        let options: TableOptions =
+            serde_json::from_value(case.get("options").cloned().unwrap_or(Value::Null))
+                .unwrap_or_default();
         let got = match case["fn"].as_str().unwrap() {
             "formatTranscript" => format_with(input, &options, None).map(drop),
             "extensive" => ExtensiveResponse::from_json(input).map(drop),
@@ -222,7 +253,12 @@ fn bad_inputs_give_clear_errors() {
         let got = got.map_err(|e| e.to_string());
         let want = Err(case["error"].as_str().unwrap().to_owned());
         if got != want {
-            writeln!(failures, "{}: {input}\n  want {want:?}\n  got  {got:?}", case["fn"]).unwrap();
+            writeln!(
+                failures,
+                "{}: {input}\n  want {want:?}\n  got  {got:?}",
+                case["fn"]
+            )
+            .unwrap();
         }
     }
     assert!(failures.is_empty(), "{failures}");
@@ -233,14 +269,21 @@ fn bad_inputs_give_clear_errors() {
 fn public_suffix_list_vectors() {
     let text = read("test_psl.txt");
     let mut checked = 0;
-    for line in text.lines().map(str::trim).filter(|l| l.starts_with("checkPublicSuffix(")) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("checkPublicSuffix("))
+    {
         let args = &line["checkPublicSuffix(".len()..line.len() - 2];
         let (input, expected) = args.split_once(", ").unwrap();
         let unquote = |s: &str| (s != "null").then(|| s.trim_matches('\'').to_owned());
-        let Some(input) = unquote(input) else { continue };
+        let Some(input) = unquote(input) else {
+            continue;
+        };
         let got = gongkit::email_domain(&format!("x@{input}")).ok().flatten();
         // Expected values are written in Unicode; ours are punycode.
-        let want = unquote(expected).map(|e| gongkit::email_domain(&format!("x@{e}")).unwrap().unwrap());
+        let want =
+            unquote(expected).map(|e| gongkit::email_domain(&format!("x@{e}")).unwrap().unwrap());
         assert_eq!(got, want, "checkPublicSuffix({input})");
         checked += 1;
     }

@@ -1,0 +1,112 @@
+//! Property tests: no input makes a public function panic, and formatting
+//! never drops a sentence's text.
+
+use gongkit::{
+    account_from_email, account_from_parties, call_date, format_monologues, format_transcript,
+    parse_call_time, ExtensiveResponse, Format, Monologue, Party, TranscriptOptions,
+};
+use proptest::prelude::*;
+use serde_json::json;
+
+const FORMATS: [Format; 5] = [
+    Format::Plain,
+    Format::Markdown,
+    Format::WebVtt,
+    Format::Srt,
+    Format::Json,
+];
+
+/// Sentence text with the whitespace and Unicode that Gong's ASR produces.
+fn text() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some(String::new())),
+        2 => "[ \t\n]{0,3}[a-zA-Z0-9éü日本<>&\"'.,?! ]{0,40}[ \n]{0,2}".prop_map(Some),
+        1 => any::<String>().prop_map(Some),
+    ]
+}
+
+fn time() -> impl Strategy<Value = Option<i64>> {
+    prop_oneof![1 => Just(None), 4 => (0i64..10_000_000).prop_map(Some), 1 => any::<i64>().prop_map(Some)]
+}
+
+fn monologues() -> impl Strategy<Value = serde_json::Value> {
+    let sentence =
+        (time(), time(), text()).prop_map(|(s, e, t)| json!({"start": s, "end": e, "text": t}));
+    let monologue = (
+        prop_oneof![Just(None), "[0-9]{1,3}".prop_map(Some)],
+        prop_oneof![Just(None), Just(Some(String::new())), "[A-Za-z ]{1,12}".prop_map(Some)],
+        prop::collection::vec(sentence, 0..6),
+    )
+        .prop_map(|(id, topic, sentences)| json!({"speakerId": id, "topic": topic, "sentences": sentences}));
+    prop::collection::vec(monologue, 0..12).prop_map(serde_json::Value::Array)
+}
+
+fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dates_never_panic(s in any::<String>(), offset in any::<i32>(), n in any::<u64>()) {
+        let _ = parse_call_time(&s);
+        let _ = call_date(&s, Some(offset));
+        let _ = gongkit::CallTime::from_unix(n).map(|t| t.date(Some(offset)));
+    }
+
+    #[test]
+    fn iso_like_dates_never_panic(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,12})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?", offset in -2000i32..2000) {
+        let _ = call_date(&s, Some(offset));
+        let _ = call_date(&s, None);
+    }
+
+    #[test]
+    fn emails_never_panic(s in any::<String>(), domain in "[a-zA-Z0-9.\\-éü@]{0,30}") {
+        let _ = account_from_email(&s, &[&domain]);
+        let _ = account_from_email(&format!("x@{domain}"), &[] as &[&str]);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(s in any::<String>()) {
+        let _ = format_transcript(&s, &TranscriptOptions::default());
+        let _ = ExtensiveResponse::from_json(&s);
+    }
+
+    #[test]
+    fn parties_never_panic(emails in prop::collection::vec(prop_oneof![any::<String>(), "[a-z]{1,5}@[a-z.\\-]{0,15}"], 0..6)) {
+        let parties: Vec<Party> = emails.iter().enumerate().map(|(i, e)| Party {
+            email_address: Some(e.as_str().into()),
+            affiliation: Some(if i % 3 == 0 { "Internal" } else { "External" }.into()),
+            ..Party::default()
+        }).collect();
+        let _ = account_from_parties(&parties, &["seller.io"]);
+    }
+
+    /// Every non-empty sentence's text, whitespace-normalized, appears in the
+    /// plain output, in order; every format formats without panicking.
+    #[test]
+    fn formatting_never_drops_text(doc in monologues(), merge in any::<bool>(), timestamps in any::<bool>()) {
+        let json = doc.to_string();
+        let monologues: Vec<Monologue> = serde_json::from_str(&json).unwrap();
+        let out = format_monologues(&monologues, &TranscriptOptions { merge, timestamps, ..Default::default() });
+        let mut rest = out.as_str();
+        for m in &monologues {
+            for s in &m.sentences {
+                let t = normalize(s.text.as_deref().unwrap_or_default());
+                if t.is_empty() { continue; }
+                let at = rest.find(&t);
+                prop_assert!(at.is_some(), "{t:?} missing from {out:?}");
+                rest = &rest[at.unwrap() + t.len()..];
+            }
+        }
+        for format in FORMATS {
+            let out = format_monologues(&monologues, &TranscriptOptions { format, merge, timestamps, ..Default::default() });
+            if format == Format::Json {
+                let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+                prop_assert!(parsed.is_array());
+            }
+        }
+    }
+}
