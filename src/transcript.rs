@@ -374,86 +374,143 @@ pub fn format_transcript(json: &str, options: &TranscriptOptions<'_>) -> Result<
 /// ```
 pub fn format_monologues(monologues: &[Monologue<'_>], options: &TranscriptOptions<'_>) -> String {
     let mut out = String::with_capacity(estimate_len(monologues));
-    let mut text = String::new();
-    let mut cue = Cue::default();
-    let mut json = Vec::new();
+    match options.format {
+        Format::Plain | Format::Markdown => write_lines(monologues, options, &mut out, None),
+        Format::WebVtt | Format::Srt => write_cues(monologues, options, &mut out),
+        Format::Json => write_json(monologues, options, &mut out),
+    }
+    out
+}
+
+/// Where the sentences and line breaks of plain or Markdown output are, for
+/// cutting it into chunks.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    /// Byte offsets just after each line separator.
+    pub(crate) lines: Vec<usize>,
+    /// Each sentence's text, in output order.
+    pub(crate) sentences: Vec<SentenceSpan>,
+}
+
+/// One sentence in the output: its bytes and its times.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SentenceSpan {
+    pub(crate) from: usize,
+    pub(crate) to: usize,
+    pub(crate) first_in_line: bool,
+    pub(crate) start: Option<i64>,
+    pub(crate) end: Option<i64>,
+}
+
+/// Plain or Markdown lines, appended to `out`; with `layout`, records where
+/// each line and sentence is.
+pub(crate) fn write_lines(
+    monologues: &[Monologue<'_>],
+    options: &TranscriptOptions<'_>,
+    out: &mut String,
+    mut layout: Option<&mut Layout>,
+) {
+    let markdown = options.format == Format::Markdown;
     for (n, turn) in turns(monologues, options.merge).enumerate() {
-        text.clear();
-        turn.push_text(&mut text);
+        if n > 0 {
+            out.push_str(if markdown { "\n\n" } else { "\n" });
+            if let Some(layout) = layout.as_deref_mut() {
+                layout.lines.push(out.len());
+            }
+        }
+        if options.timestamps {
+            if let Some(start) = turn.start() {
+                out.push('[');
+                push_clock(out, start);
+                out.push_str("] ");
+            }
+        }
         let label = Label::new(turn.speaker_id, options.parties);
-        match options.format {
-            Format::Plain | Format::Markdown => {
-                let markdown = options.format == Format::Markdown;
-                if n > 0 {
-                    out.push_str(if markdown { "\n\n" } else { "\n" });
-                }
-                if options.timestamps {
-                    if let Some(start) = turn.start() {
-                        out.push('[');
-                        push_clock(&mut out, start);
-                        out.push_str("] ");
-                    }
-                }
-                if markdown {
-                    out.push_str("**");
-                    label.push(&mut out);
-                    out.push_str("**");
-                } else {
-                    label.push(&mut out);
-                }
-                if let Some(topic) = turn.topic {
-                    out.push_str(" (");
-                    push_normalized(&mut out, topic);
-                    out.push(')');
-                }
-                out.push_str(": ");
-                out.push_str(&text);
+        if markdown {
+            out.push_str("**");
+            label.push(out);
+            out.push_str("**");
+        } else {
+            label.push(out);
+        }
+        if let Some(topic) = turn.topic {
+            out.push_str(" (");
+            push_normalized(out, topic);
+            out.push(')');
+        }
+        out.push_str(": ");
+        for (i, s) in turn.sentences().enumerate() {
+            if i > 0 {
+                out.push(' ');
             }
-            Format::WebVtt => {
-                if n == 0 {
-                    out.push_str("WEBVTT\n");
-                }
-                cue.advance(&turn);
-                out.push('\n');
-                cue.push_times(&mut out, '.');
-                out.push_str("<v ");
-                push_escaped(&mut out, &label.text());
-                out.push('>');
-                push_escaped(&mut out, &text);
-                out.push('\n');
-            }
-            Format::Srt => {
-                cue.advance(&turn);
-                if n > 0 {
-                    out.push('\n');
-                }
-                out.push_str(itoa(n as u64 + 1).as_str());
-                out.push('\n');
-                cue.push_times(&mut out, ',');
-                label.push(&mut out);
-                out.push_str(": ");
-                out.push_str(&text);
-                out.push('\n');
-            }
-            Format::Json => {
-                json.push(JsonTurn {
-                    speaker: label.text(),
-                    speaker_id: turn.speaker_id,
-                    topic: turn.topic.map(normalized),
-                    start: turn.start(),
-                    end: turn.end(),
-                    text: text.clone(),
+            let from = out.len();
+            push_normalized(out, s.text.as_deref().unwrap_or_default());
+            if let Some(layout) = layout.as_deref_mut() {
+                layout.sentences.push(SentenceSpan {
+                    from,
+                    to: out.len(),
+                    first_in_line: i == 0,
+                    start: s.start,
+                    end: s.end,
                 });
             }
         }
     }
-    match options.format {
-        Format::WebVtt if out.is_empty() => out.push_str("WEBVTT\n"),
-        // Serializing plain strings and numbers cannot fail.
-        Format::Json => out = serde_json::to_string(&json).unwrap_or_default(),
-        _ => {}
+}
+
+fn write_cues(monologues: &[Monologue<'_>], options: &TranscriptOptions<'_>, out: &mut String) {
+    let vtt = options.format == Format::WebVtt;
+    if vtt {
+        out.push_str("WEBVTT\n");
     }
-    out
+    let mut cue = Cue::default();
+    let mut text = String::new();
+    for (n, turn) in turns(monologues, options.merge).enumerate() {
+        text.clear();
+        turn.push_text(&mut text);
+        let label = Label::new(turn.speaker_id, options.parties);
+        cue.advance(&turn);
+        if vtt {
+            out.push('\n');
+            cue.push_times(out, '.');
+            out.push_str("<v ");
+            push_escaped(out, &label.text());
+            out.push('>');
+            push_escaped(out, &text);
+        } else {
+            if n > 0 {
+                out.push('\n');
+            }
+            out.push_str(itoa(n as u64 + 1).as_str());
+            out.push('\n');
+            cue.push_times(out, ',');
+            label.push(out);
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        out.push('\n');
+    }
+}
+
+fn write_json(monologues: &[Monologue<'_>], options: &TranscriptOptions<'_>, out: &mut String) {
+    let json: Vec<JsonTurn> = turns(monologues, options.merge)
+        .map(|turn| {
+            let mut text = String::new();
+            turn.push_text(&mut text);
+            JsonTurn {
+                speaker: Label::new(turn.speaker_id, options.parties).text(),
+                speaker_id: turn.speaker_id,
+                topic: turn.topic.map(normalized),
+                start: turn.start(),
+                end: turn.end(),
+                text,
+            }
+        })
+        .collect();
+    // Serializing strings and numbers into a String cannot fail.
+    if let Ok(s) = serde_json::to_string(&json) {
+        out.push_str(&s);
+    }
 }
 
 #[derive(Serialize)]

@@ -9,11 +9,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use gongkit::{
-    account_from_email, account_from_parties, call_date, crm_account_name, format_transcript,
-    CallTime, ExtensiveResponse, Format, TranscriptOptions,
+    account_from_email, account_from_parties, batch_call_ids, call_date, call_document,
+    chunk_call_document, chunk_transcript, crm_account_name, format_transcript, normalize_call,
+    AnyExtensive, AnyTranscript, CallOptions, CallTime, ExtensiveResponse, Format, RequestOptions,
+    TranscriptOptions,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -32,17 +34,8 @@ fn bless() -> bool {
     std::env::var_os("GONGKIT_BLESS").is_some()
 }
 
-fn extension(format: Format) -> &'static str {
-    match format {
-        Format::Plain => "txt",
-        Format::Markdown => "md",
-        Format::WebVtt => "vtt",
-        Format::Srt => "srt",
-        Format::Json => "json",
-    }
-}
-
-/// Transcript options as the table (and JS) spell them.
+/// Transcript options as the table (and JS) spell them; `names` takes the
+/// parties from the call's extensive fixture.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TableOptions {
@@ -54,35 +47,115 @@ struct TableOptions {
     #[serde(default)]
     names: bool,
     call_id: Option<String>,
+    max_chars: Option<usize>,
 }
 
-fn format_with(
-    json: &str,
-    options: &TableOptions,
-    extensive: Option<&ExtensiveResponse>,
+/// Splits `maxChars` off call options.
+fn call_options(options: &Value) -> (CallOptions, Option<usize>) {
+    let mut options = options.clone();
+    let max = options
+        .as_object_mut()
+        .and_then(|o| o.remove("maxChars"))
+        .and_then(|m| m.as_u64())
+        .map(|m| m as usize);
+    (serde_json::from_value(options).expect("call options"), max)
+}
+
+fn pretty(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("serializes")
+}
+
+/// Runs one function of the table the way the JS package names it, and
+/// returns its output as text (JSON for structured results).
+fn run(
+    function: &str,
+    input: &Value,
+    transcript: Option<&str>,
+    options: &Value,
+    parties_from: Option<&str>,
 ) -> gongkit::Result<String> {
-    let format = match &options.format {
-        Some(f) => f.parse()?,
-        None => Format::Plain,
-    };
-    let parties = match (options.names, extensive) {
-        (true, Some(e)) => e
-            .calls
-            .first()
-            .map(|c| c.parties.as_slice())
-            .unwrap_or_default(),
-        _ => &[],
-    };
-    format_transcript(
-        json,
-        &TranscriptOptions {
-            format,
-            timestamps: options.timestamps,
-            merge: options.merge,
-            parties,
-            call_id: options.call_id.as_deref(),
-        },
-    )
+    let text = input.as_str().unwrap_or_default();
+    let transcript = transcript
+        .map(gongkit::from_json::<AnyTranscript>)
+        .transpose();
+    match function {
+        "formatTranscript" | "chunkTranscript" => {
+            let o: TableOptions = serde_json::from_value(options.clone()).expect("table options");
+            let format: Format = match &o.format {
+                Some(f) => f.parse()?,
+                None => Format::Plain,
+            };
+            let extensive = parties_from.map(|e| ExtensiveResponse::from_json(e).unwrap());
+            let parties = match (&extensive, o.names) {
+                (Some(e), true) => e.calls[0].parties.as_slice(),
+                _ => &[],
+            };
+            let options = TranscriptOptions {
+                format,
+                timestamps: o.timestamps,
+                merge: o.merge,
+                parties,
+                call_id: o.call_id.as_deref(),
+            };
+            if function == "chunkTranscript" {
+                Ok(pretty(&chunk_transcript(
+                    text,
+                    o.max_chars.unwrap_or(0),
+                    &options,
+                )?))
+            } else {
+                format_transcript(text, &options)
+            }
+        }
+        "extensive" => ExtensiveResponse::from_json(text).map(|_| String::new()),
+        "normalizeCall" | "callDocument" | "chunkDocument" => {
+            let extensive = AnyExtensive::from_json(text)?;
+            let transcript = transcript?;
+            let (options, max) = call_options(options);
+            match function {
+                "normalizeCall" => Ok(pretty(&normalize_call(
+                    &extensive,
+                    transcript.as_ref(),
+                    &options,
+                )?)),
+                "callDocument" => call_document(&extensive, transcript.as_ref(), &options),
+                _ => Ok(pretty(&chunk_call_document(
+                    &extensive,
+                    transcript.as_ref(),
+                    max.unwrap_or(0),
+                    &options,
+                )?)),
+            }
+        }
+        "extensiveRequest" | "transcriptRequest" => {
+            let o: RequestOptions =
+                serde_json::from_value(options.clone()).expect("request options");
+            if function == "extensiveRequest" {
+                Ok(pretty(&o.extensive()?))
+            } else {
+                Ok(pretty(&o.transcript()?))
+            }
+        }
+        "batchCallIds" => {
+            let ids: Vec<String> = serde_json::from_value(input.clone()).expect("ids");
+            Ok(pretty(&batch_call_ids(&ids)?))
+        }
+        other => panic!("unknown fn {other}"),
+    }
+}
+
+fn extension(variant: &Value) -> &'static str {
+    match (
+        variant["fn"].as_str().unwrap(),
+        variant["options"]["format"].as_str(),
+    ) {
+        ("formatTranscript", Some("markdown")) => "md",
+        ("formatTranscript", Some("webvtt")) => "vtt",
+        ("formatTranscript", Some("srt")) => "srt",
+        ("formatTranscript", Some("json")) => "json",
+        ("formatTranscript" | "callDocument", _) => "txt",
+        _ => "json",
+    }
 }
 
 /// Compares with the checked-in file, or writes it when blessing; returns a
@@ -111,35 +184,63 @@ fn check_output(name: &str, actual: &str) -> Option<String> {
 }
 
 #[test]
-fn transcripts_match_expected_outputs() {
+fn outputs_match_expected_files() {
     let cases = cases();
     let mut failures = String::new();
     let mut checked = 0;
     for call in cases["calls"].as_array().unwrap() {
         let name = call["name"].as_str().unwrap();
-        let extensive_json = read(format!("calls/{name}.extensive.json"));
-        let extensive = ExtensiveResponse::from_json(&extensive_json).unwrap();
+        let extensive = read(format!("calls/{name}.extensive.json"));
         let transcript = read(format!("calls/{name}.transcript.json"));
-        for variant in call["variants"].as_array().unwrap() {
-            let variant = variant.as_str().unwrap();
-            let options: TableOptions =
-                serde_json::from_value(cases["transcriptVariants"][variant].clone()).unwrap();
-            let format: Format = options
-                .format
-                .as_deref()
-                .unwrap_or("plain")
-                .parse()
-                .unwrap();
-            let out = format_with(&transcript, &options, Some(&extensive)).unwrap();
-            let file = format!("{name}.{variant}.{}", extension(format));
+        for variant_name in call["variants"].as_array().unwrap() {
+            let variant_name = variant_name.as_str().unwrap();
+            let variant = &cases["variants"][variant_name];
+            let function = variant["fn"].as_str().unwrap();
+            let mut options = variant["options"].clone();
+            let out = if function == "formatTranscript" || function == "chunkTranscript" {
+                run(
+                    function,
+                    &json!(transcript),
+                    None,
+                    &options,
+                    Some(&extensive),
+                )
+            } else {
+                options["internalDomains"] = call["internalDomains"].clone();
+                run(
+                    function,
+                    &json!(extensive),
+                    Some(&transcript),
+                    &options,
+                    None,
+                )
+            }
+            .unwrap_or_else(|e| panic!("{name}.{variant_name}: {e}"));
+            let file = format!("{name}.{variant_name}.{}", extension(variant));
             if let Some(diff) = check_output(&file, &out) {
                 writeln!(failures, "{diff}").unwrap();
             }
             checked += 1;
         }
     }
-    assert!(checked >= 25, "only {checked} outputs checked");
+    assert!(checked >= 45, "only {checked} outputs checked");
     assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn request_bodies() {
+    for case in cases()["requests"].as_array().unwrap() {
+        let out = run(
+            case["fn"].as_str().unwrap(),
+            &case["input"],
+            None,
+            &case["options"],
+            None,
+        )
+        .unwrap();
+        let got: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(got, case["expected"], "{case}");
+    }
 }
 
 #[test]
@@ -241,24 +342,19 @@ fn bad_inputs_give_clear_errors() {
     let errors = cases["errors"].as_array().unwrap();
     assert!(errors.len() >= 30);
     for case in errors {
-        let input = case["input"].as_str().unwrap();
-        let options: TableOptions =
-            serde_json::from_value(case.get("options").cloned().unwrap_or(Value::Null))
-                .unwrap_or_default();
-        let got = match case["fn"].as_str().unwrap() {
-            "formatTranscript" => format_with(input, &options, None).map(drop),
-            "extensive" => ExtensiveResponse::from_json(input).map(drop),
-            other => panic!("unknown fn {other}"),
-        };
-        let got = got.map_err(|e| e.to_string());
+        let options = case.get("options").cloned().unwrap_or(json!({}));
+        let got = run(
+            case["fn"].as_str().unwrap(),
+            &case["input"],
+            case["transcript"].as_str(),
+            &options,
+            None,
+        )
+        .map(drop)
+        .map_err(|e| e.to_string());
         let want = Err(case["error"].as_str().unwrap().to_owned());
         if got != want {
-            writeln!(
-                failures,
-                "{}: {input}\n  want {want:?}\n  got  {got:?}",
-                case["fn"]
-            )
-            .unwrap();
+            writeln!(failures, "{case}\n  want {want:?}\n  got  {got:?}").unwrap();
         }
     }
     assert!(failures.is_empty(), "{failures}");

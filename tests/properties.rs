@@ -110,3 +110,51 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Chunks concatenated give back the whole text, none is longer than
+    /// asked, and a cut inside a line falls after a space unless a word is
+    /// longer than the window.
+    #[test]
+    fn chunks_cover_the_transcript(doc in monologues(), max in 1usize..160, markdown in any::<bool>(), timestamps in any::<bool>()) {
+        let json = doc.to_string();
+        let monologues: Vec<Monologue> = serde_json::from_str(&json).unwrap();
+        let options = TranscriptOptions {
+            format: if markdown { Format::Markdown } else { Format::Plain },
+            timestamps,
+            ..Default::default()
+        };
+        let whole = format_monologues(&monologues, &options);
+        let chunks = gongkit::chunk_monologues(&monologues, max, &options).unwrap();
+        let joined: String = chunks.iter().map(|c| c.text.as_str()).collect();
+        prop_assert_eq!(&joined, &whole);
+        for (i, c) in chunks.iter().enumerate() {
+            prop_assert_eq!(c.index, i);
+            prop_assert_eq!(c.count, chunks.len());
+            prop_assert!(c.text.chars().count() <= max, "chunk {} has {} chars", i, c.text.chars().count());
+            prop_assert!(!c.text.is_empty());
+            if let (Some(s), Some(e)) = (c.start, c.end) {
+                // Times come from the sentences the chunk holds.
+                prop_assert!(monologues.iter().flat_map(|m| &m.sentences).any(|x| x.start == Some(s)));
+                prop_assert!(monologues.iter().flat_map(|m| &m.sentences).any(|x| x.end == Some(e)));
+            }
+        }
+    }
+}
+
+#[test]
+fn chunk_size_one_gives_single_characters() {
+    let m: Vec<Monologue> = serde_json::from_str(
+        r#"[{"speakerId": "1", "sentences": [{"start": 5, "end": 9, "text": "Hé ok"}]}]"#,
+    )
+    .unwrap();
+    let chunks = gongkit::chunk_monologues(&m, 1, &TranscriptOptions::default()).unwrap();
+    let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts.concat(), "Speaker 1: Hé ok");
+    assert!(texts.iter().all(|t| t.chars().count() == 1));
+    // The label alone holds no sentence; the sentence's characters carry its times.
+    assert_eq!((chunks[0].start, chunks[0].end), (None, None));
+    assert_eq!((chunks[11].start, chunks[11].end), (Some(5), Some(9)));
+}
