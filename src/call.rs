@@ -92,8 +92,8 @@ impl Default for CallOptions {
 pub enum AnyExtensive<'a> {
     /// The whole response.
     Response(ExtensiveResponse<'a>),
-    /// One call.
-    Call(CallData<'a>),
+    /// One call (boxed: it is much larger than the response's header).
+    Call(Box<CallData<'a>>),
 }
 
 impl<'a> AnyExtensive<'a> {
@@ -126,7 +126,7 @@ impl<'a> AnyExtensive<'a> {
     pub fn calls(&self) -> &[CallData<'a>] {
         match self {
             AnyExtensive::Response(r) => &r.calls,
-            AnyExtensive::Call(c) => std::slice::from_ref(c),
+            AnyExtensive::Call(c) => std::slice::from_ref(&**c),
         }
     }
 
@@ -231,7 +231,7 @@ impl<'de> Visitor<'de> for AnyExtensiveVisitor {
         }
         match (is_response, is_call) {
             (true, _) => Ok(AnyExtensive::Response(response)),
-            (false, true) => Ok(AnyExtensive::Call(call)),
+            (false, true) => Ok(AnyExtensive::Call(Box::new(call))),
             (false, false) => Err(de::Error::custom(
                 "expected an extensive response (with `calls`) or a call (with `metaData`)",
             )),
