@@ -40,11 +40,28 @@ use crate::{Error, Result};
 /// [`Error::Json`] with the path and serde_json's message when the input is
 /// not JSON or does not fit the type.
 pub fn from_json<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T> {
+    // Tracking the path costs an allocation per key, so the first pass goes
+    // without it; only a failed parse is read again to say where it failed.
+    match serde_json::from_str(json) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(locate_error::<T>(json)),
+    }
+}
+
+#[cold]
+fn locate_error<'a, T: Deserialize<'a>>(json: &'a str) -> Error {
     let mut de = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(Error::from_path)?;
-    // Trailing characters after the document are an error too, with no path.
-    de.end().map_err(|e| Error::json(String::new(), &e))?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => Error::from_path(e),
+        // The value parsed: what failed was the text after it.
+        Ok(_) => match de.end() {
+            Err(e) => Error::json(String::new(), &e),
+            Ok(()) => Error::Json {
+                path: String::new(),
+                message: "the document parses only with path tracking".to_owned(),
+            },
+        },
+    }
 }
 
 /// A string from Gong's JSON, borrowed from the input when it has no escapes.

@@ -692,15 +692,7 @@ impl Cue {
 
 /// Appends `text` trimmed, with every inner run of whitespace made one space.
 pub(crate) fn push_normalized(out: &mut String, text: &str) {
-    // Most sentences need no change: copy them whole.
-    let bytes = text.as_bytes();
-    let simple = bytes.first().is_some_and(|b| !b.is_ascii_whitespace())
-        && bytes.last().is_some_and(|b| !b.is_ascii_whitespace())
-        && !bytes.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && !bytes
-            .iter()
-            .any(|&b| b >= 0x80 || (b.is_ascii_whitespace() && b != b' ') || b == 0x0b);
-    if simple {
+    if is_normalized(text.as_bytes()) {
         out.push_str(text);
         return;
     }
@@ -712,6 +704,32 @@ pub(crate) fn push_normalized(out: &mut String, text: &str) {
         out.push_str(word);
         first = false;
     }
+}
+
+/// Whether text needs no change: no leading, trailing or doubled spaces, no
+/// other whitespace. One pass over the bytes; most sentences pass, so they
+/// are copied whole.
+fn is_normalized(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
+    }
+    let mut previous_space = false;
+    for &b in bytes {
+        match b {
+            b' ' if previous_space => return false,
+            b' ' => previous_space = true,
+            b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' => return false,
+            // Lead bytes of the only multi-byte sequences that can be
+            // Unicode whitespace (U+0085, U+00A0, U+1680, U+2000..U+205F,
+            // U+3000): text with them takes the careful path.
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => return false,
+            _ => previous_space = false,
+        }
+    }
+    true
 }
 
 pub(crate) fn normalized(text: &str) -> String {
