@@ -8,11 +8,13 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gongkit::{
     format_transcript, normalize_call, AnyExtensive, AnyTranscript, CallOptions, Format,
-    TranscriptOptions,
+    TranscriptInput, TranscriptOptions,
 };
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/calls").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/calls")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -39,12 +41,14 @@ fn bench(c: &mut Criterion) {
         };
         b.iter(|| format_transcript(black_box(&transcript), &options).unwrap())
     });
-    group.throughput(Throughput::Bytes((transcript.len() + extensive.len()) as u64));
+    group.throughput(Throughput::Bytes(
+        (transcript.len() + extensive.len()) as u64,
+    ));
     group.bench_function("normalize_call", |b| {
         b.iter(|| {
             let e = AnyExtensive::from_json(black_box(&extensive)).unwrap();
-            let t: AnyTranscript = gongkit::from_json(black_box(&transcript)).unwrap();
-            let call = normalize_call(&e, Some(&t), &CallOptions::default()).unwrap();
+            let t = TranscriptInput::Json(black_box(&transcript));
+            let call = normalize_call(&e, Some(t), &CallOptions::default()).unwrap();
             call.transcript.map(|t| t.len())
         })
     });

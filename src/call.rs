@@ -13,8 +13,7 @@ use crate::model::{
     Id, OutlineSection, Scope, Text,
 };
 use crate::transcript::{
-    format_monologues, normalized, push_normalized, write_lines, AnyTranscript, Layout,
-    TranscriptOptions,
+    normalized, push_normalized, render, Layout, TranscriptInput, TranscriptOptions,
 };
 use crate::{Error, Format, Result};
 
@@ -353,7 +352,7 @@ impl Summary<'_> {
 /// let transcript: AnyTranscript = gongkit::from_json(
 ///     r#"{"callTranscripts": [{"callId": "1", "transcript": [{"speakerId": "7", "sentences": [{"text": "Hi."}]}]}]}"#,
 /// )?;
-/// let call = normalize_call(&extensive, Some(&transcript), &CallOptions::default())?;
+/// let call = normalize_call(&extensive, Some((&transcript).into()), &CallOptions::default())?;
 /// assert_eq!(call.date.as_deref(), Some("2024-12-18"));
 /// assert_eq!(call.scheduled.as_deref(), Some("2024-12-18T15:30:00Z"));
 /// assert_eq!(call.account.unwrap().name, "Big Corp");
@@ -401,34 +400,30 @@ pub struct NormalizedCall<'a> {
 ///
 /// [`Error::CallNotFound`] when the response holds no call (or not the one
 /// asked for), [`Error::Json`] for a call without `metaData`, the transcript
-/// errors of [`AnyTranscript::monologues`] (a transcript of another call),
+/// errors of [`crate::AnyTranscript::monologues`] (a transcript of another call),
 /// and [`Error::InvalidArgument`] / [`Error::InvalidUtcOffset`] for bad
 /// options.
 pub fn normalize_call<'a>(
     extensive: &'a AnyExtensive<'a>,
-    transcript: Option<&AnyTranscript<'_>>,
+    transcript: Option<TranscriptInput<'_, '_>>,
     options: &CallOptions,
 ) -> Result<NormalizedCall<'a>> {
     let call = extensive.select(options.call_id.as_deref())?;
     let mut normalized = header(call, options)?;
     if let Some(transcript) = transcript {
-        let monologues =
-            transcript.monologues(normalized.id.as_deref().or(options.call_id.as_deref()))?;
         let parties = if options.names {
             call.parties.as_slice()
         } else {
             &[]
         };
-        normalized.transcript = Some(format_monologues(
-            monologues,
-            &TranscriptOptions {
-                format: options.format,
-                timestamps: options.timestamps,
-                merge: options.merge,
-                parties,
-                call_id: None,
-            },
-        ));
+        let transcript_options = TranscriptOptions {
+            format: options.format,
+            timestamps: options.timestamps,
+            merge: options.merge,
+            parties,
+            call_id: normalized.id.as_deref().or(options.call_id.as_deref()),
+        };
+        normalized.transcript = Some(render(transcript, &transcript_options, false)?.0);
     }
     Ok(normalized)
 }
@@ -539,7 +534,7 @@ fn header<'a>(call: &'a CallData<'a>, options: &CallOptions) -> Result<Normalize
 ///     "content": {"keyPoints": [{"text": "Budget in Q2."}]}}"#)?;
 /// let transcript: AnyTranscript = gongkit::from_json(r#"[{"speakerId": "2", "sentences": [{"start": 61000, "text": "Hello."}]}]"#)?;
 /// assert_eq!(
-///     call_document(&extensive, Some(&transcript), &CallOptions::default())?,
+///     call_document(&extensive, Some((&transcript).into()), &CallOptions::default())?,
 ///     "Title: Intro\nDate: 2024-12-18\nDuration: 1h 2m 5s\nAccount: Acme\nParticipants:\n- Dana, AE (internal)\n- Jane (external)\nKey points:\n- Budget in Q2.\n\n[01:01] Jane: Hello."
 /// );
 /// # Ok::<(), gongkit::Error>(())
@@ -550,7 +545,7 @@ fn header<'a>(call: &'a CallData<'a>, options: &CallOptions) -> Result<Normalize
 /// As [`normalize_call`].
 pub fn call_document(
     extensive: &AnyExtensive<'_>,
-    transcript: Option<&AnyTranscript<'_>>,
+    transcript: Option<TranscriptInput<'_, '_>>,
     options: &CallOptions,
 ) -> Result<String> {
     Ok(document_layout(extensive, transcript, options)?.0)
@@ -569,7 +564,7 @@ pub fn call_document(
 /// let transcript: AnyTranscript = gongkit::from_json(
 ///     r#"[{"speakerId": "2", "sentences": [{"start": 1000, "end": 2000, "text": "Hello."}]}]"#,
 /// )?;
-/// let chunks = chunk_call_document(&extensive, Some(&transcript), 20, &CallOptions::default())?;
+/// let chunks = chunk_call_document(&extensive, Some((&transcript).into()), 20, &CallOptions::default())?;
 /// let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
 /// assert_eq!(texts, ["Title: Intro\n\n", "[00:01] Speaker 2: ", "Hello."]);
 /// assert_eq!(chunks[2].start, Some(1000));
@@ -581,7 +576,7 @@ pub fn call_document(
 /// As [`normalize_call`], and [`Error::InvalidArgument`] for `max_chars` 0.
 pub fn chunk_call_document(
     extensive: &AnyExtensive<'_>,
-    transcript: Option<&AnyTranscript<'_>>,
+    transcript: Option<TranscriptInput<'_, '_>>,
     max_chars: usize,
     options: &CallOptions,
 ) -> Result<Vec<Chunk>> {
@@ -592,7 +587,7 @@ pub fn chunk_call_document(
 
 fn document_layout(
     extensive: &AnyExtensive<'_>,
-    transcript: Option<&AnyTranscript<'_>>,
+    transcript: Option<TranscriptInput<'_, '_>>,
     options: &CallOptions,
 ) -> Result<(String, Layout)> {
     let call = extensive.select(options.call_id.as_deref())?;
@@ -664,23 +659,14 @@ fn document_layout(
         text.push_str(line);
     }
     if let Some(transcript) = transcript {
-        let monologues =
-            transcript.monologues(head.id.as_deref().or(options.call_id.as_deref()))?;
         let transcript_options = TranscriptOptions {
             format: Format::Plain,
             timestamps: true,
             merge: options.merge,
             parties: &call.parties,
-            call_id: None,
+            call_id: head.id.as_deref().or(options.call_id.as_deref()),
         };
-        let mut body = String::new();
-        let mut body_layout = Layout::default();
-        write_lines(
-            monologues,
-            &transcript_options,
-            &mut body,
-            Some(&mut body_layout),
-        );
+        let (body, body_layout) = render(transcript, &transcript_options, true)?;
         if !body.is_empty() {
             let offset = if text.is_empty() {
                 0

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{from_json, Monologue};
-use crate::transcript::{write_lines, AnyTranscript, Layout, TranscriptOptions};
+use crate::model::Monologue;
+use crate::transcript::{render, TranscriptInput, TranscriptOptions, Writer};
 use crate::{Error, Format, Result};
 
 /// One piece of a transcript or document.
@@ -59,15 +59,16 @@ pub struct Chunk {
 ///
 /// # Errors
 ///
-/// As [`crate::format_transcript`], and [`Error::InvalidArgument`] for
+/// As [`crate::format_transcript`] (the same JSON is accepted), and [`Error::InvalidArgument`] for
 /// `max_chars` 0 or a format other than plain or Markdown.
 pub fn chunk_transcript(
     json: &str,
     max_chars: usize,
     options: &TranscriptOptions<'_>,
 ) -> Result<Vec<Chunk>> {
-    let transcript: AnyTranscript = from_json(json)?;
-    chunk_monologues(transcript.monologues(options.call_id)?, max_chars, options)
+    check(max_chars, options.format)?;
+    let (text, layout) = render(TranscriptInput::Json(json), options, true)?;
+    Ok(chunk_layout(&text, &layout, max_chars))
 }
 
 /// Cuts parsed monologues into chunks, as [`chunk_transcript`] does.
@@ -96,9 +97,11 @@ pub fn chunk_monologues(
     options: &TranscriptOptions<'_>,
 ) -> Result<Vec<Chunk>> {
     check(max_chars, options.format)?;
-    let mut text = String::new();
-    let mut layout = Layout::default();
-    write_lines(monologues, options, &mut text, Some(&mut layout));
+    let mut writer = Writer::new(options, true, 0);
+    for m in monologues {
+        writer.monologue(m.speaker_id.as_deref(), m.topic.as_deref(), &m.sentences);
+    }
+    let (text, layout) = writer.finish();
     Ok(chunk_layout(&text, &layout, max_chars))
 }
 
@@ -117,7 +120,11 @@ pub(crate) fn check(max_chars: usize, format: Format) -> Result<()> {
 
 /// Cuts `text` at the best boundary within each window of `max_chars`
 /// characters: a line break, else a sentence, else a space, else anywhere.
-pub(crate) fn chunk_layout(text: &str, layout: &Layout, max_chars: usize) -> Vec<Chunk> {
+pub(crate) fn chunk_layout(
+    text: &str,
+    layout: &crate::transcript::Layout,
+    max_chars: usize,
+) -> Vec<Chunk> {
     let sentence_starts: Vec<usize> = layout
         .sentences
         .iter()

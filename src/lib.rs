@@ -30,6 +30,7 @@ mod date;
 mod error;
 mod model;
 mod request;
+mod stream;
 mod transcript;
 
 pub use account::{
@@ -50,5 +51,5 @@ pub use request::{
 };
 pub use transcript::{
     format_monologues, format_transcript, select_call_transcript, AnyTranscript, Format,
-    TranscriptOptions,
+    TranscriptInput, TranscriptOptions,
 };

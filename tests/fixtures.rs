@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use gongkit::{
     account_from_email, account_from_parties, batch_call_ids, call_date, call_document,
     chunk_call_document, chunk_transcript, crm_account_name, format_transcript, normalize_call,
-    AnyExtensive, AnyTranscript, CallOptions, CallTime, ExtensiveResponse, Format, RequestOptions,
+    AnyExtensive, CallOptions, CallTime, ExtensiveResponse, Format, RequestOptions,
     TranscriptOptions,
 };
 use serde::Deserialize;
@@ -75,9 +75,6 @@ fn run(
     parties_from: Option<&str>,
 ) -> gongkit::Result<String> {
     let text = input.as_str().unwrap_or_default();
-    let transcript = transcript
-        .map(gongkit::from_json::<AnyTranscript>)
-        .transpose();
     match function {
         "formatTranscript" | "chunkTranscript" => {
             let o: TableOptions = serde_json::from_value(options.clone()).expect("table options");
@@ -110,18 +107,16 @@ fn run(
         "extensive" => ExtensiveResponse::from_json(text).map(|_| String::new()),
         "normalizeCall" | "callDocument" | "chunkDocument" => {
             let extensive = AnyExtensive::from_json(text)?;
-            let transcript = transcript?;
+            // The transcript goes in as JSON text, the fast path users take;
+            // tests/properties.rs checks it against the parsed path.
+            let transcript = transcript.map(gongkit::TranscriptInput::Json);
             let (options, max) = call_options(options);
             match function {
-                "normalizeCall" => Ok(pretty(&normalize_call(
-                    &extensive,
-                    transcript.as_ref(),
-                    &options,
-                )?)),
-                "callDocument" => call_document(&extensive, transcript.as_ref(), &options),
+                "normalizeCall" => Ok(pretty(&normalize_call(&extensive, transcript, &options)?)),
+                "callDocument" => call_document(&extensive, transcript, &options),
                 _ => Ok(pretty(&chunk_call_document(
                     &extensive,
-                    transcript.as_ref(),
+                    transcript,
                     max.unwrap_or(0),
                     &options,
                 )?)),

@@ -158,3 +158,36 @@ fn chunk_size_one_gives_single_characters() {
     assert_eq!((chunks[0].start, chunks[0].end), (None, None));
     assert_eq!((chunks[11].start, chunks[11].end), (Some(5), Some(9)));
 }
+
+/// A transcript document in one of the three shapes, sometimes with noise
+/// the streaming reader must treat exactly as the typed parser does.
+fn document() -> impl Strategy<Value = String> {
+    (monologues(), 0u8..6, prop_oneof![Just(None), "[0-9]{1,2}".prop_map(Some)]).prop_map(|(m, shape, id)| {
+        match shape {
+            0 => m.to_string(),
+            1 => json!({"callId": id, "transcript": m}).to_string(),
+            2 => json!({"requestId": "r", "callTranscripts": [{"callId": id, "transcript": m}, {"callId": "99", "transcript": []}]}).to_string(),
+            // Key order reversed, an unknown field, and null arrays.
+            3 => format!(r#"{{"callTranscripts": [{{"extra": {{"a": [1]}}, "transcript": {m}, "callId": "5"}}, {{"callId": "6", "transcript": null}}], "records": {{"cursor": "c"}}}}"#),
+            // A duplicate key: both paths must refuse it.
+            4 => format!(r#"[{{"speakerId": "1", "speakerId": "2", "sentences": []}}, {m}]"#),
+            _ => format!(r#"{{"callTranscripts": null, "transcript": {m}}}"#),
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Formatting from JSON text (streamed) and from parsed monologues gives
+    /// the same output, or the same error.
+    #[test]
+    fn streaming_equals_typed(doc in document(), merge in any::<bool>(), timestamps in any::<bool>(), f in 0usize..5, call in prop_oneof![Just(None), Just(Some("5")), Just(Some("99"))]) {
+        let options = TranscriptOptions { format: FORMATS[f], merge, timestamps, call_id: call, ..Default::default() };
+        let streamed = format_transcript(&doc, &options).map_err(|e| e.to_string());
+        let typed = gongkit::from_json::<gongkit::AnyTranscript>(&doc)
+            .and_then(|t| Ok(format_monologues(t.monologues(call)?, &options)))
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(streamed, typed);
+    }
+}
