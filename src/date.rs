@@ -36,6 +36,11 @@ pub const MAX_UTC_OFFSET_MINUTES: i32 = 23 * 60 + 59;
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    tsify(type = "string | number")
+)]
 pub struct CallTime {
     instant: DateTime<FixedOffset>,
     unix: bool,
@@ -132,6 +137,38 @@ impl CallTime {
     pub fn from_unix(value: u64) -> Result<CallTime> {
         CallTime::unix_value(value)
             .ok_or_else(|| invalid(&value.to_string(), "number is out of range"))
+    }
+
+    /// A Unix timestamp given as a floating-point number, as JavaScript
+    /// numbers are: whole values only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gongkit::CallTime;
+    ///
+    /// assert_eq!(CallTime::from_number(1518863400.0)?.to_utc_string(), "2018-02-17T10:30:00Z");
+    /// assert_eq!(
+    ///     CallTime::from_number(-5.0).unwrap_err().to_string(),
+    ///     r#"invalid call time "-5": negative Unix time"#
+    /// );
+    /// # Ok::<(), gongkit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A negative value, a fraction, NaN, infinity, or a date out of range.
+    pub fn from_number(value: f64) -> Result<CallTime> {
+        if value.fract() == 0.0 && (0.0..1.8e19).contains(&value) {
+            CallTime::from_unix(value as u64)
+        } else if value < 0.0 && value.fract() == 0.0 {
+            Err(invalid(&value.to_string(), "negative Unix time"))
+        } else {
+            Err(invalid(
+                &value.to_string(),
+                "expected whole Unix seconds or ISO 8601",
+            ))
+        }
     }
 
     fn unix_value(value: u64) -> Option<CallTime> {
@@ -287,16 +324,7 @@ impl de::Visitor<'_> for CallTimeVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<CallTime, E> {
-        // Integral floats are what JavaScript numbers look like after a round
-        // trip; anything with a fraction is refused like the string form.
-        if v.fract() == 0.0 && (0.0..1.8e19).contains(&v) {
-            self.visit_u64(v as u64)
-        } else {
-            Err(E::custom(invalid(
-                &v.to_string(),
-                "expected whole Unix seconds or ISO 8601",
-            )))
-        }
+        CallTime::from_number(v).map_err(E::custom)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<CallTime, E> {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::path::ErrorKind;
+
 /// Everything that can go wrong in gongkit.
 ///
 /// Messages are lower-case, quote the offending value and, for JSON, name the
@@ -84,17 +86,22 @@ impl Error {
         }
     }
 
-    /// Wraps a `serde_path_to_error` failure, keeping the path.
-    pub(crate) fn from_path(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        // "." is the root and "?" a key not yet read: neither helps a reader.
-        let path = if path == "." || path == "?" {
-            String::new()
+    /// A serde_json error in `json`, with the path of where it is.
+    pub(crate) fn in_document(json: &str, err: &serde_json::Error) -> Self {
+        let offset = crate::path::offset_of(json, err.line(), err.column());
+        let message = err.to_string();
+        let kind = if message.starts_with("trailing comma") {
+            ErrorKind::TrailingComma
+        } else if !err.is_data() {
+            ErrorKind::Syntax
+        } else if message.starts_with("invalid type: map") {
+            ErrorKind::Refused(b'{')
+        } else if message.starts_with("invalid type: sequence") {
+            ErrorKind::Refused(b'[')
         } else {
-            path
+            ErrorKind::Value
         };
-        Error::json(path, &inner)
+        Error::json(crate::path::path_at(json, offset, kind), err)
     }
 
     /// A serde_json error at `path` (empty for the whole document). The line

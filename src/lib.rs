@@ -29,9 +29,12 @@ mod chunk;
 mod date;
 mod error;
 mod model;
+mod path;
 mod request;
 mod stream;
 mod transcript;
+#[cfg(feature = "wasm")]
+mod wasm;
 
 pub use account::{
     account_from_email, account_from_parties, crm_account_name, email_domain, is_free_mail,

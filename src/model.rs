@@ -40,28 +40,7 @@ use crate::{Error, Result};
 /// [`Error::Json`] with the path and serde_json's message when the input is
 /// not JSON or does not fit the type.
 pub fn from_json<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T> {
-    // Tracking the path costs an allocation per key, so the first pass goes
-    // without it; only a failed parse is read again to say where it failed.
-    match serde_json::from_str(json) {
-        Ok(value) => Ok(value),
-        Err(_) => Err(locate_error::<T>(json)),
-    }
-}
-
-#[cold]
-fn locate_error<'a, T: Deserialize<'a>>(json: &'a str) -> Error {
-    let mut de = serde_json::Deserializer::from_str(json);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => Error::from_path(e),
-        // The value parsed: what failed was the text after it.
-        Ok(_) => match de.end() {
-            Err(e) => Error::json(String::new(), &e),
-            Ok(()) => Error::Json {
-                path: String::new(),
-                message: "the document parses only with path tracking".to_owned(),
-            },
-        },
-    }
+    serde_json::from_str(json).map_err(|e| Error::in_document(json, &e))
 }
 
 /// A string from Gong's JSON, borrowed from the input when it has no escapes.
@@ -80,6 +59,7 @@ fn locate_error<'a, T: Deserialize<'a>>(json: &'a str) -> Error {
 /// assert_eq!(escaped.as_str(), "café");
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(type = "string"))]
 pub struct Text<'a>(Cow<'a, str>);
 
 impl<'a> Text<'a> {
@@ -184,6 +164,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 /// assert!(serde_json::from_str::<Id>("18446744073709551616").is_err()); // beyond u64
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(type = "string"))]
 pub struct Id<'a>(Cow<'a, str>);
 
 impl<'a> Id<'a> {
@@ -334,9 +315,10 @@ where
 }
 
 macro_rules! gong_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $s:literal),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident as $ts:literal { $($(#[$vmeta:meta])* $variant:ident = $s:literal),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(type = $ts))]
         #[non_exhaustive]
         pub enum $name {
             $($(#[$vmeta])* $variant,)*
@@ -393,7 +375,7 @@ gong_enum! {
     /// assert_eq!(Affiliation::from("Internal"), Affiliation::Internal);
     /// assert_eq!(Affiliation::from("Partner").as_str(), "Partner");
     /// ```
-    Affiliation {
+    Affiliation as "\"Internal\" | \"External\" | \"Unknown\" | (string & {})" {
         /// The seller's own people.
         Internal = "Internal",
         /// The customer's side.
@@ -411,7 +393,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::Direction::from("Inbound"), gongkit::Direction::Inbound);
     /// ```
-    Direction {
+    Direction as "\"Inbound\" | \"Outbound\" | \"Conference\" | \"Unknown\" | (string & {})" {
         /// The customer called in.
         Inbound = "Inbound",
         /// The seller called out.
@@ -431,7 +413,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::Scope::from("External"), gongkit::Scope::External);
     /// ```
-    Scope {
+    Scope as "\"Internal\" | \"External\" | \"Unknown\" | (string & {})" {
         /// Only the company's own people.
         Internal = "Internal",
         /// People from outside took part.
@@ -449,7 +431,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::MediaType::from("Video"), gongkit::MediaType::Video);
     /// ```
-    MediaType {
+    MediaType as "\"Video\" | \"Audio\" | (string & {})" {
         /// A video call.
         Video = "Video",
         /// An audio-only call.
@@ -465,7 +447,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::CrmSystem::from("HubSpot"), gongkit::CrmSystem::HubSpot);
     /// ```
-    CrmSystem {
+    CrmSystem as "\"Salesforce\" | \"HubSpot\" | \"MicrosoftDynamic\" | \"Generic\" | (string & {})" {
         /// Salesforce.
         Salesforce = "Salesforce",
         /// HubSpot.
@@ -485,7 +467,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::ObjectType::from("Account"), gongkit::ObjectType::Account);
     /// ```
-    ObjectType {
+    ObjectType as "\"Opportunity\" | \"Account\" | \"Contact\" | \"User\" | \"Lead\" | (string & {})" {
         /// A sales opportunity (calls).
         Opportunity = "Opportunity",
         /// A customer account (calls).
@@ -507,7 +489,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::Timing::from("Now"), gongkit::Timing::Now);
     /// ```
-    Timing {
+    Timing as "\"Now\" | \"TimeOfCall\" | (string & {})" {
         /// The values as they are now.
         Now = "Now",
         /// The values as they were at the time of the call.
@@ -523,7 +505,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::PartyMethod::from("Attendee"), gongkit::PartyMethod::Attendee);
     /// ```
-    PartyMethod {
+    PartyMethod as "\"Invitee\" | \"Attendee\" | (string & {})" {
         /// Was invited.
         Invitee = "Invitee",
         /// Attended.
@@ -539,7 +521,7 @@ gong_enum! {
     /// ```
     /// assert_eq!(gongkit::TrackerType::from("SMART"), gongkit::TrackerType::Smart);
     /// ```
-    TrackerType {
+    TrackerType as "\"KEYWORD\" | \"SMART\" | (string & {})" {
         /// A keyword tracker.
         Keyword = "KEYWORD",
         /// A smart (AI) tracker.
@@ -557,7 +539,8 @@ gong_enum! {
 /// assert_eq!(r.cursor.as_deref(), Some("abc"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Records<'a> {
     /// Total number of records that match the filter.
     pub total_records: Option<i64>,
@@ -581,7 +564,8 @@ pub struct Records<'a> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct TranscriptResponse<'a> {
     /// Gong's reference for the request.
     pub request_id: Option<Text<'a>>,
@@ -621,7 +605,8 @@ impl<'a> TranscriptResponse<'a> {
 /// assert!(t.transcript.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallTranscript<'a> {
     /// The call's id.
     pub call_id: Option<Id<'a>>,
@@ -640,7 +625,8 @@ pub struct CallTranscript<'a> {
 /// assert_eq!(m.topic.as_deref(), Some(""));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Monologue<'a> {
     /// Links to `parties[].speakerId` of the extensive response; may be null.
     pub speaker_id: Option<Id<'a>>,
@@ -661,7 +647,8 @@ pub struct Monologue<'a> {
 /// assert_eq!((s.start, s.end), (Some(1500), None));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Sentence<'a> {
     /// Start, in milliseconds from the start of the call.
     pub start: Option<i64>,
@@ -686,7 +673,8 @@ pub struct Sentence<'a> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct ExtensiveResponse<'a> {
     /// Gong's reference for the request.
     pub request_id: Option<Text<'a>>,
@@ -725,7 +713,8 @@ impl<'a> ExtensiveResponse<'a> {
 /// assert_eq!(c.meta_data.unwrap().id.as_deref(), Some("7"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallData<'a> {
     /// The call's basic data.
     pub meta_data: Option<CallMetaData<'a>>,
@@ -758,7 +747,8 @@ pub struct CallData<'a> {
 /// assert_eq!(m.scope, Some(gongkit::Scope::External));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallMetaData<'a> {
     /// Gong's id for the call (up to 20 digits).
     pub id: Option<Id<'a>>,
@@ -813,7 +803,8 @@ pub struct CallMetaData<'a> {
 /// assert_eq!(c.objects[0].object_type, Some(gongkit::ObjectType::Account));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CrmContext<'a> {
     /// The system.
     pub system: Option<CrmSystem>,
@@ -831,7 +822,8 @@ pub struct CrmContext<'a> {
 /// assert_eq!(o.object_id.as_deref(), Some("0061"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CrmObject<'a> {
     /// Its kind.
     pub object_type: Option<ObjectType>,
@@ -853,7 +845,8 @@ pub struct CrmObject<'a> {
 /// assert_eq!(f.value, Some(serde_json::json!(1200)));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CrmField<'a> {
     /// The field's name, as the CRM spells it (`Name` in Salesforce).
     pub name: Option<Text<'a>>,
@@ -872,7 +865,8 @@ pub struct CrmField<'a> {
 /// assert_eq!(p.affiliation, Some(gongkit::Affiliation::External));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Party<'a> {
     /// The participant's id in the call.
     pub id: Option<Id<'a>>,
@@ -909,7 +903,8 @@ pub struct Party<'a> {
 /// assert_eq!(c.key_points[0].text.as_deref(), Some("Budget approved"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Content<'a> {
     /// The call's agenda.
     #[serde(default, deserialize_with = "nullable")]
@@ -944,7 +939,8 @@ pub struct Content<'a> {
 /// assert_eq!(s.duration, Some(67));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Structure<'a> {
     /// Its name.
     pub name: Option<Text<'a>>,
@@ -961,7 +957,8 @@ pub struct Structure<'a> {
 /// assert_eq!(t.name.as_deref(), Some("Pricing"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Topic<'a> {
     /// Its name.
     pub name: Option<Text<'a>>,
@@ -978,7 +975,8 @@ pub struct Topic<'a> {
 /// assert_eq!(t.kind, Some(gongkit::TrackerType::Keyword));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Tracker<'a> {
     /// Its id.
     pub id: Option<Id<'a>>,
@@ -1006,7 +1004,8 @@ pub struct Tracker<'a> {
 /// assert_eq!(o.start_time, Some(12.5));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Occurrence<'a> {
     /// Seconds from the start of the call.
     pub start_time: Option<f64>,
@@ -1023,7 +1022,8 @@ pub struct Occurrence<'a> {
 /// assert_eq!(p.count, Some(1));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct TrackerPhrase<'a> {
     /// How often.
     pub count: Option<i64>,
@@ -1045,7 +1045,8 @@ pub struct TrackerPhrase<'a> {
 /// assert_eq!(s.items[0].text.as_deref(), Some("Agenda"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OutlineSection<'a> {
     /// The section's title.
     pub section: Option<Text<'a>>,
@@ -1067,7 +1068,8 @@ pub struct OutlineSection<'a> {
 /// assert_eq!(i.start_time, None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OutlineItem<'a> {
     /// The item.
     pub text: Option<Text<'a>>,
@@ -1086,7 +1088,8 @@ pub struct OutlineItem<'a> {
 /// assert_eq!(h.items[0].start_times, vec![61.2]);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HighlightsSection<'a> {
     /// The section's title.
     pub title: Option<Text<'a>>,
@@ -1104,7 +1107,8 @@ pub struct HighlightsSection<'a> {
 /// assert!(i.start_times.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HighlightItem<'a> {
     /// The highlight.
     pub text: Option<Text<'a>>,
@@ -1122,7 +1126,8 @@ pub struct HighlightItem<'a> {
 /// assert_eq!(o.name.as_deref(), Some("Meeting booked"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallOutcome<'a> {
     /// Its id, such as `MEETING_BOOKED`.
     pub id: Option<Text<'a>>,
@@ -1141,7 +1146,8 @@ pub struct CallOutcome<'a> {
 /// assert_eq!(k.text.as_deref(), Some("Budget approved"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct KeyPoint<'a> {
     /// The point.
     pub text: Option<Text<'a>>,
@@ -1156,7 +1162,8 @@ pub struct KeyPoint<'a> {
 /// assert_eq!(i.speakers[0].talk_time, Some(145.0));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Interaction<'a> {
     /// Talk time per participant.
     #[serde(default, deserialize_with = "nullable")]
@@ -1180,7 +1187,8 @@ pub struct Interaction<'a> {
 /// assert_eq!(s.id.as_deref(), Some("56825452554556"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Speaker<'a> {
     /// The participant's id (`parties[].id`).
     pub id: Option<Id<'a>>,
@@ -1199,7 +1207,8 @@ pub struct Speaker<'a> {
 /// assert_eq!(s.value, Some(56.0));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct InteractionStat<'a> {
     /// Its name.
     pub name: Option<Text<'a>>,
@@ -1216,7 +1225,8 @@ pub struct InteractionStat<'a> {
 /// assert_eq!(v.duration, Some(218.0));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct VideoStat<'a> {
     /// Its name.
     pub name: Option<Text<'a>>,
@@ -1233,7 +1243,8 @@ pub struct VideoStat<'a> {
 /// assert_eq!(q.non_company_count, Some(5));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default)]
 pub struct Questions {
     /// Asked by the company's people.
     pub company_count: Option<i64>,
@@ -1250,7 +1261,8 @@ pub struct Questions {
 /// assert_eq!(c.public_comments[0].comment.as_deref(), Some("Nice"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Collaboration<'a> {
     /// Public comments.
     #[serde(default, deserialize_with = "nullable")]
@@ -1266,7 +1278,8 @@ pub struct Collaboration<'a> {
 /// assert_eq!(c.during_call, Some(false));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Comment<'a> {
     /// Its id.
     pub id: Option<Id<'a>>,
@@ -1295,7 +1308,8 @@ pub struct Comment<'a> {
 /// assert_eq!(m.video_url, None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "'de: 'a"))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Media<'a> {
     /// Audio.
     pub audio_url: Option<Text<'a>>,

@@ -1,0 +1,367 @@
+//! The JavaScript API of the npm package (feature `wasm`): the core's
+//! functions with camelCase names, plain JS objects in and out, and errors
+//! thrown as `Error`s carrying the core's message.
+//!
+//! A JSON string argument is parsed in Rust (the fast path, and the one
+//! whose error messages name the JSON path exactly as the Rust API does);
+//! an object is read as it is through serde-wasm-bindgen.
+
+use serde::{Deserialize, Serialize};
+use tsify::Tsify;
+use wasm_bindgen::prelude::*;
+
+use crate::{
+    AnyExtensive, CallOptions, CallTime, Error, Format, Party, RequestOptions, TranscriptInput,
+    TranscriptOptions,
+};
+
+/// Makes a panic (a bug: the core returns errors for bad input) surface as a
+/// thrown `Error` with the panic's message instead of a bare
+/// `RuntimeError: unreachable`.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        wasm_bindgen::throw_str(&format!("gongkit internal error: {info}"));
+    }));
+}
+
+/// A thrown `Error` with the core's message.
+fn fail(err: impl std::fmt::Display) -> JsError {
+    JsError::new(&err.to_string())
+}
+
+fn serializer() -> serde_wasm_bindgen::Serializer {
+    serde_wasm_bindgen::Serializer::json_compatible()
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value.serialize(&serializer()).map_err(fail)
+}
+
+/// The JSON text of a JS value: a string is taken as JSON text already;
+/// anything else goes through the engine's own `JSON.stringify`.
+///
+/// Objects are read by the same Rust parser as strings, so both give the
+/// same results and the same error messages (with the JSON path), and the
+/// wasm module carries one deserializer per type instead of two.
+fn json_text(value: &JsValue) -> Result<String, Error> {
+    if let Some(s) = value.as_string() {
+        return Ok(s);
+    }
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::argument("argument", "cannot be turned into JSON"))
+}
+
+/// The JSON text of an options object; `undefined` and `null` are `{}`.
+fn options_text(value: Option<JsValue>) -> Result<String, JsError> {
+    match value {
+        Some(v) if v.as_string().is_some() => Err(fail("invalid options: expected an object")),
+        Some(v) if !v.is_undefined() && !v.is_null() => json_text(&v).map_err(fail),
+        _ => Ok("{}".to_owned()),
+    }
+}
+
+/// Reads options from their JSON text (they may borrow from it).
+fn parse_options<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, JsError> {
+    crate::from_json(json).map_err(|e| fail(format!("invalid options: {e}")))
+}
+
+/// `{ internalDomains?: string[] }`
+#[derive(Tsify, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct AccountOptions {
+    /// The seller's own domains: addresses there are not customers.
+    internal_domains: Vec<String>,
+}
+
+/// `{ utcOffsetMinutes?: number }`
+#[derive(Tsify, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct DateOptions {
+    /// Take the date in this UTC offset.
+    utc_offset_minutes: Option<i32>,
+}
+
+/// How to format a transcript.
+#[derive(Tsify, Deserialize, Default)]
+#[serde(
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields,
+    bound(deserialize = "'de: 'a")
+)]
+pub struct FormatOptions<'a> {
+    /// Name speakers after these participants (their `speakerId`).
+    parties: Vec<Party<'a>>,
+    /// For a response with several calls, the call to format.
+    call_id: Option<String>,
+    /// `[mm:ss]` at the start of each line (plain and Markdown).
+    timestamps: bool,
+    /// Join consecutive monologues of the same speaker and topic.
+    merge: bool,
+    /// `plain` (default), `markdown`, `webvtt`, `srt` or `json`.
+    format: Format,
+}
+
+impl FormatOptions<'_> {
+    fn transcript_options(&self) -> TranscriptOptions<'_> {
+        TranscriptOptions {
+            format: self.format,
+            timestamps: self.timestamps,
+            merge: self.merge,
+            parties: &self.parties,
+            call_id: self.call_id.as_deref(),
+        }
+    }
+}
+
+/// How to cut a transcript into chunks.
+#[derive(Tsify, Deserialize, Default)]
+#[serde(
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields,
+    bound(deserialize = "'de: 'a")
+)]
+pub struct ChunkOptions<'a> {
+    /// The most characters (Unicode scalar values) in one chunk.
+    max_chars: usize,
+    /// Name speakers after these participants.
+    parties: Vec<Party<'a>>,
+    /// For a response with several calls, the call to use.
+    call_id: Option<String>,
+    /// `[mm:ss]` at the start of each line.
+    timestamps: bool,
+    /// Join consecutive monologues of the same speaker and topic.
+    merge: bool,
+    /// `plain` (default) or `markdown`.
+    format: Format,
+}
+
+/// How to cut a call document into chunks: the call options plus `maxChars`.
+#[derive(Tsify, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DocumentChunkOptions {
+    /// The most characters (Unicode scalar values) in one chunk.
+    max_chars: usize,
+    /// The options of the document.
+    #[serde(flatten)]
+    call: CallOptions,
+}
+
+fn transcript_json(value: &JsValue) -> Result<String, JsError> {
+    json_text(value).map_err(fail)
+}
+
+fn optional_transcript(value: Option<JsValue>) -> Result<Option<String>, JsError> {
+    match value {
+        Some(v) if !v.is_undefined() && !v.is_null() => transcript_json(&v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Runs `f` over the extensive argument, parsed from its JSON text.
+fn with_extensive<R>(
+    value: &JsValue,
+    f: impl FnOnce(&AnyExtensive<'_>) -> Result<R, Error>,
+) -> Result<R, JsError> {
+    let json = json_text(value).map_err(fail)?;
+    let extensive = AnyExtensive::from_json(&json).map_err(fail)?;
+    f(&extensive).map_err(fail)
+}
+
+/// Serializes inside [`with_extensive`], where results still borrow.
+fn to_js_in<T: Serialize>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serializer())
+        .map_err(|e| Error::argument("result", e.to_string()))
+}
+
+/// The account name for one email address: `undefined` for internal,
+/// free-mail and bare-suffix domains. Throws for a malformed address.
+#[wasm_bindgen(js_name = accountFromEmail, unchecked_return_type = "string | undefined")]
+pub fn account_from_email(
+    email: &str,
+    #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    let options_json = options_text(options)?;
+    let options: AccountOptions = parse_options(&options_json)?;
+    let name = crate::account_from_email(email, &options.internal_domains).map_err(fail)?;
+    Ok(name.map_or(JsValue::UNDEFINED, JsValue::from))
+}
+
+/// The account name from a call's participants, or `undefined`.
+#[wasm_bindgen(js_name = accountFromParties, unchecked_return_type = "string | undefined")]
+pub fn account_from_parties(
+    #[wasm_bindgen(unchecked_param_type = "Party[] | string")] parties: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    let options_json = options_text(options)?;
+    let options: AccountOptions = parse_options(&options_json)?;
+    let json = json_text(&parties).map_err(fail)?;
+    let parties: Vec<Party> = crate::from_json(&json).map_err(fail)?;
+    let name = crate::account_from_parties(&parties, &options.internal_domains).map_err(fail)?;
+    Ok(name.map_or(JsValue::UNDEFINED, JsValue::from))
+}
+
+/// The call's date, `YYYY-MM-DD`, from Unix seconds (a number or a string of
+/// digits; milliseconds from 10^11) or ISO 8601.
+#[wasm_bindgen(js_name = callDate)]
+pub fn call_date(
+    #[wasm_bindgen(unchecked_param_type = "string | number")] value: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DateOptions")] options: Option<JsValue>,
+) -> Result<String, JsError> {
+    let options_json = options_text(options)?;
+    let options: DateOptions = parse_options(&options_json)?;
+    let time = match (value.as_string(), value.as_f64()) {
+        (Some(s), _) => crate::parse_call_time(&s),
+        (None, Some(n)) => CallTime::from_number(n),
+        (None, None) => Err(Error::argument(
+            "call time",
+            "expected a string or a number",
+        )),
+    }
+    .map_err(fail)?;
+    let date = time.date(options.utc_offset_minutes).map_err(fail)?;
+    Ok(date.format("%Y-%m-%d").to_string())
+}
+
+/// Formats a transcript: a whole response, one `callTranscripts` element, a
+/// monologue array, or any of them as JSON text.
+#[wasm_bindgen(js_name = formatTranscript)]
+pub fn format_transcript(
+    #[wasm_bindgen(
+        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string"
+    )]
+    transcript: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "FormatOptions")] options: Option<JsValue>,
+) -> Result<String, JsError> {
+    let options_json = options_text(options)?;
+    let options: FormatOptions = parse_options(&options_json)?;
+    let json = transcript_json(&transcript)?;
+    crate::format_transcript(&json, &options.transcript_options()).map_err(fail)
+}
+
+/// One call, normalized, with its transcript formatted when one is given.
+#[wasm_bindgen(js_name = normalizeCall, unchecked_return_type = "NormalizedCall")]
+pub fn normalize_call(
+    #[wasm_bindgen(unchecked_param_type = "ExtensiveResponse | CallData | string")]
+    extensive: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
+    )]
+    transcript: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsError> {
+    let options_json = options_text(options)?;
+    let options: CallOptions = parse_options(&options_json)?;
+    let transcript = optional_transcript(transcript)?;
+    with_extensive(&extensive, |e| {
+        let input = transcript.as_deref().map(TranscriptInput::Json);
+        to_js_in(&crate::normalize_call(e, input, &options)?)
+    })
+}
+
+/// The call as one plain-text document for a language model.
+#[wasm_bindgen(js_name = callDocument)]
+pub fn call_document(
+    #[wasm_bindgen(unchecked_param_type = "ExtensiveResponse | CallData | string")]
+    extensive: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
+    )]
+    transcript: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+) -> Result<String, JsError> {
+    let options_json = options_text(options)?;
+    let options: CallOptions = parse_options(&options_json)?;
+    let transcript = optional_transcript(transcript)?;
+    with_extensive(&extensive, |e| {
+        crate::call_document(
+            e,
+            transcript.as_deref().map(TranscriptInput::Json),
+            &options,
+        )
+    })
+}
+
+/// A transcript cut into chunks of at most `maxChars` characters.
+#[wasm_bindgen(js_name = chunkTranscript, unchecked_return_type = "Chunk[]")]
+pub fn chunk_transcript(
+    #[wasm_bindgen(
+        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string"
+    )]
+    transcript: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChunkOptions")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let o_json = options_text(Some(options))?;
+    let o: ChunkOptions = parse_options(&o_json)?;
+    let json = transcript_json(&transcript)?;
+    let options = TranscriptOptions {
+        format: o.format,
+        timestamps: o.timestamps,
+        merge: o.merge,
+        parties: &o.parties,
+        call_id: o.call_id.as_deref(),
+    };
+    to_js(&crate::chunk_transcript(&json, o.max_chars, &options).map_err(fail)?)
+}
+
+/// The call document cut into chunks of at most `maxChars` characters.
+#[wasm_bindgen(js_name = chunkDocument, unchecked_return_type = "Chunk[]")]
+pub fn chunk_document(
+    #[wasm_bindgen(unchecked_param_type = "ExtensiveResponse | CallData | string")]
+    extensive: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
+    )]
+    transcript: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "DocumentChunkOptions")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let o_json = options_text(Some(options))?;
+    let o: DocumentChunkOptions = parse_options(&o_json)?;
+    let transcript = optional_transcript(transcript)?;
+    let chunks = with_extensive(&extensive, |e| {
+        let input = transcript.as_deref().map(TranscriptInput::Json);
+        crate::chunk_call_document(e, input, o.max_chars, &o.call)
+    })?;
+    to_js(&chunks)
+}
+
+/// The body of `POST /v2/calls/extensive`. Throws above 100 call ids.
+#[wasm_bindgen(js_name = extensiveRequest, unchecked_return_type = "ExtensiveRequest")]
+pub fn extensive_request(
+    #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let options_json = options_text(Some(options))?;
+    let options: RequestOptions = parse_options(&options_json)?;
+    to_js(&options.extensive().map_err(fail)?)
+}
+
+/// The body of `POST /v2/calls/transcript`.
+#[wasm_bindgen(js_name = transcriptRequest, unchecked_return_type = "TranscriptRequest")]
+pub fn transcript_request(
+    #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let options_json = options_text(Some(options))?;
+    let options: RequestOptions = parse_options(&options_json)?;
+    to_js(&options.transcript().map_err(fail)?)
+}
+
+/// Call ids in batches of at most 100, repeats dropped.
+#[wasm_bindgen(js_name = batchCallIds, unchecked_return_type = "string[][]")]
+pub fn batch_call_ids(
+    #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+) -> Result<JsValue, JsError> {
+    let json = json_text(&ids).map_err(fail)?;
+    let ids: Vec<String> = crate::from_json(&json).map_err(fail)?;
+    to_js(&crate::batch_call_ids(&ids).map_err(fail)?)
+}
+
+/// The layout version of `callDocument`'s output.
+#[wasm_bindgen(js_name = documentVersion)]
+pub fn document_version() -> u32 {
+    crate::DOCUMENT_VERSION
+}
