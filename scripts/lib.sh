@@ -14,3 +14,33 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
 }
+
+ensure_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return
+  step "installing the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
+# The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in
+# Cargo.lock. Installed without --locked: its lock file pins a webpki-roots
+# version the registry mirror lacks.
+ensure_wasm_bindgen() {
+  local want have
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  [ -n "$want" ] || die "wasm-bindgen is not in Cargo.lock"
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+  [ "$have" = "$want" ] && return
+  step "installing wasm-bindgen-cli $want (about 2 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$want"
+}
+
+# npm packages from package-lock.json, reinstalled only when the lock changed.
+ensure_npm() {
+  command -v node >/dev/null || die "Node.js 20 or newer is needed (node not found)"
+  local stamp=node_modules/.gongkit-lock-sha256 want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+  step "npm ci"
+  npm ci --no-audit --no-fund
+  echo "$want" > "$stamp"
+}

@@ -445,7 +445,7 @@ fn header<'a>(call: &'a CallData<'a>, options: &CallOptions) -> Result<Normalize
     let date = when
         .map(|t| t.date(options.utc_offset_minutes))
         .transpose()?
-        .map(|d| d.format("%Y-%m-%d").to_string());
+        .map(crate::date::ymd);
     let account = match crm_account_name(&call.context) {
         Some(name) => Some(Account {
             name: name.to_owned(),

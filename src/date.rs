@@ -111,10 +111,7 @@ pub fn parse_call_time(value: &str) -> Result<CallTime> {
 /// As [`parse_call_time`], and [`Error::InvalidUtcOffset`] for an offset
 /// beyond ±23:59.
 pub fn call_date(value: &str, utc_offset_minutes: Option<i32>) -> Result<String> {
-    Ok(parse_call_time(value)?
-        .date(utc_offset_minutes)?
-        .format("%Y-%m-%d")
-        .to_string())
+    Ok(ymd(parse_call_time(value)?.date(utc_offset_minutes)?))
 }
 
 impl CallTime {
@@ -266,6 +263,28 @@ impl CallTime {
     pub fn to_utc_string(&self) -> String {
         self.utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
     }
+}
+
+/// `YYYY-MM-DD`, written directly: chrono's `format` would bring its whole
+/// strftime parser into the WebAssembly module for this one pattern. Call
+/// times only reach years 0 to 9999 (four-digit ISO years, Unix values
+/// below the year 5139).
+pub(crate) fn ymd(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let mut s = String::with_capacity(10);
+    let (y, m, d) = (date.year(), date.month(), date.day());
+    for (n, width) in [(y.unsigned_abs(), 4usize), (m, 2), (d, 2)] {
+        if !s.is_empty() {
+            s.push('-');
+        }
+        let digits = n.to_string();
+        s.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+        s.push_str(&digits);
+    }
+    if y < 0 {
+        s.insert(0, '-');
+    }
+    s
 }
 
 /// Checks a UTC offset in minutes and turns it into chrono's form.

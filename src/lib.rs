@@ -28,10 +28,10 @@ mod call;
 mod chunk;
 mod date;
 mod error;
+mod fast;
 mod model;
 mod path;
 mod request;
-mod stream;
 mod transcript;
 #[cfg(feature = "wasm")]
 mod wasm;

@@ -86,6 +86,10 @@ impl<'a> Text<'a> {
         matches!(self.0, Cow::Borrowed(_))
     }
 
+    pub(crate) fn into_cow(self) -> Cow<'a, str> {
+        self.0
+    }
+
     /// A copy that no longer borrows from the input.
     ///
     /// # Examples

@@ -384,12 +384,12 @@ pub(crate) fn render(
             }
             Ok(w.finish())
         }
-        TranscriptInput::Json(json) => match crate::stream::render(json, options, layout) {
+        TranscriptInput::Json(json) => match crate::fast::render(json, options, layout) {
             Ok(result) => result,
-            // The streaming reader is only a fast path: whatever it cannot
-            // read is read again by the typed parser, which either reads it
-            // (and formats it the same way) or says exactly what is wrong.
-            Err(()) => {
+            // The fast reader is only a fast path: whatever it is unsure of
+            // is read again by the typed parser, which either reads it (and
+            // formats it the same way) or says exactly what is wrong.
+            Err(crate::fast::Unsure) => {
                 let t: AnyTranscript = from_json(json)?;
                 render(TranscriptInput::Parsed(&t), options, layout)
             }

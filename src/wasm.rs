@@ -225,7 +225,7 @@ pub fn call_date(
     }
     .map_err(fail)?;
     let date = time.date(options.utc_offset_minutes).map_err(fail)?;
-    Ok(date.format("%Y-%m-%d").to_string())
+    Ok(crate::date::ymd(date))
 }
 
 /// Formats a transcript: a whole response, one `callTranscripts` element, a
@@ -364,4 +364,13 @@ pub fn batch_call_ids(
 #[wasm_bindgen(js_name = documentVersion)]
 pub fn document_version() -> u32 {
     crate::DOCUMENT_VERSION
+}
+
+#[wasm_bindgen(js_name = benchLen)]
+pub fn bench_len(json: &str) -> usize {
+    crate::format_transcript(json, &TranscriptOptions::default()).map_or(0, |s| s.len())
+}
+#[wasm_bindgen(js_name = benchIn)]
+pub fn bench_in(json: &str) -> usize {
+    json.len()
 }

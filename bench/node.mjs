@@ -1,0 +1,123 @@
+// The npm package against a straightforward JavaScript implementation of the
+// reference's logic (JSON.parse plus the same loops), on the two-hour
+// fixture call: same run, same input, alternating. Prints both medians,
+// MB/s and the ratio, and the .wasm size.
+//
+// usage: node bench/node.mjs [seconds per case]   (after scripts/build-pkg)
+import { readFileSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const gongkit = require("../pkg");
+const dir = new URL("../tests/fixtures/calls/", import.meta.url);
+const transcript = readFileSync(new URL("two-hour.transcript.json", dir), "utf8");
+const extensive = readFileSync(new URL("two-hour.extensive.json", dir), "utf8");
+const seconds = Number(process.argv[2] ?? 3);
+
+// --- the reference's logic in plain JavaScript ---------------------------
+function formatTranscriptJs(raw) {
+  const callTranscript = JSON.parse(raw).callTranscripts[0];
+  const lines = [];
+  for (const entry of callTranscript.transcript) {
+    const speakerId = entry.speakerId;
+    const topic = entry.topic ?? "";
+    const text = (entry.sentences ?? []).map((s) => s.text).join(" ");
+    lines.push(topic ? `Speaker ${speakerId} (${topic}): ${text}` : `Speaker ${speakerId}: ${text}`);
+  }
+  return lines.join("\n");
+}
+
+function accountJs(parties, internal = "@seller.io") {
+  for (const p of parties) {
+    const email = p.emailAddress ?? "";
+    if (email && !email.endsWith(internal)) {
+      let domain = email.split("@")[1];
+      for (const tld of [".io", ".com", ".net", ".org", ".co"]) {
+        if (domain.endsWith(tld)) {
+          domain = domain.slice(0, -tld.length);
+          break;
+        }
+      }
+      return domain.replace(/-/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
+    }
+  }
+  return null;
+}
+
+function normalizeCallJs(rawExtensive, rawTranscript) {
+  const call = JSON.parse(rawExtensive).calls[0];
+  const meta = call.metaData;
+  const parties = call.parties ?? [];
+  const scheduled = String(meta.scheduled);
+  const date = /^\d+$/.test(scheduled)
+    ? new Date(Number(scheduled) * 1000).toISOString().slice(0, 10)
+    : new Date(scheduled).toISOString().slice(0, 10);
+  return {
+    id: meta.id,
+    title: meta.title,
+    date,
+    account: accountJs(parties),
+    participants: parties.map((p) => ({ name: p.name, email: p.emailAddress })),
+    transcript: formatTranscriptJs(rawTranscript),
+  };
+}
+
+// --- timing ----------------------------------------------------------------
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function race(name, cases, bytes) {
+  const times = cases.map(() => []);
+  for (const c of cases) for (let i = 0; i < 20; i++) c.fn(); // warm up
+  const end = performance.now() + seconds * 1000 * cases.length;
+  while (performance.now() < end) {
+    cases.forEach((c, i) => {
+      const t0 = performance.now();
+      c.fn();
+      times[i].push(performance.now() - t0);
+    });
+  }
+  const med = times.map(median);
+  const rows = cases.map((c, i) => ({
+    case: `${name}: ${c.name}`,
+    "median ms": med[i].toFixed(3),
+    "MB/s": (bytes / med[i] / 1000).toFixed(0),
+    runs: times[i].length,
+  }));
+  console.table(rows);
+  console.log(`${name}: wasm is ${(med[1] / med[0]).toFixed(2)}x the speed of plain JS\n`);
+  return med[1] / med[0];
+}
+
+console.log(`node ${process.version}, input ${transcript.length} chars (${Buffer.byteLength(transcript)} bytes)`);
+race(
+  "formatTranscript",
+  [
+    { name: "gongkit (wasm, JSON string)", fn: () => gongkit.formatTranscript(transcript) },
+    { name: "plain JS (JSON.parse + loops)", fn: () => formatTranscriptJs(transcript) },
+  ],
+  Buffer.byteLength(transcript),
+);
+race(
+  "normalizeCall",
+  [
+    { name: "gongkit (wasm, JSON strings)", fn: () => gongkit.normalizeCall(extensive, transcript) },
+    { name: "plain JS (JSON.parse + loops)", fn: () => normalizeCallJs(extensive, transcript) },
+  ],
+  Buffer.byteLength(transcript) + Buffer.byteLength(extensive),
+);
+const parsed = JSON.parse(transcript);
+race(
+  "formatTranscript (object)",
+  [
+    { name: "gongkit (wasm, parsed object)", fn: () => gongkit.formatTranscript(parsed) },
+    { name: "plain JS (loops only)", fn: () => formatTranscriptJs(JSON.stringify(parsed)) },
+  ],
+  Buffer.byteLength(transcript),
+);
+const wasmFile = new URL("../pkg/node/gongkit_bg.wasm", import.meta.url);
+const wasm = readFileSync(wasmFile);
+console.log(`pkg/node/gongkit_bg.wasm: ${statSync(wasmFile).size} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped`);

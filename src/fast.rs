@@ -1,0 +1,628 @@
+//! A fast reader for transcript JSON, straight into the formatter.
+//!
+//! Big transcripts are the hot path of every gongkit user. Parsing them into
+//! structs with serde_json and then formatting costs about twice what one
+//! pass can do, and in WebAssembly (where serde_json's word-at-a-time string
+//! scan works on 32-bit words) more. This reader knows the few shapes a
+//! transcript comes in, finds string ends with `memchr`, and hands each
+//! monologue to the [`Writer`] as soon as it is read.
+//!
+//! It is only a fast path. On anything it does not expect (a float where a
+//! time should be, a duplicate key, invalid JSON, nesting deeper than 64) it
+//! gives up, and the caller parses the input with the typed models, which
+//! either accept it (and format it through the same writer) or report the
+//! error with its JSON path. So both paths accept exactly the same inputs
+//! and give the same output; `tests/properties.rs` checks that on random
+//! documents.
+
+use std::borrow::Cow;
+
+use crate::model::{Sentence, Text};
+use crate::transcript::{Layout, TranscriptOptions, Writer};
+use crate::{Error, Result};
+
+/// Gave up: the typed parser decides.
+pub(crate) struct Unsure;
+
+type Read<T> = std::result::Result<T, Unsure>;
+
+/// Formats `json`, or says it is unsure. `Ok(Err(..))` is a readable
+/// transcript without the call asked for.
+pub(crate) fn render(
+    json: &str,
+    options: &TranscriptOptions<'_>,
+    layout: bool,
+) -> Read<Result<(String, Layout)>> {
+    let mut r = Reader {
+        s: json,
+        b: json.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
+    let hint = json.len() * 3 / 4;
+    r.ws();
+    let result = match r.peek() {
+        Some(b'[') => {
+            let mut w = Writer::new(options, layout, hint);
+            r.monologues(&mut w)?;
+            Ok(w.finish())
+        }
+        Some(b'{') => r.root(options, layout, hint)?,
+        _ => return Err(Unsure),
+    };
+    r.ws();
+    if r.i != r.b.len() {
+        return Err(Unsure);
+    }
+    Ok(result)
+}
+
+/// The first quote, backslash or control character at or after `from`:
+/// eight bytes at a time (a byte loop was a quarter of the reading time).
+fn special(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Bytes equal to '"' or '\\', or below 0x20 (never a false alarm
+        // for bytes of 0x80 and up, whose high bit `!x` clears).
+        let hit = has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if hit != 0 {
+            // The lowest flagged byte is a real hit: borrows only run upward.
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
+}
+
+struct Reader<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    depth: u32,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Read<()> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Unsure)
+        }
+    }
+
+    /// After `{` or `[`: whether the container is already closed.
+    fn closed(&mut self, close: u8) -> bool {
+        self.ws();
+        if self.peek() == Some(close) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// After a member: `,` (more follow) or the closing bracket.
+    fn more(&mut self, close: u8) -> Read<bool> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Unsure),
+        }
+    }
+
+    fn null(&mut self) -> bool {
+        self.ws();
+        if self.b[self.i..].starts_with(b"null") {
+            self.i += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn enter(&mut self) -> Read<()> {
+        self.depth += 1;
+        if self.depth > 64 {
+            Err(Unsure)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A string, borrowed when it has no escapes.
+    fn string(&mut self) -> Read<Text<'a>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let end = special(self.b, start).ok_or(Unsure)?;
+        match self.b[end] {
+            b'"' => {
+                self.i = end + 1;
+                // Both ends are ASCII quotes, so these are char boundaries.
+                Ok(Text::from(&self.s[start..end]))
+            }
+            b'\\' => self.escaped(start).map(Text::from),
+            // A raw control character: not JSON.
+            _ => Err(Unsure),
+        }
+    }
+
+    /// The rest of a string with escapes, from its first byte at `start`.
+    fn escaped(&mut self, start: usize) -> Read<String> {
+        let mut out = String::new();
+        let mut i = start;
+        loop {
+            let next = special(self.b, i).ok_or(Unsure)?;
+            if self.b[next] < 0x20 {
+                return Err(Unsure);
+            }
+            out.push_str(&self.s[i..next]);
+            if self.b[next] == b'"' {
+                self.i = next + 1;
+                return Ok(out);
+            }
+            let esc = *self.b.get(next + 1).ok_or(Unsure)?;
+            i = next + 2;
+            let c = match esc {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let hi = self.hex4(i)?;
+                    i += 4;
+                    if (0xD800..0xDC00).contains(&hi) {
+                        // A surrogate pair: `\uD83D\uDE00`.
+                        if self.b.get(i..i + 2) != Some(b"\\u") {
+                            return Err(Unsure);
+                        }
+                        let lo = self.hex4(i + 2)?;
+                        if !(0xDC00..0xE000).contains(&lo) {
+                            return Err(Unsure);
+                        }
+                        i += 6;
+                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            .ok_or(Unsure)?
+                    } else {
+                        char::from_u32(hi).ok_or(Unsure)?
+                    }
+                }
+                _ => return Err(Unsure),
+            };
+            out.push(c);
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Read<u32> {
+        let digits = self.b.get(at..at + 4).ok_or(Unsure)?;
+        digits.iter().try_fold(0u32, |n, &d| {
+            let v = (d as char).to_digit(16).ok_or(Unsure)?;
+            Ok(n * 16 + v)
+        })
+    }
+
+    /// An integer that fits i64; anything else (fractions, exponents) is
+    /// left to the typed parser, which says what is wrong with it.
+    fn integer(&mut self) -> Read<i64> {
+        self.ws();
+        let start = self.i;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.i += 1;
+        }
+        let digits = self.i;
+        // Up to 18 digits cannot overflow, so no checked (in wasm, 128-bit)
+        // multiplication per digit; longer numbers go to the typed parser.
+        let mut n: u64 = 0;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            self.i += 1;
+        }
+        let len = self.i - digits;
+        // No digits, too many, a leading zero ("01"), or a fraction or
+        // exponent next.
+        if len == 0
+            || len > 18
+            || (len > 1 && self.b[digits] == b'0')
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            self.i = start;
+            return Err(Unsure);
+        }
+        // 18 digits fit in i64.
+        let n = n as i64;
+        Ok(if negative { -n } else { n })
+    }
+
+    fn optional_integer(&mut self) -> Read<Option<i64>> {
+        if self.null() {
+            Ok(None)
+        } else {
+            self.integer().map(Some)
+        }
+    }
+
+    fn optional_string(&mut self) -> Read<Option<Text<'a>>> {
+        if self.null() {
+            Ok(None)
+        } else {
+            self.string().map(Some)
+        }
+    }
+
+    /// An id: a string, or a whole number kept as its decimal string.
+    fn optional_id(&mut self) -> Read<Option<Cow<'a, str>>> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => Ok(Some(self.string()?.into_cow())),
+            Some(b'0'..=b'9') => {
+                let n = self.integer()?;
+                Ok(Some(Cow::Owned(n.to_string())))
+            }
+            _ if self.null() => Ok(None),
+            _ => Err(Unsure),
+        }
+    }
+
+    /// Skips any JSON value.
+    fn skip(&mut self) -> Read<()> {
+        self.ws();
+        match self.peek().ok_or(Unsure)? {
+            b'"' => self.string().map(drop),
+            b'{' => {
+                self.i += 1;
+                self.enter()?;
+                if !self.closed(b'}') {
+                    loop {
+                        self.string()?;
+                        self.eat(b':')?;
+                        self.skip()?;
+                        if !self.more(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            b'[' => {
+                self.i += 1;
+                self.enter()?;
+                if !self.closed(b']') {
+                    loop {
+                        self.skip()?;
+                        if !self.more(b']')? {
+                            break;
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            b't' | b'f' | b'n' => {
+                for word in [&b"true"[..], b"false", b"null"] {
+                    if self.b[self.i..].starts_with(word) {
+                        self.i += word.len();
+                        return Ok(());
+                    }
+                }
+                Err(Unsure)
+            }
+            _ => {
+                // Numbers, validated as JSON numbers.
+                let start = self.i;
+                if self.peek() == Some(b'-') {
+                    self.i += 1;
+                }
+                let int = self.i;
+                while let Some(b'0'..=b'9') = self.peek() {
+                    self.i += 1;
+                }
+                if self.i == int || (self.i - int > 1 && self.b[int] == b'0') {
+                    return Err(Unsure);
+                }
+                if self.peek() == Some(b'.') {
+                    self.i += 1;
+                    let frac = self.i;
+                    while let Some(b'0'..=b'9') = self.peek() {
+                        self.i += 1;
+                    }
+                    if self.i == frac {
+                        return Err(Unsure);
+                    }
+                }
+                if let Some(b'e' | b'E') = self.peek() {
+                    self.i += 1;
+                    if let Some(b'+' | b'-') = self.peek() {
+                        self.i += 1;
+                    }
+                    let exp = self.i;
+                    while let Some(b'0'..=b'9') = self.peek() {
+                        self.i += 1;
+                    }
+                    if self.i == exp {
+                        return Err(Unsure);
+                    }
+                }
+                debug_assert!(self.i > start);
+                Ok(())
+            }
+        }
+    }
+
+    /// `{` … `}` with a callback per key, which reads the value.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
+        self.eat(b'{')?;
+        self.enter()?;
+        if !self.closed(b'}') {
+            loop {
+                let key = self.string()?;
+                self.eat(b':')?;
+                member(self, &key)?;
+                if !self.more(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// A whole transcript response, or one call transcript.
+    fn root(
+        &mut self,
+        options: &TranscriptOptions<'_>,
+        layout: bool,
+        hint: usize,
+    ) -> Read<Result<(String, Layout)>> {
+        let call_id = options.call_id;
+        let mut selected: Option<(String, Layout)> = None;
+        let mut own: Option<(String, Layout)> = None;
+        let mut own_id: Option<Cow<'a, str>> = None;
+        let (mut is_response, mut is_call) = (false, false);
+        self.object(|r, key| match key {
+            "callTranscripts" => {
+                is_response = true;
+                selected = None;
+                if r.null() {
+                    return Ok(());
+                }
+                r.eat(b'[')?;
+                r.enter()?;
+                if !r.closed(b']') {
+                    loop {
+                        let (id, rendered) = r.element(options, layout, hint)?;
+                        let wanted = call_id.is_none_or(|want| id.as_deref() == Some(want));
+                        if wanted && selected.is_none() {
+                            selected = Some(rendered);
+                        }
+                        if !r.more(b']')? {
+                            break;
+                        }
+                    }
+                }
+                r.depth -= 1;
+                Ok(())
+            }
+            "requestId" => r.optional_string().map(drop),
+            "records" => r.records(),
+            "callId" => {
+                is_call = true;
+                own_id = r.optional_id()?;
+                Ok(())
+            }
+            "transcript" => {
+                is_call = true;
+                let mut w = Writer::new(options, layout, hint);
+                if !r.null() {
+                    r.monologues(&mut w)?;
+                }
+                own = Some(w.finish());
+                Ok(())
+            }
+            _ => r.skip(),
+        })?;
+        Ok(match (is_response, is_call) {
+            (true, _) => {
+                selected.ok_or_else(|| Error::TranscriptNotFound(call_id.map(str::to_owned)))
+            }
+            (false, true) => match (call_id, own_id.as_deref()) {
+                (Some(want), Some(have)) if want != have => Err(Error::TranscriptMismatch {
+                    call: want.to_owned(),
+                    transcript: have.to_owned(),
+                }),
+                _ => Ok(own.unwrap_or_else(|| Writer::new(options, layout, 0).finish())),
+            },
+            // Not a transcript: the typed parser words the error.
+            (false, false) => return Err(Unsure),
+        })
+    }
+
+    /// `records`, checked as the typed model checks it.
+    fn records(&mut self) -> Read<()> {
+        if self.null() {
+            return Ok(());
+        }
+        let mut seen = 0u8;
+        self.object(|r, key| {
+            let bit = match key {
+                "totalRecords" => 1,
+                "currentPageSize" => 2,
+                "currentPageNumber" => 4,
+                "cursor" => 8,
+                _ => return r.skip(),
+            };
+            if seen & bit != 0 {
+                return Err(Unsure);
+            }
+            seen |= bit;
+            if bit == 8 {
+                r.optional_string().map(drop)
+            } else {
+                r.optional_integer().map(drop)
+            }
+        })
+    }
+
+    /// One element of `callTranscripts`: its id and formatted transcript.
+    fn element(
+        &mut self,
+        options: &TranscriptOptions<'_>,
+        layout: bool,
+        hint: usize,
+    ) -> Read<(Option<Cow<'a, str>>, (String, Layout))> {
+        let mut w = Writer::new(options, layout, hint);
+        let mut id = None;
+        let (mut seen_id, mut seen_transcript) = (false, false);
+        self.object(|r, key| match key {
+            "callId" => {
+                if std::mem::replace(&mut seen_id, true) {
+                    return Err(Unsure);
+                }
+                id = r.optional_id()?;
+                Ok(())
+            }
+            "transcript" => {
+                if std::mem::replace(&mut seen_transcript, true) {
+                    return Err(Unsure);
+                }
+                if r.null() {
+                    Ok(())
+                } else {
+                    r.monologues(&mut w)
+                }
+            }
+            _ => r.skip(),
+        })?;
+        Ok((id, w.finish()))
+    }
+
+    /// `[` monologue, … `]`, each handed to the writer as it is read.
+    fn monologues(&mut self, w: &mut Writer<'_, '_>) -> Read<()> {
+        self.eat(b'[')?;
+        self.enter()?;
+        let mut sentences: Vec<Sentence<'a>> = Vec::with_capacity(16);
+        if !self.closed(b']') {
+            loop {
+                self.monologue(w, &mut sentences)?;
+                if !self.more(b']')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    fn monologue(&mut self, w: &mut Writer<'_, '_>, sentences: &mut Vec<Sentence<'a>>) -> Read<()> {
+        sentences.clear();
+        let mut speaker: Option<Option<Cow<'a, str>>> = None;
+        let mut topic: Option<Option<Text<'a>>> = None;
+        let mut seen_sentences = false;
+        self.object(|r, key| match key {
+            "speakerId" if speaker.is_none() => {
+                speaker = Some(r.optional_id()?);
+                Ok(())
+            }
+            "topic" if topic.is_none() => {
+                topic = Some(r.optional_string()?);
+                Ok(())
+            }
+            "sentences" if !seen_sentences => {
+                seen_sentences = true;
+                if r.null() {
+                    return Ok(());
+                }
+                r.eat(b'[')?;
+                if !r.closed(b']') {
+                    loop {
+                        sentences.push(r.sentence()?);
+                        if !r.more(b']')? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            "speakerId" | "topic" | "sentences" => Err(Unsure),
+            _ => r.skip(),
+        })?;
+        w.monologue(
+            speaker.flatten().as_deref(),
+            topic.flatten().as_deref(),
+            sentences,
+        );
+        Ok(())
+    }
+
+    fn sentence(&mut self) -> Read<Sentence<'a>> {
+        let mut s = Sentence::default();
+        let mut seen = 0u8;
+        self.object(|r, key| {
+            let bit = match key {
+                "start" => 1,
+                "end" => 2,
+                "text" => 4,
+                _ => return r.skip(),
+            };
+            if seen & bit != 0 {
+                return Err(Unsure);
+            }
+            seen |= bit;
+            match bit {
+                1 => s.start = r.optional_integer()?,
+                2 => s.end = r.optional_integer()?,
+                _ => s.text = r.optional_string()?,
+            }
+            Ok(())
+        })?;
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_two_hour_fixture() {
+        let json = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/calls/two-hour.transcript.json"
+        ))
+        .unwrap();
+        let options = crate::TranscriptOptions::default();
+        assert!(super::render(&json, &options, false).is_ok());
+    }
+}
