@@ -4,7 +4,7 @@
 //! structs with serde_json and then formatting costs about twice what one
 //! pass can do, and in WebAssembly (where serde_json's word-at-a-time string
 //! scan works on 32-bit words) more. This reader knows the few shapes a
-//! transcript comes in, finds string ends with `memchr`, and hands each
+//! transcript comes in, finds string ends eight bytes at a time, and hands each
 //! monologue to the [`Writer`] as soon as it is read.
 //!
 //! It is only a fast path. On anything it does not expect (a float where a
@@ -26,13 +26,16 @@ pub(crate) struct Unsure;
 
 type Read<T> = std::result::Result<T, Unsure>;
 
+/// A formatted transcript and where its lines are.
+type Rendered = (String, Layout);
+
 /// Formats `json`, or says it is unsure. `Ok(Err(..))` is a readable
 /// transcript without the call asked for.
 pub(crate) fn render(
     json: &str,
     options: &TranscriptOptions<'_>,
     layout: bool,
-) -> Read<Result<(String, Layout)>> {
+) -> Read<Result<Rendered>> {
     let mut r = Reader {
         s: json,
         b: json.as_bytes(),
@@ -407,10 +410,10 @@ impl<'a> Reader<'a> {
         options: &TranscriptOptions<'_>,
         layout: bool,
         hint: usize,
-    ) -> Read<Result<(String, Layout)>> {
+    ) -> Read<Result<Rendered>> {
         let call_id = options.call_id;
-        let mut selected: Option<(String, Layout)> = None;
-        let mut own: Option<(String, Layout)> = None;
+        let mut selected: Option<Rendered> = None;
+        let mut own: Option<Rendered> = None;
         let mut own_id: Option<Cow<'a, str>> = None;
         let (mut is_response, mut is_call) = (false, false);
         self.object(|r, key| match key {
@@ -503,7 +506,7 @@ impl<'a> Reader<'a> {
         options: &TranscriptOptions<'_>,
         layout: bool,
         hint: usize,
-    ) -> Read<(Option<Cow<'a, str>>, (String, Layout))> {
+    ) -> Read<(Option<Cow<'a, str>>, Rendered)> {
         let mut w = Writer::new(options, layout, hint);
         let mut id = None;
         let (mut seen_id, mut seen_transcript) = (false, false);
