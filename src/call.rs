@@ -38,7 +38,7 @@ pub const DOCUMENT_VERSION: u32 = 1;
 /// assert!(serde_json::from_str::<CallOptions>(r#"{"fromat": "srt"}"#).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct CallOptions {
     /// The transcript's format.
@@ -88,7 +88,7 @@ impl Default for CallOptions {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(untagged)]
 pub enum AnyExtensive<'a> {
     /// The whole response.
@@ -248,7 +248,7 @@ impl<'de> Visitor<'de> for AnyExtensiveVisitor {
 /// assert_eq!(serde_json::to_string(&gongkit::AccountSource::Crm).unwrap(), r#""crm""#);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "lowercase")]
 pub enum AccountSource {
     /// A CRM `Account` object linked to the call.
@@ -266,7 +266,7 @@ pub enum AccountSource {
 /// assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"name":"Acme","source":"email"}"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Account {
     /// The name.
     pub name: String,
@@ -286,7 +286,7 @@ pub struct Account {
 /// );
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct Participant<'a> {
     /// Name.
@@ -313,7 +313,7 @@ pub struct Participant<'a> {
 /// assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"brief":"Pricing call."}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct Summary<'a> {
     /// The brief.
@@ -366,7 +366,7 @@ impl Summary<'_> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct NormalizedCall<'a> {
     /// Gong's id for the call.

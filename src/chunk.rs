@@ -19,7 +19,7 @@ use crate::{Error, Format, Result};
 /// assert_eq!(serde_json::to_string(&chunk).unwrap(), r#"{"index":0,"count":1,"text":"Speaker 1: Hi.","start":0,"end":900}"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct Chunk {
     /// Position among the chunks, from 0.

@@ -543,7 +543,7 @@ gong_enum! {
 /// assert_eq!(r.cursor.as_deref(), Some("abc"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Records<'a> {
     /// Total number of records that match the filter.
@@ -568,7 +568,7 @@ pub struct Records<'a> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct TranscriptResponse<'a> {
     /// Gong's reference for the request.
@@ -609,7 +609,7 @@ impl<'a> TranscriptResponse<'a> {
 /// assert!(t.transcript.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallTranscript<'a> {
     /// The call's id.
@@ -629,7 +629,7 @@ pub struct CallTranscript<'a> {
 /// assert_eq!(m.topic.as_deref(), Some(""));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Monologue<'a> {
     /// Links to `parties[].speakerId` of the extensive response; may be null.
@@ -651,7 +651,7 @@ pub struct Monologue<'a> {
 /// assert_eq!((s.start, s.end), (Some(1500), None));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Sentence<'a> {
     /// Start, in milliseconds from the start of the call.
@@ -677,7 +677,7 @@ pub struct Sentence<'a> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct ExtensiveResponse<'a> {
     /// Gong's reference for the request.
@@ -717,7 +717,7 @@ impl<'a> ExtensiveResponse<'a> {
 /// assert_eq!(c.meta_data.unwrap().id.as_deref(), Some("7"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallData<'a> {
     /// The call's basic data.
@@ -751,7 +751,7 @@ pub struct CallData<'a> {
 /// assert_eq!(m.scope, Some(gongkit::Scope::External));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallMetaData<'a> {
     /// Gong's id for the call (up to 20 digits).
@@ -807,7 +807,7 @@ pub struct CallMetaData<'a> {
 /// assert_eq!(c.objects[0].object_type, Some(gongkit::ObjectType::Account));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CrmContext<'a> {
     /// The system.
@@ -826,7 +826,7 @@ pub struct CrmContext<'a> {
 /// assert_eq!(o.object_id.as_deref(), Some("0061"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CrmObject<'a> {
     /// Its kind.
@@ -849,7 +849,7 @@ pub struct CrmObject<'a> {
 /// assert_eq!(f.value, Some(serde_json::json!(1200)));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CrmField<'a> {
     /// The field's name, as the CRM spells it (`Name` in Salesforce).
@@ -869,7 +869,7 @@ pub struct CrmField<'a> {
 /// assert_eq!(p.affiliation, Some(gongkit::Affiliation::External));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Party<'a> {
     /// The participant's id in the call.
@@ -907,7 +907,7 @@ pub struct Party<'a> {
 /// assert_eq!(c.key_points[0].text.as_deref(), Some("Budget approved"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Content<'a> {
     /// The call's agenda.
@@ -943,7 +943,7 @@ pub struct Content<'a> {
 /// assert_eq!(s.duration, Some(67));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Structure<'a> {
     /// Its name.
@@ -961,7 +961,7 @@ pub struct Structure<'a> {
 /// assert_eq!(t.name.as_deref(), Some("Pricing"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Topic<'a> {
     /// Its name.
@@ -979,7 +979,7 @@ pub struct Topic<'a> {
 /// assert_eq!(t.kind, Some(gongkit::TrackerType::Keyword));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Tracker<'a> {
     /// Its id.
@@ -1008,7 +1008,7 @@ pub struct Tracker<'a> {
 /// assert_eq!(o.start_time, Some(12.5));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Occurrence<'a> {
     /// Seconds from the start of the call.
@@ -1026,7 +1026,7 @@ pub struct Occurrence<'a> {
 /// assert_eq!(p.count, Some(1));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct TrackerPhrase<'a> {
     /// How often.
@@ -1049,7 +1049,7 @@ pub struct TrackerPhrase<'a> {
 /// assert_eq!(s.items[0].text.as_deref(), Some("Agenda"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OutlineSection<'a> {
     /// The section's title.
@@ -1072,7 +1072,7 @@ pub struct OutlineSection<'a> {
 /// assert_eq!(i.start_time, None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct OutlineItem<'a> {
     /// The item.
@@ -1092,7 +1092,7 @@ pub struct OutlineItem<'a> {
 /// assert_eq!(h.items[0].start_times, vec![61.2]);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HighlightsSection<'a> {
     /// The section's title.
@@ -1111,7 +1111,7 @@ pub struct HighlightsSection<'a> {
 /// assert!(i.start_times.is_empty());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct HighlightItem<'a> {
     /// The highlight.
@@ -1130,7 +1130,7 @@ pub struct HighlightItem<'a> {
 /// assert_eq!(o.name.as_deref(), Some("Meeting booked"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct CallOutcome<'a> {
     /// Its id, such as `MEETING_BOOKED`.
@@ -1150,7 +1150,7 @@ pub struct CallOutcome<'a> {
 /// assert_eq!(k.text.as_deref(), Some("Budget approved"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct KeyPoint<'a> {
     /// The point.
@@ -1166,7 +1166,7 @@ pub struct KeyPoint<'a> {
 /// assert_eq!(i.speakers[0].talk_time, Some(145.0));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Interaction<'a> {
     /// Talk time per participant.
@@ -1191,7 +1191,7 @@ pub struct Interaction<'a> {
 /// assert_eq!(s.id.as_deref(), Some("56825452554556"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Speaker<'a> {
     /// The participant's id (`parties[].id`).
@@ -1211,7 +1211,7 @@ pub struct Speaker<'a> {
 /// assert_eq!(s.value, Some(56.0));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct InteractionStat<'a> {
     /// Its name.
@@ -1229,7 +1229,7 @@ pub struct InteractionStat<'a> {
 /// assert_eq!(v.duration, Some(218.0));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct VideoStat<'a> {
     /// Its name.
@@ -1247,7 +1247,7 @@ pub struct VideoStat<'a> {
 /// assert_eq!(q.non_company_count, Some(5));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Questions {
     /// Asked by the company's people.
@@ -1265,7 +1265,7 @@ pub struct Questions {
 /// assert_eq!(c.public_comments[0].comment.as_deref(), Some("Nice"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Collaboration<'a> {
     /// Public comments.
@@ -1282,7 +1282,7 @@ pub struct Collaboration<'a> {
 /// assert_eq!(c.during_call, Some(false));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Comment<'a> {
     /// Its id.
@@ -1312,7 +1312,7 @@ pub struct Comment<'a> {
 /// assert_eq!(m.video_url, None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, bound(deserialize = "'de: 'a"))]
 pub struct Media<'a> {
     /// Audio.

@@ -85,7 +85,7 @@ pub fn batch_call_ids<S: AsRef<str>>(ids: &[S]) -> Result<Vec<Vec<String>>> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct CallsFilter {
     /// Calls that started at or after this time (ISO 8601).
@@ -204,7 +204,7 @@ impl CallsFilter {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct RequestOptions {
     /// Only these calls (at most [`MAX_CALL_IDS`]).
@@ -229,7 +229,7 @@ pub struct RequestOptions {
 /// assert_eq!(serde_json::from_str::<gongkit::Preset>(r#""callView""#).unwrap(), gongkit::Preset::CallView);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub enum Preset {
     /// [`ContentSelector::call_view`].
@@ -380,7 +380,7 @@ pub enum ContextTiming {
 /// assert_eq!(s.context, Some(gongkit::ContextLevel::Extended));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct ContentSelector {
     /// CRM context level.
@@ -440,7 +440,7 @@ impl ContentSelector {
 /// assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"parties":true}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct ExposedFields {
     /// Participants.
@@ -469,7 +469,7 @@ pub struct ExposedFields {
 /// assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"brief":true}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct ContentFields {
     /// The agenda.
@@ -513,7 +513,7 @@ pub struct ContentFields {
 /// assert_eq!(serde_json::to_string(&i).unwrap(), r#"{"speakers":true}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct InteractionFields {
     /// Talk time per participant.
@@ -539,7 +539,7 @@ pub struct InteractionFields {
 /// assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"publicComments":true}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct CollaborationFields {
     /// Public comments.
@@ -563,7 +563,7 @@ pub struct CollaborationFields {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct ExtensiveRequest {
     /// The cursor of the previous page (`records.cursor`).
@@ -634,7 +634,7 @@ impl ExtensiveRequest {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptRequest {
     /// The cursor of the previous page.
@@ -687,7 +687,7 @@ impl TranscriptRequest {
 /// assert!(gongkit::GongError::parse("<html>Bad gateway</html>").is_none());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct GongError {
     /// Gong's reference for the request.

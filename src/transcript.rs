@@ -23,7 +23,7 @@ use crate::{Error, Result};
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `Name (topic): text`, one line per turn.
@@ -149,7 +149,7 @@ pub struct TranscriptOptions<'a> {
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(untagged)]
 pub enum AnyTranscript<'a> {
     /// The whole response.

@@ -18,7 +18,7 @@ use crate::{
 /// Makes a panic (a bug: the core returns errors for bad input) surface as a
 /// thrown `Error` with the panic's message instead of a bare
 /// `RuntimeError: unreachable`.
-#[wasm_bindgen(start)]
+#[wasm_bindgen(start, skip_typescript)]
 fn start() {
     std::panic::set_hook(Box::new(|info| {
         wasm_bindgen::throw_str(&format!("gongkit internal error: {info}"));
@@ -165,6 +165,7 @@ fn parse_options<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, JsError> {
 
 /// `{ internalDomains?: string[] }`
 #[derive(Tsify, Deserialize, Default)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct AccountOptions {
     /// The seller's own domains: addresses there are not customers.
@@ -173,6 +174,7 @@ pub struct AccountOptions {
 
 /// `{ utcOffsetMinutes?: number }`
 #[derive(Tsify, Deserialize, Default)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct DateOptions {
     /// Take the date in this UTC offset.
@@ -181,6 +183,7 @@ pub struct DateOptions {
 
 /// How to format a transcript.
 #[derive(Tsify, Deserialize, Default)]
+#[tsify(missing_as_null)]
 #[serde(
     rename_all = "camelCase",
     default,
@@ -214,6 +217,7 @@ impl FormatOptions<'_> {
 
 /// How to cut a transcript into chunks.
 #[derive(Tsify, Deserialize, Default)]
+#[tsify(missing_as_null)]
 #[serde(
     rename_all = "camelCase",
     default,
@@ -237,6 +241,7 @@ pub struct ChunkOptions<'a> {
 
 /// How to cut a call document into chunks: the call options plus `maxChars`.
 #[derive(Tsify, Deserialize, Default)]
+#[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DocumentChunkOptions {
     /// The most characters (Unicode scalar values) in one chunk.
@@ -279,7 +284,7 @@ fn to_js_in<T: Serialize>(value: &T) -> Result<JsValue, Error> {
 #[wasm_bindgen(js_name = accountFromEmail, unchecked_return_type = "string | undefined")]
 pub fn account_from_email(
     email: &str,
-    #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "AccountOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let options_json = options_text(options)?;
     let options: AccountOptions = parse_options(&options_json)?;
@@ -291,7 +296,7 @@ pub fn account_from_email(
 #[wasm_bindgen(js_name = accountFromParties, unchecked_return_type = "string | undefined")]
 pub fn account_from_parties(
     #[wasm_bindgen(unchecked_param_type = "Party[] | string")] parties: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "AccountOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let options_json = options_text(options)?;
     let options: AccountOptions = parse_options(&options_json)?;
@@ -306,7 +311,7 @@ pub fn account_from_parties(
 #[wasm_bindgen(js_name = callDate)]
 pub fn call_date(
     #[wasm_bindgen(unchecked_param_type = "string | number")] value: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "DateOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "DateOptions")] options: Option<JsValue>,
 ) -> Result<String, JsError> {
     let options_json = options_text(options)?;
     let options: DateOptions = parse_options(&options_json)?;
@@ -331,7 +336,7 @@ pub fn format_transcript(
         unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string"
     )]
     transcript: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "FormatOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "FormatOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let options_json = options_text(options)?;
     let options: FormatOptions = parse_options(&options_json)?;
@@ -346,10 +351,10 @@ pub fn normalize_call(
     #[wasm_bindgen(unchecked_param_type = "ExtensiveResponse | CallData | string")]
     extensive: JsValue,
     #[wasm_bindgen(
-        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
+        unchecked_optional_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
     )]
     transcript: Option<JsValue>,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let options_json = options_text(options)?;
     let options: CallOptions = parse_options(&options_json)?;
@@ -375,10 +380,10 @@ pub fn call_document(
     #[wasm_bindgen(unchecked_param_type = "ExtensiveResponse | CallData | string")]
     extensive: JsValue,
     #[wasm_bindgen(
-        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
+        unchecked_optional_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
     )]
     transcript: Option<JsValue>,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let options_json = options_text(options)?;
     let options: CallOptions = parse_options(&options_json)?;
@@ -421,7 +426,7 @@ pub fn chunk_document(
     #[wasm_bindgen(unchecked_param_type = "ExtensiveResponse | CallData | string")]
     extensive: JsValue,
     #[wasm_bindgen(
-        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null"
+        unchecked_param_type = "TranscriptResponse | CallTranscript | Monologue[] | string | null | undefined"
     )]
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_param_type = "DocumentChunkOptions")] options: JsValue,
