@@ -855,6 +855,7 @@ pub struct CrmField<'a> {
     /// The field's name, as the CRM spells it (`Name` in Salesforce).
     pub name: Option<Text<'a>>,
     /// The field's value.
+    #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
     pub value: Option<serde_json::Value>,
 }
 

@@ -22,7 +22,7 @@ use crate::{Error, Result};
 /// assert!("docx".parse::<Format>().is_err());
 /// # Ok::<(), gongkit::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -93,6 +93,15 @@ impl FromStr for Format {
                 ))
             }
         })
+    }
+}
+
+/// Read through [`FromStr`], so an options object with a bad format says
+/// the same as the Rust API does.
+impl<'de> Deserialize<'de> for Format {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = crate::model::Text::deserialize(deserializer)?;
+        name.parse().map_err(de::Error::custom)
     }
 }
 

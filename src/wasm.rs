@@ -160,7 +160,19 @@ fn options_text(value: Option<JsValue>) -> Result<String, JsError> {
 
 /// Reads options from their JSON text (they may borrow from it).
 fn parse_options<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, JsError> {
-    crate::from_json(json).map_err(|e| fail(format!("invalid options: {e}")))
+    crate::from_json(json).map_err(|e| match e {
+        // A value the core checked itself ("invalid format: …") says what
+        // was wrong already; serde's own messages need the context.
+        Error::Json { message, .. }
+            if message.starts_with("invalid ")
+                && !["invalid type", "invalid value", "invalid length"]
+                    .iter()
+                    .any(|p| message.starts_with(p)) =>
+        {
+            fail(message)
+        }
+        other => fail(format!("invalid options: {other}")),
+    })
 }
 
 /// `{ internalDomains?: string[] }`
@@ -216,33 +228,33 @@ impl FormatOptions<'_> {
 }
 
 /// How to cut a transcript into chunks.
-#[derive(Tsify, Deserialize, Default)]
+#[derive(Tsify, Deserialize)]
 #[tsify(missing_as_null)]
-#[serde(
-    rename_all = "camelCase",
-    default,
-    deny_unknown_fields,
-    bound(deserialize = "'de: 'a")
-)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
 pub struct ChunkOptions<'a> {
     /// The most characters (Unicode scalar values) in one chunk.
     max_chars: usize,
     /// Name speakers after these participants.
+    #[serde(default)]
     parties: Vec<Party<'a>>,
     /// For a response with several calls, the call to use.
+    #[serde(default)]
     call_id: Option<String>,
     /// `[mm:ss]` at the start of each line.
+    #[serde(default)]
     timestamps: bool,
     /// Join consecutive monologues of the same speaker and topic.
+    #[serde(default)]
     merge: bool,
     /// `plain` (default) or `markdown`.
+    #[serde(default)]
     format: Format,
 }
 
 /// How to cut a call document into chunks: the call options plus `maxChars`.
-#[derive(Tsify, Deserialize, Default)]
+#[derive(Tsify, Deserialize)]
 #[tsify(missing_as_null)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct DocumentChunkOptions {
     /// The most characters (Unicode scalar values) in one chunk.
     max_chars: usize,

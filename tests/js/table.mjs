@@ -1,0 +1,60 @@
+// The fixture table (tests/fixtures/cases.json) for the JS tests: the same
+// cases and expected files as the Rust tests, run through the npm package.
+import { readFileSync } from "node:fs";
+
+const fixtures = new URL("../fixtures/", import.meta.url);
+export const read = (path) => readFileSync(new URL(path, fixtures), "utf8");
+export const cases = JSON.parse(read("cases.json"));
+
+/** The expected file's name for a call and variant, as tests/fixtures.rs names it. */
+export function expectedFile(call, variantName) {
+  const variant = cases.variants[variantName];
+  const format = variant.options.format;
+  const ext =
+    variant.fn === "formatTranscript"
+      ? { markdown: "md", webvtt: "vtt", srt: "srt", json: "json" }[format] ?? "txt"
+      : variant.fn === "callDocument"
+        ? "txt"
+        : "json";
+  return `expected/${call}.${variantName}.${ext}`;
+}
+
+/**
+ * Runs one function of the table through the package `g`, as
+ * tests/fixtures.rs runs it through the Rust API. `asObjects` passes JSON
+ * inputs as parsed objects instead of strings.
+ */
+export function run(g, fn, { input, transcript, options = {}, partiesFrom, asObjects = false }) {
+  const arg = (json) => (asObjects && json !== undefined ? JSON.parse(json) : json);
+  const { names, maxChars, ...rest } = options;
+  switch (fn) {
+    case "formatTranscript":
+    case "chunkTranscript": {
+      const o = { ...rest };
+      if (names && partiesFrom) o.parties = JSON.parse(partiesFrom).calls[0].parties;
+      if (fn === "chunkTranscript") return g.chunkTranscript(arg(input), { ...o, maxChars: maxChars ?? 0 });
+      return g.formatTranscript(arg(input), o);
+    }
+    case "extensive":
+      return g.normalizeCall(arg(input));
+    case "normalizeCall":
+      return g.normalizeCall(arg(input), arg(transcript), { names, ...rest });
+    case "callDocument":
+      return g.callDocument(arg(input), arg(transcript), { names, ...rest });
+    case "chunkDocument":
+      return g.chunkDocument(arg(input), arg(transcript), { names, ...rest, maxChars: maxChars ?? 0 });
+    case "extensiveRequest":
+      return g.extensiveRequest(options);
+    case "transcriptRequest":
+      return g.transcriptRequest(options);
+    case "batchCallIds":
+      return g.batchCallIds(input);
+    default:
+      throw new Error(`unknown fn ${fn}`);
+  }
+}
+
+/** Drops `undefined` options, which the Rust table never has. */
+export function clean(o) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
