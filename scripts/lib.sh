@@ -44,3 +44,20 @@ ensure_npm() {
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 }
+
+# Debian's Chromium for the browser test (npm tools cannot download browsers here).
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  step "installing Debian's chromium (browser test)"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y --no-install-recommends chromium >/dev/null \
+    || { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends chromium >/dev/null; } \
+    || die "could not install chromium (apt-get install chromium)"
+}
+
+# The npm package as the JS tests import it: tests/js/node_modules/gongkit -> pkg/.
+link_pkg() {
+  mkdir -p tests/js/node_modules
+  ln -sfn ../../../pkg tests/js/node_modules/gongkit
+}

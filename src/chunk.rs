@@ -34,7 +34,7 @@ pub struct Chunk {
     pub end: Option<i64>,
 }
 
-/// Cuts a transcript, given as JSON in any shape [`AnyTranscript`] takes,
+/// Cuts a transcript, given as JSON in any shape [`crate::AnyTranscript`] takes,
 /// into chunks of at most `max_chars` characters (Unicode scalar values).
 ///
 /// Cuts fall between lines where they can; a longer line is cut between

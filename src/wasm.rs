@@ -230,7 +230,11 @@ impl FormatOptions<'_> {
 /// How to cut a transcript into chunks.
 #[derive(Tsify, Deserialize)]
 #[tsify(missing_as_null)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, bound(deserialize = "'de: 'a"))]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    bound(deserialize = "'de: 'a")
+)]
 pub struct ChunkOptions<'a> {
     /// The most characters (Unicode scalar values) in one chunk.
     max_chars: usize,
@@ -487,4 +491,102 @@ pub fn batch_call_ids(
 #[wasm_bindgen(js_name = documentVersion)]
 pub fn document_version() -> u32 {
     crate::DOCUMENT_VERSION
+}
+
+#[cfg(test)]
+mod tests {
+    //! The bindings under Node (`wasm-bindgen-test-runner`): values cross
+    //! the boundary as JS values, errors as `Error`s with the core's message.
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    const TRANSCRIPT: &str = r#"{"callTranscripts": [{"callId": "1", "transcript": [
+        {"speakerId": "7", "topic": "Intro", "sentences": [{"start": 61000, "end": 62000, "text": "Hi  there."}]},
+        {"speakerId": "8", "sentences": [{"start": 63000, "end": 64000, "text": "Grüß Gott, 日本."}]}]}]}"#;
+    const EXTENSIVE: &str = r#"{"calls": [{"metaData": {"id": "1", "title": "Intro", "scheduled": 1734535800},
+        "parties": [{"speakerId": "7", "name": "Jane Doe", "emailAddress": "jane@big-corp.com", "affiliation": "External"}]}]}"#;
+
+    fn message(err: JsError) -> String {
+        let value = JsValue::from(err);
+        assert!(value.is_instance_of::<js_sys::Error>());
+        value.unchecked_into::<js_sys::Error>().message().into()
+    }
+
+    #[wasm_bindgen_test]
+    fn strings_and_objects_format_alike() {
+        let from_text = format_transcript(TRANSCRIPT.into(), None).unwrap();
+        let object = js_sys::JSON::parse(TRANSCRIPT).unwrap();
+        let from_object = format_transcript(object, None).unwrap();
+        let expected = "Speaker 7 (Intro): Hi there.\nSpeaker 8: Grüß Gott, 日本.";
+        assert_eq!(from_text.as_string().as_deref(), Some(expected));
+        assert_eq!(from_object.as_string().as_deref(), Some(expected));
+    }
+
+    #[wasm_bindgen_test]
+    fn big_texts_cross_intact_in_every_encoding() {
+        for text in [
+            "plain ASCII",
+            "Zürich, São Paulo, naïve",
+            "\u{80}\u{9f} C1 controls",
+            "日本語 and 😀",
+        ] {
+            assert_eq!(js_text(text).as_string().as_deref(), Some(text), "{text:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn normalized_call_is_a_plain_object_with_string_ids() {
+        let call = normalize_call(EXTENSIVE.into(), Some(TRANSCRIPT.into()), None).unwrap();
+        let get = |k: &str| js_sys::Reflect::get(&call, &k.into()).unwrap();
+        assert_eq!(get("id").as_string().as_deref(), Some("1"));
+        assert_eq!(get("date").as_string().as_deref(), Some("2024-12-18"));
+        assert!(get("summary").is_null());
+        let transcript = get("transcript").as_string().unwrap();
+        assert!(
+            transcript.starts_with("Jane Doe (Intro): Hi there."),
+            "{transcript}"
+        );
+        let account = get("account");
+        let name = js_sys::Reflect::get(&account, &"name".into()).unwrap();
+        assert_eq!(name.as_string().as_deref(), Some("Big Corp"));
+    }
+
+    #[wasm_bindgen_test]
+    fn errors_are_thrown_errors_with_the_core_message() {
+        assert_eq!(
+            message(call_date("abc".into(), None).unwrap_err()),
+            r#"invalid call time "abc": expected Unix seconds or ISO 8601 such as 2024-12-18T15:30:00Z"#
+        );
+        assert_eq!(
+            message(call_date(JsValue::from_f64(1.5), None).unwrap_err()),
+            r#"invalid call time "1.5": expected whole Unix seconds or ISO 8601"#
+        );
+        let bad = r#"{"callTranscripts": [{"transcript": [{"sentences": [{"start": "x"}]}]}]}"#;
+        assert_eq!(
+            message(format_transcript(bad.into(), None).unwrap_err()),
+            r#"callTranscripts[0].transcript[0].sentences[0].start: invalid type: string "x", expected i64"#
+        );
+        assert_eq!(
+            message(account_from_email("no-at-sign", None).unwrap_err()),
+            r#"invalid email "no-at-sign": no @"#
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn undefined_results_and_optional_options() {
+        assert!(account_from_email("x@gmail.com", None)
+            .unwrap()
+            .is_undefined());
+        assert_eq!(
+            account_from_email("x@acme.com", Some(JsValue::UNDEFINED))
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some("Acme")
+        );
+        let options = js_sys::JSON::parse(r#"{"internalDomains": ["acme.com"]}"#).unwrap();
+        assert!(account_from_email("x@acme.com", Some(options))
+            .unwrap()
+            .is_undefined());
+    }
 }

@@ -4,6 +4,7 @@
 //!
 //! `GONGKIT_BLESS=1 cargo test --test fixtures` rewrites the expected
 //! outputs; review the diff before committing it.
+#![cfg(not(target_arch = "wasm32"))] // native only: they read files and use proptest
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

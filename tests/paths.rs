@@ -1,5 +1,6 @@
 //! The error-path scanner (src/path.rs) against `serde_path_to_error` on
 //! broken documents: the same path for the same error.
+#![cfg(not(target_arch = "wasm32"))] // native only: they read files and use proptest
 
 use gongkit::{AnyExtensive, AnyTranscript};
 use proptest::prelude::*;

@@ -1,5 +1,6 @@
 //! Property tests: no input makes a public function panic, and formatting
 //! never drops a sentence's text.
+#![cfg(not(target_arch = "wasm32"))] // native only: they read files and use proptest
 
 use gongkit::{
     account_from_email, account_from_parties, call_date, format_monologues, format_transcript,
