@@ -28,7 +28,7 @@ ensure_wasm_bindgen() {
   local want have
   want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
   [ -n "$want" ] || die "wasm-bindgen is not in Cargo.lock"
-  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
   [ "$have" = "$want" ] && return
   step "installing wasm-bindgen-cli $want (about 2 minutes, once)"
   cargo install wasm-bindgen-cli --version "$want"
