@@ -61,3 +61,12 @@ link_pkg() {
   mkdir -p tests/js/node_modules
   ln -sfn ../../../pkg tests/js/node_modules/gongkit
 }
+
+# worker-build at the version that matches the `worker` crate.
+ensure_worker_build() {
+  local want=0.8.7 have
+  have=$(worker-build --version 2>/dev/null | awk '{print $2}' || true)
+  [ "$have" = "$want" ] && return
+  step "installing worker-build $want (about 3 minutes, once)"
+  cargo install --locked worker-build --version "$want"
+}
