@@ -88,6 +88,9 @@ impl Store {
 pub(crate) struct Ctx {
     pub(crate) config: Config,
     pub(crate) store: Store,
+    /// Gong answers to cache once the response is sent (`waitUntil`), so
+    /// writing the cache never delays an answer.
+    pub(crate) to_cache: std::cell::RefCell<Vec<(String, String)>>,
     pub(crate) gong: Option<Gong>,
     /// Whether Gong's answers came from the cache: `Some(true)` only if all did.
     pub(crate) cache_hit: Option<bool>,
@@ -111,7 +114,7 @@ impl Ctx {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, worker_ctx: Context) -> Result<Response> {
     let started = Date::now().as_millis();
     let config = config(&env);
     let url = req.url()?;
@@ -124,6 +127,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let mut ctx = Ctx {
         store: Store::open(&env),
         config,
+        to_cache: Default::default(),
         gong: None,
         cache_hit: None,
     };
@@ -158,7 +162,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             "cache": cache,
         })
     );
-    respond(reply, method == "HEAD", origin.as_deref(), &ctx.config)
+    let response = respond(reply, method == "HEAD", origin.as_deref(), &ctx.config);
+    let pending = ctx.to_cache.take();
+    if !pending.is_empty() {
+        let (store, ttl) = (ctx.store, ctx.config.cache_ttl_seconds);
+        worker_ctx.wait_until(async move {
+            for (key, value) in pending {
+                store.put(&key, &value, ttl).await;
+            }
+        });
+    }
+    response
 }
 
 fn respond(reply: Reply, head: bool, origin: Option<&str>, config: &Config) -> Result<Response> {

@@ -1,0 +1,133 @@
+// End to end, as a user runs it: the Gong simulator and `wrangler dev`
+// (local mode, workerd) on free ports, a real round trip over HTTP, and the
+// wrangler log checked for secrets.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSim, root, fixture, KEY, SECRET, TOKEN, SECRETS } from "./harness.mjs";
+
+const ACME = "7782342274025937895";
+const TWO_HOUR = "4400000000000000001";
+let sim, wrangler, base, logFile, dir;
+const answers = [];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function get(path, { token = TOKEN } = {}) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const res = await fetch(`${base}${path}`, { headers });
+  const body = await res.text();
+  answers.push(body + JSON.stringify([...res.headers]));
+  return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body) };
+}
+
+before(async () => {
+  sim = await startSim({ pageSize: 25 });
+  dir = mkdtempSync(join(tmpdir(), "gongkit-e2e-"));
+  const envFile = join(dir, "secrets.env");
+  writeFileSync(envFile, `GONGKIT_TOKEN=${TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\n`);
+  logFile = join(dir, "wrangler.log");
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const out = openSync(logFile, "w");
+  wrangler = spawn(
+    `${root}node_modules/.bin/wrangler`,
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
+      "--persist-to", join(dir, "state"), "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`],
+    { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${readFileSync(logFile, "utf8").slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`wrangler dev not ready: ${readFileSync(logFile, "utf8").slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+});
+
+after(async () => {
+  // The whole process group: wrangler and its workerd.
+  if (wrangler && wrangler.exitCode === null) {
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      process.kill(-wrangler.pid, "SIGKILL");
+    } catch {}
+  }
+  await sim?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("a call, its transcript and a listing, over HTTP from wrangler dev", { timeout: 60_000 }, async () => {
+  const call = await get(`/v1/calls/${ACME}?timestamps=true`);
+  assert.equal(call.status, 200, call.body);
+  assert.deepEqual(call.json(), JSON.parse(fixture("expected/acme-discovery.call.json")));
+  const transcript = await get(`/v1/calls/${ACME}/transcript?format=webvtt`);
+  assert.equal(transcript.headers.get("content-type"), "text/vtt; charset=utf-8");
+  assert.equal(transcript.body, fixture("expected/acme-discovery.webvtt.vtt"));
+  assert.equal(transcript.headers.get("x-gongkit-cache"), "hit");
+  const ids = [];
+  let page = (await get("/v1/calls?from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&limit=40")).json();
+  ids.push(...page.calls.map((c) => c.id));
+  while (page.cursor) {
+    page = (await get(`/v1/calls?cursor=${encodeURIComponent(page.cursor)}&limit=40`)).json();
+    ids.push(...page.calls.map((c) => c.id));
+  }
+  assert.equal(ids.length, 124); // every six hours through January
+  assert.equal(new Set(ids).size, 124);
+  assert.equal((await get(`/v1/calls/${ACME}`, { token: "wrong" })).status, 401);
+});
+
+test("the browser page and its WebAssembly are served as static assets", async () => {
+  const page = await get("/", { token: null });
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<title>gongkit/);
+  const wasm = await fetch(`${base}/pkg/gongkit_bg.wasm`);
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+});
+
+test("latency with Gong answering in 200 ms (printed for the record)", { timeout: 60_000 }, async () => {
+  await sim.reset();
+  await sim.faults([{ kind: "delay", ms: 200, count: 1000 }]);
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const r = await get(`/v1/calls/${TWO_HOUR}?fresh=true`);
+    times.push(performance.now() - t0);
+    assert.equal(r.status, 200);
+    assert.equal(r.json().participants.length, 4);
+  }
+  const log = await sim.log();
+  await sim.reset();
+  assert.equal(log.length, 10, "two Gong requests per call, no cache");
+  times.sort((a, b) => a - b);
+  process.stderr.write(`e2e GET /v1/calls/{two-hour id}?fresh=true with 200 ms Gong latency: median ${times[2].toFixed(0)} ms (min ${times[0].toFixed(0)}, max ${times[4].toFixed(0)})\n`);
+});
+
+test("no response and no line of the wrangler log holds a secret", async () => {
+  // Make sure the log has the Worker's own lines in it.
+  await get(`/v1/calls/${ACME}`);
+  await new Promise((r) => setTimeout(r, 300));
+  const log = readFileSync(logFile, "utf8");
+  assert.match(log, /"route":"call"/);
+  for (const secret of SECRETS) {
+    assert.ok(!log.includes(secret), "the wrangler log holds a secret");
+    for (const a of answers) assert.ok(!a.includes(secret), "an answer holds a secret");
+  }
+});

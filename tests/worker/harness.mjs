@@ -1,0 +1,89 @@
+// Shared set-up of the Worker tests: the Gong simulator, the built Worker
+// in Miniflare, and a record of every answer so the suites can check that
+// no secret ever appears in one.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { Miniflare } from "miniflare";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const KEY = "sim-key-7c1f9a";
+export const SECRET = "sim-secret-52be0d8e";
+export const TOKEN = "test-token-3f8a1c2e9b";
+export const BASIC = Buffer.from(`${KEY}:${SECRET}`).toString("base64");
+export const SECRETS = [KEY, SECRET, TOKEN, BASIC];
+
+const targetDir = process.env.CARGO_TARGET_DIR ?? `${root}target`;
+export const SIM_BIN = `${targetDir}/release/gongkit-sim`;
+const compatibilityDate = readFileSync(`${root}wrangler.toml`, "utf8").match(/compatibility_date = "([^"]+)"/)[1];
+
+/** Starts the simulator; resolves to { url, faults, log, reset, stop }. */
+export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, generate = 250 } = {}) {
+  if (!existsSync(SIM_BIN)) throw new Error(`${SIM_BIN} not built (cargo build --release -p gongkit-sim)`);
+  const child = spawn(SIM_BIN, ["--port", "0", "--key", key, "--secret", secret, "--page-size", String(pageSize), "--generate", String(generate)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`gongkit-sim exited ${code}`)));
+  });
+  const { url } = JSON.parse(first);
+  const admin = async (method, path, body) => {
+    const r = await fetch(`${url}${path}`, { method, body: body && JSON.stringify(body) });
+    return r.json();
+  };
+  return {
+    url,
+    faults: (faults) => admin("POST", "/__sim/faults", { faults }),
+    log: () => admin("GET", "/__sim/log"),
+    reset: () => admin("POST", "/__sim/reset"),
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", resolve);
+      child.kill();
+    }),
+  };
+}
+
+/** Every answer the suites saw: bodies and headers. */
+export const seen = [];
+
+/** The built Worker in Miniflare, with these bindings over the defaults. */
+export async function startWorker(sim, { bindings = {}, kv = true } = {}) {
+  const scriptPath = `${root}worker/build/index.js`;
+  if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
+  const all = {
+    GONG_BASE_URL: sim.url,
+    INTERNAL_DOMAINS: "",
+    ALLOWED_ORIGINS: "https://app.example.com",
+    CACHE_TTL_SECONDS: "3600",
+    GONGKIT_TOKEN: TOKEN,
+    GONG_API_KEY: KEY,
+    GONG_API_SECRET: SECRET,
+    ...bindings,
+  };
+  for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate,
+    bindings: all,
+    kvNamespaces: kv ? ["GONGKIT_CACHE"] : [],
+    cache: true,
+  });
+  await mf.ready;
+  const request = async (path, { token = TOKEN, headers = {}, ...init } = {}) => {
+    const h = { ...headers };
+    if (token !== null) h.Authorization = `Bearer ${token}`;
+    const res = await mf.dispatchFetch(`http://worker.test${path}`, { ...init, headers: h });
+    const body = await res.text();
+    seen.push({ path, status: res.status, body, headers: [...res.headers.entries()] });
+    return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body) };
+  };
+  return { request, dispose: () => mf.dispose() };
+}
+
+export const fixture = (path) => readFileSync(`${root}tests/fixtures/${path}`, "utf8");
