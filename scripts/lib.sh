@@ -65,7 +65,7 @@ link_pkg() {
 # worker-build at the version that matches the `worker` crate.
 ensure_worker_build() {
   local want=0.8.7 have
-  have=$(worker-build --version 2>/dev/null | awk '{print $2}' || true)
+  have=$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)
   [ "$have" = "$want" ] && return
   step "installing worker-build $want (about 3 minutes, once)"
   cargo install --locked worker-build --version "$want"
