@@ -51,7 +51,7 @@ export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, gen
 export const seen = [];
 
 /** The built Worker in Miniflare, with these bindings over the defaults. */
-export async function startWorker(sim, { bindings = {}, kv = true } = {}) {
+export async function startWorker(sim, { bindings = {}, kv = true, http = false } = {}) {
   const scriptPath = `${root}worker/build/index.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
   const all = {
@@ -73,8 +73,10 @@ export async function startWorker(sim, { bindings = {}, kv = true } = {}) {
     bindings: all,
     kvNamespaces: kv ? ["GONGKIT_CACHE"] : [],
     cache: true,
+    // An HTTP port on 127.0.0.1 for clients that bring their own fetch.
+    ...(http ? { host: "127.0.0.1", port: 0 } : {}),
   });
-  await mf.ready;
+  const url = await mf.ready;
   const request = async (path, { token = TOKEN, headers = {}, ...init } = {}) => {
     const h = { ...headers };
     if (token !== null) h.Authorization = `Bearer ${token}`;
@@ -83,7 +85,7 @@ export async function startWorker(sim, { bindings = {}, kv = true } = {}) {
     seen.push({ path, status: res.status, body, headers: [...res.headers.entries()] });
     return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body) };
   };
-  return { request, dispose: () => mf.dispose() };
+  return { request, url, dispose: () => mf.dispose() };
 }
 
 export const fixture = (path) => readFileSync(`${root}tests/fixtures/${path}`, "utf8");

@@ -135,6 +135,7 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
         "/health" => only("GET, HEAD", get, Route::Health),
         "/v1/calls" | "/v1/calls/" => only("GET, HEAD", get, Route::List),
         "/v1/format" => only("POST", method == "POST", Route::Format),
+        "/mcp" => only("POST", method == "POST", Route::Mcp),
         _ => {
             let Some(rest) = path.strip_prefix("/v1/calls/") else {
                 return Route::NotFound;
@@ -478,6 +479,8 @@ mod tests {
             Route::MethodNotAllowed("GET, HEAD")
         );
         assert_eq!(route("OPTIONS", "/v1/calls"), Route::Preflight);
+        assert_eq!(route("POST", "/mcp"), Route::Mcp);
+        assert_eq!(route("GET", "/mcp"), Route::MethodNotAllowed("POST"));
         assert_eq!(route("GET", "/v1/calls/12%2F34"), Route::Call("12%2F34"));
         assert!(call_id("12%2F34").is_err());
     }

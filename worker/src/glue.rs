@@ -233,7 +233,13 @@ async fn handle(
         }
         _ => {}
     }
-    api::authorize(authorization, ctx.config.token.as_deref())?;
+    if let Err(e) = api::authorize(authorization, ctx.config.token.as_deref()) {
+        if route == Route::Mcp && e.status == 401 {
+            // MCP clients look for the scheme to use.
+            return Ok(Reply::error(&e).with("WWW-Authenticate", r#"Bearer realm="gongkit""#));
+        }
+        return Err(e);
+    }
     if route.needs_gong() {
         ctx.gong()?;
     }
@@ -251,6 +257,12 @@ async fn handle(
                 &CallQuery::parse(query)?,
                 &ctx.config.internal_domains,
             )
+        }
+        Route::Mcp => {
+            let version = req.headers().get("MCP-Protocol-Version").ok().flatten();
+            crate::mcp::check_version_header(version.as_deref())?;
+            let body = read_body(req).await?;
+            Ok(mcp(&body, ctx).await)
         }
         _ => Err(ApiError::new(404, "not_found", "no such route")),
     }
@@ -579,4 +591,257 @@ async fn calls(q: &ListQuery, ctx: &mut Ctx) -> std::result::Result<Reply, ApiEr
     Ok(Reply::json(
         serde_json::json!({"count": calls.len(), "calls": calls, "cursor": cursor}).to_string(),
     ))
+}
+
+/// One MCP message: parsed, dispatched, answered.
+async fn mcp(body: &str, ctx: &mut Ctx) -> Reply {
+    use crate::mcp::{self, Incoming, RpcError};
+    let rpc_error = |e: RpcError| Reply {
+        status: e.status(),
+        content_type: "application/json",
+        body: e.body(),
+        headers: Vec::new(),
+    };
+    let (id, method, params) = match mcp::parse(body) {
+        Err(e) => return rpc_error(e),
+        Ok(Incoming::Accepted) => {
+            let mut reply = Reply::text("application/json", String::new());
+            reply.status = 202;
+            return reply;
+        }
+        Ok(Incoming::Request { id, method, params }) => (id, method, params),
+    };
+    let result = match method.as_str() {
+        "initialize" => mcp::initialize(params.as_ref()).map_err(|m| RpcError {
+            id: id.clone(),
+            code: -32602,
+            message: m,
+        }),
+        "ping" => Ok(serde_json::json!({})),
+        "tools/list" => Ok(mcp::tools_list()),
+        "tools/call" => match mcp::tool_call(&id, params.as_ref()) {
+            Ok(call) => Ok(match run_tool(call, ctx).await {
+                Ok(texts) => mcp::tool_result(texts, false),
+                Err(e) => mcp::tool_result(vec![mcp::error_text(&e)], true),
+            }),
+            Err(e) => Err(e),
+        },
+        other => Err(RpcError {
+            id: id.clone(),
+            code: -32601,
+            message: format!("method not found: {other:?}; this server has initialize, ping, tools/list and tools/call"),
+        }),
+    };
+    match result {
+        Ok(result) => Reply::json(mcp::success(&id, result)),
+        Err(e) => rpc_error(e),
+    }
+}
+
+/// Runs a tool through the Worker's one Gong client, cache and retries.
+async fn run_tool(
+    call: crate::mcp::ToolCall,
+    ctx: &mut Ctx,
+) -> std::result::Result<Vec<String>, ApiError> {
+    use crate::mcp::ToolCall;
+    ctx.gong()?;
+    match call {
+        ToolCall::Document {
+            call_id,
+            max_chars,
+            chunk,
+        } => {
+            let id = api::call_id(&call_id)?;
+            let (ext, tr) = both(id, false, ctx).await?;
+            let parsed = AnyExtensive::from_json(&ext).map_err(bad_response)?;
+            let options = gongkit::CallOptions {
+                internal_domains: ctx.config.internal_domains.clone(),
+                call_id: Some(id.to_owned()),
+                ..gongkit::CallOptions::default()
+            };
+            let input = tr.as_deref().map(TranscriptInput::Json);
+            match max_chars {
+                None => Ok(vec![
+                    gongkit::call_document(&parsed, input, &options).map_err(core_error)?
+                ]),
+                Some(max) => {
+                    let chunks = gongkit::chunk_call_document(&parsed, input, max, &options)
+                        .map_err(core_error)?;
+                    pick_chunk(chunks, chunk.unwrap_or(0), "get_call_document")
+                }
+            }
+        }
+        ToolCall::Transcript {
+            call_id,
+            format,
+            timestamps,
+            merge,
+            max_chars,
+            chunk,
+        } => {
+            let id = api::call_id(&call_id)?;
+            let (ext, tr) = both(id, false, ctx).await?;
+            let tr = tr.ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    "transcript_not_found",
+                    format!("Gong has no transcript for call {id} (yet)"),
+                )
+            })?;
+            let parsed = AnyExtensive::from_json(&ext).map_err(bad_response)?;
+            let parties = parsed
+                .select(Some(id))
+                .map(|c| c.parties.as_slice())
+                .unwrap_or_default();
+            let options = gongkit::TranscriptOptions {
+                format,
+                timestamps,
+                merge,
+                parties,
+                call_id: Some(id),
+            };
+            match max_chars {
+                None => Ok(vec![
+                    gongkit::format_transcript(&tr, &options).map_err(core_error)?
+                ]),
+                Some(max) => {
+                    let chunks =
+                        gongkit::chunk_transcript(&tr, max, &options).map_err(core_error)?;
+                    pick_chunk(chunks, chunk.unwrap_or(0), "get_transcript")
+                }
+            }
+        }
+        ToolCall::Call { call_id } => {
+            let id = api::call_id(&call_id)?;
+            let (ext, hit) = extensive(id, false, ctx).await?;
+            ctx.note_cache(hit);
+            let parsed = AnyExtensive::from_json(&ext).map_err(bad_response)?;
+            let options = gongkit::CallOptions {
+                internal_domains: ctx.config.internal_domains.clone(),
+                call_id: Some(id.to_owned()),
+                ..gongkit::CallOptions::default()
+            };
+            let call = gongkit::normalize_call(&parsed, None, &options).map_err(core_error)?;
+            let mut value = serde_json::to_value(&call).unwrap_or_default();
+            if let Some(o) = value.as_object_mut() {
+                o.remove("transcript");
+            }
+            Ok(vec![
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            ])
+        }
+        ToolCall::List {
+            from,
+            to,
+            limit,
+            cursor,
+        } => {
+            let q = ListQuery {
+                from,
+                to,
+                workspace_id: None,
+                limit,
+                cursor,
+                utc_offset_minutes: None,
+            };
+            check_range(&q)?;
+            let (calls, cursor) = list_calls(&q, ctx).await?;
+            let mut texts = vec![serde_json::to_string_pretty(&serde_json::json!({
+                "count": calls.len(),
+                "calls": calls.iter().map(summary).collect::<Vec<_>>(),
+                "cursor": cursor,
+            }))
+            .unwrap_or_default()];
+            if cursor.is_some() {
+                texts.push(
+                    "[more calls in this range: call list_calls with only this cursor to continue]"
+                        .to_owned(),
+                );
+            }
+            Ok(texts)
+        }
+        ToolCall::Find {
+            account,
+            from,
+            to,
+            limit,
+        } => {
+            let q = ListQuery {
+                from: Some(from),
+                to: Some(to),
+                workspace_id: None,
+                limit: 1000,
+                cursor: None,
+                utc_offset_minutes: None,
+            };
+            check_range(&q)?;
+            let (calls, cursor) = list_calls(&q, ctx).await?;
+            let wanted = account.to_lowercase();
+            let matching: Vec<serde_json::Value> = calls
+                .iter()
+                .filter(|c| {
+                    c["account"]["name"]
+                        .as_str()
+                        .is_some_and(|name| name.to_lowercase().contains(&wanted))
+                })
+                .take(limit)
+                .map(summary)
+                .collect();
+            let mut texts = vec![serde_json::to_string_pretty(&serde_json::json!({
+                "account": account,
+                "count": matching.len(),
+                "calls": matching,
+                "scanned": calls.len(),
+            }))
+            .unwrap_or_default()];
+            if cursor.is_some() {
+                texts.push("[the range has more than 1000 calls and only the first 1000 were looked at: narrow from and to]".to_owned());
+            }
+            Ok(texts)
+        }
+    }
+}
+
+fn check_range(q: &ListQuery) -> std::result::Result<(), ApiError> {
+    if q.cursor.is_some() {
+        return Ok(());
+    }
+    RequestOptions {
+        from_date_time: q.from.clone(),
+        to_date_time: q.to.clone(),
+        ..RequestOptions::default()
+    }
+    .filter()
+    .map(drop)
+    .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
+}
+
+/// A call in a list, the way a model reads it.
+fn summary(call: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": call["id"],
+        "title": call["title"],
+        "date": call["date"],
+        "durationSeconds": call["durationSeconds"],
+        "account": call["account"]["name"],
+        "participants": call["participants"].as_array().map(|ps| ps.iter().map(|p| serde_json::json!({
+            "name": p["name"], "title": p["title"], "affiliation": p["affiliation"],
+        })).collect::<Vec<_>>()),
+    })
+}
+
+fn pick_chunk(
+    chunks: Vec<gongkit::Chunk>,
+    k: usize,
+    tool: &str,
+) -> std::result::Result<Vec<String>, ApiError> {
+    let count = chunks.len();
+    let chunk = chunks.into_iter().nth(k).ok_or_else(|| {
+        ApiError::new(
+            404,
+            "chunk_not_found",
+            format!("there is no chunk {k}: the text has {count} chunks, numbered from 0"),
+        )
+    })?;
+    Ok(vec![chunk.text, crate::mcp::chunk_note(tool, k, count)])
 }

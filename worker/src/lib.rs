@@ -10,6 +10,7 @@
 pub mod api;
 pub mod gong;
 pub mod list;
+pub mod mcp;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;
