@@ -745,8 +745,9 @@ impl<'x> Label<'x> {
     }
 }
 
-/// Times of caption cues: never negative, never ending before they start;
-/// a turn without times starts where the previous cue ended.
+/// Times of caption cues: never negative, and each ends at least 1 ms after
+/// it starts (WebVTT requires the end to be greater than the start), whatever
+/// times Gong sent; a turn without times starts where the previous cue ended.
 #[derive(Default)]
 struct Cue {
     start: i64,
@@ -755,8 +756,9 @@ struct Cue {
 
 impl Cue {
     fn advance(&mut self, start: Option<i64>, end: Option<i64>) {
-        let start = start.unwrap_or(self.end).max(0);
-        let end = end.unwrap_or(start).max(start);
+        // Clamped so that start + 1 cannot overflow.
+        let start = start.unwrap_or(self.end).clamp(0, i64::MAX - 1);
+        let end = end.unwrap_or(start).max(start + 1);
         *self = Cue { start, end };
     }
 

@@ -192,3 +192,31 @@ proptest! {
         prop_assert_eq!(streamed, typed);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The JSON format parses back to the same texts, one per monologue
+    /// with text (merge off), each whitespace-normalized.
+    #[test]
+    fn json_format_parses_back(doc in monologues()) {
+        let json = doc.to_string();
+        let monologues: Vec<Monologue> = serde_json::from_str(&json).unwrap();
+        let out = format_monologues(&monologues, &TranscriptOptions { format: Format::Json, ..Default::default() });
+        let turns: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        let texts: Vec<String> = monologues
+            .iter()
+            .map(|m| {
+                m.sentences
+                    .iter()
+                    .map(|s| normalize(s.text.as_deref().unwrap_or_default()))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
+        let got: Vec<&str> = turns.iter().map(|t| t["text"].as_str().unwrap()).collect();
+        prop_assert_eq!(got, texts);
+    }
+}
