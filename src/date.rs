@@ -176,8 +176,8 @@ impl CallTime {
         } else {
             DateTime::from_timestamp(value as i64, 0)?
         };
-        Some(CallTime {
-            instant: utc.fixed_offset(),
+        in_range(utc.fixed_offset()).map(|instant| CallTime {
+            instant,
             unix: true,
         })
     }
@@ -248,6 +248,7 @@ impl CallTime {
             .naive_utc()
             .checked_add_offset(offset)
             .map(|shifted| shifted.date())
+            .filter(|d| (0..=9999).contains(&chrono::Datelike::year(d)))
             .ok_or_else(|| invalid(&self.to_string(), "date is out of range in that offset"))
     }
 
@@ -267,8 +268,7 @@ impl CallTime {
 
 /// `YYYY-MM-DD`, written directly: chrono's `format` would bring its whole
 /// strftime parser into the WebAssembly module for this one pattern. Call
-/// times only reach years 0 to 9999 (four-digit ISO years, Unix values
-/// below the year 5139).
+/// times and their dates stay within the years 0 to 9999 (see `in_range`).
 pub(crate) fn ymd(date: NaiveDate) -> String {
     use chrono::Datelike;
     let mut s = String::with_capacity(10);
@@ -448,7 +448,19 @@ fn parse_iso(s: &str) -> Result<DateTime<FixedOffset>, &'static str> {
     date.and_time(time)
         .and_local_timezone(offset)
         .single()
+        .and_then(in_range)
         .ok_or("date is out of range")
+}
+
+/// Call times stay within the years 0000 to 9999, in UTC and in their own
+/// offset: what ISO 8601's four-digit years can say (and what
+/// `to_utc_string` and `ymd` print). A Unix value in milliseconds could
+/// otherwise reach the year 262143.
+fn in_range(instant: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+    use chrono::Datelike;
+    let years = 0..=9999;
+    (years.contains(&instant.year()) && years.contains(&instant.naive_utc().year()))
+        .then_some(instant)
 }
 
 struct Cursor<'a> {

@@ -71,6 +71,8 @@ struct Sim {
     calls: Vec<Call>,
     by_id: BTreeMap<String, usize>,
     state: Mutex<State>,
+    /// Calls added at run time (`POST /__sim/calls`), for size sweeps.
+    added: Mutex<BTreeMap<String, Arc<Call>>>,
 }
 
 fn main() {
@@ -112,6 +114,7 @@ fn main() {
         config,
         calls,
         by_id,
+        added: Mutex::new(BTreeMap::new()),
         state: Mutex::new(State {
             rng: 0x9E37_79B9_7F4A_7C15,
             ..State::default()
@@ -308,6 +311,10 @@ impl Sim {
                 drop(s);
                 let _ = request.respond(json_response(200, &json!({"ok": true})));
             }
+            ("POST", "/__sim/calls") => {
+                let answer = self.add_call(&body);
+                let _ = request.respond(answer);
+            }
             ("POST", "/__sim/faults") => {
                 let answer = self.add_faults(&body);
                 let _ = request.respond(answer);
@@ -338,7 +345,7 @@ impl Sim {
                     Answer::Cut => drop(request.into_writer()),
                 }
                 self.state().log.push(json!({
-                    "path": path, "callIds": parsed["filter"]["callIds"], "cursor": parsed["cursor"],
+                    "path": url, "body": parsed, "callIds": parsed["filter"]["callIds"], "cursor": parsed["cursor"],
                     "start": started, "end": now_ms(), "status": status
                 }));
             }
@@ -353,6 +360,34 @@ impl Sim {
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a call: `{"extensive": <one call>, "transcript": <its callTranscripts entry>}`.
+    fn add_call(&self, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+        let parsed: Value = match serde_json::from_str(body) {
+            Ok(v) => v,
+            Err(e) => return json_response(400, &json!({"errors": [format!("calls: {e}")]})),
+        };
+        let Some(id) = parsed["extensive"]["metaData"]["id"]
+            .as_str()
+            .map(str::to_owned)
+        else {
+            return json_response(
+                400,
+                &json!({"errors": ["extensive.metaData.id must be a string"]}),
+            );
+        };
+        let call = Call {
+            time: call_time(&parsed["extensive"]["metaData"]),
+            id: id.clone(),
+            extensive: parsed["extensive"].clone(),
+            transcript: parsed["transcript"].clone(),
+        };
+        self.added
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), Arc::new(call));
+        json_response(200, &json!({"ok": true, "id": id}))
     }
 
     fn add_faults(&self, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {

@@ -216,6 +216,33 @@ test("unknown calls are 404 call_not_found; bad ids are 400 before any Gong requ
   assert.deepEqual(await sim.log(), [], "no Gong request for a bad id");
 });
 
+test("ids, queries and cursors cannot change Gong's URL or the shape of its request body", async () => {
+  await sim.reset();
+  await worker.request(`/v1/calls/${ACME}?fresh=true&format=srt&names=false`);
+  // A cursor of ours whose Gong page token tries to break out of its string.
+  const { Buffer } = await import("node:buffer");
+  const evil = Buffer.from(JSON.stringify({ from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z", page: '","filter":{"callIds":["1"]},"x":"', offset: 0 })).toString("base64url");
+  const r = await worker.request(`/v1/calls?cursor=${evil}`);
+  assert.equal(r.status, 400);
+  assert.equal(r.json().error.code, "cursor_expired");
+  // A cursor whose range is not ISO 8601 never reaches Gong.
+  const badRange = Buffer.from(JSON.stringify({ from: '2024"}', to: "x" })).toString("base64url");
+  assert.equal((await worker.request(`/v1/calls?cursor=${badRange}`)).status, 400);
+  const log = await sim.log();
+  // The two requests of one call run concurrently: in either order.
+  const [call, list] = [log.slice(0, 2).sort((a, b) => a.path.localeCompare(b.path)), log[2]];
+  assert.deepEqual(call.map((e) => e.path), ["/v2/calls/extensive", "/v2/calls/transcript"]);
+  assert.equal(list.path, "/v2/calls/extensive");
+  assert.equal(log.length, 3);
+  assert.deepEqual(Object.keys(call[0].body).sort(), ["contentSelector", "filter"]);
+  assert.deepEqual(call[0].body.filter, { callIds: [ACME] });
+  assert.deepEqual(call[1].body, { filter: { callIds: [ACME] } });
+  log[2] = list;
+  assert.deepEqual(Object.keys(log[2].body).sort(), ["contentSelector", "cursor", "filter"]);
+  assert.equal(log[2].body.cursor, '","filter":{"callIds":["1"]},"x":"');
+  assert.deepEqual(log[2].body.filter, { fromDateTime: "2024-01-01T00:00:00Z", toDateTime: "2024-02-01T00:00:00Z" });
+});
+
 test("tokens: missing, wrong, wrong case, wrong length are 401; none configured is 503", async () => {
   for (const token of [null, "", "wrong", TOKEN.toUpperCase(), TOKEN.slice(1), `${TOKEN}x`, ` ${TOKEN}x`]) {
     for (const path of [`/v1/calls/${ACME}`, "/v1/calls?from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z", "/v1/format"]) {
