@@ -529,6 +529,15 @@ impl Sim {
             Err(e) => return error(400, &format!("Malformed JSON body: {e}")),
         };
         let filter = &request["filter"];
+        let added: Vec<Arc<Call>> = match filter.get("callIds") {
+            Some(Value::Array(ids)) => {
+                let map = self.added.lock().unwrap_or_else(|e| e.into_inner());
+                ids.iter()
+                    .filter_map(|id| id.as_str().and_then(|id| map.get(id).cloned()))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let mut selected: Vec<&Call> = match filter.get("callIds") {
             Some(Value::Array(ids)) if ids.is_empty() => {
                 return error(400, "callIds must not be empty")
@@ -537,6 +546,7 @@ impl Sim {
                 .iter()
                 .filter_map(|id| id.as_str().and_then(|id| self.by_id.get(id)))
                 .map(|&i| &self.calls[i])
+                .chain(added.iter().map(|c| c.as_ref()))
                 .collect(),
             Some(_) => return error(400, "callIds must be an array of strings"),
             None => self.calls.iter().collect(),

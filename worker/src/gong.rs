@@ -124,6 +124,16 @@ pub struct Gong {
     requests: Cell<u32>,
 }
 
+impl std::fmt::Debug for Gong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The credentials stay out of every printout.
+        f.debug_struct("Gong")
+            .field("base", &self.base)
+            .field("requests", &self.requests.get())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Gong {
     /// A client for `base` (such as `https://api.gong.io`).
     pub fn new(base: &str, key: &str, secret: &str) -> Self {

@@ -15,8 +15,9 @@ pub mod mcp;
 #[cfg(target_arch = "wasm32")]
 mod glue;
 
-/// The Worker's settings, read from its environment.
-#[derive(Clone, Debug, Default)]
+/// The Worker's settings, read from its environment. Its `Debug` never
+/// prints a secret, so no log line or panic message can carry one.
+#[derive(Clone, Default)]
 pub struct Config {
     /// `GONG_BASE_URL`: Gong's API host for this customer.
     pub gong_base_url: String,
@@ -32,6 +33,21 @@ pub struct Config {
     pub gong_key: Option<String>,
     /// `GONG_API_SECRET` (secret).
     pub gong_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &Option<String>| if s.is_some() { "[set]" } else { "[unset]" };
+        f.debug_struct("Config")
+            .field("gong_base_url", &self.gong_base_url)
+            .field("internal_domains", &self.internal_domains)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("cache_ttl_seconds", &self.cache_ttl_seconds)
+            .field("token", &set(&self.token))
+            .field("gong_key", &set(&self.gong_key))
+            .field("gong_secret", &set(&self.gong_secret))
+            .finish()
+    }
 }
 
 impl Config {
@@ -231,6 +247,21 @@ mod tests {
         assert!(e
             .message
             .starts_with("callTranscripts[0].transcript[0].sentences[0].start"));
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        let c = Config {
+            token: Some("tok-123456".into()),
+            gong_key: Some("key-123456".into()),
+            gong_secret: Some("sec-123456".into()),
+            ..Config::default()
+        };
+        let text = format!("{c:?}");
+        for s in ["tok-123456", "key-123456", "sec-123456"] {
+            assert!(!text.contains(s), "{text}");
+        }
+        assert!(text.contains("[set]"));
     }
 
     #[test]
