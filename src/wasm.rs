@@ -457,14 +457,17 @@ pub fn chunk_document(
     to_js(&chunks)
 }
 
+fn request_options(options: JsValue) -> Result<RequestOptions, JsError> {
+    let json = options_text(Some(options))?;
+    parse_options(&json)
+}
+
 /// The body of `POST /v2/calls/extensive`. Throws above 100 call ids.
 #[wasm_bindgen(js_name = extensiveRequest, unchecked_return_type = "ExtensiveRequest")]
 pub fn extensive_request(
     #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
 ) -> Result<JsValue, JsError> {
-    let options_json = options_text(Some(options))?;
-    let options: RequestOptions = parse_options(&options_json)?;
-    to_js(&options.extensive().map_err(fail)?)
+    to_js(&request_options(options)?.extensive().map_err(fail)?)
 }
 
 /// The body of `POST /v2/calls/transcript`.
@@ -472,9 +475,7 @@ pub fn extensive_request(
 pub fn transcript_request(
     #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
 ) -> Result<JsValue, JsError> {
-    let options_json = options_text(Some(options))?;
-    let options: RequestOptions = parse_options(&options_json)?;
-    to_js(&options.transcript().map_err(fail)?)
+    to_js(&request_options(options)?.transcript().map_err(fail)?)
 }
 
 /// Call ids in batches of at most 100, repeats dropped.

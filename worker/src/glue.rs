@@ -301,44 +301,56 @@ pub(crate) async fn read_body(req: &mut Request) -> std::result::Result<String, 
         .map_err(|_| ApiError::bad_request("invalid_body", "the body is not UTF-8"))
 }
 
-/// Gong's extensive answer for one call (from the cache or Gong), checked.
+/// One Gong answer about one call: from the cache unless `fresh`, else
+/// from Gong (`None`: Gong has nothing for it). The flag says a cache hit.
+async fn answer(
+    ctx: &Ctx,
+    key: &str,
+    fresh: bool,
+    path: &str,
+    body: Result<String, gongkit::Error>,
+) -> std::result::Result<Option<(String, bool)>, ApiError> {
+    if !fresh {
+        if let Some(text) = ctx.store.get(key).await {
+            return Ok(Some((text, true)));
+        }
+    }
+    let body = body.map_err(|e| ApiError::bad_request("invalid_call_id", e.to_string()))?;
+    Ok(match ctx.gong_ref()?.post(path, &body).await? {
+        Answer::Body(text) => Some((text, false)),
+        Answer::NoCalls | Answer::NotFound => None,
+    })
+}
+
+/// Gong's extensive answer for one call (from the cache or Gong), checked;
+/// a fresh one is cached once the response is sent.
 pub(crate) async fn extensive(
     id: &str,
     fresh: bool,
     ctx: &Ctx,
 ) -> std::result::Result<(String, bool), ApiError> {
     let key = ctx.key(id, "extensive");
-    if !fresh {
-        if let Some(text) = ctx.store.get(&key).await {
-            return Ok((text, true));
-        }
-    }
-    let options = RequestOptions {
+    let body = RequestOptions {
         call_ids: Some(vec![id.to_owned()]),
         preset: Some(gongkit::Preset::CallView),
         ..RequestOptions::default()
-    };
-    let body = serde_json::to_string(
-        &options
-            .extensive()
-            .map_err(|e| ApiError::bad_request("invalid_call_id", e.to_string()))?,
-    )
-    .unwrap_or_default();
-    let not_found = || ApiError::new(404, "call_not_found", format!("Gong has no call {id}"));
-    let text = match ctx.gong_ref()?.post("/v2/calls/extensive", &body).await? {
-        Answer::Body(text) => text,
-        Answer::NoCalls | Answer::NotFound => return Err(not_found()),
-    };
-    let parsed = AnyExtensive::from_json(&text).map_err(bad_response)?;
-    match parsed.select(Some(id)) {
-        Ok(_) => {}
-        Err(gongkit::Error::CallNotFound(_)) => return Err(not_found()),
-        Err(e) => return Err(bad_response(e)),
     }
-    ctx.store
-        .put(&key, &text, ctx.config.cache_ttl_seconds)
-        .await;
-    Ok((text, false))
+    .extensive()
+    .map(|r| serde_json::to_string(&r).unwrap_or_default());
+    let not_found = || ApiError::new(404, "call_not_found", format!("Gong has no call {id}"));
+    let (text, hit) = answer(ctx, &key, fresh, "/v2/calls/extensive", body)
+        .await?
+        .ok_or_else(not_found)?;
+    if !hit {
+        let parsed = AnyExtensive::from_json(&text).map_err(bad_response)?;
+        match parsed.select(Some(id)) {
+            Ok(_) => {}
+            Err(gongkit::Error::CallNotFound(_)) => return Err(not_found()),
+            Err(e) => return Err(bad_response(e)),
+        }
+        ctx.to_cache.borrow_mut().push((key, text.clone()));
+    }
+    Ok((text, hit))
 }
 
 /// Gong's transcript answer for one call, checked; `None` when Gong has no
@@ -349,35 +361,25 @@ pub(crate) async fn transcript_text(
     ctx: &Ctx,
 ) -> std::result::Result<(Option<String>, bool), ApiError> {
     let key = ctx.key(id, "transcript");
-    if !fresh {
-        if let Some(text) = ctx.store.get(&key).await {
-            return Ok((Some(text), true));
-        }
-    }
-    let options = RequestOptions {
+    let body = RequestOptions {
         call_ids: Some(vec![id.to_owned()]),
         ..RequestOptions::default()
-    };
-    let body = serde_json::to_string(
-        &options
-            .transcript()
-            .map_err(|e| ApiError::bad_request("invalid_call_id", e.to_string()))?,
-    )
-    .unwrap_or_default();
-    let text = match ctx.gong_ref()?.post("/v2/calls/transcript", &body).await? {
-        Answer::Body(text) => text,
-        Answer::NoCalls | Answer::NotFound => return Ok((None, false)),
-    };
-    let parsed: AnyTranscript = gongkit::from_json(&text).map_err(bad_response)?;
-    match parsed.monologues(Some(id)) {
-        Ok(_) => {}
-        Err(gongkit::Error::TranscriptNotFound(_)) => return Ok((None, false)),
-        Err(e) => return Err(bad_response(e)),
     }
-    ctx.store
-        .put(&key, &text, ctx.config.cache_ttl_seconds)
-        .await;
-    Ok((Some(text), false))
+    .transcript()
+    .map(|r| serde_json::to_string(&r).unwrap_or_default());
+    let Some((text, hit)) = answer(ctx, &key, fresh, "/v2/calls/transcript", body).await? else {
+        return Ok((None, false));
+    };
+    if !hit {
+        let parsed: AnyTranscript = gongkit::from_json(&text).map_err(bad_response)?;
+        match parsed.monologues(Some(id)) {
+            Ok(_) => {}
+            Err(gongkit::Error::TranscriptNotFound(_)) => return Ok((None, false)),
+            Err(e) => return Err(bad_response(e)),
+        }
+        ctx.to_cache.borrow_mut().push((key, text.clone()));
+    }
+    Ok((Some(text), hit))
 }
 
 impl Ctx {
