@@ -431,16 +431,19 @@ async fn call(id: &str, q: &CallQuery, ctx: &mut Ctx) -> std::result::Result<Rep
     ))
 }
 
-async fn transcript(
+/// A call's transcript answer, with its extensive answer when speakers are
+/// to be named after the parties (both fetched concurrently).
+async fn transcript_parts(
     id: &str,
-    q: &CallQuery,
+    names: bool,
+    fresh: bool,
     ctx: &mut Ctx,
-) -> std::result::Result<Reply, ApiError> {
-    let (ext, tr) = if q.names {
-        let (ext, tr) = both(id, q.fresh, ctx).await?;
+) -> std::result::Result<(String, Option<String>), ApiError> {
+    let (ext, tr) = if names {
+        let (ext, tr) = both(id, fresh, ctx).await?;
         (Some(ext), tr)
     } else {
-        let (tr, hit) = transcript_text(id, q.fresh, ctx).await?;
+        let (tr, hit) = transcript_text(id, fresh, ctx).await?;
         ctx.note_cache(hit);
         (None, tr)
     };
@@ -451,23 +454,35 @@ async fn transcript(
             format!("Gong has no transcript for call {id} (yet)"),
         )
     })?;
+    Ok((tr, ext))
+}
+
+/// The parties of call `id` in an extensive answer (none without one).
+fn parties_of<'e>(id: &str, extensive: Option<&'e AnyExtensive<'e>>) -> &'e [gongkit::Party<'e>] {
+    extensive
+        .and_then(|e| e.select(Some(id)).ok())
+        .map(|c| c.parties.as_slice())
+        .unwrap_or_default()
+}
+
+async fn transcript(
+    id: &str,
+    q: &CallQuery,
+    ctx: &mut Ctx,
+) -> std::result::Result<Reply, ApiError> {
+    let (tr, ext) = transcript_parts(id, q.names, q.fresh, ctx).await?;
     let parsed = ext
         .as_deref()
         .map(AnyExtensive::from_json)
         .transpose()
         .map_err(bad_response)?;
-    let parties = parsed
-        .as_ref()
-        .and_then(|e| e.select(Some(id)).ok())
-        .map(|c| c.parties.as_slice())
-        .unwrap_or_default();
     let text = gongkit::format_transcript(
         &tr,
         &gongkit::TranscriptOptions {
             format: q.format,
             timestamps: q.timestamps,
             merge: q.merge,
-            parties,
+            parties: parties_of(id, parsed.as_ref()),
             call_id: Some(id),
         },
     )
@@ -682,19 +697,13 @@ async fn run_tool(
             chunk,
         } => {
             let id = api::call_id(&call_id)?;
-            let (ext, tr) = both(id, false, ctx).await?;
-            let tr = tr.ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "transcript_not_found",
-                    format!("Gong has no transcript for call {id} (yet)"),
-                )
-            })?;
-            let parsed = AnyExtensive::from_json(&ext).map_err(bad_response)?;
-            let parties = parsed
-                .select(Some(id))
-                .map(|c| c.parties.as_slice())
-                .unwrap_or_default();
+            let (tr, ext) = transcript_parts(id, true, false, ctx).await?;
+            let parsed = ext
+                .as_deref()
+                .map(AnyExtensive::from_json)
+                .transpose()
+                .map_err(bad_response)?;
+            let parties = parties_of(id, parsed.as_ref());
             let options = gongkit::TranscriptOptions {
                 format,
                 timestamps,
