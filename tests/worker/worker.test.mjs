@@ -313,15 +313,13 @@ test("POST /v1/format: every body shape, bad JSON, and the 5 MB limit", async ()
 test("the two Gong requests of one call overlap in time", async () => {
   await sim.reset();
   await sim.faults([{ kind: "delay", ms: 300, count: 2 }]);
-  const t0 = Date.now();
   const r = await worker.request(`/v1/calls/${ACME}?fresh=true`);
-  const took = Date.now() - t0;
   assert.equal(r.status, 200);
+  // The simulator's own clock: each request held 300 ms, and they overlap.
   const [a, b] = await sim.log();
   assert.ok(a && b, "two requests");
   assert.notEqual(a.path, b.path);
   assert.ok(a.start < b.end && b.start < a.end, `overlap: ${JSON.stringify([a, b])}`);
-  assert.ok(took < 550, `concurrent, not 600 ms in a row: took ${took} ms`);
 });
 
 /** Requests `path` until it is answered from the cache (caching happens after the answer is sent). */
