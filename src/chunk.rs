@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Monologue;
-use crate::transcript::{render, TranscriptInput, TranscriptOptions, Writer};
+use crate::transcript::{render, write_monologues, TranscriptInput, TranscriptOptions};
 use crate::{Error, Format, Result};
 
 /// One piece of a transcript or document.
@@ -98,11 +98,7 @@ pub fn chunk_monologues(
     options: &TranscriptOptions<'_>,
 ) -> Result<Vec<Chunk>> {
     check(max_chars, options.format)?;
-    let mut writer = Writer::new(options, true, 0);
-    for m in monologues {
-        writer.monologue(m.speaker_id.as_deref(), m.topic.as_deref(), &m.sentences);
-    }
-    let (text, layout) = writer.finish();
+    let (text, layout) = write_monologues(monologues, options, true);
     Ok(chunk_layout(&text, &layout, max_chars))
 }
 

@@ -386,13 +386,11 @@ pub(crate) fn render(
     layout: bool,
 ) -> Result<(String, Layout)> {
     match input {
-        TranscriptInput::Parsed(t) => {
-            let mut w = Writer::new(options, layout, 0);
-            for m in t.monologues(options.call_id)? {
-                w.monologue(m.speaker_id.as_deref(), m.topic.as_deref(), &m.sentences);
-            }
-            Ok(w.finish())
-        }
+        TranscriptInput::Parsed(t) => Ok(write_monologues(
+            t.monologues(options.call_id)?,
+            options,
+            layout,
+        )),
         TranscriptInput::Json(json) => match crate::fast::render(json, options, layout) {
             Ok(result) => result,
             // The fast reader is only a fast path: whatever it is unsure of
@@ -442,16 +440,25 @@ pub(crate) fn render(
 /// );
 /// ```
 pub fn format_monologues(monologues: &[Monologue<'_>], options: &TranscriptOptions<'_>) -> String {
+    write_monologues(monologues, options, false).0
+}
+
+/// Parsed monologues through the writer, with their layout when asked.
+pub(crate) fn write_monologues(
+    monologues: &[Monologue<'_>],
+    options: &TranscriptOptions<'_>,
+    layout: bool,
+) -> (String, Layout) {
     let size: usize = monologues
         .iter()
         .flat_map(|m| &m.sentences)
         .map(|s| s.text.as_ref().map_or(0, |t| t.len() + 1))
         .sum();
-    let mut w = Writer::new(options, false, size);
+    let mut w = Writer::new(options, layout, size);
     for m in monologues {
         w.monologue(m.speaker_id.as_deref(), m.topic.as_deref(), &m.sentences);
     }
-    w.finish().0
+    w.finish()
 }
 
 /// Where the sentences and line breaks of plain or Markdown output are, for
