@@ -158,6 +158,11 @@ fn options_text(value: Option<JsValue>) -> Result<String, JsError> {
     }
 }
 
+/// Reads options that own their values.
+fn read_options<T: serde::de::DeserializeOwned>(value: Option<JsValue>) -> Result<T, JsError> {
+    parse_options(&options_text(value)?)
+}
+
 /// Reads options from their JSON text (they may borrow from it).
 fn parse_options<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, JsError> {
     crate::from_json(json).map_err(|e| match e {
@@ -302,8 +307,7 @@ pub fn account_from_email(
     email: &str,
     #[wasm_bindgen(unchecked_optional_param_type = "AccountOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
-    let options_json = options_text(options)?;
-    let options: AccountOptions = parse_options(&options_json)?;
+    let options: AccountOptions = read_options(options)?;
     let name = crate::account_from_email(email, &options.internal_domains).map_err(fail)?;
     Ok(name.map_or(JsValue::UNDEFINED, JsValue::from))
 }
@@ -314,8 +318,7 @@ pub fn account_from_parties(
     #[wasm_bindgen(unchecked_param_type = "Party[] | string")] parties: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AccountOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
-    let options_json = options_text(options)?;
-    let options: AccountOptions = parse_options(&options_json)?;
+    let options: AccountOptions = read_options(options)?;
     let json = json_text(&parties).map_err(fail)?;
     let parties: Vec<Party> = crate::from_json(&json).map_err(fail)?;
     let name = crate::account_from_parties(&parties, &options.internal_domains).map_err(fail)?;
@@ -329,8 +332,7 @@ pub fn call_date(
     #[wasm_bindgen(unchecked_param_type = "string | number")] value: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "DateOptions")] options: Option<JsValue>,
 ) -> Result<String, JsError> {
-    let options_json = options_text(options)?;
-    let options: DateOptions = parse_options(&options_json)?;
+    let options: DateOptions = read_options(options)?;
     let time = match (value.as_string(), value.as_f64()) {
         (Some(s), _) => crate::parse_call_time(&s),
         (None, Some(n)) => CallTime::from_number(n),
@@ -372,8 +374,7 @@ pub fn normalize_call(
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
-    let options_json = options_text(options)?;
-    let options: CallOptions = parse_options(&options_json)?;
+    let options: CallOptions = read_options(options)?;
     let transcript = optional_transcript(transcript)?;
     with_extensive(&extensive, |e| {
         let input = transcript.as_deref().map(TranscriptInput::Json);
@@ -401,8 +402,7 @@ pub fn call_document(
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
-    let options_json = options_text(options)?;
-    let options: CallOptions = parse_options(&options_json)?;
+    let options: CallOptions = read_options(options)?;
     let transcript = optional_transcript(transcript)?;
     let text = with_extensive(&extensive, |e| {
         crate::call_document(
@@ -447,8 +447,7 @@ pub fn chunk_document(
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_param_type = "DocumentChunkOptions")] options: JsValue,
 ) -> Result<JsValue, JsError> {
-    let o_json = options_text(Some(options))?;
-    let o: DocumentChunkOptions = parse_options(&o_json)?;
+    let o: DocumentChunkOptions = read_options(Some(options))?;
     let transcript = optional_transcript(transcript)?;
     let chunks = with_extensive(&extensive, |e| {
         let input = transcript.as_deref().map(TranscriptInput::Json);
@@ -457,17 +456,16 @@ pub fn chunk_document(
     to_js(&chunks)
 }
 
-fn request_options(options: JsValue) -> Result<RequestOptions, JsError> {
-    let json = options_text(Some(options))?;
-    parse_options(&json)
-}
-
 /// The body of `POST /v2/calls/extensive`. Throws above 100 call ids.
 #[wasm_bindgen(js_name = extensiveRequest, unchecked_return_type = "ExtensiveRequest")]
 pub fn extensive_request(
     #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
 ) -> Result<JsValue, JsError> {
-    to_js(&request_options(options)?.extensive().map_err(fail)?)
+    to_js(
+        &read_options::<RequestOptions>(Some(options))?
+            .extensive()
+            .map_err(fail)?,
+    )
 }
 
 /// The body of `POST /v2/calls/transcript`.
@@ -475,7 +473,11 @@ pub fn extensive_request(
 pub fn transcript_request(
     #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
 ) -> Result<JsValue, JsError> {
-    to_js(&request_options(options)?.transcript().map_err(fail)?)
+    to_js(
+        &read_options::<RequestOptions>(Some(options))?
+            .transcript()
+            .map_err(fail)?,
+    )
 }
 
 /// Call ids in batches of at most 100, repeats dropped.
