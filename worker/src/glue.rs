@@ -131,12 +131,12 @@ async fn fetch(mut req: Request, env: Env, worker_ctx: Context) -> Result<Respon
         gong: None,
         cache_hit: None,
     };
-    let reply = match handle(route, &mut req, authorization.as_deref(), &query, &mut ctx).await {
+    let mut reply = match handle(route, &mut req, authorization.as_deref(), &query, &mut ctx).await
+    {
         Ok(reply) => reply,
         Err(e) => Reply::error(&e),
     };
     let secrets = ctx.config.secrets();
-    let mut reply = reply;
     // Last line of defence: no secret leaves in a body or header.
     reply.body = api::redact(&reply.body, &secrets);
     for (_, v) in reply.headers.iter_mut() {
@@ -593,17 +593,7 @@ pub(crate) async fn list_calls(
 }
 
 async fn calls(q: &ListQuery, ctx: &mut Ctx) -> std::result::Result<Reply, ApiError> {
-    if q.cursor.is_none() {
-        // Check the range before asking Gong.
-        RequestOptions {
-            from_date_time: q.from.clone(),
-            to_date_time: q.to.clone(),
-            workspace_id: q.workspace_id.clone(),
-            ..RequestOptions::default()
-        }
-        .filter()
-        .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
-    }
+    check_range(q)?;
     let (calls, cursor) = list_calls(q, ctx).await?;
     Ok(Reply::json(
         serde_json::json!({"count": calls.len(), "calls": calls, "cursor": cursor}).to_string(),
@@ -813,6 +803,8 @@ async fn run_tool(
     }
 }
 
+/// Checks a new listing's range (and workspace) before asking Gong; a
+/// cursor's range is checked when its pages are asked for.
 fn check_range(q: &ListQuery) -> std::result::Result<(), ApiError> {
     if q.cursor.is_some() {
         return Ok(());
@@ -820,6 +812,7 @@ fn check_range(q: &ListQuery) -> std::result::Result<(), ApiError> {
     RequestOptions {
         from_date_time: q.from.clone(),
         to_date_time: q.to.clone(),
+        workspace_id: q.workspace_id.clone(),
         ..RequestOptions::default()
     }
     .filter()
