@@ -443,10 +443,7 @@ impl Sim {
         let mut taken: Vec<Fault> = Vec::new();
         let mut rng = s.rng;
         for f in s.faults.iter_mut() {
-            if f.remaining == 0
-                || f.kind == "truncated"
-                || f.path.as_deref().is_some_and(|p| p != kind)
-            {
+            if f.remaining == 0 || f.path.as_deref().is_some_and(|p| p != kind) {
                 continue;
             }
             if taken.iter().any(|t| t.kind != "delay") && f.kind != "delay" {
@@ -480,9 +477,12 @@ impl Sim {
                 status,
             )
         };
+        // "truncated" sends a real answer cut in half.
+        let mut truncate = false;
         for fault in self.take_faults(kind) {
             match fault.kind.as_str() {
                 "delay" => std::thread::sleep(Duration::from_millis(fault.ms)),
+                "truncated" => truncate = true,
                 "429" => {
                     let response = json_response(
                         429,
@@ -598,31 +598,14 @@ impl Sim {
         } else {
             json!({"requestId": request_id, "records": records, "callTranscripts": page.iter().map(|c| &c.transcript).collect::<Vec<_>>()})
         };
-        // "truncated" cuts a real answer in half.
-        let truncated = self.take_truncation(kind);
         let mut bytes = body.to_string().into_bytes();
-        if truncated {
+        if truncate {
             bytes.truncate(bytes.len() / 2);
         }
         Answer::Send(
             Response::from_data(bytes).with_header(header("Content-Type", "application/json")),
             200,
         )
-    }
-
-    fn take_truncation(&self, kind: &str) -> bool {
-        let mut s = self.state();
-        let found = s.faults.iter_mut().find(|f| {
-            f.kind == "truncated" && f.remaining > 0 && f.path.as_deref().is_none_or(|p| p == kind)
-        });
-        match found {
-            Some(f) => {
-                f.remaining -= 1;
-                s.faults.retain(|f| f.remaining > 0);
-                true
-            }
-            None => false,
-        }
     }
 }
 
