@@ -6,8 +6,8 @@
 //! WebAssembly build small; Unicode labels are converted with the small
 //! `punycode` crate instead.
 
+use crate::error::{Error, Result};
 use crate::model::{Affiliation, CrmContext, ObjectType, Party};
-use crate::{Error, Result};
 
 /// Registrable domains of free-mail providers: an address there says nothing
 /// about the customer's company.

@@ -8,70 +8,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{account_from_parties, crm_account_name};
 use crate::chunk::{check, chunk_layout, Chunk};
+use crate::error::{Error, Result};
 use crate::model::{
     from_json, Affiliation, CallData, CallOutcome, Direction, ExtensiveResponse, HighlightsSection,
     Id, OutlineSection, Scope, Text,
 };
-use crate::transcript::{
-    normalized, push_normalized, render, Layout, TranscriptInput, TranscriptOptions,
-};
-use crate::{Error, Format, Result};
+use crate::options::{CallOptions, Format, TranscriptOptions};
+use crate::transcript::{render, TranscriptInput};
+use crate::writer::{normalized, push_normalized, Layout};
 
 /// The version of [`call_document`]'s layout. It changes only when the
 /// layout does, so tools that parse documents can check it.
 pub const DOCUMENT_VERSION: u32 = 1;
-
-/// How to build a normalized call or a call document.
-///
-/// Deserializes from the camelCase options of the JS package and the
-/// Worker; unknown options are refused, so a typo is an error rather than
-/// silently ignored.
-///
-/// # Examples
-///
-/// ```
-/// use gongkit::{CallOptions, Format};
-///
-/// let options: CallOptions = serde_json::from_str(r#"{"format": "markdown", "internalDomains": ["seller.io"]}"#).unwrap();
-/// assert_eq!(options.format, Format::Markdown);
-/// assert!(options.names); // speaker names from the parties by default
-/// assert!(serde_json::from_str::<CallOptions>(r#"{"fromat": "srt"}"#).is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct CallOptions {
-    /// The transcript's format.
-    pub format: Format,
-    /// Timestamps at the start of transcript lines (plain and Markdown).
-    pub timestamps: bool,
-    /// Join consecutive monologues of the same speaker and topic.
-    pub merge: bool,
-    /// Name speakers after the call's parties (default `true`); `false`
-    /// keeps Gong's `Speaker {id}` labels.
-    pub names: bool,
-    /// The seller's own domains, for the email-derived account.
-    pub internal_domains: Vec<String>,
-    /// Take the call's date in this UTC offset instead of the rule of
-    /// [`crate::CallTime::date`].
-    pub utc_offset_minutes: Option<i32>,
-    /// For a response with several calls, the call to use (else the first).
-    pub call_id: Option<String>,
-}
-
-impl Default for CallOptions {
-    fn default() -> Self {
-        CallOptions {
-            format: Format::Plain,
-            timestamps: false,
-            merge: false,
-            names: true,
-            internal_domains: Vec::new(),
-            utc_offset_minutes: None,
-            call_id: None,
-        }
-    }
-}
 
 /// An extensive answer in either shape people hand around: the whole
 /// `/v2/calls/extensive` response, or one of its `calls`.

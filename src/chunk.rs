@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
 use crate::model::Monologue;
-use crate::transcript::{render, write_monologues, TranscriptInput, TranscriptOptions};
-use crate::{Error, Format, Result};
+use crate::options::{Format, TranscriptOptions};
+use crate::transcript::{render, write_monologues, TranscriptInput};
+use crate::writer::Layout;
 
 /// One piece of a transcript or document.
 ///
@@ -117,11 +119,7 @@ pub(crate) fn check(max_chars: usize, format: Format) -> Result<()> {
 
 /// Cuts `text` at the best boundary within each window of `max_chars`
 /// characters: a line break, else a sentence, else a space, else anywhere.
-pub(crate) fn chunk_layout(
-    text: &str,
-    layout: &crate::transcript::Layout,
-    max_chars: usize,
-) -> Vec<Chunk> {
+pub(crate) fn chunk_layout(text: &str, layout: &Layout, max_chars: usize) -> Vec<Chunk> {
     let sentence_starts: Vec<usize> = layout
         .sentences
         .iter()

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Unix values at or above this are milliseconds, not seconds: 10^11 seconds
 /// is the year 5138, while 10^11 milliseconds is March 1973.

@@ -28,31 +28,34 @@ mod call;
 mod chunk;
 mod date;
 mod error;
-mod fast;
 mod model;
+mod options;
 mod path;
 mod request;
+mod shape;
+mod stream;
 mod transcript;
 #[cfg(feature = "wasm")]
 mod wasm;
+mod writer;
 
 pub use account::{
     account_from_email, account_from_parties, crm_account_name, email_domain, is_free_mail,
 };
 pub use call::{
     call_document, chunk_call_document, normalize_call, Account, AccountSource, AnyExtensive,
-    CallOptions, NormalizedCall, Participant, Summary, DOCUMENT_VERSION,
+    NormalizedCall, Participant, Summary, DOCUMENT_VERSION,
 };
 pub use chunk::{chunk_monologues, chunk_transcript, Chunk};
 pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
 pub use error::{Error, Result};
 pub use model::*;
+pub use options::{CallOptions, Format, TranscriptOptions};
 pub use request::{
     batch_call_ids, is_no_calls_found, validate_call_id, CallsFilter, CollaborationFields,
     ContentFields, ContentSelector, ContextLevel, ContextTiming, ExposedFields, ExtensiveRequest,
     GongError, InteractionFields, Preset, RequestOptions, TranscriptRequest, MAX_CALL_IDS,
 };
 pub use transcript::{
-    format_monologues, format_transcript, select_call_transcript, AnyTranscript, Format,
-    TranscriptInput, TranscriptOptions,
+    format_monologues, format_transcript, select_call_transcript, AnyTranscript, TranscriptInput,
 };

@@ -14,7 +14,7 @@ use std::ops::Deref;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::date::CallTime;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Parses JSON into a gongkit type, naming the JSON path of any error.
 ///

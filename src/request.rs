@@ -3,17 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Gong takes at most this many call ids in one request (one page).
 pub const MAX_CALL_IDS: usize = 100;
 
-/// Checks a call id: Gong's ids are strings of 1 to 20 ASCII digits.
+/// Checks a call id: Gong's ids are strings of 1 to 20 ASCII digits, with
+/// no leading zero (so `007` and `7` never name one call twice).
 ///
 /// # Examples
 ///
 /// ```
 /// assert!(gongkit::validate_call_id("7782342274025937895").is_ok());
+/// assert!(gongkit::validate_call_id("007").is_err());
 /// assert_eq!(
 ///     gongkit::validate_call_id("../1").unwrap_err().to_string(),
 ///     r#"invalid call id: "../1": expected 1 to 20 digits"#
@@ -22,9 +24,16 @@ pub const MAX_CALL_IDS: usize = 100;
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for anything but 1 to 20 ASCII digits.
+/// [`Error::InvalidArgument`] for anything but 1 to 20 ASCII digits, and
+/// for a leading zero.
 pub fn validate_call_id(id: &str) -> Result<()> {
     if (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) {
+        if id.starts_with('0') {
+            return Err(Error::argument(
+                "call id",
+                format!("{id:?}: Gong's call ids have no leading zeros"),
+            ));
+        }
         Ok(())
     } else {
         let shown: String = id.chars().take(40).collect();

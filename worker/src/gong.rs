@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::api::{redact, ApiError};
+use crate::error::{Error, Result};
 
 /// At most this many tries of one request.
 pub const MAX_TRIES: u32 = 3;
@@ -16,16 +16,18 @@ pub const MAX_TRIES: u32 = 3;
 pub const MAX_WAIT: Duration = Duration::from_secs(10);
 /// One try's time limit.
 pub const TRY_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest `Retry-After` passed on to callers: Gong's limits reset
+/// within a day, and a bigger number is a broken header.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
 
 /// What Gong answered, once retries are over.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Answer {
     /// A 200 with its body.
     Body(String),
-    /// Gong's 404 "No calls found corresponding to the provided filters".
+    /// Gong's 404 "No calls found corresponding to the provided filters":
+    /// the only 404 that means "nothing here". Any other 404 is an error.
     NoCalls,
-    /// Any other 404.
-    NotFound,
 }
 
 /// What to do after a try that did not succeed.
@@ -34,77 +36,91 @@ pub enum Next {
     /// Wait this long, then try again.
     Wait(Duration),
     /// Stop with this error.
-    Stop(ApiError),
+    Stop(Error),
+}
+
+/// Seconds to wait from a `Retry-After` header: delay-seconds or an
+/// HTTP-date (`now_ms` is the time of the answer); 1 s when absent or
+/// unreadable, clamped to [`MAX_RETRY_AFTER_SECONDS`].
+pub fn retry_after_seconds(header: Option<&str>, now_ms: u64) -> u64 {
+    let Some(value) = header.map(str::trim).filter(|v| !v.is_empty()) else {
+        return 1;
+    };
+    let seconds = if value.bytes().all(|b| b.is_ascii_digit()) {
+        // Longer than u64 is still "a very long time".
+        value.parse::<u64>().unwrap_or(u64::MAX)
+    } else {
+        match httpdate::parse_http_date(value) {
+            Ok(at) => {
+                let at_ms = at
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                at_ms.saturating_sub(now_ms).div_ceil(1000)
+            }
+            Err(_) => 1,
+        }
+    };
+    seconds.min(MAX_RETRY_AFTER_SECONDS)
 }
 
 /// After a 429: wait as long as Gong asks, if the budget allows; otherwise
 /// answer at once with Gong's `Retry-After`.
-pub fn after_rate_limit(retry_after: Option<&str>, tries: u32, waited: Duration) -> Next {
-    let seconds = retry_after
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .unwrap_or(1);
+pub fn after_rate_limit(seconds: u64, tries: u32, waited: Duration) -> Next {
     let wait = Duration::from_secs(seconds);
-    if tries < MAX_TRIES && waited + wait <= MAX_WAIT {
+    if tries < MAX_TRIES && waited.saturating_add(wait) <= MAX_WAIT {
         return Next::Wait(wait);
     }
-    let mut e = ApiError::new(
-        503,
-        "gong_rate_limited",
-        format!(
-            "Gong's rate limit was hit (3 requests per second, 10,000 per day per company); try again in {seconds} s"
-        ),
-    );
-    e.retry_after = Some(seconds);
-    Next::Stop(e)
+    Next::Stop(Error::GongRateLimited(seconds.max(1)))
 }
 
 /// After a 5xx or a network failure: back off 250 ms, then 500 ms, within
 /// the budget; then give up.
 pub fn after_failure(what: &str, tries: u32, waited: Duration) -> Next {
     let wait = Duration::from_millis(250 << tries.saturating_sub(1).min(6));
-    if tries < MAX_TRIES && waited + wait <= MAX_WAIT {
+    if tries < MAX_TRIES && waited.saturating_add(wait) <= MAX_WAIT {
         return Next::Wait(wait);
     }
-    Next::Stop(ApiError::new(
-        502,
-        "gong_unavailable",
-        format!("Gong did not answer properly after {tries} tries ({what}); try again later"),
-    ))
+    Next::Stop(Error::GongUnavailable(format!(
+        "Gong did not answer properly after {tries} tries ({what}); try again later"
+    )))
 }
 
-/// The error for a final answer that is neither success nor retried.
-pub fn error_for(status: u16, body: &str, secrets: &[String]) -> ApiError {
+/// The error for a final answer that is neither success nor retried. Only
+/// here can a secret appear (Gong's error bodies may echo headers), so
+/// only here is text redacted.
+pub fn error_for(status: u16, body: &str, location: Option<&str>, secrets: &[&str]) -> Error {
     let gong_message = gongkit::GongError::parse(body)
         .map(|e| e.message())
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| format!("status {status}"));
     let gong_message = redact(&gong_message, secrets);
     match status {
-        401 | 403 => ApiError::new(
-            502,
-            "gong_auth_failed",
-            format!(
-                "Gong refused the credentials ({status}): check the GONG_API_KEY and GONG_API_SECRET secrets, \
-                 and GONG_BASE_URL, since Gong gives some customers their own host (such as \
-                 https://us-12345.api.gong.io) and a wrong host also answers {status}"
-            ),
-        ),
-        400 if gong_message.to_ascii_lowercase().contains("cursor") => ApiError::bad_request(
-            "cursor_expired",
-            format!("Gong no longer accepts this cursor ({gong_message}); start the listing again"),
-        ),
-        400 => ApiError::new(502, "gong_bad_request", format!("Gong refused the request: {gong_message}")),
-        _ => ApiError::new(502, "gong_unavailable", format!("Gong answered {status}: {gong_message}")),
+        300..=399 => Error::GongRedirect {
+            status,
+            location: redact(location.unwrap_or("(no Location)"), secrets),
+        },
+        401 | 403 => Error::GongAuthFailed(status),
+        404 => Error::GongBadResponse(format!(
+            "Gong answered 404 ({gong_message}) where it answers 200 or \"no calls found\": check GONG_BASE_URL"
+        )),
+        400 if gong_message.to_ascii_lowercase().contains("cursor") => {
+            Error::CursorExpired(gong_message)
+        }
+        400 => Error::GongBadRequest(gong_message),
+        _ => Error::GongUnavailable(format!("Gong answered {status}: {gong_message}")),
     }
 }
 
-/// A malformed Gong body, with the JSON path the core reports.
-pub fn bad_response(err: gongkit::Error) -> ApiError {
-    ApiError::new(
-        502,
-        "gong_bad_response",
-        format!("Gong's answer is not what it documents: {err}"),
-    )
+/// Replaces every secret (and so its Basic-auth encoding, given as one)
+/// in text Gong wrote.
+pub fn redact(message: &str, secrets: &[&str]) -> String {
+    let mut out = message.to_owned();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        if out.contains(*s) {
+            out = out.replace(*s, "[redacted]");
+        }
+    }
+    out
 }
 
 /// `Authorization: Basic …` for Gong.
@@ -120,7 +136,8 @@ pub struct Gong {
     base: String,
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     authorization: String,
-    secrets: Vec<String>,
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    secrets: [String; 3],
     requests: Cell<u32>,
 }
 
@@ -141,15 +158,10 @@ impl Gong {
         let encoded = authorization.trim_start_matches("Basic ").to_owned();
         Gong {
             base: base.trim_end_matches('/').to_owned(),
-            secrets: vec![key.to_owned(), secret.to_owned(), encoded],
+            secrets: [key.to_owned(), secret.to_owned(), encoded],
             authorization,
             requests: Cell::new(0),
         }
-    }
-
-    /// The secrets no answer may carry.
-    pub fn secrets(&self) -> &[String] {
-        &self.secrets
     }
 
     /// How many requests were sent to Gong.
@@ -158,12 +170,20 @@ impl Gong {
     }
 
     /// `POST {base}{path}` with a JSON body, retried as the policy says.
+    /// Redirects are not followed: the credentials go to Gong's host only.
     #[cfg(target_arch = "wasm32")]
-    pub async fn post(&self, path: &str, body: &str) -> Result<Answer, ApiError> {
+    pub async fn post(&self, path: &str, body: &str) -> Result<Answer> {
         use futures::future::{select, Either};
-        use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+        use worker::{
+            AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+        };
 
         let url = format!("{}{}", self.base, path);
+        let secrets = [
+            self.secrets[0].as_str(),
+            self.secrets[1].as_str(),
+            self.secrets[2].as_str(),
+        ];
         let mut tries = 0;
         let mut waited = Duration::ZERO;
         loop {
@@ -176,13 +196,10 @@ impl Gong {
             let mut init = RequestInit::new();
             init.with_method(Method::Post)
                 .with_headers(headers)
+                .with_redirect(RequestRedirect::Manual)
                 .with_body(Some(body.into()));
             let request = Request::new_with_init(&url, &init).map_err(|_| {
-                ApiError::new(
-                    500,
-                    "internal",
-                    "cannot build the request to Gong: check GONG_BASE_URL",
-                )
+                Error::NotConfigured("cannot build a request to Gong: check GONG_BASE_URL".into())
             })?;
             let controller = AbortController::default();
             let signal = controller.signal();
@@ -199,7 +216,9 @@ impl Gong {
             let next = match outcome {
                 Ok(mut response) => {
                     let status = response.status_code();
-                    let retry_after = response.headers().get("Retry-After").ok().flatten();
+                    let header = |name: &str| response.headers().get(name).ok().flatten();
+                    let retry_after = header("Retry-After");
+                    let location = header("Location");
                     let text = response.text().await;
                     match (status, text) {
                         (200, Ok(text)) => return Ok(Answer::Body(text)),
@@ -207,11 +226,22 @@ impl Gong {
                         (404, Ok(text)) if gongkit::is_no_calls_found(404, &text) => {
                             return Ok(Answer::NoCalls)
                         }
-                        (404, _) => return Ok(Answer::NotFound),
-                        (429, _) => after_rate_limit(retry_after.as_deref(), tries, waited),
+                        (429, _) => after_rate_limit(
+                            retry_after_seconds(
+                                retry_after.as_deref(),
+                                worker::Date::now().as_millis(),
+                            ),
+                            tries,
+                            waited,
+                        ),
                         (500..=599, _) => after_failure(&format!("status {status}"), tries, waited),
                         (_, text) => {
-                            return Err(error_for(status, &text.unwrap_or_default(), &self.secrets))
+                            return Err(error_for(
+                                status,
+                                &text.unwrap_or_default(),
+                                location.as_deref(),
+                                &secrets,
+                            ))
                         }
                     }
                 }
@@ -220,7 +250,7 @@ impl Gong {
             match next {
                 Next::Wait(wait) => {
                     Delay::from(wait).await;
-                    waited += wait;
+                    waited = waited.saturating_add(wait);
                 }
                 Next::Stop(e) => return Err(e),
             }
@@ -229,11 +259,9 @@ impl Gong {
 
     /// Not available outside the Workers runtime.
     #[cfg(not(target_arch = "wasm32"))]
-    pub async fn post(&self, _path: &str, _body: &str) -> Result<Answer, ApiError> {
-        Err(ApiError::new(
-            500,
-            "internal",
-            "the Gong client runs only in the Workers runtime",
+    pub async fn post(&self, _path: &str, _body: &str) -> Result<Answer> {
+        Err(Error::Internal(
+            "the Gong client runs only in the Workers runtime".into(),
         ))
     }
 }
@@ -243,25 +271,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rate_limits_wait_within_the_budget() {
+    fn retry_after_takes_seconds_and_dates_and_is_clamped() {
+        let now = 1_445_412_480_000; // Wed, 21 Oct 2015 07:28:00 GMT
+        assert_eq!(retry_after_seconds(Some("3"), now), 3);
+        assert_eq!(retry_after_seconds(None, now), 1);
+        assert_eq!(retry_after_seconds(Some("soon"), now), 1);
         assert_eq!(
-            after_rate_limit(Some("1"), 1, Duration::ZERO),
+            retry_after_seconds(Some("Wed, 21 Oct 2015 07:28:30 GMT"), now),
+            30
+        );
+        assert_eq!(
+            retry_after_seconds(Some("Wed, 21 Oct 2015 07:27:00 GMT"), now),
+            0
+        );
+        assert_eq!(
+            retry_after_seconds(Some("18446744073709551615"), now),
+            MAX_RETRY_AFTER_SECONDS
+        );
+        assert_eq!(
+            retry_after_seconds(Some("99999999999999999999999"), now),
+            MAX_RETRY_AFTER_SECONDS
+        );
+    }
+
+    #[test]
+    fn rate_limits_wait_within_the_budget_and_never_overflow() {
+        assert_eq!(
+            after_rate_limit(1, 1, Duration::ZERO),
             Next::Wait(Duration::from_secs(1))
         );
         assert_eq!(
-            after_rate_limit(Some("2"), 2, Duration::from_secs(1)),
+            after_rate_limit(2, 2, Duration::from_secs(1)),
             Next::Wait(Duration::from_secs(2))
         );
-        // The third try is the last; a wait beyond the budget answers at once.
-        for (after, tries, waited) in [("1", 3, 2), ("11", 1, 0), ("5", 2, 6)] {
-            match after_rate_limit(Some(after), tries, Duration::from_secs(waited)) {
-                Next::Stop(e) => {
-                    assert_eq!((e.status, e.code), (503, "gong_rate_limited"));
-                    assert_eq!(e.retry_after, Some(after.parse().unwrap()));
-                }
-                other => panic!("{other:?}"),
-            }
+        for (after, tries, waited) in [(1, 3, 2), (11, 1, 0), (5, 2, 6)] {
+            assert_eq!(
+                after_rate_limit(after, tries, Duration::from_secs(waited)),
+                Next::Stop(Error::GongRateLimited(after))
+            );
         }
+        // A first 429 then an absurd Retry-After: no overflow, a clear stop.
+        let huge = retry_after_seconds(Some("18446744073709551615"), 0);
+        assert_eq!(
+            after_rate_limit(huge, 2, Duration::from_secs(1)),
+            Next::Stop(Error::GongRateLimited(MAX_RETRY_AFTER_SECONDS))
+        );
+        assert_eq!(
+            after_rate_limit(u64::MAX, 2, Duration::MAX),
+            Next::Stop(Error::GongRateLimited(u64::MAX))
+        );
     }
 
     #[test]
@@ -274,24 +332,41 @@ mod tests {
             after_failure("x", 2, Duration::from_millis(250)),
             Next::Wait(Duration::from_millis(500))
         );
-        assert!(
-            matches!(after_failure("x", 3, Duration::ZERO), Next::Stop(e) if e.code == "gong_unavailable")
-        );
+        assert!(matches!(
+            after_failure("x", 3, Duration::ZERO),
+            Next::Stop(Error::GongUnavailable(_))
+        ));
     }
 
     #[test]
     fn gong_errors_map_to_ours_without_secrets() {
-        let secrets = vec!["k-123".to_owned(), "s-456".to_owned()];
-        let e = error_for(401, r#"{"errors": ["bad key k-123"]}"#, &secrets);
-        assert_eq!((e.status, e.code), (502, "gong_auth_failed"));
-        assert!(!e.message.contains("k-123") && e.message.contains("GONG_BASE_URL"));
-        let e = error_for(400, r#"{"errors": ["The cursor has expired"]}"#, &secrets);
-        assert_eq!((e.status, e.code), (400, "cursor_expired"));
-        let e = error_for(400, r#"{"errors": ["echo: Basic k-123:s-456"]}"#, &secrets);
-        assert_eq!((e.status, e.code), (502, "gong_bad_request"));
-        assert_eq!(
-            e.message,
-            "Gong refused the request: echo: Basic [redacted]:[redacted]"
+        let secrets = ["k-123", "s-456"];
+        let e = error_for(401, r#"{"errors": ["bad key k-123"]}"#, None, &secrets);
+        assert_eq!((e.status(), e.code()), (502, "gong_auth_failed"));
+        assert!(!e.to_string().contains("k-123") && e.to_string().contains("GONG_BASE_URL"));
+        let e = error_for(
+            400,
+            r#"{"errors": ["The cursor has expired"]}"#,
+            None,
+            &secrets,
         );
+        assert_eq!((e.status(), e.code()), (400, "cursor_expired"));
+        let e = error_for(
+            400,
+            r#"{"errors": ["echo: Basic k-123:s-456"]}"#,
+            None,
+            &secrets,
+        );
+        assert_eq!(
+            e,
+            Error::GongBadRequest("echo: Basic [redacted]:[redacted]".into())
+        );
+        let e = error_for(404, r#"{"errors": ["Not Found"]}"#, None, &secrets);
+        assert_eq!((e.status(), e.code()), (502, "gong_bad_response"));
+        let e = error_for(302, "", Some("https://login.example/?k=k-123"), &secrets);
+        assert_eq!((e.status(), e.code()), (502, "gong_redirect"));
+        assert!(e
+            .to_string()
+            .contains("https://login.example/?k=[redacted]"));
     }
 }

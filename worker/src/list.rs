@@ -1,14 +1,18 @@
-//! `GET /v1/calls`: Gong's pages followed up to a limit, with a cursor of
-//! our own that resumes exactly after the last call returned.
+//! Listing calls: Gong's pages followed up to a limit, with a cursor of our
+//! own that resumes exactly after the last call returned, and the guards
+//! that stop a listing Gong answers inconsistently.
 //!
 //! Gong's `records.cursor` fetches the page after the one it came with, so
 //! to resume inside a page our cursor keeps the cursor that fetched that
 //! page (none for the first) and the offset within it, with the filter.
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiError;
+use crate::error::{Error, Result};
+use crate::sign::Signer;
+
+/// What a listing cursor is sealed for.
+const PURPOSE: &str = "list";
 
 /// Where a listing stands.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,24 +33,72 @@ pub struct Position {
 }
 
 impl Position {
-    /// Our opaque cursor for this position.
-    pub fn encode(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    /// Our opaque, authenticated cursor for this position.
+    pub fn encode(&self, signer: &Signer) -> Result<String> {
+        let json = serde_json::to_vec(self).map_err(Error::internal)?;
+        Ok(signer.seal(PURPOSE, &json))
     }
 
     /// Reads our cursor back.
-    pub fn decode(cursor: &str) -> Result<Position, ApiError> {
-        let invalid = || {
-            ApiError::bad_request(
-                "invalid_cursor",
-                "this cursor was not made by this API; start the listing again",
-            )
-        };
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(cursor.trim())
-            .map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes).map_err(|_| invalid())
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_cursor` for anything this Worker did not make.
+    pub fn decode(cursor: &str, signer: &Signer) -> Result<Position> {
+        let json = signer.open(PURPOSE, cursor)?;
+        serde_json::from_slice(&json).map_err(|_| Error::InvalidCursor)
+    }
+}
+
+/// Stops a listing that Gong answers inconsistently, and bounds the pages
+/// one request reads.
+#[derive(Debug, Default)]
+pub struct PageGuard {
+    seen: Vec<String>,
+    pages: usize,
+    max_pages: Option<usize>,
+}
+
+impl PageGuard {
+    /// Checks page `pages + 1` of `len` calls with Gong's `cursor` for the
+    /// next one, wanting `limit` calls in all. The first page's length is
+    /// Gong's page size: a request reads at most ⌈limit / page size⌉ + 1.
+    ///
+    /// # Errors
+    ///
+    /// 502 `gong_bad_response` for an empty page that still has a cursor, a
+    /// cursor seen before (a loop), or more pages than the bound.
+    pub fn page(&mut self, len: usize, cursor: Option<&str>, limit: usize) -> Result<()> {
+        self.pages += 1;
+        let max = *self
+            .max_pages
+            .get_or_insert_with(|| limit.div_ceil(len.max(1)) + 1);
+        if len == 0 && cursor.is_some() {
+            return Err(Error::GongBadResponse(format!(
+                "page {} of the listing has no calls but a cursor for more",
+                self.pages
+            )));
+        }
+        if let Some(c) = cursor {
+            if self.seen.iter().any(|s| s == c) {
+                return Err(Error::GongBadResponse(format!(
+                    "page {} of the listing repeats an earlier page's cursor",
+                    self.pages
+                )));
+            }
+            self.seen.push(c.to_owned());
+        }
+        if self.pages > max {
+            return Err(Error::GongBadResponse(format!(
+                "the listing needed more than {max} Gong pages for {limit} calls"
+            )));
+        }
+        Ok(())
+    }
+
+    /// How many pages were read.
+    pub fn pages(&self) -> usize {
+        self.pages
     }
 }
 
@@ -149,7 +201,8 @@ mod tests {
     }
 
     #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
+    fn cursors_round_trip_and_refuse_garbage_and_forgery() {
+        let signer = Signer::new("https://api.gong.io", "k", "s");
         let p = Position {
             from: "a".into(),
             to: "b".into(),
@@ -157,9 +210,48 @@ mod tests {
             page: Some("g".into()),
             offset: 7,
         };
-        assert_eq!(Position::decode(&p.encode()).unwrap(), p);
-        assert_eq!(Position::decode("%%%").unwrap_err().code, "invalid_cursor");
-        assert_eq!(Position::decode("e30").unwrap_err().code, "invalid_cursor");
-        // "{}"
+        let cursor = p.encode(&signer).unwrap();
+        assert_eq!(Position::decode(&cursor, &signer).unwrap(), p);
+        assert_eq!(
+            Position::decode("%%%", &signer).unwrap_err().code(),
+            "invalid_cursor"
+        );
+        assert_eq!(
+            Position::decode("e30", &signer).unwrap_err().code(),
+            "invalid_cursor"
+        );
+        let other = Signer::new("https://api.gong.io", "k2", "s");
+        assert_eq!(
+            Position::decode(&cursor, &other).unwrap_err().code(),
+            "invalid_cursor"
+        );
+    }
+
+    #[test]
+    fn guards_stop_bad_listings() {
+        let mut g = PageGuard::default();
+        assert!(g.page(100, Some("a"), 250).is_ok());
+        assert!(g.page(100, Some("b"), 250).is_ok());
+        assert!(g.page(100, Some("c"), 250).is_ok());
+        assert!(g.page(100, Some("d"), 250).is_ok()); // ⌈250/100⌉ + 1 = 4
+        assert_eq!(
+            g.page(100, Some("e"), 250).unwrap_err().code(),
+            "gong_bad_response"
+        );
+        let mut g = PageGuard::default();
+        assert!(g.page(10, Some("a"), 100).is_ok());
+        assert!(g
+            .page(10, Some("a"), 100)
+            .unwrap_err()
+            .to_string()
+            .contains("repeats"));
+        let mut g = PageGuard::default();
+        assert!(g
+            .page(0, Some("a"), 100)
+            .unwrap_err()
+            .to_string()
+            .contains("no calls but a cursor"));
+        let mut g = PageGuard::default();
+        assert!(g.page(0, None, 100).is_ok());
     }
 }

@@ -1,4 +1,5 @@
-//! A fast reader for transcript JSON, straight into the formatter.
+//! The streaming reader: transcript JSON formatted as it is read, straight
+//! into the [`Writer`], without building the monologues.
 //!
 //! Big transcripts are the hot path of every gongkit user. Parsing them into
 //! structs with serde_json and then formatting costs about twice what one
@@ -17,9 +18,11 @@
 
 use std::borrow::Cow;
 
+use crate::error::Result;
 use crate::model::{Sentence, Text};
-use crate::transcript::{Layout, TranscriptOptions, Writer};
-use crate::{Error, Result};
+use crate::options::TranscriptOptions;
+use crate::shape::{self, Key, Kind, Shape};
+use crate::writer::{Layout, Writer};
 
 /// Gave up: the typed parser decides.
 pub(crate) struct Unsure;
@@ -404,7 +407,8 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// A whole transcript response, or one call transcript.
+    /// A whole transcript response, or one call transcript. Only the call
+    /// asked for is formatted; the others are checked and skipped.
     fn root(
         &mut self,
         options: &TranscriptOptions<'_>,
@@ -415,62 +419,55 @@ impl<'a> Reader<'a> {
         let mut selected: Option<Rendered> = None;
         let mut own: Option<Rendered> = None;
         let mut own_id: Option<Cow<'a, str>> = None;
-        let (mut is_response, mut is_call) = (false, false);
-        self.object(|r, key| match key {
-            "callTranscripts" => {
-                is_response = true;
-                selected = None;
-                if r.null() {
-                    return Ok(());
-                }
-                r.eat(b'[')?;
-                r.enter()?;
-                if !r.closed(b']') {
-                    loop {
-                        let (id, rendered) = r.element(options, layout, hint)?;
-                        let wanted = call_id.is_none_or(|want| id.as_deref() == Some(want));
-                        if wanted && selected.is_none() {
-                            selected = Some(rendered);
-                        }
-                        if !r.more(b']')? {
-                            break;
+        let mut shape = Shape::default();
+        self.object(|r, name| {
+            let key = Key::of(name);
+            shape.note(key);
+            match key {
+                Key::CallTranscripts => {
+                    selected = None;
+                    if r.null() {
+                        return Ok(());
+                    }
+                    r.eat(b'[')?;
+                    r.enter()?;
+                    if !r.closed(b']') {
+                        loop {
+                            let want = selected.is_none();
+                            if let Some(rendered) = r.element(options, layout, hint, want)? {
+                                selected = Some(rendered);
+                            }
+                            if !r.more(b']')? {
+                                break;
+                            }
                         }
                     }
+                    r.depth -= 1;
+                    Ok(())
                 }
-                r.depth -= 1;
-                Ok(())
-            }
-            "requestId" => r.optional_string().map(drop),
-            "records" => r.records(),
-            "callId" => {
-                is_call = true;
-                own_id = r.optional_id()?;
-                Ok(())
-            }
-            "transcript" => {
-                is_call = true;
-                let mut w = Writer::new(options, layout, hint);
-                if !r.null() {
-                    r.monologues(&mut w)?;
+                Key::RequestId => r.optional_string().map(drop),
+                Key::Records => r.records(),
+                Key::CallId => {
+                    own_id = r.optional_id()?;
+                    Ok(())
                 }
-                own = Some(w.finish());
-                Ok(())
+                Key::Transcript => {
+                    let mut w = Writer::new(options, layout, hint);
+                    if !r.null() {
+                        r.monologues(&mut w)?;
+                    }
+                    own = Some(w.finish());
+                    Ok(())
+                }
+                Key::Other => r.skip(),
             }
-            _ => r.skip(),
         })?;
-        Ok(match (is_response, is_call) {
-            (true, _) => {
-                selected.ok_or_else(|| Error::TranscriptNotFound(call_id.map(str::to_owned)))
-            }
-            (false, true) => match (call_id, own_id.as_deref()) {
-                (Some(want), Some(have)) if want != have => Err(Error::TranscriptMismatch {
-                    call: want.to_owned(),
-                    transcript: have.to_owned(),
-                }),
-                _ => Ok(own.unwrap_or_else(|| Writer::new(options, layout, 0).finish())),
-            },
+        Ok(match shape.kind() {
+            Kind::Response => selected.ok_or_else(|| shape::not_found(call_id)),
+            Kind::Call => shape::check_call(call_id, own_id.as_deref())
+                .map(|()| own.unwrap_or_else(|| Writer::new(options, layout, 0).finish())),
             // Not a transcript: the typed parser words the error.
-            (false, false) => return Err(Unsure),
+            Kind::Neither => return Err(Unsure),
         })
     }
 
@@ -500,15 +497,20 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// One element of `callTranscripts`: its id and formatted transcript.
+    /// One element of `callTranscripts`: formatted when `want` and it is
+    /// the call asked for, else only checked. Gong sends `callId` first, so
+    /// the choice is made before the transcript; when the transcript comes
+    /// first it is skipped and read again once the id is known.
     fn element(
         &mut self,
         options: &TranscriptOptions<'_>,
         layout: bool,
         hint: usize,
-    ) -> Read<(Option<Cow<'a, str>>, Rendered)> {
-        let mut w = Writer::new(options, layout, hint);
-        let mut id = None;
+        want: bool,
+    ) -> Read<Option<Rendered>> {
+        let mut id: Option<Cow<'a, str>> = None;
+        let mut w: Option<Writer<'_, '_>> = None;
+        let mut skipped_at: Option<usize> = None;
         let (mut seen_id, mut seen_transcript) = (false, false);
         self.object(|r, key| match key {
             "callId" => {
@@ -523,14 +525,36 @@ impl<'a> Reader<'a> {
                     return Err(Unsure);
                 }
                 if r.null() {
+                    return Ok(());
+                }
+                let chosen = want && seen_id && shape::is_wanted(options.call_id, id.as_deref());
+                if chosen {
+                    let mut writer = Writer::new(options, layout, hint);
+                    r.monologues(&mut writer)?;
+                    w = Some(writer);
                     Ok(())
                 } else {
-                    r.monologues(&mut w)
+                    r.ws();
+                    skipped_at = (!seen_id).then_some(r.i);
+                    r.skip()
                 }
             }
             _ => r.skip(),
         })?;
-        Ok((id, w.finish()))
+        if !want || !shape::is_wanted(options.call_id, id.as_deref()) {
+            return Ok(None);
+        }
+        if let Some(at) = skipped_at {
+            let end = std::mem::replace(&mut self.i, at);
+            let mut writer = Writer::new(options, layout, hint);
+            self.monologues(&mut writer)?;
+            self.i = end;
+            w = Some(writer);
+        }
+        Ok(Some(
+            w.unwrap_or_else(|| Writer::new(options, layout, 0))
+                .finish(),
+        ))
     }
 
     /// `[` monologue, … `]`, each handed to the writer as it is read.
@@ -625,7 +649,7 @@ mod tests {
             "/tests/fixtures/calls/two-hour.transcript.json"
         ))
         .unwrap();
-        let options = crate::TranscriptOptions::default();
+        let options = crate::options::TranscriptOptions::default();
         assert!(super::render(&json, &options, false).is_ok());
     }
 }

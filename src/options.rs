@@ -1,0 +1,193 @@
+//! The one vocabulary of options: the transcript's format and how a
+//! transcript or a call is rendered. The Rust API, the npm package and the
+//! Worker (its REST query and its MCP tool arguments) all read these types,
+//! so an option means the same everywhere and its limits are stated once.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::Party;
+
+/// The output format of a transcript.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::Format;
+///
+/// assert_eq!("webvtt".parse::<Format>()?, Format::WebVtt);
+/// assert_eq!(Format::Srt.to_string(), "srt");
+/// assert!("docx".parse::<Format>().is_err());
+/// # Ok::<(), gongkit::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `Name (topic): text`, one line per turn.
+    #[default]
+    Plain,
+    /// `**Name** (topic): text`, a blank line between turns.
+    Markdown,
+    /// WebVTT captions with `<v Name>` voice spans.
+    #[serde(rename = "webvtt")]
+    WebVtt,
+    /// SubRip captions.
+    Srt,
+    /// A compact JSON array of turns.
+    Json,
+}
+
+impl Format {
+    /// The format's name as options spell it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gongkit::Format::WebVtt.as_str(), "webvtt");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Plain => "plain",
+            Format::Markdown => "markdown",
+            Format::WebVtt => "webvtt",
+            Format::Srt => "srt",
+            Format::Json => "json",
+        }
+    }
+
+    /// The HTTP content type of this format's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gongkit::Format::Srt.content_type(), "application/x-subrip; charset=utf-8");
+    /// ```
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Plain => "text/plain; charset=utf-8",
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::WebVtt => "text/vtt; charset=utf-8",
+            Format::Srt => "application/x-subrip; charset=utf-8",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "plain" | "text" => Format::Plain,
+            "markdown" | "md" => Format::Markdown,
+            "webvtt" | "vtt" => Format::WebVtt,
+            "srt" => Format::Srt,
+            "json" => Format::Json,
+            _ => {
+                return Err(Error::argument(
+                    "format",
+                    format!("{s:?}: expected plain, markdown, webvtt, srt or json"),
+                ))
+            }
+        })
+    }
+}
+
+/// Read through [`FromStr`], so an options object with a bad format says
+/// the same as the Rust API does.
+impl<'de> Deserialize<'de> for Format {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = crate::model::Text::deserialize(deserializer)?;
+        name.parse().map_err(de::Error::custom)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to format a transcript.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::{Format, TranscriptOptions};
+///
+/// let options = TranscriptOptions { format: Format::Markdown, timestamps: true, ..Default::default() };
+/// assert!(!options.merge);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TranscriptOptions<'a> {
+    /// The output format.
+    pub format: Format,
+    /// Start each line with the time of its first sentence (`[mm:ss]`, or
+    /// `[h:mm:ss]` from one hour on). Plain and Markdown only.
+    pub timestamps: bool,
+    /// Join consecutive monologues of the same speaker on the same topic.
+    pub merge: bool,
+    /// The call's participants: speakers are named after the party with the
+    /// same `speakerId` (its name, else its email).
+    pub parties: &'a [Party<'a>],
+    /// For a response with several calls, the call to format (else the
+    /// first).
+    pub call_id: Option<&'a str>,
+}
+
+/// How to build a normalized call or a call document.
+///
+/// Deserializes from the camelCase options of the JS package and the
+/// Worker; unknown options are refused, so a typo is an error rather than
+/// silently ignored.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::{CallOptions, Format};
+///
+/// let options: CallOptions = serde_json::from_str(r#"{"format": "markdown", "internalDomains": ["seller.io"]}"#).unwrap();
+/// assert_eq!(options.format, Format::Markdown);
+/// assert!(options.names); // speaker names from the parties by default
+/// assert!(serde_json::from_str::<CallOptions>(r#"{"fromat": "srt"}"#).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CallOptions {
+    /// The transcript's format.
+    pub format: Format,
+    /// Timestamps at the start of transcript lines (plain and Markdown).
+    pub timestamps: bool,
+    /// Join consecutive monologues of the same speaker and topic.
+    pub merge: bool,
+    /// Name speakers after the call's parties (default `true`); `false`
+    /// keeps Gong's `Speaker {id}` labels.
+    pub names: bool,
+    /// The seller's own domains, for the email-derived account.
+    pub internal_domains: Vec<String>,
+    /// Take the call's date in this UTC offset instead of the rule of
+    /// [`crate::CallTime::date`].
+    pub utc_offset_minutes: Option<i32>,
+    /// For a response with several calls, the call to use (else the first).
+    pub call_id: Option<String>,
+}
+
+impl Default for CallOptions {
+    fn default() -> Self {
+        CallOptions {
+            format: Format::Plain,
+            timestamps: false,
+            merge: false,
+            names: true,
+            internal_domains: Vec::new(),
+            utc_offset_minutes: None,
+            call_id: None,
+        }
+    }
+}

@@ -1,0 +1,660 @@
+//! The arguments of each capability, one vocabulary for REST and MCP.
+//!
+//! Each capability's arguments are a typed struct (the transcript and call
+//! settings are the core's [`gongkit::CallOptions`], flattened in) and one
+//! JSON Schema. The schema is what MCP clients see in `tools/list`, and it
+//! is also what checks the input first: unknown names, types, bounds and
+//! required names are refused from it, for REST queries and MCP arguments
+//! alike. So every limit is stated once, in the schema, and the schemas
+//! cannot drift from what is accepted.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+
+/// The smallest and largest chunk size, everywhere.
+pub const MAX_CHARS: (u64, u64) = (200, 1_000_000);
+/// The most chunks one answer carries when all are asked for.
+pub const MAX_CHUNKS_PER_ANSWER: usize = 1000;
+/// The largest `limit` of a listing, and its default.
+pub const LIST_LIMIT: (u64, u64) = (1000, 100);
+/// The largest `limit` of `find_calls_by_account`, and its default.
+pub const FIND_LIMIT: (u64, u64) = (200, 20);
+/// The largest JSON number taken as a call id: beyond it, JavaScript (and
+/// so many clients) has already lost digits.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A checked call id: 1 to 20 digits, no leading zero. Taken as a string,
+/// or as a JSON integer up to 2^53 − 1 (model clients and CLIs send ids
+/// that look like numbers as numbers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallId(String);
+
+impl CallId {
+    /// Checks an id given as text (a path segment or a string argument).
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_call_id`.
+    pub fn parse(id: &str) -> Result<CallId> {
+        gongkit::validate_call_id(id)
+            .map(|()| CallId(id.to_owned()))
+            .map_err(|e| Error::InvalidCallId(e.to_string()))
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CallId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = CallId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a call id: a string of 1 to 20 digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<CallId, E> {
+                CallId::parse(s).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<CallId, E> {
+                if n > MAX_SAFE_INTEGER {
+                    return Err(E::custom(too_big()));
+                }
+                CallId::parse(&n.to_string()).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> std::result::Result<CallId, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom(format!(
+                        "invalid call id {n}: expected 1 to 20 digits"
+                    ))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<CallId, E> {
+                Err(E::custom(too_big()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn too_big() -> String {
+    format!("a call id given as a JSON number must be at most {MAX_SAFE_INTEGER} (2^53 − 1): larger numbers lose digits in JavaScript; pass the id as a string, such as \"7782342274025937895\"")
+}
+
+/// `GET /v1/calls/{id}`, MCP `get_call`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallArgs {
+    /// The call.
+    pub call_id: CallId,
+    /// Include the transcript (default true; MCP `get_call` leaves it out).
+    #[serde(default = "yes")]
+    pub transcript: bool,
+    /// Ask Gong even when the call is cached.
+    #[serde(default)]
+    pub fresh: bool,
+    /// How to render it.
+    #[serde(flatten)]
+    pub options: gongkit::CallOptions,
+}
+
+/// `GET /v1/calls/{id}/transcript`, MCP `get_transcript`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptArgs {
+    /// The call.
+    pub call_id: CallId,
+    /// Ask Gong even when the call is cached.
+    #[serde(default)]
+    pub fresh: bool,
+    /// Chunks of at most this many characters.
+    pub max_chars: Option<usize>,
+    /// Only this chunk (with `maxChars`).
+    pub chunk: Option<usize>,
+    /// How to render it.
+    #[serde(flatten)]
+    pub options: gongkit::CallOptions,
+}
+
+/// `GET /v1/calls/{id}/document`, MCP `get_call_document`.
+pub type DocumentArgs = TranscriptArgs;
+
+/// `GET /v1/calls`, MCP `list_calls`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListArgs {
+    /// Start of the range (ISO 8601).
+    pub from: Option<String>,
+    /// End of the range (exclusive).
+    pub to: Option<String>,
+    /// Only this workspace.
+    pub workspace_id: Option<String>,
+    /// At most this many calls.
+    #[serde(default = "list_limit")]
+    pub limit: usize,
+    /// The cursor of a previous answer.
+    pub cursor: Option<String>,
+    /// Dates in this UTC offset.
+    pub utc_offset_minutes: Option<i32>,
+}
+
+/// MCP `find_calls_by_account`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FindArgs {
+    /// The account's name, or part of it.
+    pub account: String,
+    /// Start of the range (ISO 8601).
+    pub from: String,
+    /// End of the range (exclusive).
+    pub to: String,
+    /// At most this many calls.
+    #[serde(default = "find_limit")]
+    pub limit: usize,
+}
+
+/// `POST /v1/format`: the rendering options (the body is Gong's JSON).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormatArgs {
+    /// How to render it.
+    #[serde(flatten)]
+    pub options: gongkit::CallOptions,
+}
+
+fn yes() -> bool {
+    true
+}
+fn list_limit() -> usize {
+    LIST_LIMIT.1 as usize
+}
+fn find_limit() -> usize {
+    FIND_LIMIT.1 as usize
+}
+
+/// One capability's input schema.
+#[derive(Clone, Debug)]
+pub struct Schema(Map<String, Value>);
+
+fn schema(properties: Value, required: &[&str]) -> Schema {
+    let mut map = Map::new();
+    map.insert("type".into(), json!("object"));
+    map.insert("properties".into(), properties);
+    map.insert("required".into(), json!(required));
+    map.insert("additionalProperties".into(), json!(false));
+    Schema(map)
+}
+
+fn call_id() -> Value {
+    json!({"type": ["string", "integer"], "description": "Gong's call id: 1 to 20 digits, best as a string (from a call URL such as https://app.gong.io/call?id=7782342274025937895, or from list_calls). A JSON number is taken up to 2^53 − 1."})
+}
+
+fn rendering() -> Map<String, Value> {
+    let Value::Object(map) = json!({
+        "format": {"type": "string", "enum": ["plain", "markdown", "webvtt", "srt", "json"], "description": "The transcript's format (default plain)."},
+        "names": {"type": "boolean", "description": "Name speakers after the participants (default true); false keeps Gong's `Speaker {id}`."},
+        "timestamps": {"type": "boolean", "description": "Start each line with [mm:ss] (plain and markdown; default false)."},
+        "merge": {"type": "boolean", "description": "Join consecutive turns of the same speaker on the same topic (default false)."},
+        "utcOffsetMinutes": {"type": "integer", "minimum": -1439, "maximum": 1439, "description": "Give the call's date in this UTC offset."},
+    }) else {
+        return Map::new();
+    };
+    map
+}
+
+fn chunking() -> Map<String, Value> {
+    let Value::Object(map) = json!({
+        "maxChars": {"type": "integer", "minimum": MAX_CHARS.0, "maximum": MAX_CHARS.1, "description": "Cut the text into chunks of at most this many characters."},
+        "chunk": {"type": "integer", "minimum": 0, "description": "Which chunk to return, from 0 (with maxChars). The answer says how many chunks there are."},
+    }) else {
+        return Map::new();
+    };
+    map
+}
+
+fn range(description_from: &str) -> Map<String, Value> {
+    let Value::Object(map) = json!({
+        "from": {"type": "string", "description": description_from},
+        "to": {"type": "string", "description": "End of the range (exclusive), ISO 8601, such as 2024-02-01T00:00:00Z."},
+    }) else {
+        return Map::new();
+    };
+    map
+}
+
+fn fresh() -> Value {
+    json!({"type": "boolean", "description": "Ask Gong even when the call is cached (spends Gong's quota)."})
+}
+
+impl Schema {
+    /// The arguments of [`CallArgs`].
+    pub fn call() -> Schema {
+        let mut p = rendering();
+        p.insert("callId".into(), call_id());
+        p.insert(
+            "transcript".into(),
+            json!({"type": "boolean", "description": "Include the transcript (default true)."}),
+        );
+        p.insert("fresh".into(), fresh());
+        schema(Value::Object(p), &["callId"])
+    }
+
+    /// The arguments of [`TranscriptArgs`].
+    pub fn transcript() -> Schema {
+        let mut p = rendering();
+        p.extend(chunking());
+        p.insert("callId".into(), call_id());
+        p.insert("fresh".into(), fresh());
+        schema(Value::Object(p), &["callId"])
+    }
+
+    /// The arguments of [`DocumentArgs`]: the document's layout is fixed,
+    /// so only `merge` and the date's offset apply.
+    pub fn document() -> Schema {
+        Schema::transcript().without(&["format", "names", "timestamps"])
+    }
+
+    /// The arguments of [`ListArgs`].
+    pub fn list() -> Schema {
+        let mut p = range("Start of the range, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z. Give from and to, or only a cursor.");
+        p.insert(
+            "workspaceId".into(),
+            json!({"type": "string", "description": "Only calls of this Gong workspace."}),
+        );
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": LIST_LIMIT.0, "description": format!("At most this many calls (default {}).", LIST_LIMIT.1)}));
+        p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, to continue after its last call (alone, or with limit)."}));
+        p.insert(
+            "utcOffsetMinutes".into(),
+            rendering()["utcOffsetMinutes"].clone(),
+        );
+        schema(Value::Object(p), &[])
+    }
+
+    /// The arguments of [`FindArgs`].
+    pub fn find() -> Schema {
+        let mut p =
+            range("Start of the range, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.");
+        p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The customer's name, or part of it."}));
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": FIND_LIMIT.0, "description": format!("At most this many calls (default {}).", FIND_LIMIT.1)}));
+        schema(Value::Object(p), &["account", "from", "to"])
+    }
+
+    /// The query of `POST /v1/format`.
+    pub fn format() -> Schema {
+        schema(Value::Object(rendering()), &[])
+    }
+
+    /// The same schema without some properties (what a tool does not offer).
+    pub fn without(mut self, names: &[&str]) -> Schema {
+        if let Some(Value::Object(p)) = self.0.get_mut("properties") {
+            for n in names {
+                p.remove(*n);
+            }
+        }
+        self
+    }
+
+    /// The schema as JSON.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
+    fn property(&self, name: &str) -> Option<&Value> {
+        self.0.get("properties")?.get(name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        match self.0.get("properties") {
+            Some(Value::Object(p)) => p.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Checks JSON arguments against the schema, then reads them into `T`.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_query` (or `invalid_call_id`) naming the argument.
+    pub fn read<T: for<'de> Deserialize<'de>>(&self, args: Value) -> Result<T> {
+        let Value::Object(map) = &args else {
+            return Err(Error::InvalidQuery(
+                "the arguments must be a JSON object".into(),
+            ));
+        };
+        for (name, value) in map {
+            let prop = self.property(name).ok_or_else(|| {
+                Error::InvalidQuery(format!(
+                    "unknown argument {name:?}: expected one of {}",
+                    self.names().join(", ")
+                ))
+            })?;
+            check_value(name, value, prop)?;
+        }
+        if let Some(Value::Array(required)) = self.0.get("required") {
+            for r in required.iter().filter_map(Value::as_str) {
+                if !map.contains_key(r) {
+                    return Err(Error::InvalidQuery(format!("{r} is required")));
+                }
+            }
+        }
+        serde_json::from_value(args).map_err(|e| {
+            let message = e.to_string();
+            if message.contains("call id") {
+                Error::InvalidCallId(message)
+            } else {
+                Error::InvalidQuery(message)
+            }
+        })
+    }
+
+    /// Reads a URL query (percent-decoded pairs) as arguments: each value is
+    /// taken as the type its property declares. `path` adds values from the
+    /// path (the call id).
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_query` for an unknown or repeated parameter, or a value
+    /// that does not fit.
+    pub fn read_query<T: for<'de> Deserialize<'de>>(
+        &self,
+        query: &str,
+        path: &[(&str, &str)],
+    ) -> Result<T> {
+        let mut map = Map::new();
+        for (k, v) in path {
+            map.insert((*k).to_owned(), Value::String((*v).to_owned()));
+        }
+        for (k, v) in url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let prop = self
+                .property(&k)
+                .filter(|_| !path.iter().any(|(p, _)| *p == k))
+                .ok_or_else(|| {
+                    let mut names = self.names();
+                    names.retain(|n| !path.iter().any(|(p, _)| p == n));
+                    Error::InvalidQuery(format!(
+                        "unknown query parameter {k:?}: expected one of {}",
+                        names.join(", ")
+                    ))
+                })?;
+            if map.contains_key(k.as_ref()) {
+                return Err(Error::InvalidQuery(format!(
+                    "query parameter {k:?} given twice"
+                )));
+            }
+            let value = match types(prop).first().copied() {
+                Some("boolean") => match v.as_ref() {
+                    "true" | "1" | "yes" => Value::Bool(true),
+                    "false" | "0" | "no" => Value::Bool(false),
+                    _ => {
+                        return Err(Error::InvalidQuery(format!(
+                            "{k}={v:?}: expected true or false"
+                        )))
+                    }
+                },
+                Some("integer") => v.parse::<i64>().map(Value::from).map_err(|_| {
+                    Error::InvalidQuery(format!("{k}={v:?}: expected a whole number"))
+                })?,
+                _ => Value::String(v.clone().into_owned()),
+            };
+            map.insert(k.into_owned(), value);
+        }
+        self.read(Value::Object(map))
+    }
+}
+
+fn types(prop: &Value) -> Vec<&str> {
+    match prop.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn check_value(name: &str, value: &Value, prop: &Value) -> Result<()> {
+    let types = types(prop);
+    let fits = |t: &str| match t {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "boolean" => value.is_boolean(),
+        _ => true,
+    };
+    // A call id that is a number past 2^53 is a float here: its own
+    // message (pass it as a string) is clearer than "expected an integer".
+    let is_call_id = name == "callId";
+    if !(types.iter().any(|t| fits(t)) || is_call_id && value.is_number()) {
+        let expected = types
+            .iter()
+            .map(|t| match *t {
+                "integer" => "a whole number",
+                "boolean" => "true or false",
+                _ => "a string",
+            })
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(Error::InvalidQuery(format!(
+            "invalid {name}: expected {expected}, got {value}"
+        )));
+    }
+    if let Some(n) = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX)) {
+        let min = prop.get("minimum").and_then(Value::as_i64);
+        let max = prop.get("maximum").and_then(Value::as_i64);
+        if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!("from {a} to {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => String::new(),
+            };
+            return Err(Error::InvalidQuery(format!(
+                "{name}={value}: expected a whole number {range}"
+            )));
+        }
+    }
+    // An `enum` is left to the typed reader, which also takes the format's
+    // aliases (`md`, `vtt`, `text`) and words the error as the core does.
+    if let (Some(s), Some(min)) = (
+        value.as_str(),
+        prop.get("minLength").and_then(Value::as_u64),
+    ) {
+        if (s.trim().chars().count() as u64) < min {
+            return Err(Error::InvalidQuery(format!("{name} must not be empty")));
+        }
+    }
+    Ok(())
+}
+
+/// `chunk` needs `maxChars`.
+pub fn check_chunking(max_chars: Option<usize>, chunk: Option<usize>) -> Result<()> {
+    if chunk.is_some() && max_chars.is_none() {
+        return Err(Error::InvalidQuery("chunk needs maxChars".into()));
+    }
+    Ok(())
+}
+
+/// A listing is a range or a cursor, not both.
+pub fn check_listing(args: &ListArgs) -> Result<()> {
+    match (&args.cursor, &args.from, &args.to) {
+        (Some(_), None, None) | (None, Some(_), Some(_)) => Ok(()),
+        (Some(_), _, _) => Err(Error::InvalidQuery(
+            "a cursor carries its own range: send it without from and to".into(),
+        )),
+        (None, _, _) => Err(Error::InvalidQuery(
+            "give from and to (ISO 8601, such as 2024-01-01T00:00:00Z), or a cursor".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongkit::Format;
+
+    #[test]
+    fn queries_and_arguments_read_the_same() {
+        let from_query: TranscriptArgs = Schema::transcript()
+            .read_query(
+                "format=srt&timestamps=1&names=false&maxChars=500",
+                &[("callId", "42")],
+            )
+            .unwrap();
+        let from_json: TranscriptArgs = Schema::transcript()
+            .read(json!({"callId": 42, "format": "srt", "timestamps": true, "names": false, "maxChars": 500}))
+            .unwrap();
+        for a in [&from_query, &from_json] {
+            assert_eq!(a.call_id.as_str(), "42");
+            assert_eq!(
+                (a.options.format, a.options.timestamps, a.options.names),
+                (Format::Srt, true, false)
+            );
+            assert_eq!(a.max_chars, Some(500));
+        }
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_its_name() {
+        let s = Schema::transcript();
+        let err = |q: &str| {
+            s.read_query::<TranscriptArgs>(q, &[("callId", "1")])
+                .unwrap_err()
+        };
+        assert!(err("fromat=srt")
+            .to_string()
+            .contains("unknown query parameter \"fromat\""));
+        assert_eq!(
+            err("format=docx").to_string(),
+            r#"invalid format: "docx": expected plain, markdown, webvtt, srt or json"#
+        );
+        assert!(err("maxChars=1")
+            .to_string()
+            .contains("from 200 to 1000000"));
+        assert!(err("maxChars=99999999999")
+            .to_string()
+            .contains("from 200 to 1000000"));
+        assert!(err("merge=true&merge=false").to_string().contains("twice"));
+        assert!(err("merge=maybe").to_string().contains("true or false"));
+        assert!(err("internalDomains=x").to_string().contains("unknown"));
+        assert!(err("callId=2").to_string().contains("unknown"));
+        // The same bounds over MCP.
+        let e = s
+            .read::<TranscriptArgs>(json!({"callId": "1", "maxChars": 1}))
+            .unwrap_err();
+        assert!(e.to_string().contains("from 200 to 1000000"));
+        let e = s
+            .read::<TranscriptArgs>(json!({"callId": "1", "internalDomains": ["x"]}))
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown argument"));
+    }
+
+    #[test]
+    fn call_ids_as_numbers() {
+        let s = Schema::call();
+        let ok: CallArgs = s.read(json!({"callId": 900001})).unwrap();
+        assert_eq!(ok.call_id.as_str(), "900001");
+        let ok: CallArgs = s.read(json!({"callId": MAX_SAFE_INTEGER})).unwrap();
+        assert_eq!(ok.call_id.as_str(), MAX_SAFE_INTEGER.to_string());
+        for big in [
+            json!(MAX_SAFE_INTEGER + 1),
+            json!(7782342274025937895u64),
+            serde_json::from_str::<Value>("77823422740259378950000").unwrap(),
+        ] {
+            let e = s.read::<CallArgs>(json!({"callId": big})).unwrap_err();
+            assert_eq!(e.code(), "invalid_call_id", "{big}");
+            assert!(e.to_string().contains("pass the id as a string"), "{e}");
+        }
+        for bad in [
+            json!(-1),
+            json!(0),
+            json!("007"),
+            json!("1/2"),
+            json!(1.5),
+            json!(true),
+        ] {
+            assert!(s.read::<CallArgs>(json!({"callId": bad})).is_err(), "{bad}");
+        }
+        assert_eq!(
+            s.read::<CallArgs>(json!({"callId": "007"}))
+                .unwrap_err()
+                .code(),
+            "invalid_call_id"
+        );
+    }
+
+    #[test]
+    fn every_schema_property_is_read_and_nothing_else() {
+        // The schema is the allowlist; each property it lists must be
+        // accepted by the typed struct with a sample value of its type.
+        fn sample(name: &str, prop: &Value) -> Value {
+            if name == "callId" {
+                return json!("123");
+            }
+            if let Some(Value::Array(e)) = prop.get("enum") {
+                return e[0].clone();
+            }
+            match types(prop)[0] {
+                "integer" => json!(prop
+                    .get("minimum")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+                    .max(0)
+                    .max(1)
+                    .min(
+                        prop.get("maximum")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(i64::MAX)
+                    )),
+                "boolean" => json!(true),
+                _ if name == "from" => json!("2024-01-01T00:00:00Z"),
+                _ if name == "to" => json!("2024-02-01T00:00:00Z"),
+                _ => json!("acme"),
+            }
+        }
+        fn all<T: for<'de> Deserialize<'de>>(s: Schema) {
+            let props = s.0["properties"].as_object().unwrap().clone();
+            for (name, prop) in &props {
+                let mut args = Map::new();
+                for r in s.0["required"].as_array().unwrap() {
+                    let r = r.as_str().unwrap();
+                    args.insert(r.into(), sample(r, &props[r]));
+                }
+                args.insert(name.clone(), sample(name, prop));
+                if name == "chunk" {
+                    args.insert("maxChars".into(), json!(500));
+                }
+                s.read::<T>(Value::Object(args))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            assert!(s.read::<T>(json!({"nope": 1})).is_err());
+        }
+        all::<CallArgs>(Schema::call());
+        all::<TranscriptArgs>(Schema::transcript());
+        all::<DocumentArgs>(Schema::document());
+        all::<ListArgs>(Schema::list());
+        all::<FindArgs>(Schema::find());
+        all::<FormatArgs>(Schema::format());
+    }
+
+    #[test]
+    fn listings_need_a_range_or_a_cursor() {
+        let read = |v: Value| {
+            Schema::list()
+                .read::<ListArgs>(v)
+                .and_then(|a| check_listing(&a).map(|()| a))
+        };
+        assert!(read(json!({"from": "a"})).is_err());
+        assert!(read(json!({"cursor": "c", "from": "a", "to": "b"})).is_err());
+        assert_eq!(read(json!({"cursor": "c", "limit": 5})).unwrap().limit, 5);
+        assert!(read(json!({"cursor": "c", "limit": 1001})).is_err());
+        assert_eq!(read(json!({"from": "a", "to": "b"})).unwrap().limit, 100);
+    }
+}

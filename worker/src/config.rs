@@ -1,0 +1,214 @@
+//! The Worker's settings, read once per request from its environment
+//! (`[vars]` in wrangler.toml, secrets from `wrangler secret put` or
+//! `.dev.vars`). Checked here, so a wrong setting fails closed with a
+//! message that names it.
+
+use crate::error::{Error, Result};
+
+/// The shortest caller token accepted: shorter ones are guessable.
+pub const MIN_TOKEN_CHARS: usize = 32;
+
+/// The Worker's settings. Its `Debug` never prints a secret, so no log line
+/// or panic message can carry one.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// `GONG_BASE_URL`: Gong's API host for this customer (checked).
+    pub gong_base_url: String,
+    /// Why `GONG_BASE_URL` was refused, when it was.
+    pub gong_base_url_error: Option<String>,
+    /// `INTERNAL_DOMAINS`: the seller's own domains.
+    pub internal_domains: Vec<String>,
+    /// `ALLOWED_ORIGINS`: origins allowed by CORS and at `/mcp` (`*` for any).
+    pub allowed_origins: Vec<String>,
+    /// `CACHE_TTL_SECONDS`: how long Gong's answers are kept (default a day).
+    pub cache_ttl_seconds: u64,
+    /// `INCLUDE_PRIVATE_CALLS`: serve calls Gong marks private (default off).
+    pub include_private_calls: bool,
+    /// `GONGKIT_TOKEN` (secret): the callers' bearer tokens, comma-separated
+    /// so a new one can be added before the old one is removed.
+    pub tokens: Vec<String>,
+    /// `GONG_API_KEY` (secret).
+    pub gong_key: Option<String>,
+    /// `GONG_API_SECRET` (secret).
+    pub gong_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |s: &Option<String>| if s.is_some() { "[set]" } else { "[unset]" };
+        f.debug_struct("Config")
+            .field("gong_base_url", &self.gong_base_url)
+            .field("internal_domains", &self.internal_domains)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("cache_ttl_seconds", &self.cache_ttl_seconds)
+            .field("include_private_calls", &self.include_private_calls)
+            .field("tokens", &format!("[{} set]", self.tokens.len()))
+            .field("gong_key", &set(&self.gong_key))
+            .field("gong_secret", &set(&self.gong_secret))
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the settings through `var` (plain variables) and `secret`.
+    pub fn read(
+        var: impl Fn(&str) -> Option<String>,
+        secret: impl Fn(&str) -> Option<String>,
+    ) -> Config {
+        let secret = |name: &str| secret(name).filter(|s| !s.trim().is_empty());
+        let base = var("GONG_BASE_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "https://api.gong.io".to_owned());
+        Config {
+            gong_base_url_error: check_base_url(&base).err(),
+            gong_base_url: base,
+            internal_domains: list_setting(&var("INTERNAL_DOMAINS").unwrap_or_default()),
+            allowed_origins: list_setting(&var("ALLOWED_ORIGINS").unwrap_or_default()),
+            cache_ttl_seconds: var("CACHE_TTL_SECONDS")
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(86_400),
+            include_private_calls: var("INCLUDE_PRIVATE_CALLS")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            tokens: list_setting(&secret("GONGKIT_TOKEN").unwrap_or_default()),
+            gong_key: secret("GONG_API_KEY"),
+            gong_secret: secret("GONG_API_SECRET"),
+        }
+    }
+
+    /// The callers' tokens, or 503 when none is set or one is too short.
+    pub fn tokens(&self) -> Result<&[String]> {
+        if self.tokens.is_empty() {
+            return Err(Error::NotConfigured(
+                "this Worker has no GONGKIT_TOKEN secret: set it with `wrangler secret put GONGKIT_TOKEN`".into(),
+            ));
+        }
+        if let Some(i) = self
+            .tokens
+            .iter()
+            .position(|t| t.chars().count() < MIN_TOKEN_CHARS)
+        {
+            return Err(Error::NotConfigured(format!(
+                "GONGKIT_TOKEN holds a token (number {} of {}) shorter than {MIN_TOKEN_CHARS} characters: \
+                 every token must have at least {MIN_TOKEN_CHARS} (such as `openssl rand -hex 32`)",
+                i + 1,
+                self.tokens.len()
+            )));
+        }
+        Ok(&self.tokens)
+    }
+
+    /// Gong's base URL and credentials, or 503 when they are missing or the
+    /// URL is not one credentials may be sent to.
+    pub fn gong_credentials(&self) -> Result<(&str, &str, &str)> {
+        if let Some(why) = &self.gong_base_url_error {
+            return Err(Error::NotConfigured(why.clone()));
+        }
+        match (self.gong_key.as_deref(), self.gong_secret.as_deref()) {
+            (Some(key), Some(secret)) => Ok((&self.gong_base_url, key, secret)),
+            _ => Err(Error::NotConfigured(
+                "this Worker has no Gong credentials: set GONG_API_KEY and GONG_API_SECRET with `wrangler secret put`".into(),
+            )),
+        }
+    }
+
+    /// Whether a browser page at `origin` may call this Worker.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins
+            .iter()
+            .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// Gong's host gets the credentials, so it must be https; plain http only
+/// for a server on this machine (the simulator).
+pub fn check_base_url(base: &str) -> std::result::Result<(), String> {
+    let url =
+        url::Url::parse(base).map_err(|e| format!("GONG_BASE_URL {base:?} is not a URL ({e})"))?;
+    let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        _ => Err(format!(
+            "GONG_BASE_URL {base:?} must be https (plain http only for 127.0.0.1 or localhost): the Gong credentials are sent to it"
+        )),
+    }
+}
+
+/// A comma-separated setting as a list; empty entries dropped.
+pub fn list_setting(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let get = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        Config::read(get, get)
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        let c = config(&[
+            ("GONGKIT_TOKEN", "tok-123456"),
+            ("GONG_API_KEY", "key-123456"),
+            ("GONG_API_SECRET", "sec-123456"),
+        ]);
+        let text = format!("{c:?}");
+        for s in ["tok-123456", "key-123456", "sec-123456"] {
+            assert!(!text.contains(s), "{text}");
+        }
+        assert!(text.contains("[set]"));
+    }
+
+    #[test]
+    fn tokens_are_listed_and_checked() {
+        let long_a = "a".repeat(32);
+        let long_b = "b".repeat(40);
+        let c = config(&[("GONGKIT_TOKEN", &format!(" {long_a} , {long_b},"))]);
+        assert_eq!(c.tokens().unwrap(), [long_a.clone(), long_b]);
+        let c = config(&[("GONGKIT_TOKEN", &format!("{long_a},tiny-tok"))]);
+        let e = c.tokens().unwrap_err();
+        assert_eq!(e.code(), "not_configured");
+        assert!(e.to_string().contains("number 2 of 2") && e.to_string().contains("32"));
+        assert!(!e.to_string().contains("tiny-tok"));
+        assert_eq!(config(&[]).tokens().unwrap_err().status(), 503);
+    }
+
+    #[test]
+    fn gong_must_be_https_unless_local() {
+        assert!(check_base_url("https://us-1.api.gong.io").is_ok());
+        assert!(check_base_url("http://127.0.0.1:9000").is_ok());
+        assert!(check_base_url("http://localhost:9000").is_ok());
+        assert!(check_base_url("http://api.gong.io").is_err());
+        assert!(check_base_url("http://127.0.0.1.evil.example").is_err());
+        assert!(check_base_url("ftp://api.gong.io").is_err());
+        assert!(check_base_url("not a url").is_err());
+        let c = config(&[
+            ("GONG_BASE_URL", "http://api.gong.io"),
+            ("GONG_API_KEY", "k"),
+            ("GONG_API_SECRET", "s"),
+        ]);
+        let e = c.gong_credentials().unwrap_err();
+        assert_eq!(e.code(), "not_configured");
+        assert!(e.to_string().contains("GONG_BASE_URL"));
+    }
+
+    #[test]
+    fn private_calls_are_off_by_default() {
+        assert!(!config(&[]).include_private_calls);
+        assert!(config(&[("INCLUDE_PRIVATE_CALLS", "true")]).include_private_calls);
+        assert!(!config(&[("INCLUDE_PRIVATE_CALLS", "yes please")]).include_private_calls);
+    }
+}

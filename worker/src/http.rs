@@ -1,0 +1,206 @@
+//! The Workers runtime's side of a request: read the request, check who
+//! calls, run the route, write the response and its log line, and cache
+//! Gong's answers after the response is sent (`waitUntil`).
+
+use futures::StreamExt;
+use worker::{console_log, Context, Date, Env, Headers, Request, Response};
+
+use crate::auth::{self, Caller};
+use crate::cache::Store;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::reply::{self, Reply};
+use crate::routes::{self, Route, MAX_BODY_BYTES};
+use crate::service::{Service, Source};
+
+fn config(env: &Env) -> Config {
+    Config::read(
+        |name| env.var(name).ok().map(|v| v.to_string()),
+        |name| env.secret(name).ok().map(|v| v.to_string()),
+    )
+}
+
+/// Serves one request.
+pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::Result<Response> {
+    let started = Date::now().as_millis();
+    let url = req.url()?;
+    let method = req.method().to_string();
+    let path = url.path().to_owned();
+    let query = url.query().unwrap_or_default().to_owned();
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let origin = header("Origin");
+    let authorization = header("Authorization");
+    let protocol_version = header("MCP-Protocol-Version");
+    let route = routes::route(&method, &path);
+    let svc = Service::new(config(&env), Store::open(&env), started);
+    let mut caller = None;
+    let reply = match handle(
+        route,
+        &mut req,
+        Parts {
+            query: &query,
+            origin: origin.as_deref(),
+            authorization: authorization.as_deref(),
+            protocol_version: protocol_version.as_deref(),
+        },
+        &svc,
+        &mut caller,
+    )
+    .await
+    {
+        Ok(reply) => reply,
+        Err(e) => Reply::error(&e),
+    };
+    let source = svc.source().map(|s| match s {
+        Source::Cache => "cache",
+        Source::Gong => "gong",
+    });
+    // One structured line per request: no secret, no transcript text.
+    console_log!(
+        "{}",
+        serde_json::json!({
+            "route": route.name(),
+            "method": method,
+            "status": reply.status,
+            "durationMs": Date::now().as_millis().saturating_sub(started),
+            "gongRequests": svc.gong_requests(),
+            "source": source,
+            "token": caller.as_ref().map(|c: &Caller| c.token_fingerprint.as_str()),
+        })
+    );
+    let mut reply = reply;
+    if let Some(source) = source {
+        reply.headers.push(("X-Gongkit-Source", source.to_owned()));
+        let cache = if source == "cache" { "hit" } else { "miss" };
+        reply.headers.push(("X-Gongkit-Cache", cache.to_owned()));
+    }
+    let response = respond(reply, method == "HEAD", origin.as_deref(), &svc.config);
+    let pending = svc.take_pending();
+    if !pending.is_empty() {
+        let ttl = svc.config.cache_ttl_seconds;
+        let store = svc.into_store();
+        worker_ctx.wait_until(async move {
+            for (key, value) in pending {
+                if value.is_empty() {
+                    // A call Gong does not have: remembered briefly.
+                    store
+                        .put(&key, "1", started, crate::service::NOT_FOUND_TTL_SECONDS)
+                        .await;
+                } else {
+                    store.put(&key, &value, started, ttl).await;
+                }
+            }
+        });
+    }
+    response
+}
+
+struct Parts<'a> {
+    query: &'a str,
+    origin: Option<&'a str>,
+    authorization: Option<&'a str>,
+    protocol_version: Option<&'a str>,
+}
+
+async fn handle(
+    route: Route<'_>,
+    req: &mut Request,
+    parts: Parts<'_>,
+    svc: &Service,
+    caller: &mut Option<Caller>,
+) -> Result<Reply> {
+    match route {
+        Route::Preflight => {
+            let mut reply = Reply::empty(204);
+            reply.headers = reply::preflight_headers();
+            return Ok(reply);
+        }
+        Route::Health => return Ok(Reply::json(r#"{"ok":true}"#.to_owned())),
+        Route::NotFound => return Err(Error::NotFound),
+        Route::MethodNotAllowed(allow) => return Err(Error::MethodNotAllowed(allow)),
+        _ => {}
+    }
+    if route == Route::Mcp {
+        // Before anything else: a page in a browser must not drive the server.
+        auth::check_origin(parts.origin, &svc.config)?;
+    }
+    *caller = Some(auth::authorize(parts.authorization, &svc.config)?);
+    let body = if route.has_body() {
+        read_body(req).await?
+    } else {
+        String::new()
+    };
+    match route {
+        Route::Call(id) => routes::get_call(svc, id, parts.query).await,
+        Route::Transcript(id) => routes::get_transcript(svc, id, parts.query).await,
+        Route::Document(id) => routes::get_document(svc, id, parts.query).await,
+        Route::List => routes::list_calls(svc, parts.query).await,
+        Route::Format => routes::post_format(svc, parts.query, &body),
+        Route::Mcp => {
+            crate::mcp::check_version_header(parts.protocol_version)?;
+            Ok(crate::mcp::answer(&body, svc).await)
+        }
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The body, refused with 413 above the limit: by its declared length
+/// first (a huge upload is not read at all), then while it streams in, so
+/// a chunked body without a length is not read past the limit either.
+async fn read_body(req: &mut Request) -> Result<String> {
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(Error::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    let unreadable = || Error::InvalidBody("the body could not be read".into());
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    let mut stream = match req.stream() {
+        Ok(stream) => stream,
+        // No body at all.
+        Err(_) => return Ok(String::new()),
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(Error::PayloadTooLarge(MAX_BODY_BYTES));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| Error::InvalidBody("the body is not UTF-8".into()))
+}
+
+fn respond(
+    reply: Reply,
+    head: bool,
+    origin: Option<&str>,
+    config: &Config,
+) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", reply.content_type)?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    for (name, value) in reply
+        .headers
+        .iter()
+        .map(|(n, v)| (*n, v.clone()))
+        .chain(reply::cors_headers(origin, config))
+    {
+        headers.append(name, &value)?;
+    }
+    let body = if head || reply.status == 204 || reply.status == 202 {
+        String::new()
+    } else {
+        reply.body
+    };
+    let response = if body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::ok(body)?
+    };
+    Ok(response.with_status(reply.status).with_headers(headers))
+}

@@ -1,0 +1,190 @@
+//! The REST API: which route a request is for, and one handler per route
+//! that reads its arguments, calls the service and shapes the answer.
+//! Handlers only translate; the rules live in [`crate::service`].
+
+use crate::args::{CallArgs, FormatArgs, ListArgs, Schema, TranscriptArgs};
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::service::{self, Service, Text};
+
+/// The largest body `POST /v1/format` and `POST /mcp` take.
+pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// What a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// `GET /health`
+    Health,
+    /// `GET /v1/calls/{id}`
+    Call(&'a str),
+    /// `GET /v1/calls/{id}/transcript`
+    Transcript(&'a str),
+    /// `GET /v1/calls/{id}/document`
+    Document(&'a str),
+    /// `GET /v1/calls`
+    List,
+    /// `POST /v1/format`
+    Format,
+    /// `POST /mcp`
+    Mcp,
+    /// `OPTIONS` anything: a CORS preflight.
+    Preflight,
+    /// A path that exists, with another method; the allowed ones.
+    MethodNotAllowed(&'static str),
+    /// Anything else.
+    NotFound,
+}
+
+impl Route<'_> {
+    /// A short name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Route::Health => "health",
+            Route::Call(_) => "call",
+            Route::Transcript(_) => "transcript",
+            Route::Document(_) => "document",
+            Route::List => "list",
+            Route::Format => "format",
+            Route::Mcp => "mcp",
+            Route::Preflight => "preflight",
+            Route::MethodNotAllowed(_) => "method_not_allowed",
+            Route::NotFound => "not_found",
+        }
+    }
+
+    /// Whether the route needs the caller's token.
+    pub fn needs_token(&self) -> bool {
+        !matches!(
+            self,
+            Route::Health | Route::Preflight | Route::MethodNotAllowed(_) | Route::NotFound
+        )
+    }
+
+    /// Whether the route reads a body.
+    pub fn has_body(&self) -> bool {
+        matches!(self, Route::Format | Route::Mcp)
+    }
+}
+
+/// The route of a method and path (the path as sent, percent-encoding
+/// kept: an id is checked later, and `%2F` in it is refused there).
+pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
+    if method == "OPTIONS" {
+        return Route::Preflight;
+    }
+    let get = method == "GET" || method == "HEAD";
+    let only = |allowed: &'static str, ok: bool, r: Route<'a>| {
+        if ok {
+            r
+        } else {
+            Route::MethodNotAllowed(allowed)
+        }
+    };
+    match path {
+        "/health" => only("GET, HEAD", get, Route::Health),
+        "/v1/calls" | "/v1/calls/" => only("GET, HEAD", get, Route::List),
+        "/v1/format" => only("POST", method == "POST", Route::Format),
+        "/mcp" => only("POST", method == "POST", Route::Mcp),
+        _ => {
+            let Some(rest) = path.strip_prefix("/v1/calls/") else {
+                return Route::NotFound;
+            };
+            let (id, tail) = match rest.split_once('/') {
+                Some((id, tail)) => (id, Some(tail)),
+                None => (rest, None),
+            };
+            let r = match tail {
+                None | Some("") => Route::Call(id),
+                Some("transcript") => Route::Transcript(id),
+                Some("document") => Route::Document(id),
+                Some(_) => return Route::NotFound,
+            };
+            only("GET, HEAD", get, r)
+        }
+    }
+}
+
+/// `GET /v1/calls/{id}`: the normalized call.
+pub async fn get_call(svc: &Service, id: &str, query: &str) -> Result<Reply> {
+    let args: CallArgs = Schema::call().read_query(query, &[("callId", id)])?;
+    Ok(Reply::json(svc.call(&args).await?))
+}
+
+/// `GET /v1/calls/{id}/transcript`: the formatted transcript, or its chunks.
+pub async fn get_transcript(svc: &Service, id: &str, query: &str) -> Result<Reply> {
+    let args: TranscriptArgs = Schema::transcript().read_query(query, &[("callId", id)])?;
+    let content_type = args.options.format.content_type();
+    text_reply(svc.transcript(&args).await?, content_type)
+}
+
+/// `GET /v1/calls/{id}/document`: the call document, or its chunks.
+pub async fn get_document(svc: &Service, id: &str, query: &str) -> Result<Reply> {
+    let args: TranscriptArgs = Schema::document().read_query(query, &[("callId", id)])?;
+    text_reply(svc.document(&args).await?, "text/plain; charset=utf-8")
+}
+
+/// `GET /v1/calls`: calls in a range.
+pub async fn list_calls(svc: &Service, query: &str) -> Result<Reply> {
+    let args: ListArgs = Schema::list().read_query(query, &[])?;
+    let listing = svc.list_calls(&args).await?;
+    let body = serde_json::json!({
+        "count": listing.calls.len(),
+        "calls": listing.calls,
+        "cursor": listing.cursor,
+    });
+    Ok(Reply::json(
+        serde_json::to_string(&body).map_err(Error::internal)?,
+    ))
+}
+
+/// `POST /v1/format`: raw Gong JSON in, the normalized call out.
+pub fn post_format(svc: &Service, query: &str, body: &str) -> Result<Reply> {
+    let args: FormatArgs = Schema::format().read_query(query, &[])?;
+    Ok(Reply::json(service::format_raw(
+        body,
+        &args.options,
+        &svc.config.internal_domains,
+    )?))
+}
+
+fn text_reply(text: Text, content_type: &'static str) -> Result<Reply> {
+    Ok(match text {
+        Text::Whole(text) => Reply::text(content_type, text),
+        Text::Chunks(chunks) => {
+            Reply::json(serde_json::to_string(&chunks).map_err(Error::internal)?)
+        }
+        Text::Chunk(chunk) => Reply::text(content_type, chunk.text).with(
+            "X-Gongkit-Chunk",
+            format!("{}/{}", chunk.index, chunk.count),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(route("GET", "/health"), Route::Health);
+        assert_eq!(route("GET", "/v1/calls/123"), Route::Call("123"));
+        assert_eq!(
+            route("GET", "/v1/calls/123/transcript"),
+            Route::Transcript("123")
+        );
+        assert_eq!(
+            route("GET", "/v1/calls/123/document"),
+            Route::Document("123")
+        );
+        assert_eq!(route("GET", "/v1/calls/123/other"), Route::NotFound);
+        assert_eq!(
+            route("POST", "/v1/calls/123"),
+            Route::MethodNotAllowed("GET, HEAD")
+        );
+        assert_eq!(route("OPTIONS", "/v1/calls"), Route::Preflight);
+        assert_eq!(route("POST", "/mcp"), Route::Mcp);
+        assert_eq!(route("GET", "/mcp"), Route::MethodNotAllowed("POST"));
+        assert_eq!(route("GET", "/v1/calls/12%2F34"), Route::Call("12%2F34"));
+        assert!(Route::Call("1").needs_token() && !Route::Health.needs_token());
+    }
+}

@@ -1,0 +1,714 @@
+//! The service layer: one function per capability (a call, its transcript,
+//! its document or chunks, a listing, a customer's calls, formatting raw
+//! JSON). Each takes its typed arguments ([`crate::args`]) and returns core
+//! types or one [`Error`]; the REST routes and the MCP tools call the same
+//! function and only translate. Every rule (private calls, limits, quota
+//! care) lives here, once.
+//!
+//! Gong's answers are parsed once: the extensive answer into the core's
+//! model, which is then normalized; the transcript by the pass that formats
+//! it. An answer is cached only after that pass accepted it.
+
+use std::cell::{Cell, OnceCell, RefCell};
+
+use futures::join;
+use gongkit::{AnyExtensive, CallData, CallOptions, Chunk, RequestOptions, TranscriptInput};
+use serde_json::Value;
+
+use crate::args::{
+    self, CallArgs, CallId, DocumentArgs, FindArgs, ListArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER,
+};
+use crate::cache::Store;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::gong::{Answer, Gong};
+use crate::list::{self, PageGuard, Position};
+use crate::sign::Signer;
+
+/// An unknown call id is remembered this long, so a looping client does
+/// not spend Gong's quota asking again.
+pub const NOT_FOUND_TTL_SECONDS: u64 = 300;
+/// `fresh=true` within this long of a fetch is served from the cache.
+pub const FRESH_WINDOW_MS: u64 = 60_000;
+/// `find_calls_by_account` looks at this many calls of the range at most.
+pub const FIND_SCAN_LIMIT: usize = 1000;
+/// `find_calls_by_account` reads the range in windows of this many days,
+/// newest first.
+pub const FIND_WINDOW_DAYS: i64 = 30;
+
+/// Where an answer's Gong data came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// All of it from the cache.
+    Cache,
+    /// Some of it from Gong.
+    Gong,
+}
+
+/// Text, or its chunks, or one chunk.
+#[derive(Debug)]
+pub enum Text {
+    /// The whole text.
+    Whole(String),
+    /// Every chunk.
+    Chunks(Vec<Chunk>),
+    /// One chunk (of `count`).
+    Chunk(Chunk),
+}
+
+/// A page of calls and the cursor for the next one.
+#[derive(Debug)]
+pub struct Listing {
+    /// The normalized calls (without transcripts).
+    pub calls: Vec<Value>,
+    /// Our cursor for the next page, if any.
+    pub cursor: Option<String>,
+}
+
+/// The calls of an account.
+#[derive(Debug)]
+pub struct Found {
+    /// Matching calls, newest first.
+    pub calls: Vec<Value>,
+    /// How many calls of the range were looked at.
+    pub scanned: usize,
+    /// Whether the scan stopped at [`FIND_SCAN_LIMIT`] before the range's start.
+    pub truncated: bool,
+}
+
+/// One request's view of the Worker: its settings, cache and Gong client.
+pub struct Service {
+    /// The settings.
+    pub config: Config,
+    store: Store,
+    gong: OnceCell<Result<(Gong, Signer)>>,
+    now_ms: u64,
+    /// Gong answers to cache once the response is sent (`waitUntil`).
+    pending: RefCell<Vec<(String, String)>>,
+    source: Cell<Option<Source>>,
+}
+
+struct Fetched {
+    text: String,
+    /// The cache key, when it came from Gong (to cache once checked).
+    fresh_key: Option<String>,
+}
+
+impl Service {
+    /// The service for one request.
+    pub fn new(config: Config, store: Store, now_ms: u64) -> Service {
+        Service {
+            config,
+            store,
+            gong: OnceCell::new(),
+            now_ms,
+            pending: RefCell::new(Vec::new()),
+            source: Cell::new(None),
+        }
+    }
+
+    fn client(&self) -> Result<&(Gong, Signer)> {
+        self.gong
+            .get_or_init(|| {
+                let (base, key, secret) = self.config.gong_credentials()?;
+                Ok((Gong::new(base, key, secret), Signer::new(base, key, secret)))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Fails unless Gong's credentials are set (503 `not_configured`).
+    pub fn require_gong(&self) -> Result<()> {
+        self.client().map(drop)
+    }
+
+    /// Requests sent to Gong so far.
+    pub fn gong_requests(&self) -> u32 {
+        self.gong
+            .get()
+            .and_then(|g| g.as_ref().ok())
+            .map_or(0, |(g, _)| g.requests())
+    }
+
+    /// Where this request's Gong data came from, if it used any.
+    pub fn source(&self) -> Option<Source> {
+        self.source.get()
+    }
+
+    /// The cache writes to make after the answer is sent.
+    pub fn take_pending(&self) -> Vec<(String, String)> {
+        self.pending.take()
+    }
+
+    /// The cache, for writing after the answer.
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
+    fn note(&self, source: Source) {
+        let merged = match (self.source.get(), source) {
+            (Some(Source::Gong), _) | (_, Source::Gong) => Source::Gong,
+            _ => Source::Cache,
+        };
+        self.source.set(Some(merged));
+    }
+
+    fn options(&self, options: &CallOptions, id: &CallId) -> CallOptions {
+        CallOptions {
+            internal_domains: self.config.internal_domains.clone(),
+            call_id: Some(id.as_str().to_owned()),
+            ..options.clone()
+        }
+    }
+
+    /// One of Gong's answers about call `id`: from the cache unless `fresh`
+    /// (and even then when fetched within [`FRESH_WINDOW_MS`]), else from
+    /// Gong. `None`: Gong has nothing for it.
+    async fn fetch(&self, id: &CallId, part: &str, fresh: bool) -> Result<Option<Fetched>> {
+        let (gong, signer) = self.client()?;
+        let key = signer.cache_key(id.as_str(), part);
+        if let Some(entry) = self.store.get(&key).await {
+            let recent = self.now_ms.saturating_sub(entry.fetched_at) < FRESH_WINDOW_MS;
+            if !fresh || recent {
+                self.note(Source::Cache);
+                return Ok(Some(Fetched {
+                    text: entry.body,
+                    fresh_key: None,
+                }));
+            }
+        }
+        let ids = Some(vec![id.as_str().to_owned()]);
+        let (path, body) = if part == "extensive" {
+            let r = RequestOptions {
+                call_ids: ids,
+                preset: Some(gongkit::Preset::CallView),
+                ..RequestOptions::default()
+            }
+            .extensive()
+            .map_err(Error::from_input)?;
+            ("/v2/calls/extensive", serde_json::to_string(&r))
+        } else {
+            let r = RequestOptions {
+                call_ids: ids,
+                ..RequestOptions::default()
+            }
+            .transcript()
+            .map_err(Error::from_input)?;
+            ("/v2/calls/transcript", serde_json::to_string(&r))
+        };
+        let body = body.map_err(Error::internal)?;
+        self.note(Source::Gong);
+        Ok(match gong.post(path, &body).await? {
+            Answer::Body(text) => Some(Fetched {
+                text,
+                fresh_key: Some(key),
+            }),
+            Answer::NoCalls => None,
+        })
+    }
+
+    fn keep(&self, fetched: &Fetched) {
+        if let Some(key) = &fetched.fresh_key {
+            self.pending
+                .borrow_mut()
+                .push((key.clone(), fetched.text.clone()));
+        }
+    }
+
+    /// The extensive answer of call `id`, and its transcript answer when
+    /// asked for, fetched concurrently. A call Gong does not have is
+    /// remembered for [`NOT_FOUND_TTL_SECONDS`].
+    async fn answers(
+        &self,
+        id: &CallId,
+        fresh: bool,
+        with_transcript: bool,
+    ) -> Result<(Fetched, Option<Fetched>)> {
+        let (_, signer) = self.client()?;
+        let missing = signer.cache_key(id.as_str(), "missing");
+        if !fresh && self.store.get(&missing).await.is_some() {
+            self.note(Source::Cache);
+            return Err(Error::CallNotFound(id.to_string()));
+        }
+        let (ext, tr) = if with_transcript {
+            join!(
+                self.fetch(id, "extensive", fresh),
+                self.fetch(id, "transcript", fresh)
+            )
+        } else {
+            (self.fetch(id, "extensive", fresh).await, Ok(None))
+        };
+        let Some(ext) = ext? else {
+            self.pending.borrow_mut().push((missing, String::new()));
+            return Err(Error::CallNotFound(id.to_string()));
+        };
+        Ok((ext, tr?))
+    }
+
+    /// The call in an extensive answer, if it is there and may be served.
+    fn select<'e>(&self, parsed: &'e AnyExtensive<'e>, id: &CallId) -> Result<&'e CallData<'e>> {
+        let call = match parsed.select(Some(id.as_str())) {
+            Ok(call) => call,
+            Err(gongkit::Error::CallNotFound(_)) => {
+                return Err(Error::CallNotFound(id.to_string()))
+            }
+            Err(e) => return Err(Error::from_gong(e)),
+        };
+        let private = call
+            .meta_data
+            .as_ref()
+            .and_then(|m| m.is_private)
+            .unwrap_or(false);
+        if private && !self.config.include_private_calls {
+            // Said exactly as for a call that does not exist.
+            return Err(Error::CallNotFound(id.to_string()));
+        }
+        Ok(call)
+    }
+
+    /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON.
+    pub async fn call(&self, args: &CallArgs) -> Result<String> {
+        let id = &args.call_id;
+        let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
+        let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+        self.select(&parsed, id)?;
+        let options = self.options(&args.options, id);
+        let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
+        let call = match gongkit::normalize_call(&parsed, input, &options) {
+            // Gong's answer holds no transcript of this call (yet).
+            Err(gongkit::Error::TranscriptNotFound(_)) => {
+                gongkit::normalize_call(&parsed, None, &options)
+            }
+            other => other,
+        }
+        .map_err(Error::from_gong)?;
+        let json = serde_json::to_string(&call).map_err(Error::internal)?;
+        self.keep(&ext);
+        if let (Some(tr), Some(_)) = (&tr, &call.transcript) {
+            self.keep(tr);
+        }
+        Ok(json)
+    }
+
+    /// `GET /v1/calls/{id}/transcript`, MCP `get_transcript`.
+    pub async fn transcript(&self, args: &TranscriptArgs) -> Result<Text> {
+        args::check_chunking(args.max_chars, args.chunk)?;
+        let id = &args.call_id;
+        // The extensive answer is needed even without names: it says
+        // whether the call is private.
+        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+        let call = self.select(&parsed, id)?;
+        let tr = tr.ok_or_else(|| Error::TranscriptNotFound(id.to_string()))?;
+        let o = &args.options;
+        let options = gongkit::TranscriptOptions {
+            format: o.format,
+            timestamps: o.timestamps,
+            merge: o.merge,
+            parties: if o.names { &call.parties } else { &[] },
+            call_id: Some(id.as_str()),
+        };
+        let not_found = |e: gongkit::Error| match e {
+            gongkit::Error::TranscriptNotFound(_) => Error::TranscriptNotFound(id.to_string()),
+            other => Error::from_gong(other),
+        };
+        let text = match args.max_chars {
+            None => Text::Whole(gongkit::format_transcript(&tr.text, &options).map_err(not_found)?),
+            Some(max) => pick(
+                gongkit::chunk_transcript(&tr.text, max, &options).map_err(not_found)?,
+                max,
+                args.chunk,
+            )?,
+        };
+        self.keep(&ext);
+        self.keep(&tr);
+        Ok(text)
+    }
+
+    /// `GET /v1/calls/{id}/document`, MCP `get_call_document`.
+    pub async fn document(&self, args: &DocumentArgs) -> Result<Text> {
+        args::check_chunking(args.max_chars, args.chunk)?;
+        let id = &args.call_id;
+        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+        self.select(&parsed, id)?;
+        let options = self.options(&args.options, id);
+        let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
+        // The core's errors stay apart from ours until a missing transcript
+        // (a document without one) is told from a broken answer.
+        let attempt = |input| -> std::result::Result<Result<Text>, gongkit::Error> {
+            Ok(match args.max_chars {
+                None => Ok(Text::Whole(gongkit::call_document(
+                    &parsed, input, &options,
+                )?)),
+                Some(max) => pick(
+                    gongkit::chunk_call_document(&parsed, input, max, &options)?,
+                    max,
+                    args.chunk,
+                ),
+            })
+        };
+        let (text, with_transcript) = match attempt(input) {
+            Err(gongkit::Error::TranscriptNotFound(_)) => (attempt(None), false),
+            other => (other, input.is_some()),
+        };
+        let text = text.map_err(Error::from_gong)??;
+        self.keep(&ext);
+        if let (Some(tr), true) = (&tr, with_transcript) {
+            self.keep(tr);
+        }
+        Ok(text)
+    }
+    /// `GET /v1/calls`, MCP `list_calls`: calls in a range, following
+    /// Gong's pages up to the limit, private calls left out.
+    pub async fn list_calls(&self, args: &ListArgs) -> Result<Listing> {
+        args::check_listing(args)?;
+        let (_, signer) = self.client()?;
+        let mut position = match &args.cursor {
+            Some(c) => Position::decode(c, signer)?,
+            None => {
+                check_range(
+                    args.from.as_deref(),
+                    args.to.as_deref(),
+                    args.workspace_id.as_deref(),
+                )?;
+                Position {
+                    from: args.from.clone().unwrap_or_default(),
+                    to: args.to.clone().unwrap_or_default(),
+                    workspace: args.workspace_id.clone(),
+                    page: None,
+                    offset: 0,
+                }
+            }
+        };
+        let options = CallOptions {
+            internal_domains: self.config.internal_domains.clone(),
+            utc_offset_minutes: args.utc_offset_minutes,
+            ..CallOptions::default()
+        };
+        let mut calls = Vec::new();
+        let mut guard = PageGuard::default();
+        let mut taken = 0;
+        loop {
+            let Some(page) = self.page(&position, &options).await? else {
+                // "No calls found": an empty range on the first page; after
+                // a page that promised more, Gong contradicted itself.
+                if guard.pages() > 0 || position.page.is_some() {
+                    return Err(Error::GongBadResponse(
+                        "Gong answered \"no calls found\" for a page its previous page announced"
+                            .into(),
+                    ));
+                }
+                return Ok(Listing {
+                    calls,
+                    cursor: None,
+                });
+            };
+            guard.page(page.calls.len(), page.cursor.as_deref(), args.limit)?;
+            let step = list::step(
+                position.offset,
+                page.calls.len(),
+                args.limit - taken,
+                page.cursor.as_deref(),
+            );
+            taken += step.end - step.start;
+            calls.extend(
+                page.calls
+                    .into_iter()
+                    .skip(step.start)
+                    .take(step.end - step.start)
+                    .flatten(),
+            );
+            let cursor = match step.next {
+                list::Next::Resume(offset) => {
+                    position.offset = offset;
+                    Some(position.encode(signer)?)
+                }
+                list::Next::Stop(next) => {
+                    position.page = Some(next);
+                    position.offset = 0;
+                    Some(position.encode(signer)?)
+                }
+                list::Next::Page(next) => {
+                    position.page = Some(next);
+                    position.offset = 0;
+                    continue;
+                }
+                list::Next::Done => None,
+            };
+            return Ok(Listing { calls, cursor });
+        }
+    }
+
+    /// One Gong page at `position`: each call normalized (`None` for a
+    /// private one), and Gong's cursor for the next page.
+    async fn page(&self, position: &Position, options: &CallOptions) -> Result<Option<Page>> {
+        let (gong, _) = self.client()?;
+        let request = RequestOptions {
+            from_date_time: Some(position.from.clone()),
+            to_date_time: Some(position.to.clone()),
+            workspace_id: position.workspace.clone(),
+            cursor: position.page.clone(),
+            preset: Some(gongkit::Preset::CallView),
+            ..RequestOptions::default()
+        }
+        .extensive()
+        .map_err(|e| Error::InvalidQuery(e.to_string()))?;
+        let body = serde_json::to_string(&request).map_err(Error::internal)?;
+        self.note(Source::Gong);
+        let text = match gong.post("/v2/calls/extensive", &body).await? {
+            Answer::Body(text) => text,
+            Answer::NoCalls => return Ok(None),
+        };
+        let page = gongkit::ExtensiveResponse::from_json(&text).map_err(Error::from_gong)?;
+        let cursor = page
+            .records
+            .as_ref()
+            .and_then(|r| r.cursor.as_deref())
+            .map(str::to_owned);
+        let mut calls = Vec::with_capacity(page.calls.len());
+        for call in page.calls {
+            let private = call.meta_data.as_ref().and_then(|m| m.is_private) == Some(true);
+            if private && !self.config.include_private_calls {
+                calls.push(None);
+                continue;
+            }
+            let one = AnyExtensive::Call(Box::new(call));
+            let normalized =
+                gongkit::normalize_call(&one, None, options).map_err(Error::from_gong)?;
+            calls.push(Some(
+                serde_json::to_value(&normalized).map_err(Error::internal)?,
+            ));
+        }
+        Ok(Some(Page { calls, cursor }))
+    }
+
+    /// MCP `find_calls_by_account`: calls in a range whose account name
+    /// contains `account` (ignoring case), newest first. The range is read
+    /// in windows from its end backwards, so when the scan stops at
+    /// [`FIND_SCAN_LIMIT`] it is the oldest calls that were not looked at.
+    pub async fn find_calls_by_account(&self, args: &FindArgs) -> Result<Found> {
+        check_range(Some(&args.from), Some(&args.to), None)?;
+        let (from, to) = (instant(&args.from)?, instant(&args.to)?);
+        let wanted = args.account.trim().to_lowercase();
+        let options = CallOptions {
+            internal_domains: self.config.internal_domains.clone(),
+            ..CallOptions::default()
+        };
+        let mut found = Found {
+            calls: Vec::new(),
+            scanned: 0,
+            truncated: false,
+        };
+        let mut end = to;
+        while end > from {
+            if found.scanned >= FIND_SCAN_LIMIT {
+                found.truncated = true;
+                break;
+            }
+            let start = (end - chrono::Duration::days(FIND_WINDOW_DAYS)).max(from);
+            let mut position = Position {
+                from: start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                to: end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ..Position::default()
+            };
+            let mut window = Vec::new();
+            let mut guard = PageGuard::default();
+            let room = FIND_SCAN_LIMIT - found.scanned;
+            while let Some(page) = self.page(&position, &options).await? {
+                guard.page(page.calls.len(), page.cursor.as_deref(), room)?;
+                found.scanned += page.calls.len();
+                window.extend(page.calls.into_iter().flatten());
+                match page.cursor {
+                    Some(next) if window.len() < room => position.page = Some(next),
+                    Some(_) => {
+                        found.truncated = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            // Gong lists oldest first; this window's newest come first.
+            found.calls.extend(window.into_iter().rev().filter(|c| {
+                c["account"]["name"]
+                    .as_str()
+                    .is_some_and(|name| name.to_lowercase().contains(&wanted))
+            }));
+            end = start;
+        }
+        found.calls.truncate(args.limit);
+        Ok(found)
+    }
+}
+
+struct Page {
+    calls: Vec<Option<Value>>,
+    cursor: Option<String>,
+}
+
+/// `chunk` of `chunks`, or all of them when they are few enough.
+fn pick(chunks: Vec<Chunk>, max_chars: usize, chunk: Option<usize>) -> Result<Text> {
+    let count = chunks.len();
+    match chunk {
+        None if count > MAX_CHUNKS_PER_ANSWER => Err(Error::TooManyChunks {
+            max_chars,
+            count,
+            limit: MAX_CHUNKS_PER_ANSWER,
+        }),
+        None => Ok(Text::Chunks(chunks)),
+        Some(k) => chunks
+            .into_iter()
+            .nth(k)
+            .map(Text::Chunk)
+            .ok_or(Error::ChunkNotFound {
+                index: k,
+                count,
+                max_chars,
+            }),
+    }
+}
+
+/// `POST /v1/format`: raw Gong JSON in (an extensive answer, a transcript
+/// answer, or `{"extensive": …, "transcript": …}`), the normalized call out
+/// as JSON, without asking Gong.
+///
+/// # Errors
+///
+/// 400 `invalid_body` naming the JSON path of what does not fit.
+pub fn format_raw(
+    body: &str,
+    options: &CallOptions,
+    internal_domains: &[String],
+) -> Result<String> {
+    use serde_json::value::RawValue;
+    let options = CallOptions {
+        internal_domains: internal_domains.to_vec(),
+        ..options.clone()
+    };
+    let invalid = |e: gongkit::Error| match e {
+        gongkit::Error::InvalidArgument { .. } | gongkit::Error::InvalidUtcOffset(_) => {
+            Error::InvalidQuery(e.to_string())
+        }
+        other => Error::InvalidBody(other.to_string()),
+    };
+    // The shape, from the top-level keys only; the values stay raw JSON.
+    let top: Option<std::collections::BTreeMap<String, &RawValue>> =
+        serde_json::from_str(body).ok();
+    let raw_text = |raw: &RawValue| -> String {
+        // A value may be JSON text inside a string.
+        serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned())
+    };
+    let (extensive, transcript) = match &top {
+        Some(map) if map.contains_key("extensive") => (
+            map.get("extensive").map(|r| raw_text(r)),
+            map.get("transcript")
+                .map(|r| raw_text(r))
+                .filter(|t| t != "null"),
+        ),
+        Some(map)
+            if ["calls", "metaData", "parties"]
+                .iter()
+                .any(|k| map.contains_key(*k)) =>
+        {
+            (Some(body.to_owned()), None)
+        }
+        _ => (None, Some(body.to_owned())),
+    };
+    match extensive {
+        Some(extensive) => {
+            let parsed = AnyExtensive::from_json(&extensive).map_err(invalid)?;
+            let input = transcript.as_deref().map(TranscriptInput::Json);
+            let call = gongkit::normalize_call(&parsed, input, &options).map_err(invalid)?;
+            serde_json::to_string(&call).map_err(Error::internal)
+        }
+        None => {
+            let text = gongkit::format_transcript(
+                transcript.as_deref().unwrap_or_default(),
+                &gongkit::TranscriptOptions {
+                    format: options.format,
+                    timestamps: options.timestamps,
+                    merge: options.merge,
+                    parties: &[],
+                    call_id: None,
+                },
+            )
+            .map_err(invalid)?;
+            serde_json::to_string(&serde_json::json!({ "transcript": text }))
+                .map_err(Error::internal)
+        }
+    }
+}
+
+/// Checks a new listing's range (and workspace) before asking Gong.
+fn check_range(from: Option<&str>, to: Option<&str>, workspace: Option<&str>) -> Result<()> {
+    RequestOptions {
+        from_date_time: from.map(str::to_owned),
+        to_date_time: to.map(str::to_owned),
+        workspace_id: workspace.map(str::to_owned),
+        ..RequestOptions::default()
+    }
+    .filter()
+    .map(drop)
+    .map_err(|e| Error::InvalidQuery(e.to_string()))
+}
+
+fn instant(iso: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| Error::InvalidQuery(format!("invalid date {iso:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_raw_takes_every_shape() {
+        let o = CallOptions::default();
+        let ext = r#"{"calls": [{"metaData": {"id": "1", "title": "T"}, "parties": [{"speakerId": "7", "name": "Jane"}]}]}"#;
+        let tr = r#"{"callTranscripts": [{"callId": "1", "transcript": [{"speakerId": "7", "sentences": [{"text": "Hi."}]}]}]}"#;
+        let both = format!(r#"{{"extensive": {ext}, "transcript": {tr}}}"#);
+        let v: Value = serde_json::from_str(&format_raw(&both, &o, &[]).unwrap()).unwrap();
+        assert_eq!(v["transcript"], "Jane: Hi.");
+        let v: Value = serde_json::from_str(&format_raw(ext, &o, &[]).unwrap()).unwrap();
+        assert!(v["transcript"].is_null());
+        assert_eq!(
+            format_raw(tr, &o, &[]).unwrap(),
+            r#"{"transcript":"Speaker 7: Hi."}"#
+        );
+        let e = format_raw(
+            r#"{"callTranscripts": [{"transcript": [{"sentences": [{"start": "x"}]}]}]}"#,
+            &o,
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!((e.status(), e.code()), (400, "invalid_body"));
+        assert!(e
+            .to_string()
+            .starts_with("callTranscripts[0].transcript[0].sentences[0].start"));
+    }
+
+    #[test]
+    fn chunks_are_capped_and_picked() {
+        let chunk = |i| Chunk {
+            index: i,
+            count: 3,
+            text: format!("{i}"),
+            start: None,
+            end: None,
+        };
+        assert!(
+            matches!(pick(vec![chunk(0), chunk(1), chunk(2)], 200, Some(1)), Ok(Text::Chunk(c)) if c.index == 1)
+        );
+        assert_eq!(
+            pick(vec![chunk(0)], 200, Some(5)).unwrap_err(),
+            Error::ChunkNotFound {
+                index: 5,
+                count: 1,
+                max_chars: 200
+            }
+        );
+        let many: Vec<Chunk> = (0..MAX_CHUNKS_PER_ANSWER + 1).map(chunk).collect();
+        assert_eq!(pick(many, 200, None).unwrap_err().code(), "too_many_chunks");
+    }
+}

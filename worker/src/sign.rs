@@ -1,0 +1,139 @@
+//! Authenticated cursors and cache keys: an HMAC-SHA256 keyed from the Gong
+//! secret. A cursor cannot be forged or altered to steer Gong requests, and
+//! a cache key cannot be computed without the secret, so another tenant (or
+//! another Worker on the same zone's Cache API) can neither read nor poison
+//! this Worker's entries.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::error::{Error, Result};
+
+/// How many bytes of the MAC a cursor carries (128 bits).
+const TAG_BYTES: usize = 16;
+
+/// Signs and checks with one tenant's key.
+#[derive(Clone)]
+pub struct Signer {
+    mac: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer([key])")
+    }
+}
+
+impl Signer {
+    /// The signer for a Gong host, key and secret.
+    pub fn new(base_url: &str, gong_key: &str, gong_secret: &str) -> Signer {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(gong_secret.as_bytes())
+            .unwrap_or_else(|_| unreachable_key());
+        // The host and key are part of every message: one secret reused
+        // across hosts or keys still gives distinct cursors and entries.
+        mac.update(base_url.as_bytes());
+        mac.update(b"\0");
+        mac.update(gong_key.as_bytes());
+        mac.update(b"\0");
+        Signer { mac }
+    }
+
+    fn tag(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// `payload` as an opaque, authenticated token: `base64(payload).base64(tag)`.
+    pub fn seal(&self, purpose: &str, payload: &[u8]) -> String {
+        let tag = self.tag(purpose, payload);
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES])
+        )
+    }
+
+    /// The payload of a token made by [`Signer::seal`] for this purpose.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_cursor` for anything else.
+    pub fn open(&self, purpose: &str, token: &str) -> Result<Vec<u8>> {
+        let (payload, tag) = token.trim().split_once('.').ok_or(Error::InvalidCursor)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| Error::InvalidCursor)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| Error::InvalidCursor)?;
+        let mut mac = self.mac.clone();
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(&payload);
+        mac.verify_truncated_left(&tag)
+            .ok()
+            .filter(|()| tag.len() == TAG_BYTES)
+            .map(|()| payload)
+            .ok_or(Error::InvalidCursor)
+    }
+
+    /// The cache key of one of Gong's answers about a call.
+    pub fn cache_key(&self, call_id: &str, part: &str) -> String {
+        let tag = self.tag("cache", format!("{call_id}\0{part}").as_bytes());
+        let hex: String = tag[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("gongkit:v2:{hex}")
+    }
+}
+
+#[cold]
+fn unreachable_key() -> Hmac<Sha256> {
+    // HMAC takes keys of any length; this is never reached.
+    <Hmac<Sha256> as KeyInit>::new_from_slice(b"gongkit").expect("HMAC takes any key length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_tokens_open_only_unaltered_and_for_their_purpose() {
+        let s = Signer::new("https://api.gong.io", "key", "secret");
+        let token = s.seal("cursor", br#"{"from":"a"}"#);
+        assert_eq!(s.open("cursor", &token).unwrap(), br#"{"from":"a"}"#);
+        assert_eq!(s.open("export", &token), Err(Error::InvalidCursor));
+        let other = Signer::new("https://api.gong.io", "key", "other-secret");
+        assert_eq!(other.open("cursor", &token), Err(Error::InvalidCursor));
+        let (payload, tag) = token.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(br#"{"from":"b"}"#));
+        assert_eq!(s.open("cursor", &forged), Err(Error::InvalidCursor));
+        assert_eq!(
+            s.open("cursor", &format!("{payload}.")),
+            Err(Error::InvalidCursor)
+        );
+        assert_eq!(
+            s.open("cursor", &format!("{payload}.{}", &tag[..4])),
+            Err(Error::InvalidCursor)
+        );
+        assert_eq!(s.open("cursor", "garbage"), Err(Error::InvalidCursor));
+        assert_eq!(s.open("cursor", "%%%.%%%"), Err(Error::InvalidCursor));
+    }
+
+    #[test]
+    fn cache_keys_differ_by_tenant_call_and_part() {
+        let a = Signer::new("https://api.gong.io", "key-a", "secret");
+        let b = Signer::new("https://api.gong.io", "key-b", "secret");
+        let c = Signer::new("https://api.gong.io", "key-a", "secret-2");
+        let k = a.cache_key("1", "extensive");
+        assert!(k.starts_with("gongkit:v2:") && k.len() == 11 + 32);
+        assert_ne!(k, b.cache_key("1", "extensive"));
+        assert_ne!(k, c.cache_key("1", "extensive"));
+        assert_ne!(k, a.cache_key("1", "transcript"));
+        assert_ne!(k, a.cache_key("11", "extensive"));
+        assert_eq!(k, a.cache_key("1", "extensive"));
+    }
+}
