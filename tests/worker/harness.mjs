@@ -10,7 +10,7 @@ import { Miniflare } from "miniflare";
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const KEY = "sim-key-7c1f9a";
 export const SECRET = "sim-secret-52be0d8e";
-export const TOKEN = "test-token-3f8a1c2e9b";
+export const TOKEN = "test-token-3f8a1c2e9b-0d4e7a61c5f2b8e93a17";
 export const BASIC = Buffer.from(`${KEY}:${SECRET}`).toString("base64");
 export const SECRETS = [KEY, SECRET, TOKEN, BASIC];
 
@@ -59,6 +59,8 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false 
     INTERNAL_DOMAINS: "",
     ALLOWED_ORIGINS: "https://app.example.com",
     CACHE_TTL_SECONDS: "3600",
+    // Tests that ask Gong again with fresh=true; one test checks the default.
+    FRESH_WINDOW_SECONDS: "0",
     GONGKIT_TOKEN: TOKEN,
     GONG_API_KEY: KEY,
     GONG_API_SECRET: SECRET,

@@ -22,6 +22,9 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// `CACHE_TTL_SECONDS`: how long Gong's answers are kept (default a day).
     pub cache_ttl_seconds: u64,
+    /// `FRESH_WINDOW_SECONDS`: a `fresh=true` within this long of a fetch
+    /// of the same call is served from the cache (default 60).
+    pub fresh_window_seconds: u64,
     /// `INCLUDE_PRIVATE_CALLS`: serve calls Gong marks private (default off).
     pub include_private_calls: bool,
     /// `GONGKIT_TOKEN` (secret): the callers' bearer tokens, comma-separated
@@ -41,6 +44,7 @@ impl std::fmt::Debug for Config {
             .field("internal_domains", &self.internal_domains)
             .field("allowed_origins", &self.allowed_origins)
             .field("cache_ttl_seconds", &self.cache_ttl_seconds)
+            .field("fresh_window_seconds", &self.fresh_window_seconds)
             .field("include_private_calls", &self.include_private_calls)
             .field("tokens", &format!("[{} set]", self.tokens.len()))
             .field("gong_key", &set(&self.gong_key))
@@ -68,6 +72,9 @@ impl Config {
             cache_ttl_seconds: var("CACHE_TTL_SECONDS")
                 .and_then(|s| s.trim().parse().ok())
                 .unwrap_or(86_400),
+            fresh_window_seconds: var("FRESH_WINDOW_SECONDS")
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(60),
             include_private_calls: var("INCLUDE_PRIVATE_CALLS")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
             tokens: list_setting(&secret("GONGKIT_TOKEN").unwrap_or_default()),

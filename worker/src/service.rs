@@ -28,8 +28,6 @@ use crate::sign::Signer;
 /// An unknown call id is remembered this long, so a looping client does
 /// not spend Gong's quota asking again.
 pub const NOT_FOUND_TTL_SECONDS: u64 = 300;
-/// `fresh=true` within this long of a fetch is served from the cache.
-pub const FRESH_WINDOW_MS: u64 = 60_000;
 /// `find_calls_by_account` looks at this many calls of the range at most.
 pub const FIND_SCAN_LIMIT: usize = 1000;
 /// `find_calls_by_account` reads the range in windows of this many days,
@@ -162,13 +160,14 @@ impl Service {
     }
 
     /// One of Gong's answers about call `id`: from the cache unless `fresh`
-    /// (and even then when fetched within [`FRESH_WINDOW_MS`]), else from
+    /// (and even then when fetched within `FRESH_WINDOW_SECONDS`), else from
     /// Gong. `None`: Gong has nothing for it.
     async fn fetch(&self, id: &CallId, part: &str, fresh: bool) -> Result<Option<Fetched>> {
         let (gong, signer) = self.client()?;
         let key = signer.cache_key(id.as_str(), part);
         if let Some(entry) = self.store.get(&key).await {
-            let recent = self.now_ms.saturating_sub(entry.fetched_at) < FRESH_WINDOW_MS;
+            let window_ms = self.config.fresh_window_seconds.saturating_mul(1000);
+            let recent = self.now_ms.saturating_sub(entry.fetched_at) < window_ms;
             if !fresh || recent {
                 self.note(Source::Cache);
                 return Ok(Some(Fetched {
