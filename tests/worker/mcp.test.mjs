@@ -129,7 +129,8 @@ test("failures come back as isError results a model can act on", async () => {
 
 test("unknown tools and wrong arguments are JSON-RPC errors (-32602)", async () => {
   await assert.rejects(client.callTool({ name: "delete_everything", arguments: {} }), /-32602|unknown tool/);
-  await assert.rejects(client.callTool({ name: "get_call", arguments: { callId: 5 } }), /-32602|invalid arguments/);
+  await assert.rejects(client.callTool({ name: "get_call", arguments: { callId: true } }), /-32602|invalid arguments/);
+  await assert.rejects(client.callTool({ name: "get_call", arguments: { callId: "1", extra: 1 } }), /-32602|unknown argument/);
 });
 
 test("without a token the client is refused", async () => {

@@ -390,7 +390,7 @@ test("CORS: listed origins get a preflight and headers; others do not", async ()
 
 test("query mistakes are 400 with the parameter named", async () => {
   for (const [q, pattern] of [["fromat=srt", /unknown query parameter "fromat"/], ["format=docx", /invalid format/], ["timestamps=maybe", /timestamps="maybe"/], ["chunk=1", /chunk needs maxChars/], ["maxChars=0", /maxChars/]]) {
-    const r = await worker.request(`/v1/calls/${ACME}/document?${q}`);
+    const r = await worker.request(`/v1/calls/${ACME}/transcript?${q}`);
     assert.equal(r.status, 400, q);
     assert.match(r.json().error.message, pattern, q);
   }

@@ -305,6 +305,14 @@ impl Schema {
         self
     }
 
+    /// The same schema with another description of one property.
+    pub fn describe(mut self, name: &str, description: &str) -> Schema {
+        if let Some(Value::Object(p)) = self.0.get_mut("properties").and_then(|p| p.get_mut(name)) {
+            p.insert("description".into(), json!(description));
+        }
+        self
+    }
+
     /// The schema as JSON.
     pub fn into_map(self) -> Map<String, Value> {
         self.0

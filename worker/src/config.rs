@@ -97,7 +97,7 @@ impl Config {
         {
             return Err(Error::NotConfigured(format!(
                 "GONGKIT_TOKEN holds a token (number {} of {}) shorter than {MIN_TOKEN_CHARS} characters: \
-                 every token must have at least {MIN_TOKEN_CHARS} (such as `openssl rand -hex 32`)",
+                 every token must have at least {MIN_TOKEN_CHARS} characters (such as `openssl rand -hex 32`)",
                 i + 1,
                 self.tokens.len()
             )));

@@ -49,7 +49,9 @@ const TOOLS: [(&str, &str, &str); 5] = [
 pub fn schema(name: &str) -> Option<Schema> {
     Some(match name {
         "get_call_document" => Schema::document().without(&["fresh"]),
-        "get_transcript" => Schema::transcript().without(&["fresh"]),
+        "get_transcript" => Schema::transcript()
+            .without(&["fresh"])
+            .describe("timestamps", "Start each line with [mm:ss] (plain and markdown; default true here, so quotes can be cited)."),
         "get_call" => Schema::call().without(&[
             "fresh",
             "transcript",
@@ -99,14 +101,24 @@ pub async fn call(
         .ok_or_else(|| invalid("tools/call needs params.name, a string".into()))?;
     let schema =
         schema(name).ok_or_else(|| invalid(format!("unknown tool {name:?}: see tools/list")))?;
-    let args = params
+    let mut args = params
         .get("arguments")
         .cloned()
         .unwrap_or_else(|| json!({}));
+    if name == "get_transcript" {
+        // Models cite moments: timestamps are on unless asked off.
+        if let Some(o) = args.as_object_mut() {
+            o.entry("timestamps").or_insert(json!(true));
+        }
+    }
     let bad = |e: Error| invalid(format!("invalid arguments for {name}: {e}"));
     Ok(match name {
         "get_call_document" | "get_transcript" => {
-            let mut a: TranscriptArgs = schema.read(args).map_err(bad)?;
+            let mut a: TranscriptArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
             args::check_chunking(a.max_chars, a.chunk).map_err(bad)?;
             // A model asking for chunks reads them one at a time.
             if a.max_chars.is_some() {
@@ -120,7 +132,11 @@ pub async fn call(
             text.map(|t| texts(t, tool))
         }
         "get_call" => {
-            let mut a: CallArgs = schema.read(args).map_err(bad)?;
+            let mut a: CallArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
             a.transcript = false;
             svc.call(&a).await.and_then(|json| {
                 let value: Value = serde_json::from_str(&json).map_err(Error::internal)?;
@@ -134,7 +150,11 @@ pub async fn call(
             })
         }
         "list_calls" => {
-            let a: ListArgs = schema.read(args).map_err(bad)?;
+            let a: ListArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
             args::check_listing(&a).map_err(bad)?;
             svc.list_calls(&a).await.and_then(|listing| {
                 let mut out = vec![pretty(&json!({
@@ -149,7 +169,11 @@ pub async fn call(
             })
         }
         _ => {
-            let a: FindArgs = schema.read(args).map_err(bad)?;
+            let a: FindArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
             svc.find_calls_by_account(&a).await.and_then(|found| {
                 let mut out = vec![pretty(&json!({
                     "account": a.account.trim(),
@@ -165,6 +189,22 @@ pub async fn call(
             })
         }
     })
+}
+
+enum Read<T> {
+    Args(T),
+    /// A wrong call id: the tool's own error, with what to do about it.
+    ToolError(Error),
+    /// Arguments that do not fit the schema: -32602.
+    Invalid(Error),
+}
+
+fn read<T: for<'de> serde::Deserialize<'de>>(schema: &Schema, args: Value) -> Read<T> {
+    match schema.read(args) {
+        Ok(a) => Read::Args(a),
+        Err(e @ Error::InvalidCallId(_)) => Read::ToolError(e),
+        Err(e) => Read::Invalid(e),
+    }
 }
 
 fn pretty(value: &Value) -> Result<String> {
