@@ -44,7 +44,7 @@ before(async () => {
   wrangler = spawn(
     `${root}node_modules/.bin/wrangler`,
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
-      "--persist-to", join(dir, "state"), "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`],
+      "--persist-to", join(dir, "state"), "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`, "--var", "FRESH_WINDOW_SECONDS:0"],
     { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
   );
   const deadline = Date.now() + 240_000;
