@@ -50,7 +50,7 @@ pub(crate) fn render(
     let result = match r.peek() {
         Some(b'[') => {
             let mut w = Writer::new(options, layout, hint);
-            r.monologues(&mut w)?;
+            r.monologues(Some(&mut w))?;
             Ok(w.finish())
         }
         Some(b'{') => r.root(options, layout, hint)?,
@@ -454,7 +454,7 @@ impl<'a> Reader<'a> {
                 Key::Transcript => {
                     let mut w = Writer::new(options, layout, hint);
                     if !r.null() {
-                        r.monologues(&mut w)?;
+                        r.monologues(Some(&mut w))?;
                     }
                     own = Some(w.finish());
                     Ok(())
@@ -530,13 +530,15 @@ impl<'a> Reader<'a> {
                 let chosen = want && seen_id && shape::is_wanted(options.call_id, id.as_deref());
                 if chosen {
                     let mut writer = Writer::new(options, layout, hint);
-                    r.monologues(&mut writer)?;
+                    r.monologues(Some(&mut writer))?;
                     w = Some(writer);
                     Ok(())
                 } else {
+                    // Checked as strictly as a formatted one (so both
+                    // readers accept the same documents), not formatted.
                     r.ws();
                     skipped_at = (!seen_id).then_some(r.i);
-                    r.skip()
+                    r.monologues(None)
                 }
             }
             _ => r.skip(),
@@ -547,7 +549,7 @@ impl<'a> Reader<'a> {
         if let Some(at) = skipped_at {
             let end = std::mem::replace(&mut self.i, at);
             let mut writer = Writer::new(options, layout, hint);
-            self.monologues(&mut writer)?;
+            self.monologues(Some(&mut writer))?;
             self.i = end;
             w = Some(writer);
         }
@@ -558,13 +560,13 @@ impl<'a> Reader<'a> {
     }
 
     /// `[` monologue, … `]`, each handed to the writer as it is read.
-    fn monologues(&mut self, w: &mut Writer<'_, '_>) -> Read<()> {
+    fn monologues(&mut self, mut w: Option<&mut Writer<'_, '_>>) -> Read<()> {
         self.eat(b'[')?;
         self.enter()?;
         let mut sentences: Vec<Sentence<'a>> = Vec::with_capacity(16);
         if !self.closed(b']') {
             loop {
-                self.monologue(w, &mut sentences)?;
+                self.monologue(w.as_deref_mut(), &mut sentences)?;
                 if !self.more(b']')? {
                     break;
                 }
@@ -574,7 +576,11 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn monologue(&mut self, w: &mut Writer<'_, '_>, sentences: &mut Vec<Sentence<'a>>) -> Read<()> {
+    fn monologue(
+        &mut self,
+        w: Option<&mut Writer<'_, '_>>,
+        sentences: &mut Vec<Sentence<'a>>,
+    ) -> Read<()> {
         sentences.clear();
         let mut speaker: Option<Option<Cow<'a, str>>> = None;
         let mut topic: Option<Option<Text<'a>>> = None;
@@ -607,6 +613,9 @@ impl<'a> Reader<'a> {
             "speakerId" | "topic" | "sentences" => Err(Unsure),
             _ => r.skip(),
         })?;
+        let Some(w) = w else {
+            return Ok(());
+        };
         w.monologue(
             speaker.flatten().as_deref(),
             topic.flatten().as_deref(),
@@ -651,5 +660,46 @@ mod tests {
         .unwrap();
         let options = crate::options::TranscriptOptions::default();
         assert!(super::render(&json, &options, false).is_ok());
+    }
+
+    #[test]
+    fn picks_the_call_asked_for_whatever_the_key_order() {
+        use crate::options::TranscriptOptions;
+        let m = |t: &str| format!(r#"[{{"speakerId": "1", "sentences": [{{"text": "{t}"}}]}}]"#);
+        let json = format!(
+            r#"{{"callTranscripts": [{{"callId": "1", "transcript": {}}}, {{"transcript": {}, "callId": "2"}}, {{"callId": "3", "transcript": {}}}]}}"#,
+            m("one"),
+            m("two"),
+            m("three")
+        );
+        for (id, want) in [("1", "one"), ("2", "two"), ("3", "three")] {
+            let options = TranscriptOptions {
+                call_id: Some(id),
+                ..TranscriptOptions::default()
+            };
+            let Ok(Ok((text, _))) = super::render(&json, &options, false) else {
+                panic!("call {id}: not read by the streaming reader");
+            };
+            assert_eq!(text, format!("Speaker 1: {want}"));
+        }
+        let options = TranscriptOptions {
+            call_id: Some("4"),
+            ..TranscriptOptions::default()
+        };
+        assert!(matches!(
+            super::render(&json, &options, false),
+            Ok(Err(crate::Error::TranscriptNotFound(_)))
+        ));
+        // A broken transcript of another call still makes the reader unsure,
+        // so the typed parser reports it: what is not formatted is checked.
+        let broken = json.replace(r#""text": "three""#, r#""text": 3.5"#);
+        let options = TranscriptOptions {
+            call_id: Some("1"),
+            ..TranscriptOptions::default()
+        };
+        assert!(super::render(&broken, &options, false).is_err());
+        assert!(crate::format_transcript(&broken, &options).is_err());
+        let bad_json = json.replace(r#""text": "three""#, r#""text": "#);
+        assert!(super::render(&bad_json, &options, false).is_err());
     }
 }

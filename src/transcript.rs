@@ -79,8 +79,8 @@ impl<'a> AnyTranscript<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::TranscriptNotFound`] for a response with no transcripts or
-    /// without the call asked for; [`Error::TranscriptMismatch`] for a single
+    /// [`Error::TranscriptNotFound`](crate::Error::TranscriptNotFound) for a response with no transcripts or
+    /// without the call asked for; [`Error::TranscriptMismatch`](crate::Error::TranscriptMismatch) for a single
     /// call transcript of another call.
     pub fn monologues(&self, call_id: Option<&str>) -> Result<&[Monologue<'a>]> {
         match self {
@@ -107,7 +107,7 @@ impl<'a> AnyTranscript<'a> {
 ///
 /// # Errors
 ///
-/// [`Error::TranscriptNotFound`] when there is none, or not the one asked for.
+/// [`Error::TranscriptNotFound`](crate::Error::TranscriptNotFound) when there is none, or not the one asked for.
 pub fn select_call_transcript<'r, 'a>(
     response: &'r TranscriptResponse<'a>,
     call_id: Option<&str>,
@@ -200,7 +200,7 @@ impl<'de> Visitor<'de> for AnyTranscriptVisitor {
 ///
 /// # Errors
 ///
-/// [`Error::Json`] (with the JSON path) for malformed input, and the errors
+/// [`Error::Json`](crate::Error::Json) (with the JSON path) for malformed input, and the errors
 /// of [`AnyTranscript::monologues`].
 pub fn format_transcript(json: &str, options: &TranscriptOptions<'_>) -> Result<String> {
     Ok(render(TranscriptInput::Json(json), options, false)?.0)

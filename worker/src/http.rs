@@ -130,18 +130,10 @@ async fn handle(
     } else {
         String::new()
     };
-    match route {
-        Route::Call(id) => routes::get_call(svc, id, parts.query).await,
-        Route::Transcript(id) => routes::get_transcript(svc, id, parts.query).await,
-        Route::Document(id) => routes::get_document(svc, id, parts.query).await,
-        Route::List => routes::list_calls(svc, parts.query).await,
-        Route::Format => routes::post_format(svc, parts.query, &body),
-        Route::Mcp => {
-            crate::mcp::check_version_header(parts.protocol_version)?;
-            Ok(crate::mcp::answer(&body, svc).await)
-        }
-        _ => Err(Error::NotFound),
+    if route == Route::Mcp {
+        crate::mcp::check_version_header(parts.protocol_version)?;
     }
+    routes::dispatch(route, svc, parts.query, &body).await
 }
 
 /// The body, refused with 413 above the limit: by its declared length

@@ -3,7 +3,7 @@
 //! normalized, LLM-ready calls over a REST API and as an MCP server.
 //!
 //! This file holds the event entry points. The request flows
-//! [`http`] (runtime glue) → [`routes`] or [`mcp`] + [`tools`] (translate)
+//! `http` (runtime glue, wasm32 only) → [`routes`] or [`mcp`] + [`tools`] (translate)
 //! → [`service`] (one function per capability) → [`cache`] and [`gong`];
 //! see ARCHITECTURE.md.
 

@@ -104,6 +104,20 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
     }
 }
 
+/// Runs the handler of an authorized request's route.
+pub async fn dispatch(route: Route<'_>, svc: &Service, query: &str, body: &str) -> Result<Reply> {
+    match route {
+        Route::Call(id) => get_call(svc, id, query).await,
+        Route::Transcript(id) => get_transcript(svc, id, query).await,
+        Route::Document(id) => get_document(svc, id, query).await,
+        Route::List => list_calls(svc, query).await,
+        Route::Format => post_format(svc, query, body),
+        Route::Mcp => Ok(crate::mcp::answer(body, svc).await),
+        Route::Health => Ok(Reply::json(r#"{"ok":true}"#.to_owned())),
+        Route::Preflight | Route::MethodNotAllowed(_) | Route::NotFound => Err(Error::NotFound),
+    }
+}
+
 /// `GET /v1/calls/{id}`: the normalized call.
 pub async fn get_call(svc: &Service, id: &str, query: &str) -> Result<Reply> {
     let args: CallArgs = Schema::call().read_query(query, &[("callId", id)])?;
