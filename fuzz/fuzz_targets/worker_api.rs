@@ -1,36 +1,44 @@
 //! The Worker's request handling as plain functions over strings: routes,
-//! queries, tokens, listing cursors, MCP messages and /v1/format bodies.
+//! queries and tool arguments (through the schemas), tokens, signed
+//! listing cursors, MCP messages, Retry-After and /v1/format bodies.
 #![no_main]
-use gongkit_worker::api::{self, CallQuery, ListQuery};
-use gongkit_worker::{format_body, list::Position, mcp};
+use gongkit_worker::args::{CallArgs, ListArgs, Schema, TranscriptArgs};
+use gongkit_worker::config::Config;
+use gongkit_worker::sign::Signer;
+use gongkit_worker::{auth, gong, list::Position, mcp, routes, service};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     for method in ["GET", "POST", "OPTIONS"] {
-        if let api::Route::Call(id) | api::Route::Transcript(id) | api::Route::Document(id) = api::route(method, text) {
-            if let Ok(id) = api::call_id(id) {
-                // What reaches Gong is only ever 1 to 20 ASCII digits.
-                assert!((1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()));
+        if let routes::Route::Call(id) | routes::Route::Transcript(id) | routes::Route::Document(id) = routes::route(method, text) {
+            if let Ok(a) = Schema::call().read_query::<CallArgs>("", &[("callId", id)]) {
+                // What reaches Gong is only ever 1 to 20 ASCII digits, no leading zero.
+                let id = a.call_id.as_str();
+                assert!((1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0'));
             }
         }
     }
-    if let Ok(q) = CallQuery::parse(text) {
-        let _ = q.call_options(&[]);
+    let _ = Schema::transcript().read_query::<TranscriptArgs>(text, &[("callId", "1")]);
+    let _ = Schema::list().read_query::<ListArgs>(text, &[]);
+    if let Ok(value) = serde_json::from_str(text) {
+        let _ = Schema::transcript().read::<TranscriptArgs>(value);
     }
-    let _ = ListQuery::parse(text);
-    let _ = api::authorize(Some(text), Some("token-1234"));
-    if let Ok(p) = Position::decode(text) {
-        assert_eq!(Position::decode(&p.encode()).ok(), Some(p));
+    let config = Config { tokens: vec!["token-1234-token-1234-token-1234-1".into()], ..Config::default() };
+    let _ = auth::authorize(Some(text), &config);
+    let signer = Signer::new("https://api.gong.io", "k", "s");
+    if let Ok(p) = Position::decode(text, &signer) {
+        let again = p.encode(&signer).expect("a position encodes");
+        assert_eq!(Position::decode(&again, &signer).ok(), Some(p));
     }
+    let _ = gong::retry_after_seconds(Some(text), 1_700_000_000_000);
     let _ = mcp::check_version_header(Some(text));
-    if let Ok(mcp::Incoming::Request { id, params, .. }) = mcp::parse(text) {
-        let _ = mcp::tool_call(&id, params.as_ref());
+    if let Ok(mcp::Incoming::Request { params, .. }) = mcp::parse(text) {
         let _ = mcp::initialize(params.as_ref());
     }
-    if let Ok(reply) = format_body(text, &CallQuery::default(), &[]) {
-        serde_json::from_str::<serde_json::Value>(&reply.body).expect("format answers JSON");
+    if let Ok(body) = service::format_raw(text, &gongkit::CallOptions::default(), &[]) {
+        serde_json::from_str::<serde_json::Value>(&body).expect("format answers JSON");
     }
-    let redacted = api::redact(text, &["s3cret".to_owned()]);
+    let redacted = gong::redact(text, &["s3cret"]);
     assert!(!redacted.contains("s3cret"));
 });
