@@ -77,18 +77,10 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let response = respond(reply, method == "HEAD", origin.as_deref(), &svc.config);
     let pending = svc.take_pending();
     if !pending.is_empty() {
-        let ttl = svc.config.cache_ttl_seconds;
         let store = svc.into_store();
         worker_ctx.wait_until(async move {
-            for (key, value) in pending {
-                if value.is_empty() {
-                    // A call Gong does not have: remembered briefly.
-                    store
-                        .put(&key, "1", started, crate::service::NOT_FOUND_TTL_SECONDS)
-                        .await;
-                } else {
-                    store.put(&key, &value, started, ttl).await;
-                }
+            for write in pending {
+                store.put(&write.key, &write.value, write.ttl).await;
             }
         });
     }

@@ -81,9 +81,20 @@ pub struct Service {
     store: Store,
     gong: OnceCell<Result<(Gong, Signer)>>,
     now_ms: u64,
-    /// Gong answers to cache once the response is sent (`waitUntil`).
-    pending: RefCell<Vec<(String, String)>>,
+    /// Writes to make once the response is sent (`waitUntil`).
+    pending: RefCell<Vec<Write>>,
     source: Cell<Option<Source>>,
+}
+
+/// A cache write to make after the answer.
+#[derive(Debug)]
+pub struct Write {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// Seconds to keep it.
+    pub ttl: u64,
 }
 
 struct Fetched {
@@ -134,7 +145,7 @@ impl Service {
     }
 
     /// The cache writes to make after the answer is sent.
-    pub fn take_pending(&self) -> Vec<(String, String)> {
+    pub fn take_pending(&self) -> Vec<Write> {
         self.pending.take()
     }
 
@@ -165,13 +176,23 @@ impl Service {
     async fn fetch(&self, id: &CallId, part: &str, fresh: bool) -> Result<Option<Fetched>> {
         let (gong, signer) = self.client()?;
         let key = signer.cache_key(id.as_str(), part);
-        if let Some(entry) = self.store.get(&key).await {
+        // A fresh ask right after a fetch is served from the cache; the
+        // fetch time is its own small entry, so checking it reads no body.
+        let use_cache = !fresh || {
+            let fetched = self
+                .store
+                .get(&signer.cache_key(id.as_str(), "fetched"))
+                .await;
             let window_ms = self.config.fresh_window_seconds.saturating_mul(1000);
-            let recent = self.now_ms.saturating_sub(entry.fetched_at) < window_ms;
-            if !fresh || recent {
+            fetched
+                .and_then(|t| t.parse::<u64>().ok())
+                .is_some_and(|t| self.now_ms.saturating_sub(t) < window_ms)
+        };
+        if use_cache {
+            if let Some(text) = self.store.get(&key).await {
                 self.note(Source::Cache);
                 return Ok(Some(Fetched {
-                    text: entry.body,
+                    text,
                     fresh_key: None,
                 }));
             }
@@ -208,10 +229,23 @@ impl Service {
 
     fn keep(&self, fetched: &Fetched) {
         if let Some(key) = &fetched.fresh_key {
-            self.pending
-                .borrow_mut()
-                .push((key.clone(), fetched.text.clone()));
+            self.pending.borrow_mut().push(Write {
+                key: key.clone(),
+                value: fetched.text.clone(),
+                ttl: self.config.cache_ttl_seconds,
+            });
         }
+    }
+
+    /// Notes when call `id` was last fetched from Gong.
+    fn fetched_now(&self, id: &CallId) -> Result<()> {
+        let (_, signer) = self.client()?;
+        self.pending.borrow_mut().push(Write {
+            key: signer.cache_key(id.as_str(), "fetched"),
+            value: self.now_ms.to_string(),
+            ttl: self.config.fresh_window_seconds.max(60),
+        });
+        Ok(())
     }
 
     /// The extensive answer of call `id`, and its transcript answer when
@@ -238,10 +272,18 @@ impl Service {
             (self.fetch(id, "extensive", fresh).await, Ok(None))
         };
         let Some(ext) = ext? else {
-            self.pending.borrow_mut().push((missing, String::new()));
+            self.pending.borrow_mut().push(Write {
+                key: missing,
+                value: "1".to_owned(),
+                ttl: NOT_FOUND_TTL_SECONDS,
+            });
             return Err(Error::CallNotFound(id.to_string()));
         };
-        Ok((ext, tr?))
+        let tr = tr?;
+        if ext.fresh_key.is_some() || tr.as_ref().is_some_and(|t| t.fresh_key.is_some()) {
+            self.fetched_now(id)?;
+        }
+        Ok((ext, tr))
     }
 
     /// The call in an extensive answer, if it is there and may be served.
