@@ -45,7 +45,7 @@ impl Sim {
             }
             (request_id, started, admitted, faults)
         };
-        let mut entry = json!({
+        let entry = json!({
             "path": url, "endpoint": endpoint.name(), "requestId": request_id, "body": parsed,
             "callIds": parsed["filter"]["callIds"], "cursor": parsed["cursor"],
             "start": started, "rateLimited": !admitted,

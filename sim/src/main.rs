@@ -171,7 +171,7 @@ impl Sim {
         let _ = request.as_reader().take(64 << 20).read_to_string(&mut body);
         let url = request.url().to_owned();
         let method = request.method().as_str().to_owned();
-        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
         let endpoint = match (method.as_str(), path) {
             ("POST", "/v2/calls/extensive") => Some(Endpoint::Extensive),
             ("POST", "/v2/calls/transcript") => Some(Endpoint::Transcript),
