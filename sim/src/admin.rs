@@ -10,20 +10,20 @@ use crate::{faults, generate, initial_store, now_ms, Sim};
 
 impl Sim {
     pub fn admin(&self, method: &str, path: &str, query: &str, body: &str) -> Reply {
-        let id = path.strip_prefix("/__sim/calls/").filter(|id| *id != "process");
+        let id = path
+            .strip_prefix("/__sim/calls/")
+            .filter(|id| *id != "process");
         match (method, path, id) {
             ("GET", "/__sim/health", _) => Reply::json(200, &json!({"ok": true})),
             ("GET", "/__sim/log", _) => Reply::json(200, &Value::Array(self.state().log.clone())),
             ("GET", "/__sim/stats", _) => Reply::json(200, &self.stats()),
             ("POST", "/__sim/reset", _) => self.reset(body),
-            ("POST", "/__sim/faults", _) => {
-                with_body(body, |b| {
-                    let added = faults::parse(b)?;
-                    let n = added.len();
-                    self.state().faults.add(added);
-                    Ok(json!({"ok": true, "added": n}))
-                })
-            }
+            ("POST", "/__sim/faults", _) => with_body(body, |b| {
+                let added = faults::parse(b)?;
+                let n = added.len();
+                self.state().faults.add(added);
+                Ok(json!({"ok": true, "added": n}))
+            }),
             ("GET", "/__sim/rate-limit", _) => {
                 Reply::json(200, &json!({"perSecond": self.state().rate.per_second}))
             }
@@ -116,15 +116,35 @@ impl Sim {
         for (key, value) in query.split('&').filter_map(|kv| kv.split_once('=')) {
             let value = decode(value);
             match key {
-                "ids" => ids = Some(value.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>()),
+                "ids" => {
+                    ids = Some(
+                        value
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>(),
+                    )
+                }
                 "raw" => raw = value == "true" || value == "1",
                 "from" | "to" => {
                     let Ok(t) = crate::args::date(key, &value) else {
-                        return Reply::admin_error(400, format!("{key}={value:?} is not an ISO-8601 date"));
+                        return Reply::admin_error(
+                            400,
+                            format!("{key}={value:?} is not an ISO-8601 date"),
+                        );
                     };
-                    *(if key == "from" { &mut range.from } else { &mut range.to }) = Some(t);
+                    *(if key == "from" {
+                        &mut range.from
+                    } else {
+                        &mut range.to
+                    }) = Some(t);
                 }
-                other => return Reply::admin_error(400, format!("unknown parameter {other:?} (ids, raw, from, to)")),
+                other => {
+                    return Reply::admin_error(
+                        400,
+                        format!("unknown parameter {other:?} (ids, raw, from, to)"),
+                    )
+                }
             }
         }
         let now = now_ms();
@@ -184,9 +204,17 @@ impl Sim {
         let now = now_ms();
         let mut calls = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let at = |e: String| if single { e } else { format!("calls[{i}]: {e}") };
+            let at = |e: String| {
+                if single {
+                    e
+                } else {
+                    format!("calls[{i}]: {e}")
+                }
+            };
             if !item["extensive"].is_object() {
-                return Err(at("\"extensive\" must be a call object (a calls[] entry)".into()));
+                return Err(at(
+                    "\"extensive\" must be a call object (a calls[] entry)".into()
+                ));
             }
             let available = match (item.get("availableAfterMs"), item.get("pending")) {
                 (Some(_), Some(Value::Bool(true))) => {
@@ -200,7 +228,9 @@ impl Sim {
                 (None, None | Some(Value::Bool(false) | Value::Null)) => None,
                 (None, Some(_)) => return Err(at("pending must be true or false".into())),
             };
-            let id = item["extensive"]["metaData"]["id"].as_str().unwrap_or_default();
+            let id = item["extensive"]["metaData"]["id"]
+                .as_str()
+                .unwrap_or_default();
             let transcript = match &item["transcript"] {
                 Value::Null | Value::Object(_) => Call::raw_transcript(id, &item["transcript"]),
                 _ => return Err(at("\"transcript\" must be a callTranscripts[] entry".into())),
@@ -228,7 +258,10 @@ impl Sim {
             Some(t @ Value::Object(_)) => Some(t),
             Some(_) => return Err("transcript must be a callTranscripts[] entry".into()),
         };
-        if let Some(other) = body.as_object().and_then(|b| b.keys().find(|k| *k != "metaData" && *k != "transcript")) {
+        if let Some(other) = body
+            .as_object()
+            .and_then(|b| b.keys().find(|k| *k != "metaData" && *k != "transcript"))
+        {
             return Err(format!("unknown field {other:?} (metaData, transcript)"));
         }
         let mut store = self.store_mut();
@@ -270,7 +303,12 @@ fn with_body(body: &str, f: impl FnOnce(&Value) -> Result<Value, String>) -> Rep
 
 fn string_list(v: &Value, key: &str) -> Result<Vec<String>, String> {
     v.as_array()
-        .and_then(|items| items.iter().map(|i| i.as_str().map(str::to_owned)).collect())
+        .and_then(|items| {
+            items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
         .ok_or_else(|| format!("{key} must be an array of strings"))
 }
 

@@ -146,19 +146,47 @@ const ACCOUNTS: &[(&str, &str, Option<&str>)] = &[
     ("umbrella.com", "Umbrella", Some("Umbrella Holdings plc")),
     ("hooli.com", "Hooli", None),
     ("acme.co.uk", "Acme UK", Some("Acme UK Ltd")),
-    ("mueller-bau.de", "Müller Bau", Some("Müller Bau GmbH & Co. KG")),
-    ("tanaka-seisakusho.co.jp", "田中製作所", Some("株式会社田中製作所")),
-    ("zoe-cosmetique.fr", "Zoë Cosmétique", Some("Zoë Cosmétique SA")),
-    ("logistica-sao-paulo.com.br", "Logística SP", Some("Logística São Paulo Ltda.")),
-    ("krakow-soft.pl", "Kraków Soft", Some("Kraków Soft sp. z o.o.")),
+    (
+        "mueller-bau.de",
+        "Müller Bau",
+        Some("Müller Bau GmbH & Co. KG"),
+    ),
+    (
+        "tanaka-seisakusho.co.jp",
+        "田中製作所",
+        Some("株式会社田中製作所"),
+    ),
+    (
+        "zoe-cosmetique.fr",
+        "Zoë Cosmétique",
+        Some("Zoë Cosmétique SA"),
+    ),
+    (
+        "logistica-sao-paulo.com.br",
+        "Logística SP",
+        Some("Logística São Paulo Ltda."),
+    ),
+    (
+        "krakow-soft.pl",
+        "Kraków Soft",
+        Some("Kraków Soft sp. z o.o."),
+    ),
     ("seoul-bio.co.kr", "서울바이오", Some("서울바이오 주식회사")),
     ("emea.northwind-traders.com", "Northwind", None),
     ("big-corp.com", "Big Corp", None),
     ("blue-bottle.myshopify.com", "Blue Bottle", None),
-    ("o-reilly-partners.ie", "O'Reilly & Partners", Some("O'Reilly & Partners")),
+    (
+        "o-reilly-partners.ie",
+        "O'Reilly & Partners",
+        Some("O'Reilly & Partners"),
+    ),
     ("nordic-ai.se", "Nordic AI", None),
     // Free mail: only the CRM knows the account.
-    ("gmail.com", "Rivera Consulting", Some("Pat Rivera Consulting")),
+    (
+        "gmail.com",
+        "Rivera Consulting",
+        Some("Pat Rivera Consulting"),
+    ),
 ];
 
 /// The seller's people: name, email local part, title.
@@ -285,7 +313,10 @@ const LANGUAGES: &[(&str, &[&str])] = &[
             "¡Perfecto, gracias!",
         ],
     ),
-    ("kor", &["가격 정보를 보내 주세요.", "다음 주에 다시 이야기해요."]),
+    (
+        "kor",
+        &["가격 정보를 보내 주세요.", "다음 주에 다시 이야기해요."],
+    ),
 ];
 
 const OFFSETS_MIN: &[i64] = &[-420, -300, 0, 60, 330, 540];
@@ -375,7 +406,10 @@ fn varied(r: &mut Rng, id: &str, time: i64) -> (Value, Transcript) {
     });
     if r.chance(60.0) {
         meta["purpose"] = json!(r.pick(&["Discovery", "Demo Call", "Renewal", "Négociation"]));
-        meta["meetingUrl"] = json!(format!("https://zoom.us/j/{}", r.range(1e8 as u64, 1e9 as u64)));
+        meta["meetingUrl"] = json!(format!(
+            "https://zoom.us/j/{}",
+            r.range(1e8 as u64, 1e9 as u64)
+        ));
         meta["calendarEventId"] = json!(format!("{id}@google.com"));
     }
     let mut call = json!({"metaData": meta, "parties": parties});
@@ -475,7 +509,11 @@ pub fn iso(unix: i64, offset_min: i64, micros: Option<u32>) -> String {
         "Z".to_owned()
     } else {
         let sign = if offset_min < 0 { '-' } else { '+' };
-        format!("{sign}{:02}:{:02}", offset_min.abs() / 60, offset_min.abs() % 60)
+        format!(
+            "{sign}{:02}:{:02}",
+            offset_min.abs() / 60,
+            offset_min.abs() % 60
+        )
     };
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}{zone}",
@@ -528,7 +566,10 @@ mod tests {
         assert_eq!(first["metaData"]["title"], "Generated call 1");
         assert_eq!(first["metaData"]["started"], 1_704_067_200);
         assert_eq!(first["metaData"].get("isPrivate"), None);
-        assert_eq!(calls[1].extensive["metaData"]["started"], 1_704_067_200 + 6 * 3600);
+        assert_eq!(
+            calls[1].extensive["metaData"]["started"],
+            1_704_067_200 + 6 * 3600
+        );
         assert!(calls.iter().all(|c| !c.late));
     }
 
@@ -540,7 +581,9 @@ mod tests {
             .map(|c| Call::new(c.extensive, c.transcript, None).unwrap())
             .collect();
         assert!(calls.windows(2).all(|w| w[0].time <= w[1].time));
-        assert!(calls.iter().all(|c| (g.from..g.to.unwrap()).contains(&c.time)));
+        assert!(calls
+            .iter()
+            .all(|c| (g.from..g.to.unwrap()).contains(&c.time)));
         let private = calls.iter().filter(|c| c.private).count();
         assert!((40..=170).contains(&private), "{private} private");
         let all: String = calls
@@ -548,7 +591,15 @@ mod tests {
             .take(400)
             .map(|c| c.extensive.clone() + &c.transcript_json())
             .collect();
-        for needle in ["José", "Müller", "Zoë", "調達を担当しています", "\"objectType\":\"Account\"", "co.uk", "—"] {
+        for needle in [
+            "José",
+            "Müller",
+            "Zoë",
+            "調達を担当しています",
+            "\"objectType\":\"Account\"",
+            "co.uk",
+            "—",
+        ] {
             assert!(all.contains(needle), "{needle}");
         }
         // Lengths vary from one segment to hundreds.
@@ -563,10 +614,7 @@ mod tests {
         assert!(lengths.iter().any(|&n| n <= 3) && lengths.iter().any(|&n| n >= 300));
         // Every generated start time reads back as the time it was given.
         let first: Value = serde_json::from_str(&calls[0].extensive).unwrap();
-        assert_eq!(
-            crate::store::call_time(&first["metaData"]),
-            calls[0].time
-        );
+        assert_eq!(crate::store::call_time(&first["metaData"]), calls[0].time);
     }
 
     #[test]

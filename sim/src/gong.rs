@@ -21,7 +21,13 @@ pub struct Pending(Value);
 impl Sim {
     /// Answers one Gong request; the log entry is finished by [`Sim::finish`]
     /// once the answer has gone out.
-    pub fn gong(&self, endpoint: Endpoint, auth: Option<&str>, url: &str, body: &str) -> (Reply, Pending) {
+    pub fn gong(
+        &self,
+        endpoint: Endpoint,
+        auth: Option<&str>,
+        url: &str,
+        body: &str,
+    ) -> (Reply, Pending) {
         let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
         let (request_id, started, admitted, faults) = {
             let mut s = self.state();
@@ -187,7 +193,10 @@ fn page_body(endpoint: Endpoint, request_id: &str, records: &Value, page: &[Arc<
 }
 
 pub fn gong_error(status: u16, request_id: &str, message: &str) -> Reply {
-    Reply::json(status, &json!({"requestId": request_id, "errors": [message]}))
+    Reply::json(
+        status,
+        &json!({"requestId": request_id, "errors": [message]}),
+    )
 }
 
 fn too_many(request_id: &str, retry_after: u64) -> Reply {
@@ -275,10 +284,8 @@ pub struct Cursor {
 
 /// The next page's number and the last call sent (its start and id).
 fn encode_cursor(page: usize, last: &Call, fingerprint: u64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-        "{page}.{fingerprint}.{}.{}",
-        last.time, last.id
-    ))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{page}.{fingerprint}.{}.{}", last.time, last.id))
 }
 
 fn decode_cursor(cursor: &str) -> Option<Cursor> {

@@ -235,8 +235,12 @@ fn load_fixtures(config: &Config) -> Result<Vec<Call>, String> {
         };
         let extensive = read("extensive")?["calls"][0].clone();
         let transcript = read("transcript")?["callTranscripts"][0].clone();
-        let call = Call::new(extensive, store::Transcript::Raw(transcript.to_string()), None)
-            .map_err(|e| format!("{name}: {e}"))?;
+        let call = Call::new(
+            extensive,
+            store::Transcript::Raw(transcript.to_string()),
+            None,
+        )
+        .map_err(|e| format!("{name}: {e}"))?;
         calls.push(call);
     }
     Ok(calls)

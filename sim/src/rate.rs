@@ -60,10 +60,12 @@ mod tests {
     #[test]
     fn three_a_second_then_429_until_the_window_moves() {
         let mut r = RateLimit::new(3);
-        let admitted: Vec<bool> = [0.0, 100.0, 200.0, 300.0, 999.0, 1000.0, 1050.0, 1101.0, 1150.0]
-            .iter()
-            .map(|&t| r.admit(t))
-            .collect();
+        let admitted: Vec<bool> = [
+            0.0, 100.0, 200.0, 300.0, 999.0, 1000.0, 1050.0, 1101.0, 1150.0,
+        ]
+        .iter()
+        .map(|&t| r.admit(t))
+        .collect();
         // 1000 drops the request at 0, 1101 the one at 100; 1050 and 1150
         // find three in their window.
         assert_eq!(

@@ -84,7 +84,11 @@ impl Call {
 
     /// This call with `metaData` fields changed (a null removes one) and
     /// perhaps a new transcript entry.
-    pub fn edited(&self, meta: &Map<String, Value>, transcript: Option<&Value>) -> Result<Call, String> {
+    pub fn edited(
+        &self,
+        meta: &Map<String, Value>,
+        transcript: Option<&Value>,
+    ) -> Result<Call, String> {
         let mut extensive: Value =
             serde_json::from_str(&self.extensive).map_err(|e| format!("stored call: {e}"))?;
         if !extensive["metaData"].is_object() {
@@ -102,7 +106,9 @@ impl Call {
                 && call_time(&json!({ "started": value })) == 0
                 && !matches!(value, Value::Number(n) if n.as_i64() == Some(0))
             {
-                return Err(format!("metaData.{key} {value} is not a date Gong would send"));
+                return Err(format!(
+                    "metaData.{key} {value} is not a date Gong would send"
+                ));
             }
             match value {
                 Value::Null => fields.remove(key),
@@ -187,9 +193,9 @@ impl Store {
                 && s.workspace
                     .as_deref()
                     .is_none_or(|w| c.workspace.as_deref().is_none_or(|cw| cw == w))
-                && s.primary_users.as_ref().is_none_or(|users| {
-                    c.primary_user.as_ref().is_some_and(|u| users.contains(u))
-                })
+                && s.primary_users
+                    .as_ref()
+                    .is_none_or(|users| c.primary_user.as_ref().is_some_and(|u| users.contains(u)))
         };
         match &s.call_ids {
             Some(ids) => {
@@ -251,7 +257,8 @@ mod tests {
     use super::*;
 
     fn call(id: &str, started: i64) -> Call {
-        let extensive = json!({"metaData": {"id": id, "title": "t", "started": started, "workspaceId": "w1"}});
+        let extensive =
+            json!({"metaData": {"id": id, "title": "t", "started": started, "workspaceId": "w1"}});
         Call::new(extensive, Call::raw_transcript(id, &Value::Null), None).unwrap()
     }
 
@@ -267,16 +274,26 @@ mod tests {
         }
         let all = Selection::default();
         assert_eq!(ids(&s.select(&all, 0.0)), ["1", "2", "2b", "3"]);
-        let range = Selection { from: Some(200), to: Some(300), ..Selection::default() };
+        let range = Selection {
+            from: Some(200),
+            to: Some(300),
+            ..Selection::default()
+        };
         assert_eq!(ids(&s.select(&range, 0.0)), ["2", "2b"]);
         let by_id = Selection {
             call_ids: Some(vec!["3".into(), "nope".into(), "1".into()]),
             ..Selection::default()
         };
         assert_eq!(ids(&s.select(&by_id, 0.0)), ["1", "3"]);
-        let both = Selection { to: Some(200), ..by_id };
+        let both = Selection {
+            to: Some(200),
+            ..by_id
+        };
         assert_eq!(ids(&s.select(&both, 0.0)), ["1"]);
-        let other = Selection { workspace: Some("w2".into()), ..Selection::default() };
+        let other = Selection {
+            workspace: Some("w2".into()),
+            ..Selection::default()
+        };
         assert!(s.select(&other, 0.0).is_empty());
     }
 
@@ -290,13 +307,19 @@ mod tests {
         let mut held = call("3", 300);
         held.available_at = Some(f64::INFINITY);
         s.insert(held);
-        let by_id = Selection { call_ids: Some(vec!["2".into(), "3".into()]), ..Selection::default() };
+        let by_id = Selection {
+            call_ids: Some(vec!["2".into(), "3".into()]),
+            ..Selection::default()
+        };
         assert!(s.select(&by_id, 4_999.0).is_empty());
         assert_eq!(ids(&s.select(&Selection::default(), 4_999.0)), ["1"]);
         assert_eq!(ids(&s.select(&Selection::default(), 5_000.0)), ["1", "2"]);
         assert!(s.process(Some(&["9".into()]), 0.0).is_err());
         assert_eq!(s.process(None, 6_000.0).unwrap(), ["3"]);
-        assert_eq!(ids(&s.select(&Selection::default(), 6_000.0)), ["1", "2", "3"]);
+        assert_eq!(
+            ids(&s.select(&Selection::default(), 6_000.0)),
+            ["1", "2", "3"]
+        );
     }
 
     #[test]
@@ -305,7 +328,11 @@ mod tests {
         s.insert(call("1", 100));
         s.insert(call("2", 200));
         let patch = json!({"title": "Renamed — Zoë", "isPrivate": true, "started": "1970-01-01T00:05:00Z", "workspaceId": null});
-        let edited = s.get("1").unwrap().edited(patch.as_object().unwrap(), None).unwrap();
+        let edited = s
+            .get("1")
+            .unwrap()
+            .edited(patch.as_object().unwrap(), None)
+            .unwrap();
         assert!(edited.private);
         assert_eq!(edited.title.as_deref(), Some("Renamed — Zoë"));
         assert!(edited.extensive.contains("\"isPrivate\":true"));

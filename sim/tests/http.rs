@@ -53,7 +53,10 @@ fn request(sim: &Sim, method: &str, path: &str, auth: Option<&str>, body: &str) 
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     let status = answer[9..12].parse().unwrap();
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -64,8 +67,19 @@ const AUTH: &str = "Basic azpz";
 fn ten_thousand_calls_start_and_page_quickly() {
     let t0 = Instant::now();
     let (sim, first) = start(&[
-        "--key", "k", "--secret", "s", "--generate", "10000", "--variety", "--from", "2024-01-01",
-        "--to", "2025-01-01", "--late-percent", "1",
+        "--key",
+        "k",
+        "--secret",
+        "s",
+        "--generate",
+        "10000",
+        "--variety",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2025-01-01",
+        "--late-percent",
+        "1",
     ]);
     let started = t0.elapsed();
     assert_eq!(first["calls"], 10_005);
@@ -90,16 +104,34 @@ fn ten_thousand_calls_start_and_page_quickly() {
         body.len() / 1024
     );
 
-    let (status, body) = request(&sim, "POST", "/v2/calls/extensive", Some("Basic nope"), filter);
+    let (status, body) = request(
+        &sim,
+        "POST",
+        "/v2/calls/extensive",
+        Some("Basic nope"),
+        filter,
+    );
     assert_eq!(status, 401, "{body}");
     let (status, stats) = request(&sim, "GET", "/__sim/stats", None, "");
     assert_eq!(status, 200);
     let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert_eq!(stats["requests"], 3);
     assert_eq!(stats["calls"]["total"], 10_005);
-    let (status, _) = request(&sim, "PATCH", "/__sim/calls/9000000000000000001", None, r#"{"metaData": {"title": "Neu: Müller"}}"#);
+    let (status, _) = request(
+        &sim,
+        "PATCH",
+        "/__sim/calls/9000000000000000001",
+        None,
+        r#"{"metaData": {"title": "Neu: Müller"}}"#,
+    );
     assert_eq!(status, 200);
-    let (status, body) = request(&sim, "GET", "/__sim/calls?ids=9000000000000000001", None, "");
+    let (status, body) = request(
+        &sim,
+        "GET",
+        "/__sim/calls?ids=9000000000000000001",
+        None,
+        "",
+    );
     assert_eq!(status, 200);
     assert!(body.contains("Neu: Müller"));
 }
