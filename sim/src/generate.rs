@@ -627,3 +627,36 @@ mod tests {
         assert_eq!(iso(951_782_400, 330, None), "2000-02-29T05:30:00+05:30");
     }
 }
+
+#[cfg(test)]
+mod core_reads_them {
+    use super::*;
+    use crate::store::Call;
+
+    /// Every generated call and transcript is one gongkit reads: a
+    /// document for each, with the CRM's account where there is one.
+    #[test]
+    fn gongkit_makes_a_document_of_each() {
+        let g = Generate {
+            count: 300,
+            to: Some(1_735_689_600),
+            variety: true,
+            ..Generate::default()
+        };
+        let mut crm = 0;
+        for c in generate(&g) {
+            let call = Call::new(c.extensive, c.transcript, None).unwrap();
+            let extensive = gongkit::AnyExtensive::from_json(&call.extensive).unwrap();
+            let transcript = call.transcript_json();
+            let options = gongkit::CallOptions::default();
+            let input = Some(gongkit::TranscriptInput::Json(&transcript));
+            let doc = gongkit::call_document(&extensive, input, &options)
+                .unwrap_or_else(|e| panic!("{}: {e}", call.id));
+            assert!(doc.contains(call.title.as_deref().unwrap()), "{doc}");
+            let normalized = gongkit::normalize_call(&extensive, None, &options).unwrap();
+            let account = serde_json::to_value(&normalized).unwrap()["account"].clone();
+            crm += usize::from(account["source"] == "crm");
+        }
+        assert!(crm > 50, "{crm} calls named by their CRM account");
+    }
+}
