@@ -42,7 +42,8 @@
 //!                                  "byStatus": {"200": n}, "maxPerSecond", "rateLimit",
 //!                                  "calls": {"total", "visible", "pending", "private"}}
 //! POST   /__sim/reset             no faults, empty log and stats; {"calls": true} also restores
-//!                                 the calls the simulator started with
+//!                                 the calls the simulator started with (late ones counted
+//!                                 from the reset)
 //! POST   /__sim/faults            {"faults": [{"kind": "429", "count": 2, "retryAfter": 1}]}
 //!   kinds: 429, 500, 401, delay (ms), cut, malformed, truncated, expired-cursor, echo-auth;
 //!   "count" requests (default 1), or each request with "probability"; "path" limits
