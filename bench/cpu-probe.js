@@ -9,6 +9,8 @@
 //   GET /cache-put?key=K      both answers of SIM_CALL into the Cache API under K
 //   GET /cache-get?key=K      both back, read as text
 //   GET /kv-put?key=K, /kv-get?key=K   the same with Workers KV
+//   POST /upload              reads the request body as text (what POST /v1/format receives)
+//   GET /respond?bytes=N      answers N bytes of JSON text (what the Worker sends back)
 
 const cacheUrl = (key, part) => `https://gongkit.cache.invalid/probe:${key}:${part}`;
 
@@ -30,6 +32,8 @@ const both = (env, id) => Promise.all([gong(env, "/v2/calls/extensive", id), gon
 
 // The two answers of the call that is cached, fetched once per isolate.
 let answers;
+// Answer bodies by size, made once per isolate.
+const bodies = new Map();
 
 export default {
   async fetch(request, env) {
@@ -39,6 +43,13 @@ export default {
     switch (url.pathname) {
       case "/noop":
         return ok(0);
+      case "/upload":
+        return ok((await request.text()).length);
+      case "/respond": {
+        const n = Number(url.searchParams.get("bytes") ?? 0);
+        if (!bodies.has(n)) bodies.set(n, JSON.stringify({ text: "x".repeat(Math.max(0, n - 11)) }));
+        return new Response(bodies.get(n), { headers: { "Content-Type": "application/json" } });
+      }
       case "/fetch": {
         const texts = await both(env, url.searchParams.get("id") ?? env.SIM_CALL);
         return ok(texts[0].length + texts[1].length);

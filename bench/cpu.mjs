@@ -122,12 +122,15 @@ function delta(before, after) {
 
 const quantile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
+/** Bytes of the last answer to each path kind, for the probe's response row. */
+const answerBytes = {};
 async function timed(url, init, check) {
   const t = performance.now();
   const res = await fetch(url, init);
   const body = await res.text();
   const ms = performance.now() - t;
   check?.(res, body);
+  answerBytes[new URL(url).pathname.replace(/\d{6,}/, "ID")] = Buffer.byteLength(body);
   return ms;
 }
 
@@ -256,23 +259,34 @@ for (const r of rows) {
 // --- the probe: the runtime's share -------------------------------------------
 if (probe && probePgid) {
   const prow = {};
-  const p = async (name, path) => (prow[name] = perReq(await measure(probePgid, (i) => timed(`${probe}${path(i)}`, {}, expect(200)))).total);
+  const p = async (name, path, init) => (prow[name] = perReq(await measure(probePgid, (i) => timed(`${probe}${path(i)}`, init, expect(200)))).total);
+  const answer = answerBytes["/v1/calls/ID"];
   await p("noop", () => "/noop");
   await p("fetch", (i) => `/fetch?id=${at(big, i)}`);
   const kind = store === "kv" ? "kv" : "cache";
   await p("put", (i) => `/${kind}-put?key=${i < 0 ? `w${-i}` : i}`);
   await p("get", () => `/${kind}-get?key=0`);
-  const net = { fetch: prow.fetch - prow.noop, put: prow.put - prow.noop, get: prow.get - prow.noop };
+  await p("upload", () => "/upload", { method: "POST", body: formatBody });
+  await p("respond", () => `/respond?bytes=${answer}`);
+  const net = Object.fromEntries(Object.entries(prow).map(([k, v]) => [k, v - prow.noop]));
+  const store_ = kind === "kv" ? "Workers KV" : "Cache API";
+  const line = (label, v) => console.log(`  ${label.padEnd(58)}${v.toFixed(1).padStart(6)}`);
   console.log(`\nprobe (bench/cpu-probe.js, a JS Worker in its own workerd), CPU ms per request minus its no-op (${prow.noop.toFixed(1)} ms):`);
-  console.log(`  both Gong subrequests of the two-hour call, read as text   ${net.fetch.toFixed(1)}`);
-  console.log(`  ${kind === "kv" ? "KV" : "Cache API"} put of both answers (1.5 KB + 425 KB)            ${net.put.toFixed(1)}`);
-  console.log(`  ${kind === "kv" ? "KV" : "Cache API"} get of both answers, read as text              ${net.get.toFixed(1)}`);
-  const byName = Object.fromEntries(rows.map((r) => [r.name, r.total - health]));
-  const fresh = byName["2h fresh"] - net.put, cached = byName["2h cached"] - net.get;
-  console.log(`\nthe two-hour call, CPU ms per request (minus /health, minus the probe's storage share):`);
-  console.log(`  fresh   ${fresh.toFixed(1)}   of which the subrequests as the probe prices them ${net.fetch.toFixed(1)}, the rest ${(fresh - net.fetch).toFixed(1)}`);
-  console.log(`  cached  ${cached.toFixed(1)}`);
-  console.log(`  format  ${byName["2h format"].toFixed(1)}   (the core alone, plus receiving the 427 KB request body)`);
+  line("both Gong subrequests of the two-hour call, read as text", net.fetch);
+  line(`${store_}: put both answers (1.5 KB + 425 KB)`, net.put);
+  line(`${store_}: get both answers, read as text`, net.get);
+  line(`receive a ${(formatBody.length / 1000).toFixed(0)} KB POST body as text`, net.upload);
+  line(`send a ${(answer / 1000).toFixed(0)} KB answer`, net.respond);
+  const by = Object.fromEntries(rows.map((r) => [r.name, r.total - health]));
+  console.log(`\nthe two-hour call, CPU ms per request, /health taken out:`);
+  console.log(`  ${"".padEnd(10)}${"measured".padStart(9)}${"- storage".padStart(10)}${"- subreq/body/answer".padStart(22)}`);
+  const est = (name, storage, io) => console.log(`  ${name.padEnd(10)}${by[name].toFixed(1).padStart(9)}${(by[name] - storage).toFixed(1).padStart(10)}${(by[name] - storage - io).toFixed(1).padStart(22)}`);
+  est("2h fresh", net.put, net.fetch + net.respond);
+  est("2h cached", net.get, net.respond);
+  est("2h format", 0, net.upload + net.respond);
+  console.log(`  (- storage: without the ${store_} work, which is Miniflare's service here and not the Worker's CPU on Cloudflare;
+   - subreq/body/answer: also without what a JS Worker spends to receive the same bodies and send the same answer,
+   which leaves the Worker's own code: wasm, its glue, its copies)`);
 }
 for (const i of instances) await i.dispose();
 console.log(problems ? `\n${problems} problems` : "");
