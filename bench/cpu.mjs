@@ -250,6 +250,10 @@ for (const r of rows) {
   const others = r.total - r.main;
   console.log(`${r.name.padEnd(13)}${f(r.total)}${f(r.total - health).padStart(8)}${f(r.main).padStart(8)}${f(others).padStart(7)}${f(r.wall).padStart(9)}   ${r.procs.map((p) => p.toFixed(1)).join(" / ")}`);
 }
+console.log(`\n(main th: workerd's main thread, where every isolate runs: the Worker and Miniflare's own entry, cache and KV workers alike;
+ others: V8's background threads (GC, wasm tier-up) and workerd's I/O threads. Per thread, Miniflare cannot be told from the Worker.)`);
+if (!miniflare) console.log(`(wrangler dev: its inspector proxy enables the Network domain in the Worker's isolate and re-sends every
+ inspector event to wrangler, so each subrequest costs more here than on Cloudflare; --miniflare measures without it.)`);
 console.log(`\nthreads other than the main one (ms per request):`);
 for (const r of rows) {
   const t = Object.entries(r.threads).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
