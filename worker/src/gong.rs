@@ -214,12 +214,12 @@ impl Gong {
                 }
             };
             let next = match outcome {
-                Ok(mut response) => {
+                Ok(response) => {
                     let status = response.status_code();
                     let header = |name: &str| response.headers().get(name).ok().flatten();
                     let retry_after = header("Retry-After");
                     let location = header("Location");
-                    let text = response.text().await;
+                    let text = crate::cache::body_text(response).await;
                     match (status, text) {
                         (200, Ok(text)) => return Ok(Answer::Body(text)),
                         (200, Err(_)) => after_failure("the answer was cut off", tries, waited),

@@ -227,11 +227,13 @@ impl Service {
         })
     }
 
-    fn keep(&self, fetched: &Fetched) {
-        if let Some(key) = &fetched.fresh_key {
+    /// Caches an answer the core has read (moved, not copied: a
+    /// transcript answer can be megabytes).
+    fn keep(&self, fetched: Fetched) {
+        if let Some(key) = fetched.fresh_key {
             self.pending.borrow_mut().push(Write {
-                key: key.clone(),
-                value: fetched.text.clone(),
+                key,
+                value: fetched.text,
                 ttl: self.config.cache_ttl_seconds,
             });
         }
@@ -324,8 +326,11 @@ impl Service {
         }
         .map_err(Error::from_gong)?;
         let json = serde_json::to_string(&call).map_err(Error::internal)?;
-        self.keep(&ext);
-        if let (Some(tr), Some(_)) = (&tr, &call.transcript) {
+        let with_transcript = call.transcript.is_some();
+        drop(call);
+        drop(parsed);
+        self.keep(ext);
+        if let (Some(tr), true) = (tr, with_transcript) {
             self.keep(tr);
         }
         Ok(json)
@@ -361,8 +366,9 @@ impl Service {
                 args.chunk,
             )?,
         };
-        self.keep(&ext);
-        self.keep(&tr);
+        drop(parsed);
+        self.keep(ext);
+        self.keep(tr);
         Ok(text)
     }
 
@@ -394,8 +400,9 @@ impl Service {
             other => (other, input.is_some()),
         };
         let text = text.map_err(Error::from_gong)??;
-        self.keep(&ext);
-        if let (Some(tr), true) = (&tr, with_transcript) {
+        drop(parsed);
+        self.keep(ext);
+        if let (Some(tr), true) = (tr, with_transcript) {
             self.keep(tr);
         }
         Ok(text)
