@@ -16,6 +16,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { randomBytes } from "node:crypto";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -196,7 +197,7 @@ const compatibilityDate = readFileSync(`${root}wrangler.toml`, "utf8").match(/co
 const instances = [];
 if (miniflare) {
   const key = opt("--key"), secret = opt("--secret");
-  token = `cpu-${Math.random().toString(16).slice(2)}${Math.random().toString(16).slice(2)}`;
+  token = `cpu-${randomBytes(24).toString("hex")}`;
   const worker = await startMiniflare({
     scriptPath: `${root}worker/build/index.js`,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],

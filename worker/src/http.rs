@@ -142,7 +142,18 @@ async fn read_body(req: &mut Request) -> Result<String> {
         return Err(Error::PayloadTooLarge(MAX_BODY_BYTES));
     }
     let unreadable = || Error::InvalidBody("the body could not be read".into());
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    if declared.is_some() {
+        // A declared length within the limit: the runtime holds the body to
+        // it, so one call reads it (a stream costs a promise and a copy per
+        // chunk).
+        let bytes = req.bytes().await.map_err(|_| unreadable())?;
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(Error::PayloadTooLarge(MAX_BODY_BYTES));
+        }
+        return String::from_utf8(bytes)
+            .map_err(|_| Error::InvalidBody("the body is not UTF-8".into()));
+    }
+    let mut bytes = Vec::new();
     let mut stream = match req.stream() {
         Ok(stream) => stream,
         // No body at all.
