@@ -19,9 +19,9 @@ export const SIM_BIN = `${targetDir}/release/gongkit-sim`;
 const compatibilityDate = readFileSync(`${root}wrangler.toml`, "utf8").match(/compatibility_date = "([^"]+)"/)[1];
 
 /** Starts the simulator; resolves to { url, faults, log, reset, stop }. */
-export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, generate = 250 } = {}) {
+export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, generate = 250, args = [] } = {}) {
   if (!existsSync(SIM_BIN)) throw new Error(`${SIM_BIN} not built (cargo build --release -p gongkit-sim)`);
-  const child = spawn(SIM_BIN, ["--port", "0", "--key", key, "--secret", secret, "--page-size", String(pageSize), "--generate", String(generate)], {
+  const child = spawn(SIM_BIN, ["--port", "0", "--key", key, "--secret", secret, "--page-size", String(pageSize), "--generate", String(generate), ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
@@ -38,7 +38,14 @@ export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, gen
     url,
     faults: (faults) => admin("POST", "/__sim/faults", { faults }),
     log: () => admin("GET", "/__sim/log"),
-    reset: () => admin("POST", "/__sim/reset"),
+    reset: (body) => admin("POST", "/__sim/reset", body),
+    stats: () => admin("GET", "/__sim/stats"),
+    rateLimit: (perSecond) => admin("POST", "/__sim/rate-limit", { perSecond }),
+    calls: (query = "") => admin("GET", `/__sim/calls${query}`),
+    addCalls: (body) => admin("POST", "/__sim/calls", body),
+    process: (ids) => admin("POST", "/__sim/calls/process", ids ? { ids } : {}),
+    edit: (id, body) => admin("PATCH", `/__sim/calls/${id}`, body),
+    remove: (id) => admin("DELETE", `/__sim/calls/${id}`),
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once("exit", resolve);
@@ -74,6 +81,7 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false 
     compatibilityDate,
     bindings: all,
     kvNamespaces: kv ? ["GONGKIT_CACHE"] : [],
+    durableObjects: { GONG_GATE: { className: "GongGate", useSQLite: true } },
     cache: true,
     // An HTTP port on 127.0.0.1 for clients that bring their own fetch.
     ...(http ? { host: "127.0.0.1", port: 0 } : {}),

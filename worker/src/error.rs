@@ -96,6 +96,14 @@ pub enum Error {
     /// Gong's rate limit, after the retries allowed.
     #[error("Gong's rate limit was hit (3 requests per second, 10,000 per day per company); try again in {0} s")]
     GongRateLimited(u64),
+    /// This Worker's daily budget of Gong requests is spent.
+    #[error("this Worker's daily budget of Gong requests{} is spent; it resets in {retry_after} s (GONG_DAILY_BUDGET, SYNC_DAILY_BUDGET, GONG_DAY_RESET_UTC)", if budget == "sync" { " for the sync" } else { "" })]
+    GongQuotaExhausted {
+        /// Seconds until the day resets.
+        retry_after: u64,
+        /// Which budget: `day` or `sync`.
+        budget: String,
+    },
     /// A setting or secret is missing or wrong (fail closed).
     #[error("{0}")]
     NotConfigured(String),
@@ -132,7 +140,9 @@ impl Error {
             | Error::GongBadResponse(_)
             | Error::GongRedirect { .. }
             | Error::GongUnavailable(_) => 502,
-            Error::GongRateLimited(_) | Error::NotConfigured(_) => 503,
+            Error::GongRateLimited(_)
+            | Error::GongQuotaExhausted { .. }
+            | Error::NotConfigured(_) => 503,
         }
     }
 
@@ -160,6 +170,7 @@ impl Error {
             Error::GongRedirect { .. } => "gong_redirect",
             Error::GongUnavailable(_) => "gong_unavailable",
             Error::GongRateLimited(_) => "gong_rate_limited",
+            Error::GongQuotaExhausted { .. } => "gong_quota_exhausted",
             Error::NotConfigured(_) => "not_configured",
             Error::Internal(_) => "internal_error",
         }
@@ -169,6 +180,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Error::GongRateLimited(seconds) => Some(*seconds),
+            Error::GongQuotaExhausted { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -208,6 +220,7 @@ impl Error {
             Error::CallNotFound(_) | Error::TranscriptNotFound(_) => format!("{m} — check the id, or use list_calls to find the call."),
             Error::ChunkNotFound { .. } => format!("{m} — ask for a chunk from 0 to the count minus one."),
             Error::GongRateLimited(_) => format!("{m} Wait and call the tool again."),
+            Error::GongQuotaExhausted { .. } => format!("{m} Calls already in the library can still be read; tell the user the rest waits for the reset."),
             Error::GongUnavailable(_) | Error::GongBadResponse(_) => format!("Gong is not answering properly right now ({m}). Try again in a minute."),
             Error::GongAuthFailed(_) | Error::GongRedirect { .. } | Error::NotConfigured(_) => format!("The gongkit server cannot reach Gong: {m} Tell the user; retrying will not help."),
             Error::CursorExpired(_) | Error::InvalidCursor => format!("{m} Call list_calls again with from and to."),

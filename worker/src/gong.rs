@@ -65,9 +65,9 @@ pub fn retry_after_seconds(header: Option<&str>, now_ms: u64) -> u64 {
 
 /// After a 429: wait as long as Gong asks, if the budget allows; otherwise
 /// answer at once with Gong's `Retry-After`.
-pub fn after_rate_limit(seconds: u64, tries: u32, waited: Duration) -> Next {
+pub fn after_rate_limit(seconds: u64, tries: u32, waited: Duration, max_wait: Duration) -> Next {
     let wait = Duration::from_secs(seconds);
-    if tries < MAX_TRIES && waited.saturating_add(wait) <= MAX_WAIT {
+    if tries < MAX_TRIES && waited.saturating_add(wait) <= max_wait {
         return Next::Wait(wait);
     }
     Next::Stop(Error::GongRateLimited(seconds.max(1)))
@@ -75,9 +75,9 @@ pub fn after_rate_limit(seconds: u64, tries: u32, waited: Duration) -> Next {
 
 /// After a 5xx or a network failure: back off 250 ms, then 500 ms, within
 /// the budget; then give up.
-pub fn after_failure(what: &str, tries: u32, waited: Duration) -> Next {
+pub fn after_failure(what: &str, tries: u32, waited: Duration, max_wait: Duration) -> Next {
     let wait = Duration::from_millis(250 << tries.saturating_sub(1).min(6));
-    if tries < MAX_TRIES && waited.saturating_add(wait) <= MAX_WAIT {
+    if tries < MAX_TRIES && waited.saturating_add(wait) <= max_wait {
         return Next::Wait(wait);
     }
     Next::Stop(Error::GongUnavailable(format!(
@@ -129,8 +129,16 @@ pub fn basic_auth(key: &str, secret: &str) -> String {
     format!("Basic {encoded}")
 }
 
-/// The client: base URL, credentials, and a count of the requests made.
+/// The client: base URL, credentials, the gate it asks before each
+/// request, and a count of the requests made.
 pub struct Gong {
+    #[cfg(target_arch = "wasm32")]
+    gate: Option<(
+        std::rc::Rc<crate::gate::remote::Client>,
+        crate::gate::Purpose,
+    )>,
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    max_wait: Duration,
     // Read by the Workers-runtime `post` only.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     base: String,
@@ -157,11 +165,29 @@ impl Gong {
         let authorization = basic_auth(key, secret);
         let encoded = authorization.trim_start_matches("Basic ").to_owned();
         Gong {
+            #[cfg(target_arch = "wasm32")]
+            gate: None,
+            max_wait: MAX_WAIT,
             base: base.trim_end_matches('/').to_owned(),
             secrets: [key.to_owned(), secret.to_owned(), encoded],
             authorization,
             requests: Cell::new(0),
         }
+    }
+
+    /// Every request takes a permit from this gate first, for `purpose`;
+    /// the sync may wait longer for its turn than a caller.
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_gate(
+        mut self,
+        gate: std::rc::Rc<crate::gate::remote::Client>,
+        purpose: crate::gate::Purpose,
+    ) -> Self {
+        if purpose == crate::gate::Purpose::Sync {
+            self.max_wait = Duration::from_secs(60);
+        }
+        self.gate = Some((gate, purpose));
+        self
     }
 
     /// How many requests were sent to Gong.
@@ -188,6 +214,29 @@ impl Gong {
         let mut waited = Duration::ZERO;
         loop {
             tries += 1;
+            if let Some((gate, purpose)) = &self.gate {
+                match gate.permit(*purpose).await? {
+                    crate::gate::Decision::Go { wait_ms } => {
+                        let wait = Duration::from_millis(wait_ms);
+                        if waited.saturating_add(wait) > self.max_wait {
+                            return Err(Error::GongRateLimited(wait_ms.div_ceil(1000).max(1)));
+                        }
+                        if wait_ms > 0 {
+                            Delay::from(wait).await;
+                            waited = waited.saturating_add(wait);
+                        }
+                    }
+                    crate::gate::Decision::Exhausted {
+                        retry_after,
+                        budget,
+                    } => {
+                        return Err(Error::GongQuotaExhausted {
+                            retry_after,
+                            budget,
+                        })
+                    }
+                }
+            }
             self.requests.set(self.requests.get() + 1);
             let headers = Headers::new();
             let _ = headers.set("Authorization", &self.authorization);
@@ -222,19 +271,29 @@ impl Gong {
                     let text = crate::cache::body_text(response).await;
                     match (status, text) {
                         (200, Ok(text)) => return Ok(Answer::Body(text)),
-                        (200, Err(_)) => after_failure("the answer was cut off", tries, waited),
+                        (200, Err(_)) => {
+                            after_failure("the answer was cut off", tries, waited, self.max_wait)
+                        }
                         (404, Ok(text)) if gongkit::is_no_calls_found(404, &text) => {
                             return Ok(Answer::NoCalls)
                         }
-                        (429, _) => after_rate_limit(
-                            retry_after_seconds(
+                        (429, _) => {
+                            let seconds = retry_after_seconds(
                                 retry_after.as_deref(),
                                 worker::Date::now().as_millis(),
-                            ),
-                            tries,
-                            waited,
-                        ),
-                        (500..=599, _) => after_failure(&format!("status {status}"), tries, waited),
+                            );
+                            if let Some((gate, _)) = &self.gate {
+                                // Everyone waits; this request's next permit does too.
+                                gate.pause(seconds).await?;
+                            }
+                            match after_rate_limit(seconds, tries, waited, self.max_wait) {
+                                Next::Wait(_) if self.gate.is_some() => continue,
+                                next => next,
+                            }
+                        }
+                        (500..=599, _) => {
+                            after_failure(&format!("status {status}"), tries, waited, self.max_wait)
+                        }
                         (_, text) => {
                             return Err(error_for(
                                 status,
@@ -245,7 +304,7 @@ impl Gong {
                         }
                     }
                 }
-                Err(what) => after_failure(what, tries, waited),
+                Err(what) => after_failure(what, tries, waited, self.max_wait),
             };
             match next {
                 Next::Wait(wait) => {
@@ -297,27 +356,27 @@ mod tests {
     #[test]
     fn rate_limits_wait_within_the_budget_and_never_overflow() {
         assert_eq!(
-            after_rate_limit(1, 1, Duration::ZERO),
+            after_rate_limit(1, 1, Duration::ZERO, MAX_WAIT),
             Next::Wait(Duration::from_secs(1))
         );
         assert_eq!(
-            after_rate_limit(2, 2, Duration::from_secs(1)),
+            after_rate_limit(2, 2, Duration::from_secs(1), MAX_WAIT),
             Next::Wait(Duration::from_secs(2))
         );
         for (after, tries, waited) in [(1, 3, 2), (11, 1, 0), (5, 2, 6)] {
             assert_eq!(
-                after_rate_limit(after, tries, Duration::from_secs(waited)),
+                after_rate_limit(after, tries, Duration::from_secs(waited), MAX_WAIT),
                 Next::Stop(Error::GongRateLimited(after))
             );
         }
         // A first 429 then an absurd Retry-After: no overflow, a clear stop.
         let huge = retry_after_seconds(Some("18446744073709551615"), 0);
         assert_eq!(
-            after_rate_limit(huge, 2, Duration::from_secs(1)),
+            after_rate_limit(huge, 2, Duration::from_secs(1), MAX_WAIT),
             Next::Stop(Error::GongRateLimited(MAX_RETRY_AFTER_SECONDS))
         );
         assert_eq!(
-            after_rate_limit(u64::MAX, 2, Duration::MAX),
+            after_rate_limit(u64::MAX, 2, Duration::MAX, MAX_WAIT),
             Next::Stop(Error::GongRateLimited(u64::MAX))
         );
     }
@@ -325,15 +384,15 @@ mod tests {
     #[test]
     fn failures_back_off_then_stop() {
         assert_eq!(
-            after_failure("x", 1, Duration::ZERO),
+            after_failure("x", 1, Duration::ZERO, MAX_WAIT),
             Next::Wait(Duration::from_millis(250))
         );
         assert_eq!(
-            after_failure("x", 2, Duration::from_millis(250)),
+            after_failure("x", 2, Duration::from_millis(250), MAX_WAIT),
             Next::Wait(Duration::from_millis(500))
         );
         assert!(matches!(
-            after_failure("x", 3, Duration::ZERO),
+            after_failure("x", 3, Duration::ZERO, MAX_WAIT),
             Next::Stop(Error::GongUnavailable(_))
         ));
     }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::reply::{self, Reply};
 use crate::routes::{self, Route, MAX_BODY_BYTES};
 use crate::service::{Service, Source};
+use crate::{gate, sign};
 
 fn config(env: &Env) -> Config {
     Config::read(
@@ -32,7 +33,21 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let authorization = header("Authorization");
     let protocol_version = header("MCP-Protocol-Version");
     let route = routes::route(&method, &path);
-    let svc = Service::new(config(&env), Store::open(&env), started);
+    let config = config(&env);
+    let gate = match config.gong_credentials() {
+        Ok((base, key, _)) => match gate::remote::Client::new(&env, &sign::tenant(base, key)) {
+            Ok(gate) => Some(gate),
+            Err(e) => {
+                console_log!("{}", serde_json::json!({"warning": e.to_string()}));
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    let mut svc = Service::new(config, Store::open(&env), started);
+    if let Some(gate) = gate {
+        svc = svc.with_gate(gate);
+    }
     let mut caller = None;
     let reply = match handle(
         route,

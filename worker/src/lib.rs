@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod gate;
 pub mod gong;
 pub mod list;
 pub mod mcp;
@@ -32,4 +33,24 @@ async fn fetch(
     ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
     http::serve(req, env, ctx).await
+}
+
+/// The Gong gate of one tenant: a SQLite-backed Durable Object that hands
+/// out permits for Gong requests ([`gate`]).
+#[cfg(target_arch = "wasm32")]
+#[worker::durable_object(fetch)]
+pub struct GongGate {
+    state: worker::State,
+    env: worker::Env,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl worker::DurableObject for GongGate {
+    fn new(state: worker::State, env: worker::Env) -> Self {
+        GongGate { state, env }
+    }
+
+    async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+        gate::remote::serve(&self.state, &self.env, req).await
+    }
 }

@@ -25,6 +25,8 @@ pub enum Route<'a> {
     List,
     /// `POST /v1/format`
     Format,
+    /// `GET /v1/quota`
+    Quota,
     /// `POST /mcp`
     Mcp,
     /// `OPTIONS` anything: a CORS preflight.
@@ -45,6 +47,7 @@ impl Route<'_> {
             Route::Document(_) => "document",
             Route::List => "list",
             Route::Format => "format",
+            Route::Quota => "quota",
             Route::Mcp => "mcp",
             Route::Preflight => "preflight",
             Route::MethodNotAllowed(_) => "method_not_allowed",
@@ -84,6 +87,7 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
         "/health" => only("GET, HEAD", get, Route::Health),
         "/v1/calls" | "/v1/calls/" => only("GET, HEAD", get, Route::List),
         "/v1/format" => only("POST", method == "POST", Route::Format),
+        "/v1/quota" => only("GET, HEAD", get, Route::Quota),
         "/mcp" => only("POST", method == "POST", Route::Mcp),
         _ => {
             let Some(rest) = path.strip_prefix("/v1/calls/") else {
@@ -112,6 +116,7 @@ pub async fn dispatch(route: Route<'_>, svc: &Service, query: &str, body: &str) 
         Route::Document(id) => get_document(svc, id, query).await,
         Route::List => list_calls(svc, query).await,
         Route::Format => post_format(svc, query, body),
+        Route::Quota => get_quota(svc, query).await,
         Route::Mcp => Ok(crate::mcp::answer(body, svc).await),
         Route::Health => Ok(Reply::json(r#"{"ok":true}"#.to_owned())),
         Route::Preflight | Route::MethodNotAllowed(_) | Route::NotFound => Err(Error::NotFound),
@@ -148,6 +153,18 @@ pub async fn list_calls(svc: &Service, query: &str) -> Result<Reply> {
     });
     Ok(Reply::json(
         serde_json::to_string(&body).map_err(Error::internal)?,
+    ))
+}
+
+/// `GET /v1/quota`: Gong requests used and left today, by purpose.
+pub async fn get_quota(svc: &Service, query: &str) -> Result<Reply> {
+    if !query.is_empty() {
+        return Err(Error::InvalidQuery("GET /v1/quota takes no query".into()));
+    }
+    svc.require_gong()?;
+    let usage = svc.quota().await?;
+    Ok(Reply::json(
+        serde_json::to_string(&usage).map_err(Error::internal)?,
     ))
 }
 

@@ -84,6 +84,8 @@ pub struct Service {
     /// Writes to make once the response is sent (`waitUntil`).
     pending: RefCell<Vec<Write>>,
     source: Cell<Option<Source>>,
+    #[cfg(target_arch = "wasm32")]
+    gate: Option<std::rc::Rc<crate::gate::remote::Client>>,
 }
 
 /// A cache write to make after the answer.
@@ -113,14 +115,47 @@ impl Service {
             now_ms,
             pending: RefCell::new(Vec::new()),
             source: Cell::new(None),
+            #[cfg(target_arch = "wasm32")]
+            gate: None,
         }
+    }
+
+    /// Every Gong request of this service takes a permit from `gate`.
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_gate(mut self, gate: crate::gate::remote::Client) -> Service {
+        self.gate = Some(std::rc::Rc::new(gate));
+        self
+    }
+
+    /// Not available outside the Workers runtime.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn quota(&self) -> Result<crate::gate::Usage> {
+        Err(Error::NotConfigured(
+            "the Gong gate runs only in the Workers runtime".into(),
+        ))
+    }
+
+    /// Today's use of Gong's quota (`GET /v1/quota`).
+    #[cfg(target_arch = "wasm32")]
+    pub async fn quota(&self) -> Result<crate::gate::Usage> {
+        let gate = self
+            .gate
+            .as_ref()
+            .ok_or_else(|| Error::NotConfigured("the Gong gate is not bound".into()))?;
+        gate.usage().await
     }
 
     fn client(&self) -> Result<&(Gong, Signer)> {
         self.gong
             .get_or_init(|| {
                 let (base, key, secret) = self.config.gong_credentials()?;
-                Ok((Gong::new(base, key, secret), Signer::new(base, key, secret)))
+                let gong = Gong::new(base, key, secret);
+                #[cfg(target_arch = "wasm32")]
+                let gong = match &self.gate {
+                    Some(gate) => gong.with_gate(gate.clone(), crate::gate::Purpose::Demand),
+                    None => gong,
+                };
+                Ok((gong, Signer::new(base, key, secret)))
             })
             .as_ref()
             .map_err(Clone::clone)

@@ -90,6 +90,14 @@ impl Signer {
     }
 }
 
+/// A stable name for a Gong tenant (host and key; no secret), for its
+/// Durable Objects.
+pub fn tenant(base_url: &str, gong_key: &str) -> String {
+    use sha2::Digest;
+    let digest = Sha256::digest(format!("{base_url}\0{gong_key}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cold]
 fn unreachable_key() -> Hmac<Sha256> {
     // HMAC takes keys of any length; this is never reached.
