@@ -1,7 +1,10 @@
 // Shared set-up of the Worker tests: the Gong simulator, the built Worker
 // in Miniflare, and a record of every answer so the suites can check that
 // no secret ever appears in one.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { existsSync, readFileSync } from "node:fs";
@@ -58,7 +61,25 @@ export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, gen
 export const seen = [];
 
 /** The built Worker in Miniflare, with these bindings over the defaults. */
-export async function startWorker(sim, { bindings = {}, kv = true, http = false } = {}) {
+/**
+ * A fresh local D1 database with the migrations applied the way scripts/run
+ * and a deployment apply them (`wrangler d1 migrations apply --local`).
+ * Resolves to the directory Miniflare persists it in.
+ */
+export async function migratedDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), "gongkit-d1-"));
+  const out = execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", "GONGKIT_DB", "--local", "--persist-to", dir], {
+    cwd: root,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+  }).toString();
+  if (!/0001_library\.sql/.test(out)) throw new Error(`migrations not applied: ${out}`);
+  return join(dir, "v3", "d1");
+}
+
+export const DATABASE_ID = readFileSync(`${root}wrangler.toml`, "utf8").match(/database_id = "([^"]+)"/)[1];
+
+export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null } = {}) {
   const scriptPath = `${root}worker/build/index.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
   const all = {
@@ -81,7 +102,11 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false 
     compatibilityDate,
     bindings: all,
     kvNamespaces: kv ? ["GONGKIT_CACHE"] : [],
-    durableObjects: { GONG_GATE: { className: "GongGate", useSQLite: true } },
+    durableObjects: {
+      GONG_GATE: { className: "GongGate", useSQLite: true },
+      GONG_SYNC: { className: "GongSync", useSQLite: true },
+    },
+    ...(library ? { d1Databases: { GONGKIT_DB: DATABASE_ID }, d1Persist: library } : {}),
     cache: true,
     // An HTTP port on 127.0.0.1 for clients that bring their own fetch.
     ...(http ? { host: "127.0.0.1", port: 0 } : {}),
@@ -95,7 +120,8 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false 
     seen.push({ path, status: res.status, body, headers: [...res.headers.entries()] });
     return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body) };
   };
-  return { request, url, dispose: () => mf.dispose() };
+  const scheduled = async (cron = "*/15 * * * *") => (await mf.getWorker()).scheduled({ cron });
+  return { request, url, scheduled, mf, dispose: () => mf.dispose() };
 }
 
 export const fixture = (path) => readFileSync(`${root}tests/fixtures/${path}`, "utf8");

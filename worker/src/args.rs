@@ -164,6 +164,16 @@ pub struct FindArgs {
     pub limit: usize,
 }
 
+/// `POST /v1/sync`: a backfill of a range.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncArgs {
+    /// Start of the range (ISO 8601).
+    pub from: String,
+    /// End of the range (exclusive).
+    pub to: String,
+}
+
 /// `POST /v1/format`: the rendering options (the body is Gong's JSON).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -288,6 +298,16 @@ impl Schema {
         p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The customer's name, or part of it."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": FIND_LIMIT.0, "description": format!("At most this many calls (default {}).", FIND_LIMIT.1)}));
         schema(Value::Object(p), &["account", "from", "to"])
+    }
+
+    /// The body of `POST /v1/sync`.
+    pub fn sync() -> Schema {
+        schema(
+            Value::Object(range(
+                "Start of the range, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.",
+            )),
+            &["from", "to"],
+        )
     }
 
     /// The query of `POST /v1/format`.

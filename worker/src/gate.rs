@@ -402,28 +402,7 @@ pub mod remote {
         }
 
         async fn ask<T: DeserializeOwned>(&self, path: &str, body: Option<String>) -> Result<T> {
-            let mut init = RequestInit::new();
-            init.with_method(if body.is_some() {
-                Method::Post
-            } else {
-                Method::Get
-            });
-            if let Some(body) = body {
-                init.with_body(Some(body.into()));
-            }
-            let unavailable =
-                |e: worker::Error| Error::Internal(format!("the Gong gate did not answer: {e}"));
-            let request = Request::new_with_init(&format!("https://gate{path}"), &init)
-                .map_err(unavailable)?;
-            let response = self
-                .stub
-                .fetch_with_request(request)
-                .await
-                .map_err(unavailable)?;
-            let text = crate::cache::body_text(response)
-                .await
-                .map_err(unavailable)?;
-            serde_json::from_str(&text).map_err(Error::internal)
+            call_object(&self.stub, path, body).await
         }
 
         /// A permit for one request.
@@ -444,6 +423,42 @@ pub mod remote {
         pub async fn usage(&self) -> Result<Usage> {
             self.ask("/usage", None).await
         }
+    }
+
+    /// One JSON request to a Durable Object of this Worker.
+    pub async fn call_object<T: DeserializeOwned>(
+        stub: &Stub,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T> {
+        let mut init = RequestInit::new();
+        init.with_method(if body.is_some() {
+            Method::Post
+        } else {
+            Method::Get
+        });
+        if let Some(body) = body {
+            init.with_body(Some(body.into()));
+        }
+        let unavailable = |e: worker::Error| {
+            Error::Internal(format!("a Durable Object did not answer {path}: {e}"))
+        };
+        let request =
+            Request::new_with_init(&format!("https://object{path}"), &init).map_err(unavailable)?;
+        let response = stub
+            .fetch_with_request(request)
+            .await
+            .map_err(unavailable)?;
+        let status = response.status_code();
+        let text = crate::cache::body_text(response)
+            .await
+            .map_err(unavailable)?;
+        if status != 200 {
+            return Err(Error::Internal(format!(
+                "a Durable Object answered {status} to {path}: {text}"
+            )));
+        }
+        serde_json::from_str(&text).map_err(Error::internal)
     }
 
     #[derive(serde::Deserialize)]

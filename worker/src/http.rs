@@ -9,9 +9,21 @@ use crate::auth::{self, Caller};
 use crate::cache::Store;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::library::Library;
 use crate::reply::{self, Reply};
 use crate::routes::{self, Route, MAX_BODY_BYTES};
 use crate::service::{Service, Source};
+
+/// What the Cron Trigger does: asks the tenant's sync to start its
+/// incremental run (or the weekly reconcile).
+pub async fn start_scheduled_sync(env: &Env) -> Result<()> {
+    let config = config(env);
+    let (base, key, _) = config.gong_credentials()?;
+    crate::sync::Client::new(env, &sign::tenant(base, key))?
+        .scheduled()
+        .await
+        .map(drop)
+}
 use crate::{gate, sign};
 
 fn config(env: &Env) -> Config {
@@ -48,9 +60,13 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     if let Some(gate) = gate {
         svc = svc.with_gate(gate);
     }
+    if let Some(library) = Library::open(&env) {
+        svc = svc.with_library(library);
+    }
     let mut caller = None;
     let reply = match handle(
         route,
+        &env,
         &mut req,
         Parts {
             query: &query,
@@ -67,6 +83,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         Err(e) => Reply::error(&e),
     };
     let source = svc.source().map(|s| match s {
+        Source::Library => "library",
         Source::Cache => "cache",
         Source::Gong => "gong",
     });
@@ -86,16 +103,22 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let mut reply = reply;
     if let Some(source) = source {
         reply.headers.push(("X-Gongkit-Source", source.to_owned()));
-        let cache = if source == "cache" { "hit" } else { "miss" };
+        let cache = if source == "gong" { "miss" } else { "hit" };
         reply.headers.push(("X-Gongkit-Cache", cache.to_owned()));
     }
     let response = respond(reply, method == "HEAD", origin.as_deref(), &svc.config);
     let pending = svc.take_pending();
-    if !pending.is_empty() {
-        let store = svc.into_store();
+    let records = svc.take_records();
+    if !pending.is_empty() || !records.is_empty() {
+        let (store, library) = svc.into_parts();
         worker_ctx.wait_until(async move {
             for write in pending {
                 store.put(&write.key, &write.value, write.ttl).await;
+            }
+            if let (Some(library), false) = (library, records.is_empty()) {
+                if let Err(e) = library.upsert(&records, started as i64).await {
+                    console_log!("{}", serde_json::json!({"library": e.to_string()}));
+                }
             }
         });
     }
@@ -111,6 +134,7 @@ struct Parts<'a> {
 
 async fn handle(
     route: Route<'_>,
+    env: &Env,
     req: &mut Request,
     parts: Parts<'_>,
     svc: &Service,
@@ -140,7 +164,25 @@ async fn handle(
     if route == Route::Mcp {
         crate::mcp::check_version_header(parts.protocol_version)?;
     }
-    routes::dispatch(route, svc, parts.query, &body).await
+    match route {
+        Route::SyncStatus | Route::SyncStart => {
+            let (base, key, _) = svc.config.gong_credentials()?;
+            let sync = crate::sync::Client::new(env, &sign::tenant(base, key))?;
+            let body = if route == Route::SyncStart {
+                let args: crate::args::SyncArgs = crate::args::Schema::sync()
+                    .read(serde_json::from_str(&body).map_err(|e| Error::InvalidBody(format!("the body must be JSON such as {{\"from\": \"2024-01-01T00:00:00Z\", \"to\": \"2024-02-01T00:00:00Z\"}}: {e}")))?)?;
+                svc.start_sync(&sync, &args).await?
+            } else {
+                svc.sync_status(&sync).await?
+            };
+            let mut reply = Reply::json(serde_json::to_string(&body).map_err(Error::internal)?);
+            if route == Route::SyncStart {
+                reply.status = 202;
+            }
+            Ok(reply)
+        }
+        _ => routes::dispatch(route, svc, parts.query, &body).await,
+    }
 }
 
 /// The body, refused with 413 above the limit: by its declared length
@@ -202,7 +244,7 @@ fn respond(
     {
         headers.append(name, &value)?;
     }
-    let body = if head || reply.status == 204 || reply.status == 202 {
+    let body = if head || reply.status == 204 {
         String::new()
     } else {
         reply.body

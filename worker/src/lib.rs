@@ -14,16 +14,34 @@ pub mod config;
 pub mod error;
 pub mod gate;
 pub mod gong;
+pub mod library;
 pub mod list;
 pub mod mcp;
 pub mod reply;
 pub mod routes;
 pub mod service;
 pub mod sign;
+pub mod sync;
 pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
 mod http;
+
+/// The Cron Trigger: an incremental sync run (or the weekly reconcile).
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+async fn scheduled(
+    _event: worker::ScheduledEvent,
+    env: worker::Env,
+    _ctx: worker::ScheduleContext,
+) {
+    if let Err(e) = http::start_scheduled_sync(&env).await {
+        worker::console_log!(
+            "{}",
+            serde_json::json!({"scheduled": "sync not started", "error": e.to_string()})
+        );
+    }
+}
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
@@ -52,5 +70,29 @@ impl worker::DurableObject for GongGate {
 
     async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
         gate::remote::serve(&self.state, &self.env, req).await
+    }
+}
+
+/// The sync of one tenant: a SQLite-backed Durable Object whose alarm
+/// advances the job under way one page at a time ([`sync`]).
+#[cfg(target_arch = "wasm32")]
+#[worker::durable_object]
+pub struct GongSync {
+    state: worker::State,
+    env: worker::Env,
+}
+
+#[cfg(target_arch = "wasm32")]
+impl worker::DurableObject for GongSync {
+    fn new(state: worker::State, env: worker::Env) -> Self {
+        GongSync { state, env }
+    }
+
+    async fn fetch(&self, req: worker::Request) -> worker::Result<worker::Response> {
+        sync::serve(&self.state, &self.env, req).await
+    }
+
+    async fn alarm(&self) -> worker::Result<worker::Response> {
+        sync::step(&self.state, &self.env).await
     }
 }

@@ -27,6 +27,12 @@ pub enum Route<'a> {
     Format,
     /// `GET /v1/quota`
     Quota,
+    /// `DELETE /v1/calls/{id}`
+    DeleteCall(&'a str),
+    /// `GET /v1/sync`
+    SyncStatus,
+    /// `POST /v1/sync`
+    SyncStart,
     /// `POST /mcp`
     Mcp,
     /// `OPTIONS` anything: a CORS preflight.
@@ -48,6 +54,9 @@ impl Route<'_> {
             Route::List => "list",
             Route::Format => "format",
             Route::Quota => "quota",
+            Route::DeleteCall(_) => "delete_call",
+            Route::SyncStatus => "sync_status",
+            Route::SyncStart => "sync_start",
             Route::Mcp => "mcp",
             Route::Preflight => "preflight",
             Route::MethodNotAllowed(_) => "method_not_allowed",
@@ -65,7 +74,7 @@ impl Route<'_> {
 
     /// Whether the route reads a body.
     pub fn has_body(&self) -> bool {
-        matches!(self, Route::Format | Route::Mcp)
+        matches!(self, Route::Format | Route::Mcp | Route::SyncStart)
     }
 }
 
@@ -88,6 +97,10 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
         "/v1/calls" | "/v1/calls/" => only("GET, HEAD", get, Route::List),
         "/v1/format" => only("POST", method == "POST", Route::Format),
         "/v1/quota" => only("GET, HEAD", get, Route::Quota),
+        "/v1/sync" => match method {
+            "POST" => Route::SyncStart,
+            _ => only("GET, HEAD, POST", get, Route::SyncStatus),
+        },
         "/mcp" => only("POST", method == "POST", Route::Mcp),
         _ => {
             let Some(rest) = path.strip_prefix("/v1/calls/") else {
@@ -97,13 +110,21 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
                 Some((id, tail)) => (id, Some(tail)),
                 None => (rest, None),
             };
+            if method == "DELETE" && matches!(tail, None | Some("")) {
+                return Route::DeleteCall(id);
+            }
             let r = match tail {
                 None | Some("") => Route::Call(id),
                 Some("transcript") => Route::Transcript(id),
                 Some("document") => Route::Document(id),
                 Some(_) => return Route::NotFound,
             };
-            only("GET, HEAD", get, r)
+            let allow = if matches!(r, Route::Call(_)) {
+                "GET, HEAD, DELETE"
+            } else {
+                "GET, HEAD"
+            };
+            only(allow, get, r)
         }
     }
 }
@@ -117,6 +138,8 @@ pub async fn dispatch(route: Route<'_>, svc: &Service, query: &str, body: &str) 
         Route::List => list_calls(svc, query).await,
         Route::Format => post_format(svc, query, body),
         Route::Quota => get_quota(svc, query).await,
+        Route::DeleteCall(id) => delete_call(svc, id, query).await,
+        Route::SyncStatus | Route::SyncStart => Err(Error::NotFound),
         Route::Mcp => Ok(crate::mcp::answer(body, svc).await),
         Route::Health => Ok(Reply::json(r#"{"ok":true}"#.to_owned())),
         Route::Preflight | Route::MethodNotAllowed(_) | Route::NotFound => Err(Error::NotFound),
@@ -150,7 +173,22 @@ pub async fn list_calls(svc: &Service, query: &str) -> Result<Reply> {
         "count": listing.calls.len(),
         "calls": listing.calls,
         "cursor": listing.cursor,
+        "source": if listing.source == service::Source::Library { "library" } else { "gong" },
     });
+    Ok(Reply::json(
+        serde_json::to_string(&body).map_err(Error::internal)?,
+    ))
+}
+
+/// `DELETE /v1/calls/{id}`: removes a call from the library and the cache.
+pub async fn delete_call(svc: &Service, id: &str, query: &str) -> Result<Reply> {
+    if !query.is_empty() {
+        return Err(Error::InvalidQuery(
+            "DELETE /v1/calls/{id} takes no query".into(),
+        ));
+    }
+    let args: CallArgs = Schema::call().read_query("", &[("callId", id)])?;
+    let body = svc.delete_call(&args.call_id).await?;
     Ok(Reply::json(
         serde_json::to_string(&body).map_err(Error::internal)?,
     ))
@@ -210,8 +248,20 @@ mod tests {
         assert_eq!(route("GET", "/v1/calls/123/other"), Route::NotFound);
         assert_eq!(
             route("POST", "/v1/calls/123"),
+            Route::MethodNotAllowed("GET, HEAD, DELETE")
+        );
+        assert_eq!(route("DELETE", "/v1/calls/123"), Route::DeleteCall("123"));
+        assert_eq!(
+            route("DELETE", "/v1/calls/123/transcript"),
             Route::MethodNotAllowed("GET, HEAD")
         );
+        assert_eq!(route("GET", "/v1/sync"), Route::SyncStatus);
+        assert_eq!(route("POST", "/v1/sync"), Route::SyncStart);
+        assert_eq!(
+            route("PUT", "/v1/sync"),
+            Route::MethodNotAllowed("GET, HEAD, POST")
+        );
+        assert_eq!(route("GET", "/v1/quota"), Route::Quota);
         assert_eq!(route("OPTIONS", "/v1/calls"), Route::Preflight);
         assert_eq!(route("POST", "/mcp"), Route::Mcp);
         assert_eq!(route("GET", "/mcp"), Route::MethodNotAllowed("POST"));

@@ -22,6 +22,7 @@ use crate::cache::Store;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gong::{Answer, Gong};
+use crate::library::{Library, Record};
 use crate::list::{self, PageGuard, Position};
 use crate::sign::Signer;
 
@@ -37,6 +38,8 @@ pub const FIND_WINDOW_DAYS: i64 = 30;
 /// Where an answer's Gong data came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
+    /// From the call library (D1): no Gong request.
+    Library,
     /// All of it from the cache.
     Cache,
     /// Some of it from Gong.
@@ -61,6 +64,17 @@ pub struct Listing {
     pub calls: Vec<Value>,
     /// Our cursor for the next page, if any.
     pub cursor: Option<String>,
+    /// Where the calls came from: the library, or Gong.
+    pub source: Source,
+}
+
+/// Where a listing from the library stands.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct LibraryPosition {
+    from: String,
+    to: String,
+    after_started: i64,
+    after_id: String,
 }
 
 /// The calls of an account.
@@ -86,6 +100,9 @@ pub struct Service {
     source: Cell<Option<Source>>,
     #[cfg(target_arch = "wasm32")]
     gate: Option<std::rc::Rc<crate::gate::remote::Client>>,
+    library: Option<Library>,
+    /// Calls to write to the library once the response is sent.
+    records: RefCell<Vec<Record>>,
 }
 
 /// A cache write to make after the answer.
@@ -117,7 +134,25 @@ impl Service {
             source: Cell::new(None),
             #[cfg(target_arch = "wasm32")]
             gate: None,
+            library: None,
+            records: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Reads and writes the call library.
+    pub fn with_library(mut self, library: Library) -> Service {
+        self.library = Some(library);
+        self
+    }
+
+    /// The call library, if bound.
+    pub fn library(&self) -> Option<&Library> {
+        self.library.as_ref()
+    }
+
+    /// Calls to write to the library after the answer.
+    pub fn take_records(&self) -> Vec<Record> {
+        self.records.take()
     }
 
     /// Every Gong request of this service takes a permit from `gate`.
@@ -184,15 +219,16 @@ impl Service {
         self.pending.take()
     }
 
-    /// The cache, for writing after the answer.
-    pub fn into_store(self) -> Store {
-        self.store
+    /// The cache and the library, for writing after the answer.
+    pub fn into_parts(self) -> (Store, Option<Library>) {
+        (self.store, self.library)
     }
 
     fn note(&self, source: Source) {
         let merged = match (self.source.get(), source) {
             (Some(Source::Gong), _) | (_, Source::Gong) => Source::Gong,
-            _ => Source::Cache,
+            (Some(Source::Cache), _) | (_, Source::Cache) => Source::Cache,
+            _ => Source::Library,
         };
         self.source.set(Some(merged));
     }
@@ -274,6 +310,26 @@ impl Service {
         }
     }
 
+    /// A call Gong answered in full goes into the library too (once the
+    /// response is sent), so the library has the newest copy.
+    fn remember(&self, ext: &Fetched, tr: Option<&Fetched>) {
+        let Some(_) = &self.library else { return };
+        let from_gong = ext.fresh_key.is_some() || tr.is_some_and(|t| t.fresh_key.is_some());
+        if !from_gong {
+            return;
+        }
+        match Record::from_raw(
+            &ext.text,
+            tr.map(|t| t.text.as_str()),
+            &self.config.internal_domains,
+        ) {
+            Ok(record) if !record.is_private || self.config.include_private_calls => {
+                self.records.borrow_mut().push(record)
+            }
+            _ => {}
+        }
+    }
+
     /// Notes when call `id` was last fetched from Gong.
     fn fetched_now(&self, id: &CallId) -> Result<()> {
         let (_, signer) = self.client()?;
@@ -295,6 +351,26 @@ impl Service {
         with_transcript: bool,
     ) -> Result<(Fetched, Option<Fetched>)> {
         let (_, signer) = self.client()?;
+        if let (false, Some(library)) = (fresh, &self.library) {
+            if let Some(stored) = library.get(id.as_str()).await? {
+                self.note(Source::Library);
+                let transcript =
+                    stored
+                        .transcript
+                        .filter(|_| with_transcript)
+                        .map(|text| Fetched {
+                            text,
+                            fresh_key: None,
+                        });
+                return Ok((
+                    Fetched {
+                        text: stored.extensive,
+                        fresh_key: None,
+                    },
+                    transcript,
+                ));
+            }
+        }
         let missing = signer.cache_key(id.as_str(), "missing");
         if !fresh && self.store.get(&missing).await.is_some() {
             self.note(Source::Cache);
@@ -364,6 +440,9 @@ impl Service {
         let with_transcript = call.transcript.is_some();
         drop(call);
         drop(parsed);
+        if with_transcript {
+            self.remember(&ext, tr.as_ref());
+        }
         self.keep(ext);
         if let (Some(tr), true) = (tr, with_transcript) {
             self.keep(tr);
@@ -402,6 +481,7 @@ impl Service {
             )?,
         };
         drop(parsed);
+        self.remember(&ext, Some(&tr));
         self.keep(ext);
         self.keep(tr);
         Ok(text)
@@ -436,6 +516,9 @@ impl Service {
         };
         let text = text.map_err(Error::from_gong)??;
         drop(parsed);
+        if with_transcript {
+            self.remember(&ext, tr.as_ref());
+        }
         self.keep(ext);
         if let (Some(tr), true) = (tr, with_transcript) {
             self.keep(tr);
@@ -447,6 +530,9 @@ impl Service {
     pub async fn list_calls(&self, args: &ListArgs) -> Result<Listing> {
         args::check_listing(args)?;
         let (_, signer) = self.client()?;
+        if let Some(listing) = self.list_from_library(args, signer).await? {
+            return Ok(listing);
+        }
         let mut position = match &args.cursor {
             Some(c) => Position::decode(c, signer)?,
             None => {
@@ -485,6 +571,7 @@ impl Service {
                 return Ok(Listing {
                     calls,
                     cursor: None,
+                    source: Source::Gong,
                 });
             };
             guard.page(page.calls.len(), page.cursor.as_deref(), args.limit)?;
@@ -519,8 +606,167 @@ impl Service {
                 }
                 list::Next::Done => None,
             };
-            return Ok(Listing { calls, cursor });
+            return Ok(Listing {
+                calls,
+                cursor,
+                source: Source::Gong,
+            });
         }
+    }
+
+    /// The listing from the library, when the range (with no workspace) is
+    /// one the sync has read completely, or the cursor is a library one.
+    async fn list_from_library(&self, args: &ListArgs, signer: &Signer) -> Result<Option<Listing>> {
+        let Some(library) = &self.library else {
+            return Ok(None);
+        };
+        let position = match (&args.cursor, &args.from, &args.to) {
+            (Some(c), _, _) => match signer.open("library-list", c) {
+                Ok(json) => serde_json::from_slice::<LibraryPosition>(&json)
+                    .map_err(|_| Error::InvalidCursor)?,
+                Err(_) => return Ok(None),
+            },
+            (None, Some(from), Some(to)) if args.workspace_id.is_none() => {
+                check_range(Some(from), Some(to), None)?;
+                let (from_ms, to_ms) = (
+                    instant(from)?.timestamp_millis(),
+                    instant(to)?.timestamp_millis(),
+                );
+                match library.coverage().await? {
+                    Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {}
+                    _ => return Ok(None),
+                }
+                LibraryPosition {
+                    from: from.clone(),
+                    to: to.clone(),
+                    after_started: i64::MIN,
+                    after_id: String::new(),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let (from_ms, to_ms) = (
+            instant(&position.from)?.timestamp_millis(),
+            instant(&position.to)?.timestamp_millis(),
+        );
+        let after = (position.after_started != i64::MIN)
+            .then_some((position.after_started, position.after_id.as_str()));
+        let rows = library.list(from_ms, to_ms, after, args.limit + 1).await?;
+        self.note(Source::Library);
+        let options = CallOptions {
+            internal_domains: self.config.internal_domains.clone(),
+            utc_offset_minutes: args.utc_offset_minutes,
+            ..CallOptions::default()
+        };
+        let more = rows.len() > args.limit;
+        let mut calls = Vec::with_capacity(args.limit);
+        let mut last = None;
+        for row in rows.iter().take(args.limit) {
+            last = Some((row.started, row.id.clone()));
+            if row.is_private != 0 && !self.config.include_private_calls {
+                continue;
+            }
+            let parsed = AnyExtensive::from_json(&row.extensive).map_err(Error::from_gong)?;
+            let normalized =
+                gongkit::normalize_call(&parsed, None, &options).map_err(Error::from_gong)?;
+            calls.push(serde_json::to_value(&normalized).map_err(Error::internal)?);
+        }
+        let cursor = match (more, last) {
+            (true, Some((after_started, after_id))) => {
+                let next = LibraryPosition {
+                    after_started,
+                    after_id,
+                    ..position
+                };
+                Some(signer.seal(
+                    "library-list",
+                    &serde_json::to_vec(&next).map_err(Error::internal)?,
+                ))
+            }
+            _ => None,
+        };
+        Ok(Some(Listing {
+            calls,
+            cursor,
+            source: Source::Library,
+        }))
+    }
+
+    /// `POST /v1/sync`: a backfill of `[from, to)` into the library.
+    #[cfg(target_arch = "wasm32")]
+    pub async fn start_sync(
+        &self,
+        sync: &crate::sync::Client,
+        args: &crate::args::SyncArgs,
+    ) -> Result<Value> {
+        self.require_gong()?;
+        if self.library.is_none() {
+            return Err(Error::NotConfigured(
+                "the call library needs the D1 binding GONGKIT_DB".into(),
+            ));
+        }
+        check_range(Some(&args.from), Some(&args.to), None)?;
+        let (from, to) = (
+            instant(&args.from)?.timestamp_millis(),
+            instant(&args.to)?.timestamp_millis(),
+        );
+        let state = sync.backfill(from, to).await?;
+        self.sync_view(state).await
+    }
+
+    /// `GET /v1/sync`: the sync's state, the library's size, the sync's
+    /// Gong requests today.
+    #[cfg(target_arch = "wasm32")]
+    pub async fn sync_status(&self, sync: &crate::sync::Client) -> Result<Value> {
+        let state = sync.status().await?;
+        self.sync_view(state).await
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    async fn sync_view(&self, state: crate::sync::State) -> Result<Value> {
+        let calls = match &self.library {
+            Some(library) => Some(library.count().await?),
+            None => None,
+        };
+        let coverage = match &self.library {
+            Some(library) => library.coverage().await?,
+            None => None,
+        };
+        let requests_today = match &self.gate {
+            Some(gate) => Some(gate.usage().await?.used.sync),
+            None => None,
+        };
+        Ok(serde_json::json!({
+            "status": if state.job.is_some() { "running" } else { "idle" },
+            "job": state.job,
+            "queued": state.queue.len(),
+            "lastRun": state.last,
+            "checkpoint": state.checkpoint_ms.map(crate::sync::iso),
+            "covered": coverage.map(|c| serde_json::json!({"from": crate::sync::iso(c.from_ms), "to": crate::sync::iso(c.to_ms)})),
+            "callsInLibrary": calls,
+            "gongRequestsToday": requests_today,
+            "lastError": state.last_error,
+        }))
+    }
+
+    /// `DELETE /v1/calls/{id}`: the call leaves the library and the cache
+    /// (a data-privacy request). Gong is not asked.
+    pub async fn delete_call(&self, id: &CallId) -> Result<Value> {
+        let (_, signer) = self.client()?;
+        let removed = match &self.library {
+            Some(library) => {
+                library
+                    .remove(&[id.as_str().to_owned()], self.now_ms as i64)
+                    .await?
+            }
+            None => 0,
+        };
+        for part in ["extensive", "transcript", "fetched", "missing"] {
+            self.store
+                .delete(&signer.cache_key(id.as_str(), part))
+                .await;
+        }
+        Ok(serde_json::json!({"id": id.as_str(), "deleted": true, "inLibrary": removed > 0}))
     }
 
     /// One Gong page at `position`: each call normalized (`None` for a

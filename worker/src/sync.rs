@@ -1,0 +1,734 @@
+//! The sync: keeps the call library in step with Gong. Its state lives in
+//! a SQLite-backed Durable Object (`GongSync` in `lib.rs`), one per tenant,
+//! whose alarm advances a job one page at a time: one `/v2/calls/extensive`
+//! page of up to 100 calls and one `/v2/calls/transcript` request for their
+//! transcripts (up to 100 ids), so each step stays far within an
+//! invocation's subrequest and CPU limits, and a failure anywhere resumes
+//! at the page where it stopped. Writes are idempotent upserts that skip
+//! unchanged calls.
+//!
+//! Jobs: a backfill of a range (`POST /v1/sync`), an incremental run (the
+//! Cron Trigger) that re-reads `SYNC_OVERLAP_HOURS` before its checkpoint,
+//! since Gong lists calls late, and a weekly reconcile that lists the
+//! library's range without transcripts. Every job removes the library's
+//! calls in its range that Gong no longer lists (deleted, or now private).
+
+use serde::{Deserialize, Serialize};
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Read a range, with transcripts.
+    Backfill,
+    /// Read from the checkpoint (less the overlap) to now.
+    Incremental,
+    /// List the library's range without transcripts; remove what is gone.
+    Reconcile,
+}
+
+/// A job under way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// What it does.
+    pub kind: Kind,
+    /// Range start, ms (inclusive).
+    pub from_ms: i64,
+    /// Range end, ms (exclusive).
+    pub to_ms: i64,
+    /// Gong's cursor for the next page; none for the first.
+    pub cursor: Option<String>,
+    /// Pages read.
+    pub pages: u64,
+    /// Calls written (new or changed).
+    pub written: u64,
+    /// Calls removed.
+    pub removed: u64,
+    /// Gong requests made.
+    pub requests: u64,
+    /// When it started.
+    pub started_ms: i64,
+    /// Failed tries of the current step, for the backoff.
+    pub attempts: u32,
+}
+
+/// A finished run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Run {
+    /// What it did.
+    pub kind: Kind,
+    /// Its range (ISO 8601).
+    pub from: String,
+    /// End of the range (exclusive).
+    pub to: String,
+    /// When it started and ended (ISO 8601).
+    pub started: String,
+    /// When it ended.
+    pub ended: String,
+    /// `ok`.
+    pub result: String,
+    /// Pages read, calls written and removed, Gong requests.
+    pub pages: u64,
+    /// Calls written (new or changed).
+    pub written: u64,
+    /// Calls removed.
+    pub removed: u64,
+    /// Gong requests made.
+    pub requests: u64,
+}
+
+/// The last error, with when it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastError {
+    /// When (ISO 8601).
+    pub at: String,
+    /// The error's code.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// When the step is tried again (ISO 8601).
+    pub retry_at: Option<String>,
+}
+
+/// The sync's state, kept in its Durable Object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    /// The job under way, if any.
+    pub job: Option<Job>,
+    /// Jobs asked for while one ran, in order.
+    #[serde(default)]
+    pub queue: Vec<Job>,
+    /// The last finished run.
+    pub last: Option<Run>,
+    /// Incremental runs start here (less the overlap): the end of the last
+    /// completed run, ms.
+    pub checkpoint_ms: Option<i64>,
+    /// The last error (cleared by the next successful run).
+    pub last_error: Option<LastError>,
+    /// When the last reconcile finished, ms.
+    pub last_reconcile_ms: Option<i64>,
+}
+
+/// The sync's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// `SYNC_OVERLAP_HOURS` (default 72).
+    pub overlap_hours: i64,
+    /// Days between reconciles (7).
+    pub reconcile_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            overlap_hours: 72,
+            reconcile_days: 7,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings through `var`.
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Settings {
+        let mut s = Settings::default();
+        if let Some(h) = var("SYNC_OVERLAP_HOURS").and_then(|v| v.trim().parse().ok()) {
+            s.overlap_hours = h;
+        }
+        s
+    }
+}
+
+impl State {
+    /// Starts (or queues) a job.
+    pub fn start(&mut self, kind: Kind, from_ms: i64, to_ms: i64, now_ms: i64) -> &Job {
+        let job = Job {
+            kind,
+            from_ms,
+            to_ms,
+            cursor: None,
+            pages: 0,
+            written: 0,
+            removed: 0,
+            requests: 0,
+            started_ms: now_ms,
+            attempts: 0,
+        };
+        if self.job.is_some() {
+            self.queue.push(job);
+            self.queue
+                .last()
+                .unwrap_or_else(|| unreachable!("just pushed"))
+        } else {
+            self.job.insert(job)
+        }
+    }
+
+    /// What the Cron Trigger starts at `now_ms`: an incremental run from
+    /// the checkpoint less the overlap, or a reconcile of `covered` once a
+    /// week; nothing while a job runs.
+    pub fn scheduled(
+        &mut self,
+        now_ms: i64,
+        covered: Option<(i64, i64)>,
+        settings: &Settings,
+    ) -> Option<Kind> {
+        if self.job.is_some() {
+            return None;
+        }
+        let week = settings.reconcile_days * 86_400_000;
+        if let Some((from, to)) = covered {
+            let due = self.last_reconcile_ms.is_none_or(|t| now_ms - t >= week);
+            if due && self.last_reconcile_ms.is_some() {
+                self.start(Kind::Reconcile, from, to, now_ms);
+                return Some(Kind::Reconcile);
+            }
+            if self.last_reconcile_ms.is_none() {
+                // The first reconcile is a week after the first run.
+                self.last_reconcile_ms = Some(now_ms);
+            }
+        }
+        let overlap = settings.overlap_hours * 3_600_000;
+        let from = self.checkpoint_ms.unwrap_or(now_ms) - overlap;
+        self.start(Kind::Incremental, from, now_ms, now_ms);
+        Some(Kind::Incremental)
+    }
+
+    /// The job finished: remember it, move the checkpoint, start the next.
+    pub fn finish(&mut self, now_ms: i64) -> Option<Run> {
+        let job = self.job.take()?;
+        if job.kind == Kind::Reconcile {
+            self.last_reconcile_ms = Some(now_ms);
+        } else {
+            self.checkpoint_ms = Some(self.checkpoint_ms.unwrap_or(i64::MIN).max(job.to_ms));
+        }
+        self.last_error = None;
+        let run = Run {
+            kind: job.kind,
+            from: iso(job.from_ms),
+            to: iso(job.to_ms),
+            started: iso(job.started_ms),
+            ended: iso(now_ms),
+            result: "ok".into(),
+            pages: job.pages,
+            written: job.written,
+            removed: job.removed,
+            requests: job.requests,
+        };
+        self.last = Some(run.clone());
+        if !self.queue.is_empty() {
+            let mut next = self.queue.remove(0);
+            next.started_ms = now_ms;
+            self.job = Some(next);
+        }
+        Some(run)
+    }
+
+    /// A step failed: when to try it again (the page is read again).
+    pub fn failed(
+        &mut self,
+        now_ms: i64,
+        code: &str,
+        message: &str,
+        retry_after_s: Option<u64>,
+    ) -> i64 {
+        let attempts = self.job.as_mut().map_or(1, |j| {
+            j.attempts += 1;
+            j.attempts
+        });
+        let backoff_s = retry_after_s.unwrap_or_else(|| (1u64 << attempts.min(9)).min(300));
+        let at = now_ms + (backoff_s as i64) * 1000;
+        self.last_error = Some(LastError {
+            at: iso(now_ms),
+            code: code.to_owned(),
+            message: message.to_owned(),
+            retry_at: Some(iso(at)),
+        });
+        at
+    }
+}
+
+/// Milliseconds as ISO 8601 (UTC).
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Reads an ISO 8601 instant as ms.
+pub fn ms(iso: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use remote::{serve, step, Client};
+
+#[cfg(target_arch = "wasm32")]
+mod remote {
+    use std::collections::HashMap;
+
+    use serde::Deserialize;
+    use serde_json::value::RawValue;
+    use worker::{Method, Request, Response, SqlStorageValue};
+
+    use super::{iso, Kind, Settings, State};
+    use crate::config::Config;
+    use crate::error::{Error, Result};
+    use crate::gate::{self, Purpose};
+    use crate::gong::{Answer, Gong};
+    use crate::library::{Library, Record};
+
+    /// The sync's binding in wrangler.toml.
+    pub const BINDING: &str = "GONG_SYNC";
+
+    /// A handle on one tenant's sync.
+    pub struct Client {
+        stub: worker::Stub,
+    }
+
+    impl Client {
+        /// The sync of the tenant `name`.
+        pub fn new(env: &worker::Env, name: &str) -> Result<Client> {
+            let unbound = |_| {
+                Error::NotConfigured(format!(
+                    "the Durable Object binding {BINDING} is missing: see [[durable_objects.bindings]] in wrangler.toml"
+                ))
+            };
+            let namespace = env.durable_object(BINDING).map_err(unbound)?;
+            let stub = namespace
+                .id_from_name(name)
+                .and_then(|id| id.get_stub())
+                .map_err(unbound)?;
+            Ok(Client { stub })
+        }
+
+        /// Starts a backfill of `[from_ms, to_ms)` (queued behind a job under way).
+        pub async fn backfill(&self, from_ms: i64, to_ms: i64) -> Result<State> {
+            let body =
+                serde_json::json!({"kind": Kind::Backfill, "fromMs": from_ms, "toMs": to_ms});
+            gate::remote::call_object(&self.stub, "/start", Some(body.to_string())).await
+        }
+
+        /// What the Cron Trigger starts.
+        pub async fn scheduled(&self) -> Result<State> {
+            gate::remote::call_object(&self.stub, "/start", Some("{}".into())).await
+        }
+
+        /// The sync's state.
+        pub async fn status(&self) -> Result<State> {
+            gate::remote::call_object(&self.stub, "/status", None).await
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Row {
+        state: String,
+    }
+
+    fn load(sql: &worker::SqlStorage) -> worker::Result<State> {
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS sync (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)",
+            None,
+        )?;
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY)",
+            None,
+        )?;
+        let rows: Vec<Row> = sql
+            .exec("SELECT state FROM sync WHERE id = 1", None)?
+            .to_array()?;
+        Ok(rows
+            .first()
+            .and_then(|r| serde_json::from_str(&r.state).ok())
+            .unwrap_or_default())
+    }
+
+    fn save(sql: &worker::SqlStorage, state: &State) -> worker::Result<()> {
+        sql.exec(
+            "INSERT INTO sync (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+            vec![SqlStorageValue::String(serde_json::to_string(state)?)],
+        )?;
+        Ok(())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct StartAsk {
+        kind: Option<Kind>,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    }
+
+    /// The Durable Object's requests: `POST /start` (a backfill with a
+    /// range, or what the Cron Trigger starts), `GET /status`.
+    pub async fn serve(
+        state: &worker::State,
+        env: &worker::Env,
+        mut req: Request,
+    ) -> worker::Result<Response> {
+        let sql = state.storage().sql();
+        let mut s = load(&sql)?;
+        let now = worker::Date::now().as_millis() as i64;
+        match (req.method(), req.path().as_str()) {
+            (Method::Post, "/start") => {
+                let ask: StartAsk = serde_json::from_str(&req.text().await?)?;
+                let was_idle = s.job.is_none();
+                match (ask.kind, ask.from_ms, ask.to_ms) {
+                    (Some(Kind::Backfill), Some(from), Some(to)) => {
+                        s.start(Kind::Backfill, from, to, now);
+                    }
+                    _ => {
+                        let covered = match Library::open(env) {
+                            Some(lib) => lib
+                                .coverage()
+                                .await
+                                .ok()
+                                .flatten()
+                                .map(|c| (c.from_ms, c.to_ms)),
+                            None => None,
+                        };
+                        let settings = Settings::read(|n| env.var(n).ok().map(|v| v.to_string()));
+                        s.scheduled(now, covered, &settings);
+                    }
+                }
+                if was_idle && s.job.is_some() {
+                    sql.exec("DELETE FROM seen", None)?;
+                    // An i64 is an offset from now, in ms.
+                    state.storage().set_alarm(0i64).await?;
+                }
+                save(&sql, &s)?;
+                Response::from_json(&s)
+            }
+            (Method::Get, "/status") => Response::from_json(&s),
+            _ => Response::error("no such sync route", 404),
+        }
+    }
+
+    /// The alarm: one step of the job under way, then the next alarm.
+    pub async fn step(state: &worker::State, env: &worker::Env) -> worker::Result<Response> {
+        let sql = state.storage().sql();
+        let mut s = load(&sql)?;
+        let now = worker::Date::now().as_millis() as i64;
+        if s.job.is_none() {
+            return Response::ok("idle");
+        }
+        let next = match advance(&mut s, &sql, env, now).await {
+            Ok(true) => {
+                if let Some(run) = s.finish(now) {
+                    worker::console_log!("{}", serde_json::json!({"sync": run}));
+                }
+                sql.exec("DELETE FROM seen", None)?;
+                s.job.as_ref().map(|_| now)
+            }
+            Ok(false) => Some(now),
+            Err(e) => {
+                let retry = e.retry_after();
+                let at = s.failed(now, e.code(), &e.to_string(), retry);
+                worker::console_log!(
+                    "{}",
+                    serde_json::json!({"syncError": e.code(), "retryAt": iso(at)})
+                );
+                Some(at)
+            }
+        };
+        save(&sql, &s)?;
+        if let Some(at) = next {
+            // An i64 is an offset from now, in ms.
+            state.storage().set_alarm((at - now).max(0)).await?;
+        }
+        Response::ok("stepped")
+    }
+
+    #[derive(Deserialize)]
+    struct Page<'a> {
+        #[serde(borrow, default)]
+        calls: Vec<&'a RawValue>,
+        #[serde(default)]
+        records: Option<Records>,
+    }
+
+    #[derive(Deserialize)]
+    struct TranscriptPage<'a> {
+        #[serde(borrow, default, rename = "callTranscripts")]
+        call_transcripts: Vec<&'a RawValue>,
+        #[serde(default)]
+        records: Option<Records>,
+    }
+
+    #[derive(Deserialize)]
+    struct Records {
+        cursor: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(rename = "metaData")]
+        meta_data: Option<Meta>,
+    }
+
+    #[derive(Deserialize)]
+    struct Meta {
+        id: Option<serde_json::Value>,
+        #[serde(rename = "isPrivate")]
+        is_private: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    struct TranscriptHead {
+        #[serde(rename = "callId")]
+        call_id: Option<serde_json::Value>,
+    }
+
+    fn id_of(v: &Option<serde_json::Value>) -> Option<String> {
+        match v {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    fn gong(env: &worker::Env, config: &Config) -> Result<Gong> {
+        let (base, key, secret) = config.gong_credentials()?;
+        let gate = gate::remote::Client::new(env, &crate::sign::tenant(base, key))?;
+        Ok(Gong::new(base, key, secret).with_gate(std::rc::Rc::new(gate), Purpose::Sync))
+    }
+
+    /// Reads one page of the job; `true` when the job is done.
+    async fn advance(
+        s: &mut State,
+        sql: &worker::SqlStorage,
+        env: &worker::Env,
+        now: i64,
+    ) -> Result<bool> {
+        let config = Config::read(
+            |n| env.var(n).ok().map(|v| v.to_string()),
+            |n| env.secret(n).ok().map(|v| v.to_string()),
+        );
+        let library = Library::open(env).ok_or_else(|| {
+            Error::NotConfigured(format!(
+                "the D1 binding {} is missing: see [[d1_databases]] in wrangler.toml",
+                crate::library::BINDING
+            ))
+        })?;
+        let gong = gong(env, &config)?;
+        let job = s
+            .job
+            .as_mut()
+            .ok_or_else(|| Error::Internal("no job".into()))?;
+        let request = gongkit::RequestOptions {
+            from_date_time: Some(iso(job.from_ms)),
+            to_date_time: Some(iso(job.to_ms)),
+            cursor: job.cursor.clone(),
+            preset: Some(gongkit::Preset::CallView),
+            ..gongkit::RequestOptions::default()
+        }
+        .extensive()
+        .map_err(|e| Error::InvalidQuery(e.to_string()))?;
+        let body = serde_json::to_string(&request).map_err(Error::internal)?;
+        let text = match gong.post("/v2/calls/extensive", &body).await? {
+            Answer::Body(text) => text,
+            Answer::NoCalls => String::new(),
+        };
+        let page: Page = if text.is_empty() {
+            Page {
+                calls: Vec::new(),
+                records: None,
+            }
+        } else {
+            serde_json::from_str(&text)
+                .map_err(|e| Error::GongBadResponse(format!("a listing page: {e}")))?
+        };
+        // Each call's own JSON, its id, and whether it may be kept.
+        let mut kept: Vec<(String, &RawValue)> = Vec::new();
+        let mut gone: Vec<String> = Vec::new();
+        for raw in &page.calls {
+            let head: Head = serde_json::from_str(raw.get())
+                .map_err(|e| Error::GongBadResponse(format!("a call of a listing page: {e}")))?;
+            let meta = head.meta_data.as_ref();
+            let Some(id) = meta.and_then(|m| id_of(&m.id)) else {
+                continue;
+            };
+            if meta.and_then(|m| m.is_private) == Some(true) && !config.include_private_calls {
+                gone.push(id);
+            } else {
+                kept.push((id, raw));
+            }
+        }
+        for (id, _) in &kept {
+            sql.exec(
+                "INSERT OR IGNORE INTO seen (id) VALUES (?)",
+                vec![SqlStorageValue::String(id.clone())],
+            )
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        if job.kind != Kind::Reconcile && !kept.is_empty() {
+            let transcripts = transcripts(&gong, &kept).await?;
+            let mut records = Vec::with_capacity(kept.len());
+            for (id, raw) in &kept {
+                let tr = transcripts.get(id).map(String::as_str);
+                records.push(Record::from_raw(raw.get(), tr, &config.internal_domains)?);
+            }
+            job.written += library.upsert(&records, now).await? as u64;
+        }
+        job.requests += u64::from(gong.requests());
+        job.removed += library.remove(&gone, now).await? as u64;
+        job.pages += 1;
+        job.attempts = 0;
+        job.cursor = page.records.and_then(|r| r.cursor);
+        if job.cursor.is_some() {
+            return Ok(false);
+        }
+        // The whole range was listed: what the library has in it that Gong
+        // did not list is gone from Gong.
+        let listed: Vec<String> = {
+            #[derive(Deserialize)]
+            struct Id {
+                id: String,
+            }
+            let rows: Vec<Id> = sql
+                .exec("SELECT id FROM seen", None)
+                .and_then(|c| c.to_array())
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            rows.into_iter().map(|r| r.id).collect()
+        };
+        let stale: Vec<String> = library
+            .ids_between(job.from_ms, job.to_ms)
+            .await?
+            .into_iter()
+            .filter(|id| !listed.contains(id))
+            .collect();
+        job.removed += library.remove(&stale, now).await? as u64;
+        library.cover(job.from_ms, job.to_ms).await?;
+        Ok(true)
+    }
+
+    /// The transcripts of these calls (≤ 100 ids: one request, following
+    /// Gong's cursor if it pages), by call id, each as Gong sent it.
+    async fn transcripts(
+        gong: &Gong,
+        calls: &[(String, &RawValue)],
+    ) -> Result<HashMap<String, String>> {
+        let ids: Vec<String> = calls.iter().map(|(id, _)| id.clone()).collect();
+        let mut out = HashMap::new();
+        for batch in gongkit::batch_call_ids(&ids).map_err(Error::from_input)? {
+            let mut cursor: Option<String> = None;
+            for _ in 0..10 {
+                let mut request = gongkit::RequestOptions {
+                    call_ids: Some(batch.clone()),
+                    ..gongkit::RequestOptions::default()
+                }
+                .transcript()
+                .map_err(Error::from_input)?;
+                if let Some(c) = &cursor {
+                    request = request.cursor(c.clone());
+                }
+                let body = serde_json::to_string(&request).map_err(Error::internal)?;
+                let text = match gong.post("/v2/calls/transcript", &body).await? {
+                    Answer::Body(text) => text,
+                    Answer::NoCalls => break,
+                };
+                let page: TranscriptPage = serde_json::from_str(&text)
+                    .map_err(|e| Error::GongBadResponse(format!("a transcript page: {e}")))?;
+                for raw in page.call_transcripts {
+                    let head: TranscriptHead = serde_json::from_str(raw.get())
+                        .map_err(|e| Error::GongBadResponse(format!("a call transcript: {e}")))?;
+                    if let Some(id) = id_of(&head.call_id) {
+                        out.insert(id, raw.get().to_owned());
+                    }
+                }
+                cursor = page.records.and_then(|r| r.cursor);
+                if cursor.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn incremental_runs_reread_the_overlap_and_move_the_checkpoint() {
+        let settings = Settings::default();
+        let mut s = State::default();
+        assert_eq!(
+            s.scheduled(100 * DAY, None, &settings),
+            Some(Kind::Incremental)
+        );
+        let job = s.job.clone().unwrap();
+        assert_eq!((job.from_ms, job.to_ms), (100 * DAY - 3 * DAY, 100 * DAY));
+        // Nothing new starts while it runs.
+        assert_eq!(s.scheduled(100 * DAY + 1, None, &settings), None);
+        let run = s.finish(100 * DAY + 5).unwrap();
+        assert_eq!(run.result, "ok");
+        assert_eq!(s.checkpoint_ms, Some(100 * DAY));
+        s.scheduled(101 * DAY, None, &settings);
+        assert_eq!(s.job.as_ref().unwrap().from_ms, 100 * DAY - 3 * DAY);
+    }
+
+    #[test]
+    fn a_reconcile_runs_once_a_week_over_the_covered_range() {
+        let settings = Settings::default();
+        let mut s = State::default();
+        let covered = Some((10 * DAY, 100 * DAY));
+        assert_eq!(
+            s.scheduled(100 * DAY, covered, &settings),
+            Some(Kind::Incremental)
+        );
+        s.finish(100 * DAY);
+        assert_eq!(
+            s.scheduled(103 * DAY, covered, &settings),
+            Some(Kind::Incremental)
+        );
+        s.finish(103 * DAY);
+        assert_eq!(
+            s.scheduled(107 * DAY, covered, &settings),
+            Some(Kind::Reconcile)
+        );
+        let job = s.job.clone().unwrap();
+        assert_eq!((job.from_ms, job.to_ms), (10 * DAY, 100 * DAY));
+        s.finish(107 * DAY);
+        assert_eq!(s.last_reconcile_ms, Some(107 * DAY));
+        assert_eq!(
+            s.checkpoint_ms,
+            Some(103 * DAY),
+            "a reconcile does not move the checkpoint"
+        );
+    }
+
+    #[test]
+    fn failures_back_off_and_jobs_queue() {
+        let mut s = State::default();
+        s.start(Kind::Backfill, 0, DAY, 0);
+        assert_eq!(s.failed(0, "gong_unavailable", "x", None), 2000);
+        assert_eq!(s.failed(0, "gong_unavailable", "x", None), 4000);
+        assert_eq!(
+            s.failed(0, "gong_quota_exhausted", "x", Some(3600)),
+            3_600_000
+        );
+        for _ in 0..20 {
+            s.failed(0, "gong_unavailable", "x", None);
+        }
+        assert_eq!(s.failed(0, "gong_unavailable", "x", None), 300_000);
+        assert_eq!(s.last_error.as_ref().unwrap().code, "gong_unavailable");
+        s.start(Kind::Backfill, DAY, 2 * DAY, 5);
+        assert_eq!(s.queue.len(), 1);
+        s.finish(10);
+        assert_eq!(
+            s.job.as_ref().unwrap().from_ms,
+            DAY,
+            "the queued job runs next"
+        );
+        assert!(s.last_error.is_none());
+    }
+}
