@@ -2,9 +2,10 @@
 //!
 //! Domains are cut to their registrable part with the whole Public Suffix
 //! List (its private section included, so `acme.myshopify.com` is Acme's),
-//! bundled by the `psl2` crate without its IDNA feature to keep the
-//! WebAssembly build small; Unicode labels are converted with the small
-//! `punycode` crate instead.
+//! embedded as text grouped by parent domain (`src/public_suffixes.txt`,
+//! written by `scripts/psl.mjs`): 36 KB of the WebAssembly build gzipped,
+//! where a compiled trie took 87 KB. Unicode labels are converted with the
+//! small `punycode` crate.
 
 use crate::model::{Affiliation, CrmContext, ObjectType, Party};
 use crate::{Error, Result};
@@ -297,8 +298,78 @@ fn registrable_domain(domain: &str) -> Result<Option<String>, &'static str> {
             ascii.push_str(&encoded);
         }
     }
-    let found = psl2::lookup(&ascii).ok_or("domain is not a valid host name")?;
-    Ok(found.registrable_domain().map(str::to_owned))
+    Ok(psl::registrable_domain(&ascii)?.map(str::to_owned))
+}
+
+/// The Public Suffix List's algorithm over the embedded list.
+mod psl {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+
+    /// `parent:label,label,…` lines; `//` lines are comments.
+    const LIST: &str = include_str!("public_suffixes.txt");
+
+    /// The most labels a host may have (as the `psl2` crate allowed).
+    const MAX_LABELS: usize = 128;
+
+    /// The rules as (first label, the rest): `("co", "uk")`, `("*", "ck")`,
+    /// `("com", "")`; exceptions apart, without their `!`: `("www", "ck")`.
+    struct Rules {
+        normal: HashSet<(&'static str, &'static str)>,
+        exceptions: HashSet<(&'static str, &'static str)>,
+    }
+
+    /// Built on first use (about 10,000 entries, borrowed from the text).
+    fn rules() -> &'static Rules {
+        static RULES: OnceLock<Rules> = OnceLock::new();
+        RULES.get_or_init(|| {
+            let mut rules = Rules {
+                normal: HashSet::with_capacity(10_500),
+                exceptions: HashSet::new(),
+            };
+            for line in LIST.lines().filter(|l| !l.starts_with("//")) {
+                if let Some((parent, labels)) = line.split_once(':') {
+                    for label in labels.split(',') {
+                        match label.strip_prefix('!') {
+                            Some(exception) => rules.exceptions.insert((exception, parent)),
+                            None => rules.normal.insert((label, parent)),
+                        };
+                    }
+                }
+            }
+            rules
+        })
+    }
+
+    /// The registrable domain (public suffix plus one label) of a
+    /// lower-case ASCII host with no empty label, or `None` when the host is
+    /// itself a public suffix.
+    pub(super) fn registrable_domain(host: &str) -> Result<Option<&str>, &'static str> {
+        // starts[k - 1] is where the suffix of k labels begins.
+        let mut starts: Vec<usize> = host.rmatch_indices('.').map(|(i, _)| i + 1).collect();
+        starts.push(0);
+        let n = starts.len();
+        if n > MAX_LABELS {
+            return Err("domain is not a valid host name");
+        }
+        let rules = rules();
+        let suffix = |k: usize| &host[starts[k - 1]..];
+        // The prevailing rule: an exception wins; else the longest match
+        // (a normal rule or a wildcard); else the implicit `*`.
+        let mut labels = 1;
+        for k in 1..=n {
+            let s = suffix(k);
+            let (first, parent) = s.split_once('.').unwrap_or((s, ""));
+            if rules.exceptions.contains(&(first, parent)) {
+                labels = k - 1;
+                break;
+            }
+            if rules.normal.contains(&(first, parent)) || rules.normal.contains(&("*", parent)) {
+                labels = k;
+            }
+        }
+        Ok((n > labels).then(|| suffix(labels + 1)))
+    }
 }
 
 fn internal_registrable_domains<S: AsRef<str>>(domains: &[S]) -> Result<Vec<String>> {
