@@ -653,9 +653,7 @@ pub fn transcript_request(
 
 /// Call ids in batches of at most 100, repeats dropped.
 #[wasm_bindgen(js_name = batchCallIds, unchecked_return_type = "string[][]")]
-pub fn batch_call_ids(
-    #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
-) -> JsResult {
+pub fn batch_call_ids(#[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue) -> JsResult {
     check("ids", Kind::ArrayOrText, &ids)?;
     let json = json_text(&ids).map_err(fail)?;
     let ids: Vec<String> = crate::from_json(&json).map_err(fail)?;

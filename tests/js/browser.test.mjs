@@ -65,7 +65,14 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   assert.equal(call.date, "2024-03-12");
 
   // The rendered transcript: one line per turn of the JSON format, speakers in distinct colours.
-  const expectedLines = JSON.parse(read("expected/acme-discovery.json.json"));
+  // What the page shows, line by line: the package's JSON format of the call (named, unmerged).
+  const expectedLines = JSON.parse(
+    await page.evaluate(
+      ({ e, t }) => import("./pkg/gongkit.js").then((g) => g.normalizeCall(e, t, { format: "json" }).transcript),
+      { e: read("calls/acme-discovery.extensive.json"), t: read("calls/acme-discovery.transcript.json") },
+    ),
+  );
+  assert.ok(expectedLines.length >= 8);
   const lines = await page.$$eval("#rendered .line", (ls) => ls.map((l) => ({ who: l.querySelector(".who").textContent, colour: l.querySelector(".who").style.color, text: l.querySelector(".text").textContent, time: l.querySelector(".time").textContent })));
   assert.deepEqual(lines.map((l) => [l.who, l.text]), expectedLines.map((l) => [l.speaker, l.text]));
   assert.equal(lines[0].time, "0:01");
@@ -122,6 +129,7 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   const doc = await download;
   assert.equal(doc.suggestedFilename(), `${call.id}.document.txt`);
   assert.equal(await (await doc.createReadStream()).toArray().then((c) => Buffer.concat(c).toString("utf8")), read("expected/acme-discovery.document.txt"));
+  await page.waitForFunction(() => !document.querySelector("#exports .done"));
   await page.screenshot({ path: `${shots}acme.png`, fullPage: true });
 
   // A transcript alone, dropped: each file goes to the box its content belongs in.

@@ -115,8 +115,13 @@ test("bad inputs given as objects give the same messages as JSON text", () => {
     } catch {
       continue; // not JSON: only a string can carry it
     }
-    // A string argument is JSON text, so a JSON string document has no object form.
-    if (typeof parsed === "string") continue;
+    // A string argument is JSON text, so a JSON string document has no object
+    // form; null, numbers and booleans are not documents but TypeErrors (tested below).
+    if (parsed === null || typeof parsed !== "object") continue;
+    // An array where the call takes an object (and the reverse) is a TypeError too.
+    const objectOnly = ["normalizeCall", "callDocument", "chunkDocument", "extensive"].includes(c.fn);
+    const arrayOnly = ["accountFromParties", "batchCallIds"].includes(c.fn);
+    if ((objectOnly && Array.isArray(parsed)) || (arrayOnly && !Array.isArray(parsed))) continue;
     // Objects go through JSON.stringify: same document, compact.
     if (JSON.stringify(parsed) !== c.input && c.error.includes(" at line ")) continue;
     const call = () => run(g, c.fn, { input: c.input, transcript: c.transcript, options: c.options ?? {}, asObjects: true });
@@ -193,7 +198,7 @@ test("wrong argument types are TypeErrors naming the parameter", () => {
 
 test("a transcript with no usable monologue is an error, in every format", () => {
   const message = "transcript: no usable monologue (none has a sentence with text)";
-  for (const input of ["[]", "[{}]", [{}], [{ speakerId: "1", sentences: [] }], { callTranscripts: [] }, { callTranscripts: [{ transcript: [{ sentences: [{ text: "" }] }] }] }]) {
+  for (const input of ["[]", "[{}]", [{}], [{ speakerId: "1", sentences: [] }], { callTranscripts: [{ transcript: [] }] }, { callTranscripts: [{ transcript: [{ sentences: [{ text: "" }] }] }] }]) {
     for (const format of ["plain", "markdown", "webvtt", "srt", "json"]) {
       assert.throws(() => g.formatTranscript(input, { format }), { message }, `${JSON.stringify(input)} as ${format}`);
     }

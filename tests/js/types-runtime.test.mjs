@@ -63,8 +63,14 @@ function check(value, type, path, errors) {
       // report the branch of the value's own shape, else all
       return errors.push(`${path}: ${JSON.stringify(value)?.slice(0, 80)} fits no branch of ${type.getText(source)} (${tries.flat().slice(0, 3).join("; ")})`);
     }
-    case ts.SyntaxKind.IntersectionType:
+    case ts.SyntaxKind.IntersectionType: {
+      // `string & {}` (tsify's open enums): each part on its own, `{}` being any non-null value
+      const primitive = type.types.some((t) => t.kind === ts.SyntaxKind.StringKeyword || t.kind === ts.SyntaxKind.NumberKeyword);
+      if (primitive) {
+        return type.types.forEach((t) => (ts.isTypeLiteralNode(t) && t.members.length === 0 ? value != null || errors.push(`${path}: ${describe(value)}, declared {}`) : check(value, t, path, errors)));
+      }
       return checkObject(value, type.types.flatMap((t) => [...membersOf(t)]), path, errors);
+    }
     case ts.SyntaxKind.TypeLiteral:
       return checkObject(value, [...members(type)], path, errors);
     case ts.SyntaxKind.TypeReference: {
@@ -150,6 +156,11 @@ test("the .d.ts matches every fixture output, field by field", () => {
   }
   for (const c of cases.requests) checkResult(c.fn, run(g, c.fn, { input: c.input, options: c.options }), JSON.stringify(c.options ?? c.input));
   for (const c of cases.emails.filter((c) => !c.error)) checkResult("accountFromEmail", g.accountFromEmail(c.email, c.internalDomains ? { internalDomains: c.internalDomains } : undefined), c.email);
+  // Gong sends any part of a summary alone: a brief without key points, outline or highlights.
+  const briefOnly = g.normalizeCall({ calls: [{ metaData: { id: "1" }, content: { brief: "Pricing." } }] });
+  assert.deepEqual(briefOnly.summary, { brief: "Pricing." });
+  checkResult("normalizeCall", briefOnly, "a summary with a brief only");
+  checkResult("normalizeCall", g.normalizeCall({ calls: [{ metaData: { id: "1" }, content: { keyPoints: [{ text: "Q2." }] } }] }), "key points only");
   checkResult("callDate", g.callDate(0), "callDate");
   checkResult("documentVersion", g.documentVersion(), "documentVersion");
   // the table does reach the optional summary fields, present and absent
