@@ -70,6 +70,8 @@ let web = read("pkg/web/gongkit.js");
 web = patch(web, "new URL('gongkit_bg.wasm', import.meta.url)", "new URL('../gongkit_bg.wasm', import.meta.url)", "web glue wasm URL");
 write("pkg/web/gongkit.js", web);
 write("pkg/web/gongkit.d.ts", withoutExamples(read("pkg/web/gongkit.d.ts")));
+// For resolvers that predate "exports" (TypeScript's node10): gongkit/web as a folder.
+write("pkg/web/package.json", JSON.stringify({ type: "module", main: "./gongkit.js", types: "./gongkit.d.ts" }, null, 2) + "\n");
 
 // Bundlers: the web glue, initialized once with top-level await.
 mkdirSync(at("pkg/bundler"), { recursive: true });

@@ -64,7 +64,8 @@ async function textOf(url) {
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  // (the browser's own favicon.ico request is not the app's)
+  page.on("console", (m) => m.type() === "error" && !m.location().url?.endsWith("/favicon.ico") && errors.push(`${m.text()} ${m.location().url ?? ""}`));
   try {
     await page.goto(url);
     await page.waitForSelector("body[data-done=true]", { timeout: 30_000 }).catch(() => {
@@ -134,37 +135,57 @@ async function viteBuild(name) {
 
 const started = {};
 const startAll = () => {
-  for (const [name, build] of Object.entries(builds)) started[name] ??= build();
+  for (const [name, build] of Object.entries(builds)) {
+    started[name] ??= (async () => {
+      const t0 = performance.now();
+      const dir = await build();
+      return { dir, seconds: (performance.now() - t0) / 1000 };
+    })();
+  }
   for (const p of Object.values(started)) p.catch(() => {});
   return started;
 };
 
 for (const name of Object.keys(builds)) {
   test(`${name}: build and run in Chromium`, { timeout: 240_000 }, async () => {
-    const t0 = performance.now();
-    const dir = await startAll()[name];
+    const { dir, seconds } = await startAll()[name];
     const wasm = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".wasm"));
     assert.equal(wasm.length, 1, `${name} emitted ${wasm.join(", ") || "no .wasm"}`);
     await checkBuilt(dir);
-    console.log(`${name}: built and ran in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`${name}: built in ${seconds.toFixed(1)} s (builds run at once), ran in Chromium with the expected text`);
   });
 }
 
+// Vite 7's dev server pre-bundles dependencies into node_modules/.vite/,
+// where the bundler entry's `new URL("../gongkit_bg.wasm", import.meta.url)`
+// no longer points at the .wasm: it needs the one line the README shows.
+// Vite 8 needs nothing.
+const DEV_CONFIG = { vite7: { optimizeDeps: { exclude: ["gongkit"] } }, vite8: {} };
+
+test("vite7: dev server without configuration fails as the README says", { timeout: 120_000 }, async () => {
+  await assert.rejects(devText("vite7", {}), /expected magic word 00 61 73 6d/);
+});
+
+async function devText(name, config) {
+  const vite = await import(name);
+  const server = await vite.createServer({
+    ...config,
+    root: app, configFile: false, logLevel: "silent",
+    cacheDir: `${out}${name}-cache-${Object.keys(config).length}`,
+    server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
+  });
+  await server.listen();
+  try {
+    const { port } = server.httpServer.address();
+    return await textOf(`http://127.0.0.1:${port}/`);
+  } finally {
+    await server.close();
+  }
+}
+
 for (const name of ["vite7", "vite8"]) {
-  test(`${name}: dev server`, { timeout: 120_000 }, async () => {
-    const vite = await import(name);
-    const server = await vite.createServer({
-      root: app, configFile: false, logLevel: "silent",
-      cacheDir: `${out}${name}-cache`,
-      server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
-    });
-    await server.listen();
-    try {
-      const { port } = server.httpServer.address();
-      assert.equal(await textOf(`http://127.0.0.1:${port}/`), expected);
-    } finally {
-      await server.close();
-    }
+  test(`${name}: dev server${name === "vite7" ? " (optimizeDeps.exclude)" : ""}`, { timeout: 120_000 }, async () => {
+    assert.equal(await devText(name, DEV_CONFIG[name]), expected);
   });
 }
 
@@ -189,7 +210,13 @@ test("TypeScript accepts every entry under node16, nodenext and bundler", async 
 test("@arethetypeswrong/cli finds no problem", async () => {
   const { stdout } = await run(bin("attw"), [tarball, "--format", "json", "--exclude-entrypoints", "./gongkit_bg.wasm", "./web/gongkit_bg.wasm"]).catch((e) => e);
   const result = JSON.parse(stdout);
-  assert.deepEqual(result.problems ?? result.analysis?.problems ?? [], [], stdout.slice(0, 2000));
+  const problems = Object.values(result.problems ?? {}).flat();
+  assert.ok(Array.isArray(result.analysis.problems), "attw's JSON has the shape this test reads");
+  // gongkit/web is an ES module by design (pages without a bundler; Node
+  // >= 20.19 can require() it): attw's note that CommonJS resolves it to ESM
+  // is the one accepted finding, and only for that entry.
+  const accepted = (p) => p.entrypoint === "./web" && p.kind === "CJSResolvesToESM" && p.resolutionKind === "node16-cjs";
+  assert.deepEqual(problems.filter((p) => !accepted(p)), [], JSON.stringify(problems, null, 1));
   const entries = Object.keys(result.analysis.entrypoints);
   assert.deepEqual(entries.sort(), [".", "./package.json", "./web"]);
 });
