@@ -28,7 +28,12 @@ for (const raw of readFileSync(input, "utf8").split("\n")) {
   if (!groups.has(parent)) groups.set(parent, new Set());
   groups.get(parent).add(label);
 }
-const lines = [...groups].map(([parent, labels]) => `${parent}:${[...labels].join(",")}`);
+// Sorted by parent, then label, in byte order: src/account.rs binary-searches
+// the (parent, label) pairs in this order.
+const byBytes = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const lines = [...groups]
+  .sort(([a], [b]) => byBytes(a, b))
+  .map(([parent, labels]) => `${parent}:${[...labels].sort(byBytes).join(",")}`);
 writeFileSync(
   new URL("../src/public_suffixes.txt", import.meta.url),
   `// The Public Suffix List (https://publicsuffix.org/list/, MPL-2.0), ICANN and private sections, ${version}.
