@@ -395,15 +395,28 @@ pub struct ChunkOptions<'a> {
 }
 
 /// How to cut a call document into chunks: the call options plus `maxChars`.
-#[derive(Tsify, Deserialize)]
+///
+/// Only its TypeScript type is derived: `chunkDocument` reads `maxChars`
+/// and the [`CallOptions`] apart (serde's `flatten` would buffer the whole
+/// object through its generic `Content` type, several KB of the .wasm, and
+/// would let unknown options through).
+#[derive(Tsify)]
 #[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
+#[expect(dead_code, reason = "only its TypeScript type is used")]
 pub struct DocumentChunkOptions {
     /// The most characters (Unicode scalar values) in one chunk.
     max_chars: usize,
     /// The options of the document.
     #[serde(flatten)]
     call: CallOptions,
+}
+
+/// `chunkDocument`'s `maxChars`, read apart from the call options.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MaxChars {
+    max_chars: usize,
 }
 
 fn transcript_json(value: &JsValue) -> JsResult<String> {
@@ -619,10 +632,22 @@ pub fn chunk_document(
 ) -> JsResult {
     check("extensive", Kind::ObjectOrText, &extensive)?;
     let transcript = optional_transcript(transcript)?;
-    let o: DocumentChunkOptions = parse_options(&required_options_text(options)?)?;
+    check("options", Kind::Object, &options)?;
+    let max_chars = js_sys::Reflect::get(&options, &"maxChars".into()).unwrap_or_default();
+    let max_chars = js_sys::JSON::stringify(&max_chars)
+        .ok()
+        .and_then(|s| s.as_string());
+    let max_chars: MaxChars = parse_options(&match max_chars {
+        Some(json) => format!("{{\"maxChars\": {json}}}"),
+        None => "{}".to_owned(),
+    })?;
+    // The rest are the call options: a shallow copy without `maxChars`.
+    let rest = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&rest, &"maxChars".into());
+    let call: CallOptions = read_options(Some(rest.into()))?;
     let chunks = with_extensive(&extensive, |e| {
         let input = transcript.as_deref().map(TranscriptInput::Json);
-        crate::chunk_call_document(e, input, o.max_chars, &o.call)
+        crate::chunk_call_document(e, input, max_chars.max_chars, &call)
     })?;
     to_js(&chunks)
 }

@@ -218,3 +218,16 @@ test("a thousand bad inputs in a row leave the module working", () => {
   }
   assert.equal(g.formatTranscript('[{"speakerId": "1", "sentences": [{"text": "still here"}]}]'), "Speaker 1: still here");
 });
+
+test("chunkDocument reads maxChars and the call options apart, and refuses unknown options", () => {
+  const e = read("calls/acme-discovery.extensive.json");
+  const t = read("calls/acme-discovery.transcript.json");
+  assert.throws(() => g.chunkDocument(e, t, {}), { message: "invalid options: missing field `maxChars`" });
+  assert.throws(() => g.chunkDocument(e, t, { maxChars: "10" }), { message: 'invalid options: maxChars: invalid type: string "10", expected a non-negative integer' });
+  assert.throws(() => g.chunkDocument(e, t, { maxChars: 1.5 }), { message: "invalid options: maxChars: invalid type: number `1.5`, expected a non-negative integer" });
+  assert.throws(() => g.chunkDocument(e, t, { maxChars: 100, fromat: "srt" }), /^Error: invalid options: unknown field `fromat`, expected one of `format`/);
+  const options = { maxChars: 500, merge: true };
+  const chunks = g.chunkDocument(e, t, options);
+  assert.ok(chunks.length > 1 && chunks.every((c) => [...c.text].length <= 500));
+  assert.deepEqual(options, { maxChars: 500, merge: true }, "the caller's object is left as it was");
+});
