@@ -201,7 +201,7 @@ pub fn crm_account_name<'c>(context: &'c [CrmContext<'_>]) -> Option<&'c str> {
                 .is_some_and(|n| n.eq_ignore_ascii_case("name"))
         })
         .find_map(|f| match &f.value {
-            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.trim()),
+            Some(crate::model::CrmValue::Text(s)) if !s.trim().is_empty() => Some(s.trim()),
             _ => None,
         })
 }
