@@ -10,6 +10,7 @@ import { execFileSync, execFile } from "node:child_process";
 import { mkdirSync, rmSync, cpSync, readdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { launch } from "../js/chromium.mjs";
 import { serve } from "../js/serve.mjs";
@@ -57,6 +58,11 @@ test("the tarball: one .wasm, LICENSE, README, and nothing else of size", () => 
   assert.match(license, /MIT License/);
   assert.match(license, /Apache License/);
   console.log(`tarball ${tarball.split("/").pop()}: ${statSync(tarball).size} bytes, ${files.length} files`);
+  // The size budget of the issue: under 200 KB gzipped (gzip -9, as scripts/build-pkg prints it).
+  const wasm = readFileSync(`${app}node_modules/gongkit/gongkit_bg.wasm`);
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  console.log(`gongkit_bg.wasm: ${wasm.length} bytes raw, ${gz} bytes gzipped`);
+  assert.ok(gz < 200_000, `${gz} bytes gzipped: over the 200 KB budget`);
 });
 
 /** Loads `url` in Chromium and returns the app's text; fails on any page error. */
