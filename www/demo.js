@@ -107,13 +107,14 @@ function render(call, lines, turns) {
 
   // Talk time per speaker, from the transcript's own sentence times.
   const total = [...speakers.values()].reduce((s, p) => s + p.ms, 0) || 1;
+  const most = Math.max(1, ...[...speakers.values()].map((p) => p.ms));
   $("talk").innerHTML = [...speakers.values()]
     .sort((a, b) => b.ms - a.ms)
     .map((p) => {
       const share = (100 * p.ms) / total;
       return `<div class="bar" role="listitem" data-speaker="${escapeHtml(p.name)}" data-share="${share.toFixed(1)}">
         <span class="name" style="color:${p.colour}" title="${escapeHtml(p.name)}">${escapeHtml(p.name)}</span>
-        <span class="track"><span class="fill" style="display:block;width:${share.toFixed(2)}%;background:${p.colour}"></span></span>
+        <span class="track"><span class="fill" style="display:block;width:${((100 * p.ms) / most).toFixed(2)}%;background:${p.colour}"></span></span>
         <span class="value">${span(p.ms / 1000)} · ${share.toFixed(0)}%</span></div>`;
     })
     .join("");
