@@ -7,8 +7,8 @@
 //   node/gongkit.mjs      Node, import: the same module re-exported (no second instance)
 //   web/gongkit.js        browsers: wasm-bindgen's ES module glue; `await init()` fetches ../gongkit_bg.wasm
 //   bundler/gongkit.js    bundlers: the web glue, initialized with top-level await from
-//                         `new URL("../gongkit_bg.wasm", import.meta.url)`, which webpack 5,
-//                         Vite and Parcel turn into an asset with no configuration
+//                         `new URL("../gongkit_bg.wasm", import.meta.url)`, which webpack 5
+//                         and Vite turn into an asset with no configuration (tests/bundlers/)
 import { readFileSync, writeFileSync, readdirSync, renameSync, rmSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -77,8 +77,8 @@ write("pkg/web/package.json", JSON.stringify({ type: "module", main: "./gongkit.
 mkdirSync(at("pkg/bundler"), { recursive: true });
 write(
   "pkg/bundler/gongkit.js",
-  `// Bundlers (webpack 5, Vite, Parcel, esbuild and Rollup with an asset step):
-// the web build, initialized here with top-level await. The URL below is the
+  `// Bundlers (webpack 5, Vite; Rollup with an import.meta assets plugin): the
+// web build, initialized here with top-level await. The URL below is the
 // pattern bundlers recognize to emit the .wasm as an asset.
 import init from "../web/gongkit.js";
 await init({ module_or_path: new URL("../gongkit_bg.wasm", import.meta.url) });
