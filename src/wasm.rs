@@ -266,21 +266,21 @@ fn to_js<T: Serialize>(value: &T) -> JsResult {
 /// Objects are read by the same Rust parser as strings, so both give the
 /// same results and the same error messages (with the JSON path), and the
 /// wasm module carries one deserializer per type instead of two.
-fn json_text(value: &JsValue) -> Result<String, Error> {
+fn json_text(name: &'static str, value: &JsValue) -> Result<String, Error> {
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::argument("argument", "cannot be turned into JSON"))
+        .ok_or_else(|| Error::argument(name, "cannot be turned into JSON (a cycle, or a BigInt?)"))
 }
 
 /// The JSON text of an options object; `undefined` and `null` are `{}`.
 fn options_text(value: Option<JsValue>) -> JsResult<String> {
     match value {
         Some(v) if check_optional("options", Kind::Object, Some(&v))? => {
-            json_text(&v).map_err(fail)
+            json_text("options", &v).map_err(fail)
         }
         _ => Ok("{}".to_owned()),
     }
@@ -289,7 +289,7 @@ fn options_text(value: Option<JsValue>) -> JsResult<String> {
 /// The JSON text of an options object that must be given.
 fn required_options_text(value: JsValue) -> JsResult<String> {
     check("options", Kind::Object, &value)?;
-    json_text(&value).map_err(fail)
+    json_text("options", &value).map_err(fail)
 }
 
 /// Reads options that own their values.
@@ -421,13 +421,13 @@ struct MaxChars {
 
 fn transcript_json(value: &JsValue) -> JsResult<String> {
     check("transcript", Kind::AnyJson, value)?;
-    json_text(value).map_err(fail)
+    json_text("transcript", value).map_err(fail)
 }
 
 fn optional_transcript(value: Option<JsValue>) -> JsResult<Option<String>> {
     match value {
         Some(v) if check_optional("transcript", Kind::AnyJson, Some(&v))? => {
-            json_text(&v).map(Some).map_err(fail)
+            json_text("transcript", &v).map(Some).map_err(fail)
         }
         _ => Ok(None),
     }
@@ -458,7 +458,7 @@ fn with_extensive<R>(
     value: &JsValue,
     f: impl FnOnce(&AnyExtensive<'_>) -> Result<R, Error>,
 ) -> JsResult<R> {
-    let json = json_text(value).map_err(fail)?;
+    let json = json_text("extensive", value).map_err(fail)?;
     let extensive = AnyExtensive::from_json(&json).map_err(fail)?;
     f(&extensive).map_err(fail)
 }
@@ -492,7 +492,7 @@ pub fn account_from_parties(
 ) -> JsResult {
     check("parties", Kind::ArrayOrText, &parties)?;
     let options: AccountOptions = read_options(options)?;
-    let json = json_text(&parties).map_err(fail)?;
+    let json = json_text("parties", &parties).map_err(fail)?;
     let parties: Vec<Party> = crate::from_json(&json).map_err(fail)?;
     let name = crate::account_from_parties(&parties, &options.internal_domains).map_err(fail)?;
     Ok(name.map_or(JsValue::UNDEFINED, JsValue::from))
@@ -680,7 +680,7 @@ pub fn transcript_request(
 #[wasm_bindgen(js_name = batchCallIds, unchecked_return_type = "string[][]")]
 pub fn batch_call_ids(#[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue) -> JsResult {
     check("ids", Kind::ArrayOrText, &ids)?;
-    let json = json_text(&ids).map_err(fail)?;
+    let json = json_text("ids", &ids).map_err(fail)?;
     let ids: Vec<String> = crate::from_json(&json).map_err(fail)?;
     to_js(&crate::batch_call_ids(&ids).map_err(fail)?)
 }

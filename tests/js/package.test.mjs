@@ -231,3 +231,11 @@ test("chunkDocument reads maxChars and the call options apart, and refuses unkno
   assert.ok(chunks.length > 1 && chunks.every((c) => [...c.text].length <= 500));
   assert.deepEqual(options, { maxChars: 500, merge: true }, "the caller's object is left as it was");
 });
+
+test("an object JSON cannot hold is an error naming the parameter", () => {
+  const cycle = [];
+  cycle.push(cycle);
+  assert.throws(() => g.formatTranscript(cycle), { message: "invalid transcript: cannot be turned into JSON (a cycle, or a BigInt?)" });
+  assert.throws(() => g.normalizeCall({ calls: [{ metaData: { id: 1n } }] }), { message: "invalid extensive: cannot be turned into JSON (a cycle, or a BigInt?)" });
+  assert.throws(() => g.formatTranscript("[]", { parties: [{ speakerId: 2n }] }), { message: "invalid options: cannot be turned into JSON (a cycle, or a BigInt?)" });
+});
