@@ -5,7 +5,8 @@
 // artifacts/page/ (committed). Nothing may leave the page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { inflateSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { launch } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
@@ -13,6 +14,28 @@ import { read } from "./table.mjs";
 
 const root = fileURLToPath(new URL("../../www/", import.meta.url));
 const shots = fileURLToPath(new URL("../../artifacts/page/", import.meta.url));
+
+/** The decoded pixel rows of a PNG (its IDAT data, inflated). */
+function pixels(png) {
+  const idat = [];
+  for (let p = 8; p < png.length; ) {
+    const len = png.readUInt32BE(p);
+    if (png.toString("ascii", p + 4, p + 8) === "IDAT") idat.push(png.subarray(p + 8, p + 8 + len));
+    p += 12 + len;
+  }
+  return inflateSync(Buffer.concat(idat));
+}
+
+/**
+ * Saves a screenshot to artifacts/page/ (committed), leaving the file alone
+ * when its pixels did not change: Chromium's PNG bytes vary from run to run.
+ */
+async function shot(page, name, options = {}) {
+  const png = await page.screenshot({ animations: "disabled", ...options });
+  const file = `${shots}${name}.png`;
+  if (existsSync(file) && pixels(readFileSync(file)).equals(pixels(png))) return;
+  writeFileSync(file, png);
+}
 
 /** Drops files on the page as a user's drag and drop does: a DataTransfer with Files. */
 async function drop(page, files, selector = "#drop-target") {
@@ -52,7 +75,7 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   await page.goto(server.url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
   mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: `${shots}empty.png` });
+  await shot(page, "empty");
 
   // Pasted: the same bytes as the fixture's named output, and the document.
   await page.fill("#extensive", read("calls/acme-discovery.extensive.json"));
@@ -101,7 +124,7 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   assert.ok(hits.length > 0);
   assert.equal(await page.locator("#rendered mark").first().textContent().then((s) => s.toLowerCase()), "budget");
   assert.equal(await page.textContent("#filter-count"), `${hits.length} of ${expectedLines.length} lines`);
-  await page.screenshot({ path: `${shots}acme-filtered.png`, fullPage: true });
+  await shot(page, "acme-filtered", { fullPage: true });
   await page.fill("#filter", "");
 
   // Copy and download: every format and the document, the same bytes as the fixture files.
@@ -130,7 +153,7 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   assert.equal(doc.suggestedFilename(), `${call.id}.document.txt`);
   assert.equal(await (await doc.createReadStream()).toArray().then((c) => Buffer.concat(c).toString("utf8")), read("expected/acme-discovery.document.txt"));
   await page.waitForFunction(() => !document.querySelector("#exports .done"));
-  await page.screenshot({ path: `${shots}acme.png`, fullPage: true });
+  await shot(page, "acme", { fullPage: true });
 
   // A transcript alone, dropped: each file goes to the box its content belongs in.
   await page.fill("#extensive", "");
@@ -156,7 +179,9 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   assert.ok((await page.locator("#talk .bar").count()) >= 2);
   await page.fill("#filter", "pricing");
   await page.waitForFunction(() => document.getElementById("filter-count").textContent !== "");
-  await page.screenshot({ path: `${shots}two-hour.png` });
+  await page.locator("#filter").blur();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await shot(page, "two-hour");
   await page.fill("#filter", "");
 
   // Bad input is shown on the page, with the JSON path, in JSON's words.
