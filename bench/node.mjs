@@ -122,6 +122,6 @@ race(
   ],
   Buffer.byteLength(transcript),
 );
-const wasmFile = new URL("../pkg/node/gongkit_bg.wasm", import.meta.url);
+const wasmFile = new URL("../pkg/gongkit_bg.wasm", import.meta.url);
 const wasm = readFileSync(wasmFile);
-console.log(`pkg/node/gongkit_bg.wasm: ${statSync(wasmFile).size} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped`);
+console.log(`pkg/gongkit_bg.wasm: ${statSync(wasmFile).size} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped`);

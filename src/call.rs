@@ -269,12 +269,15 @@ pub struct Summary<'a> {
     pub brief: Option<Text<'a>>,
     /// The key points' texts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
     pub key_points: Vec<Text<'a>>,
     /// The outline.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
     pub outline: Vec<OutlineSection<'a>>,
     /// The highlights.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
     pub highlights: Vec<HighlightsSection<'a>>,
     /// The outcome.
     #[serde(skip_serializing_if = "Option::is_none")]

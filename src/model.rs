@@ -846,7 +846,7 @@ pub struct CrmObject<'a> {
 ///
 /// ```
 /// let f: gongkit::CrmField = serde_json::from_str(r#"{"name": "Amount", "value": 1200}"#).unwrap();
-/// assert_eq!(f.value, Some(serde_json::json!(1200)));
+/// assert_eq!(f.value, Some(gongkit::CrmValue::Number(1200.into())));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
@@ -856,7 +856,106 @@ pub struct CrmField<'a> {
     pub name: Option<Text<'a>>,
     /// The field's value.
     #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
-    pub value: Option<serde_json::Value>,
+    pub value: Option<CrmValue<'a>>,
+}
+
+/// A CRM field's value as Gong sends it: text, a number or a boolean. An
+/// array or an object is `Other`, without its content: nothing reads one,
+/// and a whole JSON value type (`serde_json::Value`) took 5 KB of the
+/// gzipped WebAssembly build.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::CrmValue;
+///
+/// let text: CrmValue = serde_json::from_str(r#""Acme Corporation""#).unwrap();
+/// assert_eq!(text.as_str(), Some("Acme Corporation"));
+/// let number: CrmValue = serde_json::from_str("12000.5").unwrap();
+/// assert_eq!(serde_json::to_string(&number).unwrap(), "12000.5");
+/// assert_eq!(serde_json::from_str::<CrmValue>(r#"{"a": [1]}"#).unwrap(), CrmValue::Other);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum CrmValue<'a> {
+    /// A string.
+    Text(Text<'a>),
+    /// A number, exactly as sent.
+    Number(serde_json::Number),
+    /// A boolean.
+    Bool(bool),
+    /// An array or an object (its content is not kept; serialized as `null`).
+    Other,
+}
+
+impl CrmValue<'_> {
+    /// The text, when the value is a string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gongkit::CrmValue::Bool(true).as_str(), None);
+    /// ```
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            CrmValue::Text(t) => Some(t.as_str()),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for CrmValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CrmValueVisitor)
+    }
+}
+
+struct CrmValueVisitor;
+
+impl<'de> de::Visitor<'de> for CrmValueVisitor {
+    type Value = CrmValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CRM field value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(CrmValue::Text(Text(Cow::Borrowed(v))))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(CrmValue::Text(Text(Cow::Owned(v.to_owned()))))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(CrmValue::Number(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(CrmValue::Number(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(CrmValue::Other, CrmValue::Number))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(CrmValue::Bool(v))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(CrmValue::Other)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(CrmValue::Other)
+    }
 }
 
 /// A participant of a call.

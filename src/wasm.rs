@@ -17,12 +17,139 @@ use crate::{
 
 /// Makes a panic (a bug: the core returns errors for bad input) surface as a
 /// thrown `Error` with the panic's message instead of a bare
-/// `RuntimeError: unreachable`.
-#[wasm_bindgen(start, skip_typescript)]
-fn start() {
-    std::panic::set_hook(Box::new(|info| {
-        wasm_bindgen::throw_str(&format!("gongkit internal error: {info}"));
-    }));
+/// `RuntimeError: unreachable`. Called by every export, so the package has
+/// no start function to export (and none that its types would not declare).
+fn hook() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            wasm_bindgen::throw_str(&format!("gongkit internal error: {info}"));
+        }));
+    });
+}
+
+/// What the exports return: a thrown `Error` (or `TypeError`) as the error.
+type JsResult<T = JsValue> = Result<T, JsValue>;
+
+/// What a JS value is, for a `TypeError`'s message: `a number (42)`.
+fn describe(value: &JsValue) -> String {
+    if value.is_undefined() {
+        "undefined".to_owned()
+    } else if value.is_null() {
+        "null".to_owned()
+    } else if let Some(b) = value.as_bool() {
+        format!("a boolean ({b})")
+    } else if let Some(n) = value.as_f64() {
+        format!("a number ({n})")
+    } else if value.is_string() {
+        "a string".to_owned()
+    } else if js_sys::Array::is_array(value) {
+        "an array".to_owned()
+    } else if value.is_function() {
+        "a function".to_owned()
+    } else if value.is_bigint() {
+        "a bigint".to_owned()
+    } else if value.is_symbol() {
+        "a symbol".to_owned()
+    } else {
+        "an object".to_owned()
+    }
+}
+
+/// The JS kinds an argument may be.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A string.
+    Text,
+    /// A string or a number.
+    TextOrNumber,
+    /// An array, or its JSON text.
+    ArrayOrText,
+    /// An object (not an array), or its JSON text.
+    ObjectOrText,
+    /// An object, an array, or JSON text.
+    AnyJson,
+    /// A plain options object.
+    Object,
+}
+
+impl Kind {
+    fn expected(self) -> &'static str {
+        match self {
+            Kind::Text => "a string",
+            Kind::TextOrNumber => "a string or a number",
+            Kind::ArrayOrText => "an array or its JSON text",
+            Kind::ObjectOrText => "an object or its JSON text",
+            Kind::AnyJson => "an object, an array or their JSON text",
+            Kind::Object => "an object",
+        }
+    }
+
+    fn accepts(self, value: &JsValue) -> bool {
+        let array = js_sys::Array::is_array(value);
+        let object = value.is_object() && !value.is_function();
+        match self {
+            Kind::Text => value.is_string(),
+            Kind::TextOrNumber => value.is_string() || value.as_f64().is_some(),
+            Kind::ArrayOrText => value.is_string() || array,
+            Kind::ObjectOrText => value.is_string() || (object && !array),
+            Kind::AnyJson => value.is_string() || object,
+            Kind::Object => object && !array,
+        }
+    }
+}
+
+/// Checks an argument's JS type before anything reads it: a wrong one is a
+/// `TypeError` naming the parameter, what it expects and what it got.
+fn check(name: &str, kind: Kind, value: &JsValue) -> JsResult<()> {
+    hook();
+    if kind.accepts(value) {
+        return Ok(());
+    }
+    Err(js_sys::TypeError::new(&format!(
+        "{name}: expected {}, got {}",
+        kind.expected(),
+        describe(value)
+    ))
+    .into())
+}
+
+/// Checks an optional argument: `undefined` and `null` stand for "not given".
+fn check_optional(name: &str, kind: Kind, value: Option<&JsValue>) -> JsResult<bool> {
+    match value {
+        Some(v) if !v.is_undefined() && !v.is_null() => check(name, kind, v).map(|()| true),
+        _ => Ok(false),
+    }
+}
+
+/// Serde's Rust words in the core's messages, in JSON's words: a JS user
+/// never wrote an `i64`.
+fn json_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 16] = [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected i32", "expected an integer"),
+        ("expected u32", "expected a non-negative integer"),
+        ("expected usize", "expected a non-negative integer"),
+        ("expected u16", "expected a non-negative integer"),
+        ("expected u8", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+        ("invalid type: map", "invalid type: object"),
+        ("invalid type: sequence", "invalid type: array"),
+        ("invalid type: unit value", "invalid type: null"),
+        ("invalid type: floating point", "invalid type: number"),
+        ("invalid type: integer", "invalid type: number"),
+        ("invalid value: integer", "invalid value: number"),
+    ];
+    let mut out = message.to_owned();
+    for (rust, json) in WORDS {
+        if out.contains(rust) {
+            out = out.replace(rust, json);
+        }
+    }
+    out
 }
 
 /// How this engine turns bytes in wasm memory into a string fastest.
@@ -120,16 +247,16 @@ fn latin1(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A thrown `Error` with the core's message.
-fn fail(err: impl std::fmt::Display) -> JsError {
-    JsError::new(&err.to_string())
+/// A thrown `Error` with the core's message, in JSON's words.
+fn fail(err: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&json_words(&err.to_string())).into()
 }
 
 fn serializer() -> serde_wasm_bindgen::Serializer {
     serde_wasm_bindgen::Serializer::json_compatible()
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+fn to_js<T: Serialize>(value: &T) -> JsResult {
     value.serialize(&serializer()).map_err(fail)
 }
 
@@ -139,32 +266,39 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 /// Objects are read by the same Rust parser as strings, so both give the
 /// same results and the same error messages (with the JSON path), and the
 /// wasm module carries one deserializer per type instead of two.
-fn json_text(value: &JsValue) -> Result<String, Error> {
+fn json_text(name: &'static str, value: &JsValue) -> Result<String, Error> {
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::argument("argument", "cannot be turned into JSON"))
+        .ok_or_else(|| Error::argument(name, "cannot be turned into JSON (a cycle, or a BigInt?)"))
 }
 
 /// The JSON text of an options object; `undefined` and `null` are `{}`.
-fn options_text(value: Option<JsValue>) -> Result<String, JsError> {
+fn options_text(value: Option<JsValue>) -> JsResult<String> {
     match value {
-        Some(v) if v.as_string().is_some() => Err(fail("invalid options: expected an object")),
-        Some(v) if !v.is_undefined() && !v.is_null() => json_text(&v).map_err(fail),
+        Some(v) if check_optional("options", Kind::Object, Some(&v))? => {
+            json_text("options", &v).map_err(fail)
+        }
         _ => Ok("{}".to_owned()),
     }
 }
 
+/// The JSON text of an options object that must be given.
+fn required_options_text(value: JsValue) -> JsResult<String> {
+    check("options", Kind::Object, &value)?;
+    json_text("options", &value).map_err(fail)
+}
+
 /// Reads options that own their values.
-fn read_options<T: serde::de::DeserializeOwned>(value: Option<JsValue>) -> Result<T, JsError> {
+fn read_options<T: serde::de::DeserializeOwned>(value: Option<JsValue>) -> JsResult<T> {
     parse_options(&options_text(value)?)
 }
 
 /// Reads options from their JSON text (they may borrow from it).
-fn parse_options<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, JsError> {
+fn parse_options<'a, T: Deserialize<'a>>(json: &'a str) -> JsResult<T> {
     crate::from_json(json).map_err(|e| match e {
         // A value the core checked itself ("invalid format: …") says what
         // was wrong already; serde's own messages need the context.
@@ -261,9 +395,15 @@ pub struct ChunkOptions<'a> {
 }
 
 /// How to cut a call document into chunks: the call options plus `maxChars`.
-#[derive(Tsify, Deserialize)]
+///
+/// Only its TypeScript type is derived: `chunkDocument` reads `maxChars`
+/// and the [`CallOptions`] apart (serde's `flatten` would buffer the whole
+/// object through its generic `Content` type, several KB of the .wasm, and
+/// would let unknown options through).
+#[derive(Tsify)]
 #[tsify(missing_as_null)]
 #[serde(rename_all = "camelCase")]
+#[expect(dead_code, reason = "only its TypeScript type is used")]
 pub struct DocumentChunkOptions {
     /// The most characters (Unicode scalar values) in one chunk.
     max_chars: usize,
@@ -272,23 +412,53 @@ pub struct DocumentChunkOptions {
     call: CallOptions,
 }
 
-fn transcript_json(value: &JsValue) -> Result<String, JsError> {
-    json_text(value).map_err(fail)
+/// `chunkDocument`'s `maxChars`, read apart from the call options.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MaxChars {
+    max_chars: usize,
 }
 
-fn optional_transcript(value: Option<JsValue>) -> Result<Option<String>, JsError> {
+fn transcript_json(value: &JsValue) -> JsResult<String> {
+    check("transcript", Kind::AnyJson, value)?;
+    json_text("transcript", value).map_err(fail)
+}
+
+fn optional_transcript(value: Option<JsValue>) -> JsResult<Option<String>> {
     match value {
-        Some(v) if !v.is_undefined() && !v.is_null() => transcript_json(&v).map(Some),
+        Some(v) if check_optional("transcript", Kind::AnyJson, Some(&v))? => {
+            json_text("transcript", &v).map(Some).map_err(fail)
+        }
         _ => Ok(None),
     }
+}
+
+/// A formatted transcript that is only its format's frame (nothing, `[]`,
+/// a bare `WEBVTT` header) had no monologue with text: an error, not an
+/// empty result that looks like success.
+fn require_text(text: &str, options: &TranscriptOptions<'_>) -> JsResult<()> {
+    let empty = crate::format_transcript(
+        "[]",
+        &TranscriptOptions {
+            call_id: None,
+            ..*options
+        },
+    )
+    .map_err(fail)?;
+    if text == empty {
+        return Err(fail(
+            "transcript: no usable monologue (none has a sentence with text)",
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `f` over the extensive argument, parsed from its JSON text.
 fn with_extensive<R>(
     value: &JsValue,
     f: impl FnOnce(&AnyExtensive<'_>) -> Result<R, Error>,
-) -> Result<R, JsError> {
-    let json = json_text(value).map_err(fail)?;
+) -> JsResult<R> {
+    let json = json_text("extensive", value).map_err(fail)?;
     let extensive = AnyExtensive::from_json(&json).map_err(fail)?;
     f(&extensive).map_err(fail)
 }
@@ -304,11 +474,13 @@ fn to_js_in<T: Serialize>(value: &T) -> Result<JsValue, Error> {
 /// free-mail and bare-suffix domains. Throws for a malformed address.
 #[wasm_bindgen(js_name = accountFromEmail, unchecked_return_type = "string | undefined")]
 pub fn account_from_email(
-    email: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AccountOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsError> {
+) -> JsResult {
+    check("email", Kind::Text, &email)?;
+    let email = email.as_string().unwrap_or_default();
     let options: AccountOptions = read_options(options)?;
-    let name = crate::account_from_email(email, &options.internal_domains).map_err(fail)?;
+    let name = crate::account_from_email(&email, &options.internal_domains).map_err(fail)?;
     Ok(name.map_or(JsValue::UNDEFINED, JsValue::from))
 }
 
@@ -317,9 +489,10 @@ pub fn account_from_email(
 pub fn account_from_parties(
     #[wasm_bindgen(unchecked_param_type = "Party[] | string")] parties: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "AccountOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsError> {
+) -> JsResult {
+    check("parties", Kind::ArrayOrText, &parties)?;
     let options: AccountOptions = read_options(options)?;
-    let json = json_text(&parties).map_err(fail)?;
+    let json = json_text("parties", &parties).map_err(fail)?;
     let parties: Vec<Party> = crate::from_json(&json).map_err(fail)?;
     let name = crate::account_from_parties(&parties, &options.internal_domains).map_err(fail)?;
     Ok(name.map_or(JsValue::UNDEFINED, JsValue::from))
@@ -331,7 +504,8 @@ pub fn account_from_parties(
 pub fn call_date(
     #[wasm_bindgen(unchecked_param_type = "string | number")] value: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "DateOptions")] options: Option<JsValue>,
-) -> Result<String, JsError> {
+) -> JsResult<String> {
+    check("value", Kind::TextOrNumber, &value)?;
     let options: DateOptions = read_options(options)?;
     let time = match (value.as_string(), value.as_f64()) {
         (Some(s), _) => crate::parse_call_time(&s),
@@ -355,11 +529,13 @@ pub fn format_transcript(
     )]
     transcript: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "FormatOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsError> {
+) -> JsResult {
+    let json = transcript_json(&transcript)?;
     let options_json = options_text(options)?;
     let options: FormatOptions = parse_options(&options_json)?;
-    let json = transcript_json(&transcript)?;
-    let text = crate::format_transcript(&json, &options.transcript_options()).map_err(fail)?;
+    let options = options.transcript_options();
+    let text = crate::format_transcript(&json, &options).map_err(fail)?;
+    require_text(&text, &options)?;
     Ok(js_text(&text))
 }
 
@@ -373,9 +549,10 @@ pub fn normalize_call(
     )]
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsError> {
-    let options: CallOptions = read_options(options)?;
+) -> JsResult {
+    check("extensive", Kind::ObjectOrText, &extensive)?;
     let transcript = optional_transcript(transcript)?;
+    let options: CallOptions = read_options(options)?;
     with_extensive(&extensive, |e| {
         let input = transcript.as_deref().map(TranscriptInput::Json);
         let mut call = crate::normalize_call(e, input, &options)?;
@@ -401,9 +578,10 @@ pub fn call_document(
     )]
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsError> {
-    let options: CallOptions = read_options(options)?;
+) -> JsResult {
+    check("extensive", Kind::ObjectOrText, &extensive)?;
     let transcript = optional_transcript(transcript)?;
+    let options: CallOptions = read_options(options)?;
     let text = with_extensive(&extensive, |e| {
         crate::call_document(
             e,
@@ -422,10 +600,10 @@ pub fn chunk_transcript(
     )]
     transcript: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ChunkOptions")] options: JsValue,
-) -> Result<JsValue, JsError> {
-    let o_json = options_text(Some(options))?;
-    let o: ChunkOptions = parse_options(&o_json)?;
+) -> JsResult {
     let json = transcript_json(&transcript)?;
+    let o_json = required_options_text(options)?;
+    let o: ChunkOptions = parse_options(&o_json)?;
     let options = TranscriptOptions {
         format: o.format,
         timestamps: o.timestamps,
@@ -433,7 +611,12 @@ pub fn chunk_transcript(
         parties: &o.parties,
         call_id: o.call_id.as_deref(),
     };
-    to_js(&crate::chunk_transcript(&json, o.max_chars, &options).map_err(fail)?)
+    let chunks = crate::chunk_transcript(&json, o.max_chars, &options).map_err(fail)?;
+    if chunks.is_empty() {
+        let text = crate::format_transcript(&json, &options).map_err(fail)?;
+        require_text(&text, &options)?;
+    }
+    to_js(&chunks)
 }
 
 /// The call document cut into chunks of at most `maxChars` characters.
@@ -446,12 +629,25 @@ pub fn chunk_document(
     )]
     transcript: Option<JsValue>,
     #[wasm_bindgen(unchecked_param_type = "DocumentChunkOptions")] options: JsValue,
-) -> Result<JsValue, JsError> {
-    let o: DocumentChunkOptions = read_options(Some(options))?;
+) -> JsResult {
+    check("extensive", Kind::ObjectOrText, &extensive)?;
     let transcript = optional_transcript(transcript)?;
+    check("options", Kind::Object, &options)?;
+    let max_chars = js_sys::Reflect::get(&options, &"maxChars".into()).unwrap_or_default();
+    let max_chars = js_sys::JSON::stringify(&max_chars)
+        .ok()
+        .and_then(|s| s.as_string());
+    let max_chars: MaxChars = parse_options(&match max_chars {
+        Some(json) => format!("{{\"maxChars\": {json}}}"),
+        None => "{}".to_owned(),
+    })?;
+    // The rest are the call options: a shallow copy without `maxChars`.
+    let rest = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&rest, &"maxChars".into());
+    let call: CallOptions = read_options(Some(rest.into()))?;
     let chunks = with_extensive(&extensive, |e| {
         let input = transcript.as_deref().map(TranscriptInput::Json);
-        crate::chunk_call_document(e, input, o.max_chars, &o.call)
+        crate::chunk_call_document(e, input, max_chars.max_chars, &call)
     })?;
     to_js(&chunks)
 }
@@ -459,10 +655,10 @@ pub fn chunk_document(
 /// The body of `POST /v2/calls/extensive`. Throws above 100 call ids.
 #[wasm_bindgen(js_name = extensiveRequest, unchecked_return_type = "ExtensiveRequest")]
 pub fn extensive_request(
-    #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
-) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+) -> JsResult {
     to_js(
-        &read_options::<RequestOptions>(Some(options))?
+        &read_options::<RequestOptions>(options)?
             .extensive()
             .map_err(fail)?,
     )
@@ -471,10 +667,10 @@ pub fn extensive_request(
 /// The body of `POST /v2/calls/transcript`.
 #[wasm_bindgen(js_name = transcriptRequest, unchecked_return_type = "TranscriptRequest")]
 pub fn transcript_request(
-    #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: JsValue,
-) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+) -> JsResult {
     to_js(
-        &read_options::<RequestOptions>(Some(options))?
+        &read_options::<RequestOptions>(options)?
             .transcript()
             .map_err(fail)?,
     )
@@ -482,10 +678,9 @@ pub fn transcript_request(
 
 /// Call ids in batches of at most 100, repeats dropped.
 #[wasm_bindgen(js_name = batchCallIds, unchecked_return_type = "string[][]")]
-pub fn batch_call_ids(
-    #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
-) -> Result<JsValue, JsError> {
-    let json = json_text(&ids).map_err(fail)?;
+pub fn batch_call_ids(#[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue) -> JsResult {
+    check("ids", Kind::ArrayOrText, &ids)?;
+    let json = json_text("ids", &ids).map_err(fail)?;
     let ids: Vec<String> = crate::from_json(&json).map_err(fail)?;
     to_js(&crate::batch_call_ids(&ids).map_err(fail)?)
 }
@@ -493,6 +688,7 @@ pub fn batch_call_ids(
 /// The layout version of `callDocument`'s output.
 #[wasm_bindgen(js_name = documentVersion)]
 pub fn document_version() -> u32 {
+    hook();
     crate::DOCUMENT_VERSION
 }
 
@@ -509,8 +705,7 @@ mod tests {
     const EXTENSIVE: &str = r#"{"calls": [{"metaData": {"id": "1", "title": "Intro", "scheduled": 1734535800},
         "parties": [{"speakerId": "7", "name": "Jane Doe", "emailAddress": "jane@big-corp.com", "affiliation": "External"}]}]}"#;
 
-    fn message(err: JsError) -> String {
-        let value = JsValue::from(err);
+    fn message(value: JsValue) -> String {
         assert!(value.is_instance_of::<js_sys::Error>());
         value.unchecked_into::<js_sys::Error>().message().into()
     }
@@ -567,28 +762,49 @@ mod tests {
         let bad = r#"{"callTranscripts": [{"transcript": [{"sentences": [{"start": "x"}]}]}]}"#;
         assert_eq!(
             message(format_transcript(bad.into(), None).unwrap_err()),
-            r#"callTranscripts[0].transcript[0].sentences[0].start: invalid type: string "x", expected i64"#
+            r#"callTranscripts[0].transcript[0].sentences[0].start: invalid type: string "x", expected an integer"#
         );
         assert_eq!(
-            message(account_from_email("no-at-sign", None).unwrap_err()),
+            message(account_from_email("no-at-sign".into(), None).unwrap_err()),
             r#"invalid email "no-at-sign": no @"#
         );
     }
 
     #[wasm_bindgen_test]
+    fn wrong_argument_types_are_type_errors_naming_the_parameter() {
+        let err = account_from_email(JsValue::from_f64(42.0), None).unwrap_err();
+        assert!(err.is_instance_of::<js_sys::TypeError>());
+        assert_eq!(message(err), "email: expected a string, got a number (42)");
+        let err = format_transcript(JsValue::TRUE, None).unwrap_err();
+        assert_eq!(
+            message(err),
+            "transcript: expected an object, an array or their JSON text, got a boolean (true)"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_transcript_without_text_is_an_error() {
+        let empty = js_sys::JSON::parse("[{}]").unwrap();
+        assert_eq!(
+            message(format_transcript(empty, None).unwrap_err()),
+            "transcript: no usable monologue (none has a sentence with text)"
+        );
+    }
+
+    #[wasm_bindgen_test]
     fn undefined_results_and_optional_options() {
-        assert!(account_from_email("x@gmail.com", None)
+        assert!(account_from_email("x@gmail.com".into(), None)
             .unwrap()
             .is_undefined());
         assert_eq!(
-            account_from_email("x@acme.com", Some(JsValue::UNDEFINED))
+            account_from_email("x@acme.com".into(), Some(JsValue::UNDEFINED))
                 .unwrap()
                 .as_string()
                 .as_deref(),
             Some("Acme")
         );
         let options = js_sys::JSON::parse(r#"{"internalDomains": ["acme.com"]}"#).unwrap();
-        assert!(account_from_email("x@acme.com", Some(options))
+        assert!(account_from_email("x@acme.com".into(), Some(options))
             .unwrap()
             .is_undefined());
     }

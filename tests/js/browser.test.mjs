@@ -1,31 +1,72 @@
-// The demo page in real headless Chromium (Debian's, driven by
-// playwright-core): paste a fixture, format, read the page, save a
-// screenshot to artifacts/demo.png.
+// The page (www/) in real headless Chromium (Debian's, driven by
+// playwright-core): paste and drop fixtures, read the rendered transcript,
+// the charts, the filter, copy and download every format, and time the
+// two-hour call from drop to rendered page. Screenshots go to
+// artifacts/page/ (committed). Nothing may leave the page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { inflateSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
 import { read } from "./table.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const root = fileURLToPath(new URL("../../www/", import.meta.url));
-const artifacts = fileURLToPath(new URL("../../artifacts/", import.meta.url));
+const shots = fileURLToPath(new URL("../../artifacts/page/", import.meta.url));
 
-test("the demo page formats a pasted call in the browser", { timeout: 120_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (scripts/test installs Debian's chromium)`);
+/** The decoded pixel rows of a PNG (its IDAT data, inflated). */
+function pixels(png) {
+  const idat = [];
+  for (let p = 8; p < png.length; ) {
+    const len = png.readUInt32BE(p);
+    if (png.toString("ascii", p + 4, p + 8) === "IDAT") idat.push(png.subarray(p + 8, p + 8 + len));
+    p += 12 + len;
+  }
+  return inflateSync(Buffer.concat(idat));
+}
+
+/**
+ * Saves a screenshot to artifacts/page/ (committed), leaving the file alone
+ * when its pixels did not change: Chromium's PNG bytes vary from run to run.
+ */
+async function shot(page, name, options = {}) {
+  const png = await page.screenshot({ animations: "disabled", ...options });
+  const file = `${shots}${name}.png`;
+  if (existsSync(file) && pixels(readFileSync(file)).equals(pixels(png))) return;
+  writeFileSync(file, png);
+}
+
+/** Drops files on the page as a user's drag and drop does: a DataTransfer with Files. */
+async function drop(page, files, selector = "#drop-target") {
+  return page.evaluate(
+    async ({ files, selector }) => {
+      const data = new DataTransfer();
+      for (const f of files) data.items.add(new File([f.body], f.name, { type: "application/json" }));
+      const target = document.querySelector(selector);
+      const before = document.body.dataset.renders ?? "0";
+      const t0 = performance.now();
+      target.dispatchEvent(new DragEvent("dragover", { bubbles: true, cancelable: true, dataTransfer: data }));
+      target.dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: data }));
+      // rendered = the page finished its run and the browser painted it
+      await new Promise((resolve) => {
+        const wait = () => (document.body.dataset.renders !== before ? requestAnimationFrame(() => setTimeout(resolve, 0)) : setTimeout(wait, 1));
+        wait();
+      });
+      return performance.now() - t0;
+    },
+    { files, selector },
+  );
+}
+
+test("the page: rendered transcript, charts, filter, exports, drop, all local", { timeout: 180_000 }, async (t) => {
   const server = await serve(root);
   t.after(() => server.close());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  const browser = await launch();
   t.after(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1500 }, acceptDownloads: true });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const page = await context.newPage();
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
   const errors = [];
@@ -33,42 +74,125 @@ test("the demo page formats a pasted call in the browser", { timeout: 120_000 },
 
   await page.goto(server.url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  mkdirSync(shots, { recursive: true });
+  await shot(page, "empty");
 
-  // Named, timestamped transcript: the same bytes as the fixture's "named" output.
+  // Pasted: the same bytes as the fixture's named output, and the document.
   await page.fill("#extensive", read("calls/acme-discovery.extensive.json"));
   await page.fill("#transcript", read("calls/acme-discovery.transcript.json"));
   await page.click("#run");
-  const output = await page.textContent("#output");
-  assert.equal(output, read("expected/acme-discovery.named.txt"));
-  const document = await page.textContent("#document");
-  assert.equal(document, read("expected/acme-discovery.document.txt"));
+  assert.equal(await page.textContent("#output"), read("expected/acme-discovery.named.txt"));
+  assert.equal(await page.textContent("#document"), read("expected/acme-discovery.document.txt"));
   const call = JSON.parse(await page.textContent("#call"));
   assert.equal(call.account.name, "Acme Corporation Ltd");
   assert.equal(call.date, "2024-03-12");
 
-  // WebVTT from a transcript alone.
+  // The rendered transcript: one line per turn of the JSON format, speakers in distinct colours.
+  // What the page shows, line by line: the package's JSON format of the call (named, unmerged).
+  const expectedLines = JSON.parse(
+    await page.evaluate(
+      ({ e, t }) => import("./pkg/gongkit.js").then((g) => g.normalizeCall(e, t, { format: "json" }).transcript),
+      { e: read("calls/acme-discovery.extensive.json"), t: read("calls/acme-discovery.transcript.json") },
+    ),
+  );
+  assert.ok(expectedLines.length >= 8);
+  const lines = await page.$$eval("#rendered .line", (ls) => ls.map((l) => ({ who: l.querySelector(".who").textContent, colour: l.querySelector(".who").style.color, text: l.querySelector(".text").textContent, time: l.querySelector(".time").textContent })));
+  assert.deepEqual(lines.map((l) => [l.who, l.text]), expectedLines.map((l) => [l.speaker, l.text]));
+  assert.equal(lines[0].time, "0:01");
+  const colourBySpeaker = new Map();
+  for (const l of lines) {
+    if (colourBySpeaker.has(l.who)) assert.equal(colourBySpeaker.get(l.who), l.colour, l.who);
+    colourBySpeaker.set(l.who, l.colour);
+  }
+  assert.equal(new Set(colourBySpeaker.values()).size, colourBySpeaker.size, "one colour per speaker");
+
+  // Talk time: a bar per speaker, shares from the sentence times, adding up to 100 %.
+  const talk = await page.$$eval("#talk .bar", (bs) => bs.map((b) => ({ who: b.dataset.speaker, share: Number(b.dataset.share) })));
+  assert.deepEqual(new Set(talk.map((b) => b.who)), new Set(colourBySpeaker.keys()));
+  const ms = new Map();
+  for (const l of expectedLines) ms.set(l.speaker, (ms.get(l.speaker) ?? 0) + (l.end - l.start));
+  const total = [...ms.values()].reduce((a, b) => a + b, 0);
+  for (const b of talk) assert.ok(Math.abs(b.share - (100 * ms.get(b.who)) / total) < 0.1, `${b.who}: ${b.share}`);
+  // Timeline: a rectangle per turn.
+  assert.equal(await page.locator("#timeline rect").count(), expectedLines.length);
+
+  // Filter: highlights the lines that contain the text, and counts them.
+  await page.fill("#filter", "budget");
+  await page.waitForFunction(() => document.getElementById("filter-count").textContent !== "");
+  const hits = await page.$$eval("#rendered .line.hit", (ls) => ls.map((l) => l.querySelector(".text").textContent));
+  assert.deepEqual(hits, expectedLines.filter((l) => /budget/i.test(l.text)).map((l) => l.text));
+  assert.ok(hits.length > 0);
+  assert.equal(await page.locator("#rendered mark").first().textContent().then((s) => s.toLowerCase()), "budget");
+  assert.equal(await page.textContent("#filter-count"), `${hits.length} of ${expectedLines.length} lines`);
+  await shot(page, "acme-filtered", { fullPage: true });
+  await page.fill("#filter", "");
+
+  // Copy and download: every format and the document, the same bytes as the fixture files.
+  const files = { txt: "named.txt", md: "markdown.md", vtt: "webvtt.vtt", srt: "srt.srt", json: "json.json" };
+  const ids = { txt: "plain", md: "markdown", vtt: "webvtt", srt: "srt", json: "json" };
+  for (const [ext, file] of Object.entries(files)) {
+    // the fixture variants of these formats are named and timestamped where the page's defaults are
+    const download = page.waitForEvent("download");
+    await page.click(`[data-download="${ids[ext]}"]`);
+    const d = await download;
+    assert.equal(d.suggestedFilename(), `${call.id}.${ext}`);
+    const body = await (await d.createReadStream()).toArray().then((c) => Buffer.concat(c).toString("utf8"));
+    await page.click(`[data-copy="${ids[ext]}"]`);
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, body, ext);
+    const expectedText = await page.evaluate(
+      ({ e, t, f }) => import("./pkg/gongkit.js").then((g) => g.normalizeCall(e, t, { format: f, timestamps: true }).transcript),
+      { e: read("calls/acme-discovery.extensive.json"), t: read("calls/acme-discovery.transcript.json"), f: ids[ext] },
+    );
+    assert.equal(body, expectedText, ext);
+    if (ext === "txt") assert.equal(body, read(`expected/acme-discovery.${file}`));
+  }
+  const download = page.waitForEvent("download");
+  await page.click('[data-download="document"]');
+  const doc = await download;
+  assert.equal(doc.suggestedFilename(), `${call.id}.document.txt`);
+  assert.equal(await (await doc.createReadStream()).toArray().then((c) => Buffer.concat(c).toString("utf8")), read("expected/acme-discovery.document.txt"));
+  await page.waitForFunction(() => !document.querySelector("#exports .done"));
+  await shot(page, "acme", { fullPage: true });
+
+  // A transcript alone, dropped: each file goes to the box its content belongs in.
   await page.fill("#extensive", "");
+  await page.fill("#transcript", "");
   await page.selectOption("#format", "webvtt");
-  await page.click("#run");
+  await drop(page, [{ name: "t.json", body: read("calls/acme-discovery.transcript.json") }]);
   assert.match(await page.textContent("#output"), /^WEBVTT\n\n00:00:01\.200 --> 00:00:07\.450\n<v Speaker 6432345678555530067>/);
+  assert.equal(await page.inputValue("#extensive"), "");
 
-  mkdirSync(artifacts, { recursive: true });
+  // The two-hour call, both files dropped at once: timed from drop to painted page.
   await page.selectOption("#format", "markdown");
-  await page.fill("#extensive", read("calls/acme-discovery.extensive.json"));
-  await page.click("#run");
-  await page.screenshot({ path: `${artifacts}/demo.png`, fullPage: true });
+  const twoHour = [
+    { name: "two-hour.extensive.json", body: read("calls/two-hour.extensive.json") },
+    { name: "two-hour.transcript.json", body: read("calls/two-hour.transcript.json") },
+  ];
+  const times = [];
+  for (let i = 0; i < 5; i++) times.push(await drop(page, twoHour));
+  const median = [...times].sort((a, b) => a - b)[2];
+  console.log(`two-hour call (425 KB transcript): drop to rendered page ${median.toFixed(0)} ms median of 5 (${times.map((x) => x.toFixed(0)).join(", ")} ms)`);
+  assert.ok(median < 500, `${median} ms`);
+  const twoHourLines = await page.locator("#rendered .line").count();
+  assert.ok(twoHourLines >= 1000, `${twoHourLines} lines`);
+  assert.ok((await page.locator("#talk .bar").count()) >= 2);
+  await page.fill("#filter", "pricing");
+  await page.waitForFunction(() => document.getElementById("filter-count").textContent !== "");
+  await page.locator("#filter").blur();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await shot(page, "two-hour");
+  await page.fill("#filter", "");
 
-  // Bad input is shown on the page, with the JSON path.
+  // Bad input is shown on the page, with the JSON path, in JSON's words.
   await page.fill("#transcript", '{"callTranscripts": [{"transcript": [{"sentences": [{"start": "x"}]}]}]}');
   await page.fill("#extensive", "");
   await page.click("#run");
-  assert.equal(
-    await page.textContent("#error"),
-    'callTranscripts[0].transcript[0].sentences[0].start: invalid type: string "x", expected i64',
-  );
+  assert.equal(await page.textContent("#error"), 'callTranscripts[0].transcript[0].sentences[0].start: invalid type: string "x", expected an integer');
+  assert.equal(await page.isHidden("#result"), true);
 
-  // Nothing left the page: every request went to the local server.
+  // Nothing left the page: every request went to the local server (downloads are blob: URLs made here).
   assert.ok(requests.length > 0);
-  assert.deepEqual(requests.filter((u) => !u.startsWith(server.url)), []);
+  assert.deepEqual(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith(`blob:${server.url.slice(0, -1)}`)), []);
   assert.deepEqual(errors, []);
 });

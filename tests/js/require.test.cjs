@@ -6,7 +6,7 @@ const path = require("node:path");
 
 test("require() gives the Node build with every function", () => {
   const g = require("gongkit");
-  assert.match(require.resolve("gongkit"), /pkg[\\/]node[\\/]gongkit\.js$/);
+  assert.match(require.resolve("gongkit"), /pkg[\\/]node[\\/]gongkit\.cjs$/);
   const fixture = (name) => readFileSync(path.join(__dirname, "../fixtures", name), "utf8");
   const transcript = fixture("calls/imported-call.transcript.json");
   assert.equal(g.formatTranscript(transcript), fixture("expected/imported-call.plain.txt"));

@@ -58,3 +58,21 @@ export function run(g, fn, { input, transcript, options = {}, partiesFrom, asObj
 export function clean(o) {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+/**
+ * The core's error messages as the npm package words them: serde's Rust
+ * type names in JSON's words (the package's `json_words` in src/wasm.rs).
+ */
+export function jsonWords(message) {
+  return message
+    .replace(/expected (?:i64|i32)\b/g, "expected an integer")
+    .replace(/expected (?:u64|u32|u16|u8|usize)\b/g, "expected a non-negative integer")
+    .replace(/expected f64\b/g, "expected a number")
+    .replace(/expected a sequence/g, "expected an array")
+    .replace(/expected a map/g, "expected an object")
+    .replace(/invalid type: map/g, "invalid type: object")
+    .replace(/invalid type: sequence/g, "invalid type: array")
+    .replace(/invalid type: unit value/g, "invalid type: null")
+    .replace(/invalid type: (?:floating point|integer)/g, "invalid type: number")
+    .replace(/invalid value: integer/g, "invalid value: number");
+}
