@@ -4,7 +4,7 @@
 
 CREATE TABLE calls (
   id          TEXT PRIMARY KEY,      -- Gong's call id: 1 to 20 digits
-  started     INTEGER NOT NULL,      -- ms since the epoch (scheduled, else started; 0 unknown)
+  started     INTEGER NOT NULL,      -- ms since the epoch (Gong's started, which its date filters use; else scheduled; 0 unknown)
   title       TEXT,
   account     TEXT,                  -- the account name gongkit derives (CRM first, then email)
   participants TEXT,                 -- names and emails, one per line (search)

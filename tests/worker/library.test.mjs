@@ -37,9 +37,10 @@ async function synced(w, { timeoutMs = 600_000, since = null } = {}) {
   }
 }
 
-/** The simulator's calls the library should hold: visible, not private. */
-async function expectedIds(s) {
-  return (await s.calls()).calls.filter((c) => c.visible && !c.isPrivate).map((c) => c.id).sort();
+/** The simulator's calls the library should hold: visible, not private, in the range. */
+async function expectedIds(s, from = FROM, to = TO) {
+  const [a, b] = [Date.parse(from) / 1000, Date.parse(to) / 1000];
+  return (await s.calls()).calls.filter((c) => c.visible && !c.isPrivate && c.time >= a && c.time < b).map((c) => c.id).sort();
 }
 
 async function libraryIds(w, from, to) {
@@ -165,7 +166,10 @@ test("an incremental run picks up a late call, an edit, a deletion and a call ma
     const r = await title(id);
     assert.equal(r.status, 404, `${id} should be gone: ${r.body}`);
   }
-  assert.equal(second.lastRun.removed, 2);
+  const window = await expectedIds(s, from, new Date(now).toISOString());
+  const held = await libraryIds(w, from, new Date(now).toISOString());
+  assert.deepEqual(held.filter((id) => id !== lateId), window.filter((id) => id !== lateId), "the library equals Gong's calls of the window");
+  assert.equal(second.lastRun.removed, 2, JSON.stringify(second.lastRun));
 });
 
 test("with the day's budget spent, calls in the library are still served", { timeout: 300_000 }, async () => {

@@ -23,7 +23,7 @@ const CALLS_PER_BATCH: usize = 25;
 pub struct Record {
     /// Gong's call id.
     pub id: String,
-    /// Start (scheduled, else started), ms since the epoch; 0 unknown.
+    /// When it started (else was scheduled), ms since the epoch; 0 unknown.
     pub started: i64,
     /// The title.
     pub title: Option<String>,
@@ -71,11 +71,13 @@ impl Record {
             .as_deref()
             .ok_or_else(|| Error::GongBadResponse("a call without metaData.id".into()))?
             .to_owned();
-        let started = call
-            .scheduled
-            .as_deref()
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map_or(0, |t| t.timestamp_millis());
+        // Gong's date filters are on `started`: the library's ranges must be
+        // too, or a sync would remove calls scheduled inside its range that
+        // started outside it.
+        let meta = data.meta_data.as_ref();
+        let started = meta
+            .and_then(|m| m.started.or(m.scheduled))
+            .map_or(0, |t| t.utc().timestamp_millis());
         let participants = call
             .participants
             .iter()
@@ -319,10 +321,29 @@ impl Library {
 
     /// Removes calls (and their turns); returns how many were there.
     pub async fn remove(&self, ids: &[String], now_ms: i64) -> Result<usize> {
-        let mut removed = 0;
-        for batch in ids.chunks(CALLS_PER_BATCH) {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // Which of them the library has: D1's count of changed rows takes in
+        // the search index's rows that the triggers change too.
+        let json = serde_json::to_string(ids).map_err(Error::internal)?;
+        let present: Vec<Id> = self
+            .db
+            .prepare("SELECT id FROM calls WHERE id IN (SELECT value FROM json_each(?1))")
+            .bind(&[v(&json)])
+            .map_err(d1)?
+            .all()
+            .await
+            .map_err(d1)?
+            .results()
+            .map_err(d1)?;
+        for batch in present.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 3);
-            for id in batch {
+            for Id { id } in batch {
                 statements.push(
                     self.db
                         .prepare("DELETE FROM turns WHERE call_id = ?1")
@@ -337,21 +358,14 @@ impl Library {
                 );
                 statements.push(
                     self.db
-                        .prepare("INSERT INTO changes (call_id, deleted, at) SELECT ?1, 1, ?2 WHERE changes() > 0")
+                        .prepare("INSERT INTO changes (call_id, deleted, at) VALUES (?1, 1, ?2)")
                         .bind(&[v(id), n(now_ms)])
                         .map_err(d1)?,
                 );
             }
-            let results = self.db.batch(statements).await.map_err(d1)?;
-            removed += results
-                .iter()
-                .skip(1)
-                .step_by(3)
-                .filter_map(|r| r.meta().ok().flatten())
-                .map(|m| m.changes.unwrap_or(0))
-                .sum::<usize>();
+            self.db.batch(statements).await.map_err(d1)?;
         }
-        Ok(removed)
+        Ok(present.len())
     }
 
     /// The ids of the library's calls that started in `[from_ms, to_ms)`.
