@@ -3,7 +3,7 @@
 // wrangler log checked for secrets.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -38,13 +38,19 @@ before(async () => {
   const envFile = join(dir, "secrets.env");
   writeFileSync(envFile, `GONGKIT_TOKEN=${TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\n`);
   logFile = join(dir, "wrangler.log");
+  // The local D1 database, migrated as scripts/run and a deployment do.
+  execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", "GONGKIT_DB", "--local", "--persist-to", join(dir, "state")], {
+    cwd: root,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const out = openSync(logFile, "w");
   wrangler = spawn(
     `${root}node_modules/.bin/wrangler`,
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
-      "--persist-to", join(dir, "state"), "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`, "--var", "FRESH_WINDOW_SECONDS:0"],
+      "--persist-to", join(dir, "state"), "--test-scheduled", "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`, "--var", "FRESH_WINDOW_SECONDS:0"],
     { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
   );
   const deadline = Date.now() + 240_000;
@@ -121,6 +127,37 @@ test("latency with Gong answering in 200 ms (printed for the record)", { timeout
   assert.equal(log.length, 10, "two Gong requests per call, no cache");
   times.sort((a, b) => a - b);
   process.stderr.write(`e2e GET /v1/calls/{two-hour id}?fresh=true with 200 ms Gong latency: median ${times[2].toFixed(0)} ms (min ${times[0].toFixed(0)}, max ${times[4].toFixed(0)})\n`);
+});
+
+test("the call library under wrangler dev: a backfill, reads from D1, the Cron Trigger", { timeout: 120_000 }, async () => {
+  const post = await fetch(`${base}/v1/sync`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z" }),
+  });
+  assert.equal(post.status, 202, await post.text());
+  let status;
+  for (let i = 0; i < 120; i++) {
+    status = (await get("/v1/sync")).json();
+    if (status.status === "idle" && status.lastRun) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(status.status, "idle", JSON.stringify(status));
+  assert.ok(status.callsInLibrary > 50, JSON.stringify(status));
+  const listing = (await get("/v1/calls?from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&limit=5")).json();
+  assert.equal(listing.source, "library");
+  const one = await get(`/v1/calls/${listing.calls[0].id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.headers.get("x-gongkit-source"), "library");
+  // wrangler dev --test-scheduled runs the Cron Trigger on request.
+  const cron = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
+  assert.equal(cron.status, 200);
+  for (let i = 0; i < 60; i++) {
+    status = (await get("/v1/sync")).json();
+    if (status.status === "idle" && status.lastRun.kind === "incremental") break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(status.lastRun.kind, "incremental", JSON.stringify(status));
 });
 
 test("no response and no line of the wrangler log holds a secret", async () => {

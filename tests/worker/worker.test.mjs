@@ -102,7 +102,7 @@ test("a listing follows Gong's pages and resumes exactly after the last call", a
 test("an empty range is an empty list; bad ranges and cursors are 400", async () => {
   const empty = await worker.request("/v1/calls?from=2030-01-01T00:00:00Z&to=2030-02-01T00:00:00Z");
   assert.equal(empty.status, 200);
-  assert.deepEqual(empty.json(), { count: 0, calls: [], cursor: null });
+  assert.deepEqual(empty.json(), { count: 0, calls: [], cursor: null, source: "gong" });
   for (const q of ["from=yesterday&to=2024-01-01T00:00:00Z", "from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z", "limit=5", "cursor=nope", "from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&limit=1001", "from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&workspaceId=x"]) {
     const r = await worker.request(`/v1/calls?${q}`);
     assert.equal(r.status, 400, q);

@@ -197,7 +197,16 @@ pub struct Library {
 }
 
 fn d1(e: worker::Error) -> Error {
-    Error::Internal(format!("the call library (D1) failed: {e}"))
+    let text = e.to_string();
+    if text.contains("no such table") {
+        // A deployment whose database was never migrated: say how to fix it.
+        return Error::NotConfigured(
+            "the call library's tables are missing: apply the migrations with \
+             `npx wrangler d1 migrations apply GONGKIT_DB --remote` (or `--local`)"
+                .into(),
+        );
+    }
+    Error::Internal(format!("the call library (D1) failed: {text}"))
 }
 
 fn v(s: &str) -> JsValue {
