@@ -16,9 +16,11 @@ use crate::error::{Error, Result};
 
 /// At most this many Gong requests start in any one second.
 pub const PER_SECOND: usize = 3;
-/// Extra spacing on top of the one-second window, so requests that leave
-/// the Worker on time and arrive a little apart still fit Gong's count.
-pub const MARGIN_MS: u64 = 100;
+/// Extra spacing on top of the one-second window: between its permit and
+/// Gong, a request can be held up (a busy isolate, the network), and an
+/// early request that arrives late must not share Gong's second with the
+/// fourth. 250 ms held on a loaded 2-core test machine where 100 ms did not.
+pub const MARGIN_MS: u64 = 250;
 const DAY_MS: u64 = 86_400_000;
 
 /// Who asks: answers on demand, or the sync.
@@ -274,11 +276,11 @@ mod tests {
                 .count();
             assert!(in_window <= 3, "{in_window} starts within a second of {a}");
         }
-        assert_eq!(&starts[..4], &[T0, T0, T0, T0 + 1100]);
+        assert_eq!(&starts[..4], &[T0, T0, T0, T0 + 1000 + MARGIN_MS]);
         // Spread over time, nobody waits.
         let mut g = Gate::default();
         for i in 0..10 {
-            assert_eq!(go(g.permit(T0 + i * 400, Purpose::Sync, &s)), 0);
+            assert_eq!(go(g.permit(T0 + i * 450, Purpose::Sync, &s)), 0);
         }
     }
 
@@ -388,17 +390,9 @@ pub mod remote {
     impl Client {
         /// The gate of the tenant `name` (a digest of Gong's host and key).
         pub fn new(env: &worker::Env, name: &str) -> Result<Client> {
-            let unbound = |_| {
-                Error::NotConfigured(format!(
-                    "the Durable Object binding {BINDING} is missing: see [[durable_objects.bindings]] in wrangler.toml"
-                ))
-            };
-            let namespace = env.durable_object(BINDING).map_err(unbound)?;
-            let stub = namespace
-                .id_from_name(name)
-                .and_then(|id| id.get_stub())
-                .map_err(unbound)?;
-            Ok(Client { stub })
+            Ok(Client {
+                stub: object(env, BINDING, name)?,
+            })
         }
 
         async fn ask<T: DeserializeOwned>(&self, path: &str, body: Option<String>) -> Result<T> {
@@ -423,6 +417,20 @@ pub mod remote {
         pub async fn usage(&self) -> Result<Usage> {
             self.ask("/usage", None).await
         }
+    }
+
+    /// The Durable Object `name` of the namespace bound as `binding`.
+    pub fn object(env: &worker::Env, binding: &str, name: &str) -> Result<Stub> {
+        let unbound = |_| {
+            Error::NotConfigured(format!(
+                "the Durable Object binding {binding} is missing: see [[durable_objects.bindings]] in wrangler.toml"
+            ))
+        };
+        let namespace = env.durable_object(binding).map_err(unbound)?;
+        namespace
+            .id_from_name(name)
+            .and_then(|id| id.get_stub())
+            .map_err(unbound)
     }
 
     /// One JSON request to a Durable Object of this Worker.

@@ -310,6 +310,19 @@ impl Service {
         }
     }
 
+    /// Answers the core has read are kept: in the cache, and (when the
+    /// transcript is there too) in the library. A transcript the answer
+    /// did not use is not kept.
+    fn settle(&self, ext: Fetched, tr: Option<Fetched>) {
+        if tr.is_some() {
+            self.remember(&ext, tr.as_ref());
+        }
+        self.keep(ext);
+        if let Some(tr) = tr {
+            self.keep(tr);
+        }
+    }
+
     /// A call Gong answered in full goes into the library too (once the
     /// response is sent), so the library has the newest copy.
     fn remember(&self, ext: &Fetched, tr: Option<&Fetched>) {
@@ -440,13 +453,7 @@ impl Service {
         let with_transcript = call.transcript.is_some();
         drop(call);
         drop(parsed);
-        if with_transcript {
-            self.remember(&ext, tr.as_ref());
-        }
-        self.keep(ext);
-        if let (Some(tr), true) = (tr, with_transcript) {
-            self.keep(tr);
-        }
+        self.settle(ext, tr.filter(|_| with_transcript));
         Ok(json)
     }
 
@@ -481,9 +488,7 @@ impl Service {
             )?,
         };
         drop(parsed);
-        self.remember(&ext, Some(&tr));
-        self.keep(ext);
-        self.keep(tr);
+        self.settle(ext, Some(tr));
         Ok(text)
     }
 
@@ -516,13 +521,7 @@ impl Service {
         };
         let text = text.map_err(Error::from_gong)??;
         drop(parsed);
-        if with_transcript {
-            self.remember(&ext, tr.as_ref());
-        }
-        self.keep(ext);
-        if let (Some(tr), true) = (tr, with_transcript) {
-            self.keep(tr);
-        }
+        self.settle(ext, tr.filter(|_| with_transcript));
         Ok(text)
     }
     /// `GET /v1/calls`, MCP `list_calls`: calls in a range, following

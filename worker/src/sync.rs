@@ -294,17 +294,9 @@ mod remote {
     impl Client {
         /// The sync of the tenant `name`.
         pub fn new(env: &worker::Env, name: &str) -> Result<Client> {
-            let unbound = |_| {
-                Error::NotConfigured(format!(
-                    "the Durable Object binding {BINDING} is missing: see [[durable_objects.bindings]] in wrangler.toml"
-                ))
-            };
-            let namespace = env.durable_object(BINDING).map_err(unbound)?;
-            let stub = namespace
-                .id_from_name(name)
-                .and_then(|id| id.get_stub())
-                .map_err(unbound)?;
-            Ok(Client { stub })
+            Ok(Client {
+                stub: gate::remote::object(env, BINDING, name)?,
+            })
         }
 
         /// Starts a backfill of `[from_ms, to_ms)` (queued behind a job under way).
