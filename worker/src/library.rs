@@ -218,6 +218,23 @@ fn n(x: i64) -> JsValue {
 }
 
 impl Library {
+    /// Every row of a query with bound values.
+    async fn rows<T: for<'de> Deserialize<'de>>(
+        &self,
+        sql: &str,
+        values: &[JsValue],
+    ) -> Result<Vec<T>> {
+        self.db
+            .prepare(sql)
+            .bind(values)
+            .map_err(d1)?
+            .all()
+            .await
+            .map_err(d1)?
+            .results()
+            .map_err(d1)
+    }
+
     /// The library, when `GONGKIT_DB` is bound.
     pub fn open(env: &worker::Env) -> Option<Library> {
         env.d1(BINDING).ok().map(|db| Library { db })
@@ -255,15 +272,11 @@ impl Library {
         let ids = serde_json::to_string(&records.iter().map(|r| &r.id).collect::<Vec<_>>())
             .map_err(Error::internal)?;
         let known: Vec<IdDigest> = self
-            .db
-            .prepare("SELECT id, digest FROM calls WHERE id IN (SELECT value FROM json_each(?1))")
-            .bind(&[v(&ids)])
-            .map_err(d1)?
-            .all()
-            .await
-            .map_err(d1)?
-            .results()
-            .map_err(d1)?;
+            .rows(
+                "SELECT id, digest FROM calls WHERE id IN (SELECT value FROM json_each(?1))",
+                &[v(&ids)],
+            )
+            .await?;
         let changed: Vec<&Record> = records
             .iter()
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
@@ -341,15 +354,11 @@ impl Library {
         // the search index's rows that the triggers change too.
         let json = serde_json::to_string(ids).map_err(Error::internal)?;
         let present: Vec<Id> = self
-            .db
-            .prepare("SELECT id FROM calls WHERE id IN (SELECT value FROM json_each(?1))")
-            .bind(&[v(&json)])
-            .map_err(d1)?
-            .all()
-            .await
-            .map_err(d1)?
-            .results()
-            .map_err(d1)?;
+            .rows(
+                "SELECT id FROM calls WHERE id IN (SELECT value FROM json_each(?1))",
+                &[v(&json)],
+            )
+            .await?;
         for batch in present.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 3);
             for Id { id } in batch {
@@ -384,15 +393,11 @@ impl Library {
             id: String,
         }
         let rows: Vec<Id> = self
-            .db
-            .prepare("SELECT id FROM calls WHERE started >= ?1 AND started < ?2")
-            .bind(&[n(from_ms), n(to_ms)])
-            .map_err(d1)?
-            .all()
-            .await
-            .map_err(d1)?
-            .results()
-            .map_err(d1)?;
+            .rows(
+                "SELECT id FROM calls WHERE started >= ?1 AND started < ?2",
+                &[n(from_ms), n(to_ms)],
+            )
+            .await?;
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
@@ -406,19 +411,19 @@ impl Library {
         limit: usize,
     ) -> Result<Vec<Stored>> {
         let (after_started, after_id) = after.unwrap_or((i64::MIN, ""));
-        self.db
-            .prepare(
-                "SELECT id, started, is_private, extensive, NULL AS transcript FROM calls
-                 WHERE started >= ?1 AND started < ?2 AND (started > ?3 OR (started = ?3 AND id > ?4))
-                 ORDER BY started, id LIMIT ?5",
-            )
-            .bind(&[n(from_ms), n(to_ms), n(after_started.max(-(1 << 53))), v(after_id), n(limit as i64)])
-            .map_err(d1)?
-            .all()
-            .await
-            .map_err(d1)?
-            .results()
-            .map_err(d1)
+        self.rows(
+            "SELECT id, started, is_private, extensive, NULL AS transcript FROM calls
+             WHERE started >= ?1 AND started < ?2 AND (started > ?3 OR (started = ?3 AND id > ?4))
+             ORDER BY started, id LIMIT ?5",
+            &[
+                n(from_ms),
+                n(to_ms),
+                n(after_started.max(-(1 << 53))),
+                v(after_id),
+                n(limit as i64),
+            ],
+        )
+        .await
     }
 
     /// The range the sync has read completely, if any.
