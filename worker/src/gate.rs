@@ -484,6 +484,37 @@ pub mod remote {
         state: String,
     }
 
+    /// A Durable Object's state: one JSON row in its own SQLite, read and
+    /// written with the synchronous API (no `await` between the two, so
+    /// requests to the object cannot interleave a read-modify-write).
+    pub fn load_state<T: Default + DeserializeOwned>(
+        sql: &worker::SqlStorage,
+    ) -> worker::Result<T> {
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)",
+            None,
+        )?;
+        let rows: Vec<Row> = sql
+            .exec("SELECT state FROM state WHERE id = 1", None)?
+            .to_array()?;
+        Ok(rows
+            .first()
+            .and_then(|r| serde_json::from_str(&r.state).ok())
+            .unwrap_or_default())
+    }
+
+    /// Writes what [`load_state`] reads.
+    pub fn save_state<T: serde::Serialize>(
+        sql: &worker::SqlStorage,
+        state: &T,
+    ) -> worker::Result<()> {
+        sql.exec(
+            "INSERT INTO state (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+            vec![worker::SqlStorageValue::String(serde_json::to_string(state)?)],
+        )?;
+        Ok(())
+    }
+
     /// The Durable Object's side: one request to the gate. The state is
     /// read, changed and written with the object's synchronous SQLite API,
     /// with no `await` in between, so concurrent permits can never both
@@ -506,17 +537,7 @@ pub mod remote {
             String::new()
         };
         let sql = state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS gate (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)",
-            None,
-        )?;
-        let rows: Vec<Row> = sql
-            .exec("SELECT state FROM gate WHERE id = 1", None)?
-            .to_array()?;
-        let mut gate: Gate = rows
-            .first()
-            .and_then(|r| serde_json::from_str(&r.state).ok())
-            .unwrap_or_default();
+        let mut gate: Gate = load_state(&sql)?;
         let now = worker::Date::now().as_millis();
         let body = match path.as_str() {
             "/permit" => {
@@ -531,10 +552,7 @@ pub mod remote {
             "/usage" => serde_json::to_string(&gate.usage(now, &settings))?,
             _ => return Response::error("no such gate route", 404),
         };
-        sql.exec(
-            "INSERT INTO gate (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
-            vec![worker::SqlStorageValue::String(serde_json::to_string(&gate)?)],
-        )?;
+        save_state(&sql, &gate)?;
         Response::ok(body)
     }
 }

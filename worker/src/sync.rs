@@ -317,35 +317,17 @@ mod remote {
         }
     }
 
-    #[derive(Deserialize)]
-    struct Row {
-        state: String,
-    }
-
+    /// The sync's state, and the ids a job has seen listed.
     fn load(sql: &worker::SqlStorage) -> worker::Result<State> {
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS sync (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)",
-            None,
-        )?;
         sql.exec(
             "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY)",
             None,
         )?;
-        let rows: Vec<Row> = sql
-            .exec("SELECT state FROM sync WHERE id = 1", None)?
-            .to_array()?;
-        Ok(rows
-            .first()
-            .and_then(|r| serde_json::from_str(&r.state).ok())
-            .unwrap_or_default())
+        gate::remote::load_state(sql)
     }
 
     fn save(sql: &worker::SqlStorage, state: &State) -> worker::Result<()> {
-        sql.exec(
-            "INSERT INTO sync (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
-            vec![SqlStorageValue::String(serde_json::to_string(state)?)],
-        )?;
-        Ok(())
+        gate::remote::save_state(sql, state)
     }
 
     #[derive(Deserialize)]
