@@ -43,7 +43,7 @@ test("initialize negotiates a version both sides speak, and lists five tools wit
   assert.equal(client.getServerVersion().name, "gongkit");
   assert.ok(client.getServerCapabilities().tools);
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["find_calls_by_account", "get_call", "get_call_document", "get_transcript", "list_calls"]);
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["find_calls_by_account", "get_account_calls", "get_call", "get_call_document", "get_transcript", "list_accounts", "list_calls", "search_calls"]);
   for (const t of tools) {
     assert.equal(t.inputSchema.type, "object", t.name);
     assert.ok(t.description.length > 80, t.name);
@@ -186,7 +186,7 @@ test("notifications get 202; GET is 405; Accept may be missing; versions are hon
     const headers = accept ? { Accept: accept } : {};
     r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }), headers);
     assert.equal(r.status, 200);
-    assert.equal(r.json().result.tools.length, 5);
+    assert.equal(r.json().result.tools.length, 8);
   }
   for (const [asked, answered] of [["2025-06-18", "2025-06-18"], ["2025-03-26", "2025-03-26"], ["2025-11-25", "2025-06-18"]]) {
     r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 4, method: "initialize", params: { protocolVersion: asked, capabilities: {}, clientInfo: { name: "t", version: "1" } } }));

@@ -21,6 +21,14 @@ pub const MAX_CHUNKS_PER_ANSWER: usize = 1000;
 pub const LIST_LIMIT: (u64, u64) = (1000, 100);
 /// The largest `limit` of `find_calls_by_account`, and its default.
 pub const FIND_LIMIT: (u64, u64) = (200, 20);
+/// The largest `limit` of a search, and its default.
+pub const SEARCH_LIMIT: (u64, u64) = (100, 20);
+/// The largest `limit` of the accounts listing, and its default.
+pub const ACCOUNTS_LIMIT: (u64, u64) = (1000, 100);
+/// The largest `limit` of an account's calls, and its default.
+pub const ACCOUNT_CALLS_LIMIT: (u64, u64) = (1000, 100);
+/// The largest `limit` of an export, and its default.
+pub const EXPORT_LIMIT: (u64, u64) = (10_000, 1000);
 /// The largest JSON number taken as a call id: beyond it, JavaScript (and
 /// so many clients) has already lost digits.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -183,6 +191,102 @@ pub struct FormatArgs {
     pub options: gongkit::CallOptions,
 }
 
+/// Whose words a search looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    /// The seller's side (participants Gong marks Internal).
+    Internal,
+    /// Everyone else (External or Unknown).
+    External,
+}
+
+/// `GET /v1/search`, MCP `search_calls`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchArgs {
+    /// The query.
+    pub q: String,
+    /// Start of the range (ISO 8601).
+    pub from: Option<String>,
+    /// End of the range (exclusive).
+    pub to: Option<String>,
+    /// Only this account's calls (its name).
+    pub account: Option<String>,
+    /// Only calls with this participant (an email, or part of a name).
+    pub participant: Option<String>,
+    /// Only what this side said.
+    pub speaker: Option<Speaker>,
+    /// At most this many calls.
+    #[serde(default = "search_limit")]
+    pub limit: usize,
+    /// The cursor of a previous answer.
+    pub cursor: Option<String>,
+}
+
+/// `GET /v1/accounts`, MCP `list_accounts`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountsArgs {
+    /// Only accounts whose name holds this.
+    pub q: Option<String>,
+    /// Start of the range (ISO 8601).
+    pub from: Option<String>,
+    /// End of the range (exclusive).
+    pub to: Option<String>,
+    /// At most this many accounts.
+    #[serde(default = "accounts_limit")]
+    pub limit: usize,
+    /// The cursor of a previous answer.
+    pub cursor: Option<String>,
+}
+
+/// `GET /v1/accounts/{name}/calls`, MCP `get_account_calls`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountCallsArgs {
+    /// The account's name.
+    pub account: String,
+    /// Start of the range (ISO 8601).
+    pub from: Option<String>,
+    /// End of the range (exclusive).
+    pub to: Option<String>,
+    /// At most this many calls.
+    #[serde(default = "account_calls_limit")]
+    pub limit: usize,
+    /// The cursor of a previous answer.
+    pub cursor: Option<String>,
+    /// Dates in this UTC offset.
+    pub utc_offset_minutes: Option<i32>,
+}
+
+/// `GET /v1/export`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportArgs {
+    /// The export cursor of a previous export; absent: from the start.
+    pub since: Option<String>,
+    /// At most this many calls.
+    #[serde(default = "export_limit")]
+    pub limit: usize,
+    /// How to render each call.
+    #[serde(flatten)]
+    pub options: gongkit::CallOptions,
+}
+
+fn search_limit() -> usize {
+    SEARCH_LIMIT.1 as usize
+}
+fn accounts_limit() -> usize {
+    ACCOUNTS_LIMIT.1 as usize
+}
+fn account_calls_limit() -> usize {
+    ACCOUNT_CALLS_LIMIT.1 as usize
+}
+fn export_limit() -> usize {
+    EXPORT_LIMIT.1 as usize
+}
+
 fn yes() -> bool {
     true
 }
@@ -298,6 +402,48 @@ impl Schema {
         p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The customer's name, or part of it."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": FIND_LIMIT.0, "description": format!("At most this many calls (default {}).", FIND_LIMIT.1)}));
         schema(Value::Object(p), &["account", "from", "to"])
+    }
+
+    /// The arguments of [`SearchArgs`].
+    pub fn search() -> Schema {
+        let mut p = range("Start of the range, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z (by the call's start).");
+        p.insert("q".into(), json!({"type": "string", "minLength": 1, "maxLength": crate::query::MAX_QUERY_CHARS, "description": "What to look for: words (all must match), \"exact phrases\", prefix* (pric* finds pricing), OR between two terms, -word to exclude. Case and accents do not matter; Chinese and Japanese are matched as written. Example: \"security review\" SSO OR SAML -renewal"}));
+        p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "Only this account's calls (its name as list_accounts gives it; case and accents do not matter)."}));
+        p.insert("participant".into(), json!({"type": "string", "minLength": 1, "description": "Only calls with this participant: an email, or a name or part of one."}));
+        p.insert("speaker".into(), json!({"type": "string", "enum": ["internal", "external"], "description": "Only what this side said: internal (the seller's people) or external (the customer and anyone else)."}));
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": SEARCH_LIMIT.0, "description": format!("At most this many calls (default {}).", SEARCH_LIMIT.1)}));
+        p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, with the same query and filters, for the next calls."}));
+        schema(Value::Object(p), &["q"])
+    }
+
+    /// The arguments of [`AccountsArgs`].
+    pub fn accounts() -> Schema {
+        let mut p = range("Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.");
+        p.insert("q".into(), json!({"type": "string", "description": "Only accounts whose name holds this (case and accents do not matter)."}));
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": ACCOUNTS_LIMIT.0, "description": format!("At most this many accounts (default {}).", ACCOUNTS_LIMIT.1)}));
+        p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, for the next accounts."}));
+        schema(Value::Object(p), &[])
+    }
+
+    /// The arguments of [`AccountCallsArgs`].
+    pub fn account_calls() -> Schema {
+        let mut p = range("Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.");
+        p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The account's name as list_accounts gives it (case and accents do not matter)."}));
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": ACCOUNT_CALLS_LIMIT.0, "description": format!("At most this many calls (default {}).", ACCOUNT_CALLS_LIMIT.1)}));
+        p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, for the next (older) calls."}));
+        p.insert(
+            "utcOffsetMinutes".into(),
+            rendering()["utcOffsetMinutes"].clone(),
+        );
+        schema(Value::Object(p), &["account"])
+    }
+
+    /// The query of `GET /v1/export`.
+    pub fn export() -> Schema {
+        let mut p = rendering();
+        p.insert("since".into(), json!({"type": "string", "description": "The cursor of a previous export (its X-Gongkit-Cursor, or its last line): only what changed since. Absent: everything."}));
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": EXPORT_LIMIT.0, "description": format!("At most this many calls (default {}).", EXPORT_LIMIT.1)}));
+        schema(Value::Object(p), &[])
     }
 
     /// The body of `POST /v1/sync`.
@@ -499,6 +645,17 @@ fn check_value(name: &str, value: &Value, prop: &Value) -> Result<()> {
             return Err(Error::InvalidQuery(format!("{name} must not be empty")));
         }
     }
+    if let (Some(s), Some(max)) = (
+        value.as_str(),
+        prop.get("maxLength").and_then(Value::as_u64),
+    ) {
+        let n = s.chars().count() as u64;
+        if n > max {
+            return Err(Error::InvalidQuery(format!(
+                "{name} has {n} characters; at most {max}"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -670,6 +827,10 @@ mod tests {
         all::<ListArgs>(Schema::list());
         all::<FindArgs>(Schema::find());
         all::<FormatArgs>(Schema::format());
+        all::<SearchArgs>(Schema::search());
+        all::<AccountsArgs>(Schema::accounts());
+        all::<AccountCallsArgs>(Schema::account_calls());
+        all::<ExportArgs>(Schema::export());
     }
 
     #[test]

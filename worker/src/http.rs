@@ -244,6 +244,14 @@ fn respond(
     {
         headers.append(name, &value)?;
     }
+    if let (Some(lines), false) = (reply.stream, head) {
+        let bytes = lines
+            .0
+            .map(|piece| Ok::<Vec<u8>, worker::Error>(piece.into_bytes()));
+        return Ok(Response::from_stream(bytes)?
+            .with_status(reply.status)
+            .with_headers(headers));
+    }
     let body = if head || reply.status == 204 {
         String::new()
     } else {

@@ -7,22 +7,27 @@
 //! → [`service`] (one function per capability) → [`cache`] and [`gong`];
 //! see ARCHITECTURE.md.
 
+pub mod accounts;
 pub mod args;
 pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod gate;
 pub mod gong;
 pub mod library;
 pub mod list;
 pub mod mcp;
+pub mod query;
 pub mod reply;
 pub mod routes;
+pub mod search;
 pub mod service;
 pub mod sign;
 pub mod sync;
 pub mod tools;
+pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 mod http;

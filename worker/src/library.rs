@@ -11,12 +11,34 @@ use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
 
 use crate::error::{Error, Result};
+use crate::words::fold;
 
 /// The D1 binding in wrangler.toml.
 pub const BINDING: &str = "GONGKIT_DB";
 /// D1 takes at most this many statements' worth of work well in one batch;
 /// pages of 100 calls are written in batches of this many calls.
 const CALLS_PER_BATCH: usize = 25;
+/// The search index's version: calls written with an older one (or before
+/// the index existed) are indexed again by the sync ([`Library::reindex`]).
+pub const INDEX_VERSION: i64 = 1;
+
+/// What the search index holds of one call, each field folded
+/// ([`crate::words::fold`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Index {
+    /// The title.
+    pub title: String,
+    /// The account name.
+    pub account: String,
+    /// Participants' names and emails.
+    pub people: String,
+    /// Gong's brief and key points.
+    pub summary: String,
+    /// What the seller's side said, turn after turn.
+    pub internal: String,
+    /// What everyone else said.
+    pub external: String,
+}
 
 /// One call as the library stores it, derived from Gong's raw JSON.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +68,13 @@ pub struct Record {
     pub turns: String,
     /// A digest of `extensive` and `transcript`.
     pub digest: String,
+    /// The account name folded (how account names are compared).
+    pub account_key: Option<String>,
+    /// The participants: a JSON array of `{name, email, nameKey, emailKey,
+    /// affiliation}`.
+    pub parties: String,
+    /// What the search index holds.
+    pub index: Index,
 }
 
 impl Record {
@@ -101,9 +130,41 @@ impl Record {
             ),
             None => (None, String::new()),
         };
+        let parties: Vec<Value> = call
+            .participants
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name.as_deref(),
+                    "email": p.email.as_deref(),
+                    "nameKey": p.name.as_deref().map(fold),
+                    "emailKey": p.email.as_deref().map(|e| e.trim().to_lowercase()),
+                    "affiliation": p.affiliation.as_ref(),
+                })
+            })
+            .collect();
         let turns = match transcript {
             Some(t) => turns(t, &id, &data.parties)?,
-            None => "[]".to_owned(),
+            None => Vec::new(),
+        };
+        let side = |internal: bool| {
+            turns
+                .iter()
+                .filter(|t| (t["side"] == "internal") == internal)
+                .filter_map(|t| t["words"].as_str())
+                .collect::<Vec<&str>>()
+                .join(" ")
+        };
+        let index = Index {
+            title: fold(call.title.as_deref().unwrap_or_default()),
+            account: fold(call.account.as_ref().map_or("", |a| a.name.as_str())),
+            people: fold(&participants),
+            summary: fold(&format!(
+                "{}\n{key_points}",
+                brief.as_deref().unwrap_or_default()
+            )),
+            internal: side(true),
+            external: side(false),
         };
         let mut digest = Sha256::new();
         digest.update(extensive.as_bytes());
@@ -113,7 +174,16 @@ impl Record {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let account_key = call
+            .account
+            .as_ref()
+            .map(|a| fold(&a.name))
+            .filter(|k| !k.is_empty());
         Ok(Record {
+            account_key,
+            parties: serde_json::to_string(&parties).map_err(Error::internal)?,
+            index,
+            turns: serde_json::to_string(&turns).map_err(Error::internal)?,
             started,
             title: call.title.as_deref().map(str::to_owned),
             account: call.account.as_ref().map(|a| a.name.clone()),
@@ -123,7 +193,6 @@ impl Record {
             is_private: data.meta_data.as_ref().and_then(|m| m.is_private) == Some(true),
             extensive: extensive.to_owned(),
             transcript: transcript.map(str::to_owned),
-            turns,
             digest,
             id,
         })
@@ -131,8 +200,9 @@ impl Record {
 }
 
 /// The turns of a transcript: the core's JSON format (one object a
-/// monologue), with each speaker's affiliation from the parties.
-fn turns(transcript: &str, id: &str, parties: &[gongkit::Party<'_>]) -> Result<String> {
+/// monologue), with each speaker's affiliation from the parties, the side
+/// (`internal`, else `external`) and the folded words the index holds.
+fn turns(transcript: &str, id: &str, parties: &[gongkit::Party<'_>]) -> Result<Vec<Value>> {
     let options = gongkit::TranscriptOptions {
         format: gongkit::Format::Json,
         parties,
@@ -141,7 +211,7 @@ fn turns(transcript: &str, id: &str, parties: &[gongkit::Party<'_>]) -> Result<S
     };
     let text = match gongkit::format_transcript(transcript, &options) {
         Ok(text) => text,
-        Err(gongkit::Error::TranscriptNotFound(_)) => return Ok("[]".to_owned()),
+        Err(gongkit::Error::TranscriptNotFound(_)) => return Ok(Vec::new()),
         Err(e) => return Err(Error::from_gong(e)),
     };
     let mut turns: Vec<Value> = serde_json::from_str(&text).map_err(Error::internal)?;
@@ -151,9 +221,12 @@ fn turns(transcript: &str, id: &str, parties: &[gongkit::Party<'_>]) -> Result<S
             .find(|p| p.speaker_id.is_some() && p.speaker_id.as_deref() == t["speakerId"].as_str())
             .and_then(|p| p.affiliation.as_ref())
             .map(|a| json!(a));
+        let internal = affiliation.as_ref().and_then(Value::as_str) == Some("Internal");
         t["affiliation"] = affiliation.unwrap_or(Value::Null);
+        t["side"] = json!(if internal { "internal" } else { "external" });
+        t["words"] = json!(fold(t["text"].as_str().unwrap_or_default()));
     }
-    serde_json::to_string(&turns).map_err(Error::internal)
+    Ok(turns)
 }
 
 /// A stored call: Gong's entries as they came.
@@ -191,9 +264,10 @@ pub struct Coverage {
     pub to_ms: i64,
 }
 
-/// The library.
+/// The library (a handle: clones share the binding).
+#[derive(Clone)]
 pub struct Library {
-    db: worker::D1Database,
+    db: std::rc::Rc<worker::D1Database>,
 }
 
 fn d1(e: worker::Error) -> Error {
@@ -237,7 +311,9 @@ impl Library {
 
     /// The library, when `GONGKIT_DB` is bound.
     pub fn open(env: &worker::Env) -> Option<Library> {
-        env.d1(BINDING).ok().map(|db| Library { db })
+        env.d1(BINDING).ok().map(|db| Library {
+            db: std::rc::Rc::new(db),
+        })
     }
 
     /// One call, if the library has it.
@@ -264,6 +340,145 @@ impl Library {
         Ok(c.map_or(0, |c| c.n))
     }
 
+    /// The statements that write one call: its row, turns, participants,
+    /// search index rows and (when `log`) a change for the export.
+    fn write(
+        &self,
+        statements: &mut Vec<worker::D1PreparedStatement>,
+        r: &Record,
+        now_ms: i64,
+        log: bool,
+    ) -> Result<()> {
+        let sql: &[(&str, Vec<JsValue>)] = &[
+            (
+                "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, extensive, transcript, digest, synced_at, account_key, indexed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
+                   account = excluded.account, participants = excluded.participants, brief = excluded.brief,
+                   key_points = excluded.key_points, is_private = excluded.is_private,
+                   extensive = excluded.extensive, transcript = excluded.transcript,
+                   digest = excluded.digest, synced_at = excluded.synced_at,
+                   account_key = excluded.account_key, indexed = excluded.indexed",
+                vec![
+                    v(&r.id),
+                    n(r.started),
+                    r.title.as_deref().map_or(JsValue::NULL, v),
+                    r.account.as_deref().map_or(JsValue::NULL, v),
+                    v(&r.participants),
+                    r.brief.as_deref().map_or(JsValue::NULL, v),
+                    v(&r.key_points),
+                    n(i64::from(r.is_private)),
+                    v(&r.extensive),
+                    r.transcript.as_deref().map_or(JsValue::NULL, v),
+                    v(&r.digest),
+                    n(now_ms),
+                    r.account_key.as_deref().map_or(JsValue::NULL, v),
+                    n(INDEX_VERSION),
+                ],
+            ),
+            // The trigger takes the turns' index rows with them.
+            ("DELETE FROM turns WHERE call_id = ?1", vec![v(&r.id)]),
+            (
+                "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text)
+                 SELECT ?1, CAST(key AS INTEGER), json_extract(value, '$.speakerId'), json_extract(value, '$.speaker'),
+                        json_extract(value, '$.affiliation'), json_extract(value, '$.topic'),
+                        json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text')
+                 FROM json_each(?2)",
+                vec![v(&r.id), v(&r.turns)],
+            ),
+            (
+                "INSERT INTO turns_fts (rowid, cid, side, text)
+                 SELECT t.rowid, 'c' || ?1, json_extract(j.value, '$.side'), json_extract(j.value, '$.words')
+                 FROM json_each(?2) AS j JOIN turns AS t ON t.call_id = ?1 AND t.idx = CAST(j.key AS INTEGER)",
+                vec![v(&r.id), v(&r.turns)],
+            ),
+            (
+                "DELETE FROM calls_fts WHERE rowid = (SELECT rowid FROM calls WHERE id = ?1)",
+                vec![v(&r.id)],
+            ),
+            (
+                "INSERT INTO calls_fts (rowid, title, account, people, summary, internal, external)
+                 SELECT rowid, ?2, ?3, ?4, ?5, ?6, ?7 FROM calls WHERE id = ?1",
+                vec![
+                    v(&r.id),
+                    v(&r.index.title),
+                    v(&r.index.account),
+                    v(&r.index.people),
+                    v(&r.index.summary),
+                    v(&r.index.internal),
+                    v(&r.index.external),
+                ],
+            ),
+            ("DELETE FROM parties WHERE call_id = ?1", vec![v(&r.id)]),
+            (
+                "INSERT INTO parties (call_id, name, email, name_key, email_key, affiliation)
+                 SELECT ?1, json_extract(value, '$.name'), json_extract(value, '$.email'), json_extract(value, '$.nameKey'),
+                        json_extract(value, '$.emailKey'), json_extract(value, '$.affiliation')
+                 FROM json_each(?2)",
+                vec![v(&r.id), v(&r.parties)],
+            ),
+        ];
+        for (query, values) in sql {
+            statements.push(self.db.prepare(*query).bind(values).map_err(d1)?);
+        }
+        if log {
+            statements.push(
+                self.db
+                    .prepare("INSERT INTO changes (call_id, deleted, at) VALUES (?1, 0, ?2)")
+                    .bind(&[v(&r.id), n(now_ms)])
+                    .map_err(d1)?,
+            );
+        }
+        Ok(())
+    }
+
+    /// Indexes again up to `limit` calls written with an older search index
+    /// (or before it existed); returns how many. Not a change: the export
+    /// does not see it.
+    pub async fn reindex(
+        &self,
+        internal_domains: &[String],
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<usize> {
+        let stale: Vec<Stored> = self
+            .rows(
+                "SELECT id, started, is_private, extensive, transcript FROM calls WHERE indexed < ?1 LIMIT ?2",
+                &[n(INDEX_VERSION), n(limit as i64)],
+            )
+            .await?;
+        let mut statements = Vec::with_capacity(stale.len() * 8);
+        for s in &stale {
+            match Record::from_raw(&s.extensive, s.transcript.as_deref(), internal_domains) {
+                Ok(r) => self.write(&mut statements, &r, now_ms, false)?,
+                // A call the core no longer reads stays findable by id only.
+                Err(_) => statements.push(
+                    self.db
+                        .prepare("UPDATE calls SET indexed = ?2 WHERE id = ?1")
+                        .bind(&[v(&s.id), n(INDEX_VERSION)])
+                        .map_err(d1)?,
+                ),
+            }
+        }
+        if !statements.is_empty() {
+            self.db.batch(statements).await.map_err(d1)?;
+        }
+        Ok(stale.len())
+    }
+
+    /// How many calls wait for [`Library::reindex`].
+    pub async fn unindexed(&self) -> Result<i64> {
+        let c = self
+            .db
+            .prepare("SELECT count(*) AS n FROM calls WHERE indexed < ?1")
+            .bind(&[n(INDEX_VERSION)])
+            .map_err(d1)?
+            .first::<Count>(None)
+            .await
+            .map_err(d1)?;
+        Ok(c.map_or(0, |c| c.n))
+    }
+
     /// Writes the records that are new or changed; returns how many.
     pub async fn upsert(&self, records: &[Record], now_ms: i64) -> Result<usize> {
         if records.is_empty() {
@@ -282,59 +497,9 @@ impl Library {
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
             .collect();
         for batch in changed.chunks(CALLS_PER_BATCH) {
-            let mut statements = Vec::with_capacity(batch.len() * 4);
+            let mut statements = Vec::with_capacity(batch.len() * 9);
             for r in batch {
-                statements.push(
-                    self.db
-                        .prepare(
-                            "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, extensive, transcript, digest, synced_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                             ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
-                               account = excluded.account, participants = excluded.participants, brief = excluded.brief,
-                               key_points = excluded.key_points, is_private = excluded.is_private,
-                               extensive = excluded.extensive, transcript = excluded.transcript,
-                               digest = excluded.digest, synced_at = excluded.synced_at",
-                        )
-                        .bind(&[
-                            v(&r.id),
-                            n(r.started),
-                            r.title.as_deref().map_or(JsValue::NULL, v),
-                            r.account.as_deref().map_or(JsValue::NULL, v),
-                            v(&r.participants),
-                            r.brief.as_deref().map_or(JsValue::NULL, v),
-                            v(&r.key_points),
-                            n(i64::from(r.is_private)),
-                            v(&r.extensive),
-                            r.transcript.as_deref().map_or(JsValue::NULL, v),
-                            v(&r.digest),
-                            n(now_ms),
-                        ])
-                        .map_err(d1)?,
-                );
-                statements.push(
-                    self.db
-                        .prepare("DELETE FROM turns WHERE call_id = ?1")
-                        .bind(&[v(&r.id)])
-                        .map_err(d1)?,
-                );
-                statements.push(
-                    self.db
-                        .prepare(
-                            "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text)
-                             SELECT ?1, CAST(key AS INTEGER), json_extract(value, '$.speakerId'), json_extract(value, '$.speaker'),
-                                    json_extract(value, '$.affiliation'), json_extract(value, '$.topic'),
-                                    json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text')
-                             FROM json_each(?2)",
-                        )
-                        .bind(&[v(&r.id), v(&r.turns)])
-                        .map_err(d1)?,
-                );
-                statements.push(
-                    self.db
-                        .prepare("INSERT INTO changes (call_id, deleted, at) VALUES (?1, 0, ?2)")
-                        .bind(&[v(&r.id), n(now_ms)])
-                        .map_err(d1)?,
-                );
+                self.write(&mut statements, r, now_ms, true)?;
             }
             self.db.batch(statements).await.map_err(d1)?;
         }
@@ -457,6 +622,353 @@ impl Library {
     }
 }
 
+/// Who may see which calls, as the library's queries filter them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Visibility<'a> {
+    /// Calls Gong marks private are included.
+    pub private: bool,
+    /// Only calls with a participant of this (lower-cased) email.
+    pub participant: Option<&'a str>,
+}
+
+impl Visibility<'_> {
+    fn values(&self) -> [JsValue; 2] {
+        [
+            n(i64::from(self.private)),
+            self.participant.map_or(JsValue::NULL, v),
+        ]
+    }
+}
+
+/// The filters of a search besides its words.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Start (ms, inclusive).
+    pub from_ms: Option<i64>,
+    /// End (ms, exclusive).
+    pub to_ms: Option<i64>,
+    /// The account name, folded.
+    pub account_key: Option<String>,
+    /// A participant's email, lower-cased.
+    pub email: Option<String>,
+    /// Part of a participant's name, folded.
+    pub name_key: Option<String>,
+}
+
+/// The SQL that keeps a query (over `calls AS c`) to what the filters and
+/// the visibility allow; binds ?2 to ?9 (see [`filter_values`]).
+const FILTERS: &str = "c.started >= ?2 AND c.started < ?3
+  AND (?4 IS NULL OR c.account_key = ?4)
+  AND (?5 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?5))
+  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND instr(p.name_key, ?6) > 0))
+  AND (?7 = 1 OR c.is_private = 0)
+  AND (?8 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?8))";
+
+fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<JsValue> {
+    let [private, participant] = who.values();
+    vec![
+        n(f.from_ms.unwrap_or(MIN_MS)),
+        n(f.to_ms.unwrap_or(MAX_MS)),
+        f.account_key.as_deref().map_or(JsValue::NULL, v),
+        f.email.as_deref().map_or(JsValue::NULL, v),
+        f.name_key.as_deref().map_or(JsValue::NULL, v),
+        private,
+        participant,
+    ]
+}
+
+/// The earliest and latest instants a filter takes (JavaScript's safe integers).
+const MIN_MS: i64 = -(1 << 53);
+const MAX_MS: i64 = 1 << 53;
+
+/// A call a search found.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Found {
+    /// The call id.
+    pub id: String,
+    /// The title.
+    pub title: Option<String>,
+    /// The account name.
+    pub account: Option<String>,
+    /// Start, ms since the epoch.
+    pub started: i64,
+    /// bm25: lower is better.
+    pub rank: f64,
+}
+
+/// A turn a hit quotes.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Turn {
+    /// The call id.
+    pub call_id: String,
+    /// Position in the transcript.
+    pub idx: i64,
+    /// The speaker's name.
+    pub speaker: Option<String>,
+    /// Internal, External or Unknown.
+    pub affiliation: Option<String>,
+    /// Start, ms from the call's start.
+    pub start_ms: Option<i64>,
+    /// The text as said.
+    pub text: String,
+}
+
+/// An account of the library.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AccountRow {
+    /// The folded name.
+    pub key: String,
+    /// The name as its newest call gives it.
+    pub name: Option<String>,
+    /// How many calls.
+    pub calls: i64,
+    /// The first call's start (ms).
+    pub first: i64,
+    /// The last call's start (ms).
+    pub last: i64,
+}
+
+/// A participant of an account's calls.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PersonRow {
+    /// The account's folded name.
+    pub key: String,
+    /// The name.
+    pub name: Option<String>,
+    /// The email.
+    pub email: Option<String>,
+}
+
+/// A change of the library, as the export reads it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Change {
+    /// Its position in the change log.
+    pub seq: i64,
+    /// The call.
+    pub id: String,
+    /// 1: the call was removed.
+    pub deleted: i64,
+}
+
+/// How an account is picked by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountMatch<'a> {
+    /// The folded name is this.
+    Exact(&'a str),
+    /// The folded name holds this.
+    Contains(&'a str),
+}
+
+impl Library {
+    /// Calls that match an FTS5 expression over `calls_fts` and the
+    /// filters, best first: at most `limit` after `offset`.
+    pub async fn search(
+        &self,
+        fts: &str,
+        filters: &Filters,
+        who: Visibility<'_>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Found>> {
+        let mut values = vec![v(fts)];
+        values.extend(filter_values(filters, who));
+        values.push(n(limit as i64));
+        values.push(n(offset as i64));
+        self.rows(
+            &format!(
+                "SELECT c.id, c.title, c.account, c.started, bm25(calls_fts, 10.0, 10.0, 4.0, 2.0, 1.0, 1.0) AS rank
+                 FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
+                 WHERE calls_fts MATCH ?1 AND {FILTERS}
+                 ORDER BY rank, c.id LIMIT ?9 OFFSET ?10"
+            ),
+            &values,
+        )
+        .await
+    }
+
+    /// How many calls a search matches, counted up to `cap`.
+    pub async fn search_count(
+        &self,
+        fts: &str,
+        filters: &Filters,
+        who: Visibility<'_>,
+        cap: usize,
+    ) -> Result<i64> {
+        let mut values = vec![v(fts)];
+        values.extend(filter_values(filters, who));
+        values.push(n(cap as i64));
+        let rows: Vec<Count> = self
+            .rows(
+                &format!(
+                    "SELECT count(*) AS n FROM (SELECT 1 FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
+                     WHERE calls_fts MATCH ?1 AND {FILTERS} LIMIT ?9)"
+                ),
+                &values,
+            )
+            .await?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
+    /// For each `(call id, FTS5 expression over turns_fts)`, its best
+    /// `per_call` turns, in one round trip.
+    pub async fn turns(&self, asks: &[(String, String)], per_call: usize) -> Result<Vec<Turn>> {
+        if asks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut statements = Vec::with_capacity(asks.len());
+        for (_, fts) in asks {
+            statements.push(
+                self.db
+                    .prepare(
+                        "SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text
+                         FROM turns_fts JOIN turns AS t ON t.rowid = turns_fts.rowid
+                         WHERE turns_fts MATCH ?1 ORDER BY bm25(turns_fts), t.idx LIMIT ?2",
+                    )
+                    .bind(&[v(fts), n(per_call as i64)])
+                    .map_err(d1)?,
+            );
+        }
+        let mut turns = Vec::new();
+        for result in self.db.batch(statements).await.map_err(d1)? {
+            turns.extend(result.results::<Turn>().map_err(d1)?);
+        }
+        Ok(turns)
+    }
+
+    /// Accounts with calls in the range (whose folded name holds `contains`
+    /// when given), the most recently met first.
+    pub async fn accounts(
+        &self,
+        filters: &Filters,
+        contains: Option<&str>,
+        who: Visibility<'_>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<AccountRow>> {
+        let mut values = vec![contains.map_or(JsValue::NULL, v)];
+        values.extend(filter_values(filters, who));
+        values.push(n(limit as i64));
+        values.push(n(offset as i64));
+        self.rows(
+            &format!(
+                "SELECT c.account_key AS key,
+                   (SELECT c2.account FROM calls AS c2 WHERE c2.account_key = c.account_key ORDER BY c2.started DESC LIMIT 1) AS name,
+                   count(*) AS calls, min(c.started) AS first, max(c.started) AS last
+                 FROM calls AS c
+                 WHERE c.account_key IS NOT NULL AND (?1 IS NULL OR instr(c.account_key, ?1) > 0) AND {FILTERS}
+                 GROUP BY c.account_key ORDER BY last DESC, key LIMIT ?9 OFFSET ?10"
+            ),
+            &values,
+        )
+        .await
+    }
+
+    /// The people not on the seller's side in these accounts' calls (in the
+    /// range), at most `per_account` each.
+    pub async fn account_people(
+        &self,
+        keys: &[String],
+        filters: &Filters,
+        who: Visibility<'_>,
+        per_account: usize,
+    ) -> Result<Vec<PersonRow>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values = vec![v(&serde_json::to_string(keys).map_err(Error::internal)?)];
+        values.extend(filter_values(filters, who));
+        values.push(n(per_account as i64));
+        self.rows(
+            &format!(
+                "SELECT key, name, email FROM (
+                   SELECT c.account_key AS key, max(q.name) AS name, max(q.email) AS email,
+                     row_number() OVER (PARTITION BY c.account_key ORDER BY count(*) DESC, max(q.name)) AS k
+                   FROM parties AS q JOIN calls AS c ON c.id = q.call_id
+                   WHERE c.account_key IN (SELECT value FROM json_each(?1))
+                     AND coalesce(q.affiliation, '') <> 'Internal' AND {FILTERS}
+                   GROUP BY c.account_key, coalesce(q.email_key, q.name_key))
+                 WHERE k <= ?9 ORDER BY key, name"
+            ),
+            &values,
+        )
+        .await
+    }
+
+    /// An account's calls in the range, newest first, after `(started, id)`
+    /// when given; at most `limit`.
+    pub async fn account_calls(
+        &self,
+        account: AccountMatch<'_>,
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Stored>> {
+        let (exact, contains) = match account {
+            AccountMatch::Exact(k) => (v(k), JsValue::NULL),
+            AccountMatch::Contains(k) => (JsValue::NULL, v(k)),
+        };
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        let mut values = vec![exact];
+        values.extend(filter_values(filters, who));
+        values.extend([
+            n(limit as i64),
+            contains,
+            n(before_started),
+            v(before_id),
+        ]);
+        self.rows(
+            &format!(
+                "SELECT c.id, c.started, c.is_private, c.extensive, NULL AS transcript FROM calls AS c
+                 WHERE (?1 IS NULL OR c.account_key = ?1) AND (?10 IS NULL OR instr(c.account_key, ?10) > 0)
+                   AND c.account_key IS NOT NULL AND {FILTERS}
+                   AND (c.started < ?11 OR (c.started = ?11 AND (?12 = '' OR c.id < ?12)))
+                 ORDER BY c.started DESC, c.id DESC LIMIT ?9"
+            ),
+            &values,
+        )
+        .await
+    }
+
+    /// The changes after `after` (a change log position), each call's
+    /// newest only, in order; at most `limit`.
+    pub async fn changes(&self, after: i64, limit: usize) -> Result<Vec<Change>> {
+        self.rows(
+            "SELECT ch.seq, ch.call_id AS id, ch.deleted FROM changes AS ch
+             WHERE ch.seq > ?1 AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
+             ORDER BY ch.seq LIMIT ?2",
+            &[n(after), n(limit as i64)],
+        )
+        .await
+    }
+
+    /// These calls as stored (those the library still has).
+    pub async fn get_many(&self, ids: &[String]) -> Result<Vec<Stored>> {
+        let json = serde_json::to_string(ids).map_err(Error::internal)?;
+        self.rows(
+            "SELECT id, started, is_private, extensive, transcript FROM calls WHERE id IN (SELECT value FROM json_each(?1))",
+            &[v(&json)],
+        )
+        .await
+    }
+
+    /// Which of these calls have a participant with this email.
+    pub async fn seen_by(&self, ids: &[String], email: &str) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            call_id: String,
+        }
+        let json = serde_json::to_string(ids).map_err(Error::internal)?;
+        let rows: Vec<Id> = self
+            .rows(
+                "SELECT DISTINCT call_id FROM parties WHERE email_key = ?2 AND call_id IN (SELECT value FROM json_each(?1))",
+                &[v(&json), v(email)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.call_id).collect())
+    }
+}
+
 /// The covered range after adding `[from_ms, to_ms)` to `c`.
 pub fn merge_coverage(c: Coverage, from_ms: i64, to_ms: i64) -> Coverage {
     if from_ms <= c.to_ms && to_ms >= c.from_ms {
@@ -503,6 +1015,12 @@ mod tests {
         let other = Record::from_raw(&ext, None, &[]).unwrap();
         assert_ne!(other.digest, r.digest);
         assert_eq!(other.turns, "[]");
+        assert_eq!(r.account_key.as_deref(), Some("acme corporation ltd"));
+        assert!(r.index.people.contains("jose muller"));
+        assert!(!r.index.internal.is_empty() && !r.index.external.is_empty());
+        assert!(turns.iter().all(|t| t["side"] == "internal" || t["side"] == "external"));
+        let parties: Vec<Value> = serde_json::from_str(&r.parties).unwrap();
+        assert!(parties.iter().any(|p| p["nameKey"] == "jose muller"));
         assert!(Record::from_raw("{\"metaData\": {}}", None, &[]).is_err());
     }
 

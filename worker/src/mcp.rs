@@ -207,6 +207,7 @@ pub async fn answer(body: &str, svc: &Service) -> Reply {
         content_type: "application/json",
         body: e.body(),
         headers: Vec::new(),
+        stream: None,
     };
     let (id, method, params) = match parse(body) {
         Err(e) => return rpc_error(e),

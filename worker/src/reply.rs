@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::error::Error;
 
 /// An answer: status, content type, body and other headers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
@@ -15,6 +15,18 @@ pub struct Reply {
     pub body: String,
     /// Other headers.
     pub headers: Vec<(&'static str, String)>,
+    /// A body written as it is produced (instead of `body`).
+    pub stream: Option<Lines>,
+}
+
+/// A body of text pieces produced one after another, sent as they come
+/// (an export of thousands of calls never sits in memory whole).
+pub struct Lines(pub futures::stream::LocalBoxStream<'static, String>);
+
+impl std::fmt::Debug for Lines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lines(..)")
+    }
 }
 
 impl Reply {
@@ -30,6 +42,15 @@ impl Reply {
             content_type,
             body,
             headers: Vec::new(),
+            stream: None,
+        }
+    }
+
+    /// 200 with a body streamed from `lines`.
+    pub fn stream(content_type: &'static str, lines: Lines) -> Reply {
+        Reply {
+            stream: Some(lines),
+            ..Reply::text(content_type, String::new())
         }
     }
 
@@ -48,6 +69,7 @@ impl Reply {
             content_type: "application/json",
             body: e.body(),
             headers: e.headers(),
+            stream: None,
         }
     }
 
@@ -67,7 +89,7 @@ pub fn cors_headers(origin: Option<&str>, config: &Config) -> Vec<(&'static str,
             ("Vary", "Origin".to_owned()),
             (
                 "Access-Control-Expose-Headers",
-                "X-Gongkit-Cache, X-Gongkit-Source, X-Gongkit-Chunk, Retry-After, WWW-Authenticate"
+                "X-Gongkit-Cache, X-Gongkit-Source, X-Gongkit-Chunk, X-Gongkit-Cursor, Retry-After, WWW-Authenticate"
                     .to_owned(),
             ),
         ],

@@ -2,7 +2,10 @@
 //! that reads its arguments, calls the service and shapes the answer.
 //! Handlers only translate; the rules live in [`crate::service`].
 
-use crate::args::{CallArgs, FormatArgs, ListArgs, Schema, TranscriptArgs};
+use crate::args::{
+    AccountCallsArgs, AccountsArgs, CallArgs, ExportArgs, FormatArgs, ListArgs, Schema,
+    SearchArgs, TranscriptArgs,
+};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::service::{self, Service, Text};
@@ -33,6 +36,14 @@ pub enum Route<'a> {
     SyncStatus,
     /// `POST /v1/sync`
     SyncStart,
+    /// `GET /v1/search`
+    Search,
+    /// `GET /v1/accounts`
+    Accounts,
+    /// `GET /v1/accounts/{name}/calls`
+    AccountCalls(&'a str),
+    /// `GET /v1/export`
+    Export,
     /// `POST /mcp`
     Mcp,
     /// `OPTIONS` anything: a CORS preflight.
@@ -57,6 +68,10 @@ impl Route<'_> {
             Route::DeleteCall(_) => "delete_call",
             Route::SyncStatus => "sync_status",
             Route::SyncStart => "sync_start",
+            Route::Search => "search",
+            Route::Accounts => "accounts",
+            Route::AccountCalls(_) => "account_calls",
+            Route::Export => "export",
             Route::Mcp => "mcp",
             Route::Preflight => "preflight",
             Route::MethodNotAllowed(_) => "method_not_allowed",
@@ -102,6 +117,17 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
             _ => only("GET, HEAD, POST", get, Route::SyncStatus),
         },
         "/mcp" => only("POST", method == "POST", Route::Mcp),
+        "/v1/search" => only("GET, HEAD", get, Route::Search),
+        "/v1/export" => only("GET, HEAD", get, Route::Export),
+        "/v1/accounts" | "/v1/accounts/" => only("GET, HEAD", get, Route::Accounts),
+        _ if path.starts_with("/v1/accounts/") => {
+            match path["/v1/accounts/".len()..].strip_suffix("/calls") {
+                Some(name) if !name.is_empty() && !name.contains('/') => {
+                    only("GET, HEAD", get, Route::AccountCalls(name))
+                }
+                _ => Route::NotFound,
+            }
+        }
         _ => {
             let Some(rest) = path.strip_prefix("/v1/calls/") else {
                 return Route::NotFound;
@@ -139,6 +165,10 @@ pub async fn dispatch(route: Route<'_>, svc: &Service, query: &str, body: &str) 
         Route::Format => post_format(svc, query, body),
         Route::Quota => get_quota(svc, query).await,
         Route::DeleteCall(id) => delete_call(svc, id, query).await,
+        Route::Search => search(svc, query).await,
+        Route::Accounts => accounts(svc, query).await,
+        Route::AccountCalls(name) => account_calls(svc, name, query).await,
+        Route::Export => export(svc, query).await,
         Route::SyncStatus | Route::SyncStart => Err(Error::NotFound),
         Route::Mcp => Ok(crate::mcp::answer(body, svc).await),
         Route::Health => Ok(Reply::json(r#"{"ok":true}"#.to_owned())),
@@ -177,6 +207,48 @@ pub async fn list_calls(svc: &Service, query: &str) -> Result<Reply> {
     });
     Ok(Reply::json(
         serde_json::to_string(&body).map_err(Error::internal)?,
+    ))
+}
+
+/// `GET /v1/search`: calls whose words match a query, best first.
+pub async fn search(svc: &Service, query: &str) -> Result<Reply> {
+    let args: SearchArgs = Schema::search().read_query(query, &[])?;
+    json_reply(&svc.search(&args).await?)
+}
+
+/// `GET /v1/accounts`: the library's accounts.
+pub async fn accounts(svc: &Service, query: &str) -> Result<Reply> {
+    let args: AccountsArgs = Schema::accounts().read_query(query, &[])?;
+    json_reply(&svc.accounts(&args).await?)
+}
+
+/// `GET /v1/accounts/{name}/calls`: an account's calls, newest first.
+pub async fn account_calls(svc: &Service, name: &str, query: &str) -> Result<Reply> {
+    let name = percent_encoding::percent_decode_str(name)
+        .decode_utf8()
+        .map_err(|_| Error::InvalidQuery("the account name in the path is not UTF-8".into()))?;
+    let args: AccountCallsArgs = Schema::account_calls().read_query(query, &[("account", &name)])?;
+    let page = svc.account_calls(&args).await?;
+    json_reply(&serde_json::json!({
+        "account": page.account,
+        "count": page.calls.len(),
+        "calls": page.calls,
+        "cursor": page.cursor,
+        "source": "library",
+    }))
+}
+
+/// `GET /v1/export`: the library as NDJSON, streamed.
+pub async fn export(svc: &Service, query: &str) -> Result<Reply> {
+    let args: ExportArgs = Schema::export().read_query(query, &[])?;
+    let export = svc.export(&args).await?;
+    Ok(Reply::stream("application/x-ndjson; charset=utf-8", export.lines)
+        .with("X-Gongkit-Cursor", export.cursor))
+}
+
+fn json_reply(value: &serde_json::Value) -> Result<Reply> {
+    Ok(Reply::json(
+        serde_json::to_string(value).map_err(Error::internal)?,
     ))
 }
 
@@ -262,6 +334,20 @@ mod tests {
             Route::MethodNotAllowed("GET, HEAD, POST")
         );
         assert_eq!(route("GET", "/v1/quota"), Route::Quota);
+        assert_eq!(route("GET", "/v1/search"), Route::Search);
+        assert_eq!(route("GET", "/v1/export"), Route::Export);
+        assert_eq!(route("GET", "/v1/accounts"), Route::Accounts);
+        assert_eq!(
+            route("GET", "/v1/accounts/Acme%20Corp/calls"),
+            Route::AccountCalls("Acme%20Corp")
+        );
+        assert_eq!(route("GET", "/v1/accounts/a/b/calls"), Route::NotFound);
+        assert_eq!(route("GET", "/v1/accounts//calls"), Route::NotFound);
+        assert_eq!(route("GET", "/v1/accounts/acme"), Route::NotFound);
+        assert_eq!(
+            route("POST", "/v1/search"),
+            Route::MethodNotAllowed("GET, HEAD")
+        );
         assert_eq!(route("OPTIONS", "/v1/calls"), Route::Preflight);
         assert_eq!(route("POST", "/mcp"), Route::Mcp);
         assert_eq!(route("GET", "/mcp"), Route::MethodNotAllowed("POST"));

@@ -22,7 +22,7 @@ use crate::cache::Store;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gong::{Answer, Gong};
-use crate::library::{Library, Record};
+use crate::library::{Library, Record, Visibility};
 use crate::list::{self, PageGuard, Position};
 use crate::sign::Signer;
 
@@ -86,6 +86,10 @@ pub struct Found {
     pub scanned: usize,
     /// Whether the scan stopped at [`FIND_SCAN_LIMIT`] before the range's start.
     pub truncated: bool,
+    /// The library (no Gong request), or a scan of Gong.
+    pub source: Source,
+    /// Why Gong was scanned instead of the library.
+    pub fallback: Option<String>,
 }
 
 /// One request's view of the Worker: its settings, cache and Gong client.
@@ -196,6 +200,57 @@ impl Service {
             .map_err(Clone::clone)
     }
 
+    /// The signer of cursors (from Gong's credentials).
+    pub(crate) fn signer(&self) -> Result<&Signer> {
+        self.client().map(|(_, signer)| signer)
+    }
+
+    /// The library, for a capability that only reads it.
+    ///
+    /// # Errors
+    ///
+    /// 503 `not_configured` naming the capability when D1 is not bound.
+    pub(crate) fn require_library(&self, what: &str) -> Result<&Library> {
+        self.library.as_ref().ok_or_else(|| {
+            Error::NotConfigured(format!(
+                "{what} reads the call library: bind the D1 database GONGKIT_DB (see wrangler.toml) and run the sync"
+            ))
+        })
+    }
+
+    /// Which of the library's calls this request may see.
+    pub(crate) fn visibility(&self) -> Visibility<'_> {
+        Visibility {
+            private: self.config.include_private_calls,
+            participant: None,
+        }
+    }
+
+    /// Stored calls as the normalized calls a listing gives (no
+    /// transcripts), private ones left out unless allowed.
+    pub(crate) fn summaries(
+        &self,
+        rows: &[crate::library::Stored],
+        utc_offset_minutes: Option<i32>,
+    ) -> Result<Vec<Value>> {
+        let options = CallOptions {
+            internal_domains: self.config.internal_domains.clone(),
+            utc_offset_minutes,
+            ..CallOptions::default()
+        };
+        let mut calls = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.is_private != 0 && !self.config.include_private_calls {
+                continue;
+            }
+            let parsed = AnyExtensive::from_json(&row.extensive).map_err(Error::from_gong)?;
+            let normalized =
+                gongkit::normalize_call(&parsed, None, &options).map_err(Error::from_gong)?;
+            calls.push(serde_json::to_value(&normalized).map_err(Error::internal)?);
+        }
+        Ok(calls)
+    }
+
     /// Fails unless Gong's credentials are set (503 `not_configured`).
     pub fn require_gong(&self) -> Result<()> {
         self.client().map(drop)
@@ -224,7 +279,7 @@ impl Service {
         (self.store, self.library)
     }
 
-    fn note(&self, source: Source) {
+    pub(crate) fn note(&self, source: Source) {
         let merged = match (self.source.get(), source) {
             (Some(Source::Gong), _) | (_, Source::Gong) => Source::Gong,
             (Some(Source::Cache), _) | (_, Source::Cache) => Source::Cache,
@@ -652,24 +707,10 @@ impl Service {
             .then_some((position.after_started, position.after_id.as_str()));
         let rows = library.list(from_ms, to_ms, after, args.limit + 1).await?;
         self.note(Source::Library);
-        let options = CallOptions {
-            internal_domains: self.config.internal_domains.clone(),
-            utc_offset_minutes: args.utc_offset_minutes,
-            ..CallOptions::default()
-        };
         let more = rows.len() > args.limit;
-        let mut calls = Vec::with_capacity(args.limit);
-        let mut last = None;
-        for row in rows.iter().take(args.limit) {
-            last = Some((row.started, row.id.clone()));
-            if row.is_private != 0 && !self.config.include_private_calls {
-                continue;
-            }
-            let parsed = AnyExtensive::from_json(&row.extensive).map_err(Error::from_gong)?;
-            let normalized =
-                gongkit::normalize_call(&parsed, None, &options).map_err(Error::from_gong)?;
-            calls.push(serde_json::to_value(&normalized).map_err(Error::internal)?);
-        }
+        let page = &rows[..rows.len().min(args.limit)];
+        let last = page.last().map(|row| (row.started, row.id.clone()));
+        let calls = self.summaries(page, args.utc_offset_minutes)?;
         let cursor = match (more, last) {
             (true, Some((after_started, after_id))) => {
                 let next = LibraryPosition {
@@ -731,6 +772,10 @@ impl Service {
             Some(library) => library.coverage().await?,
             None => None,
         };
+        let unindexed = match &self.library {
+            Some(library) => Some(library.unindexed().await?),
+            None => None,
+        };
         let requests_today = match &self.gate {
             Some(gate) => Some(gate.usage().await?.used.sync),
             None => None,
@@ -743,6 +788,7 @@ impl Service {
             "checkpoint": state.checkpoint_ms.map(crate::sync::iso),
             "covered": coverage.map(|c| serde_json::json!({"from": crate::sync::iso(c.from_ms), "to": crate::sync::iso(c.to_ms)})),
             "callsInLibrary": calls,
+            "callsAwaitingIndex": unindexed,
             "gongRequestsToday": requests_today,
             "lastError": state.last_error,
         }))
@@ -818,6 +864,47 @@ impl Service {
     pub async fn find_calls_by_account(&self, args: &FindArgs) -> Result<Found> {
         check_range(Some(&args.from), Some(&args.to), None)?;
         let (from, to) = (instant(&args.from)?, instant(&args.to)?);
+        let fallback = match &self.library {
+            None => "the call library is not bound".to_owned(),
+            Some(library) => {
+                let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
+                match library.coverage().await? {
+                    Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
+                        let key = crate::search::nonempty(
+                            crate::words::fold(&args.account),
+                            "account",
+                        )?;
+                        let rows = library
+                            .account_calls(
+                                crate::library::AccountMatch::Contains(&key),
+                                &crate::library::Filters {
+                                    from_ms: Some(from_ms),
+                                    to_ms: Some(to_ms),
+                                    ..Default::default()
+                                },
+                                self.visibility(),
+                                None,
+                                args.limit,
+                            )
+                            .await?;
+                        self.note(Source::Library);
+                        return Ok(Found {
+                            calls: self.summaries(&rows, None)?,
+                            scanned: 0,
+                            truncated: false,
+                            source: Source::Library,
+                            fallback: None,
+                        });
+                    }
+                    Some(c) => format!(
+                        "the call library covers {} to {}, not all of this range",
+                        crate::sync::iso(c.from_ms),
+                        crate::sync::iso(c.to_ms)
+                    ),
+                    None => "the call library has not been synced yet".to_owned(),
+                }
+            }
+        };
         let wanted = args.account.trim().to_lowercase();
         let options = CallOptions {
             internal_domains: self.config.internal_domains.clone(),
@@ -827,6 +914,8 @@ impl Service {
             calls: Vec::new(),
             scanned: 0,
             truncated: false,
+            source: Source::Gong,
+            fallback: Some(fallback),
         };
         let mut end = to;
         while end > from {
@@ -980,7 +1069,7 @@ fn check_range(from: Option<&str>, to: Option<&str>, workspace: Option<&str>) ->
     .map_err(|e| Error::InvalidQuery(e.to_string()))
 }
 
-fn instant(iso: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+pub(crate) fn instant(iso: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(iso)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|e| Error::InvalidQuery(format!("invalid date {iso:?}: {e}")))

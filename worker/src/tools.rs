@@ -9,13 +9,31 @@ use std::sync::Arc;
 use rmcp::model::{ListToolsResult, Tool};
 use serde_json::{json, Value};
 
-use crate::args::{self, CallArgs, FindArgs, ListArgs, Schema, TranscriptArgs};
+use crate::args::{
+    self, AccountCallsArgs, AccountsArgs, CallArgs, FindArgs, ListArgs, Schema, SearchArgs,
+    TranscriptArgs,
+};
 use crate::error::{Error, Result};
 use crate::mcp::RpcError;
 use crate::service::{Service, Text};
 
 /// The tools by name, in the order `tools/list` gives them.
-const TOOLS: [(&str, &str, &str); 5] = [
+const TOOLS: [(&str, &str, &str); 8] = [
+    (
+        "search_calls",
+        "Search calls",
+        "Searches every call in the library (titles, accounts, participants, Gong's summaries and full transcripts) and returns the best-matching calls first, each with up to 3 matching turns: who spoke (name, internal or external), when (at: mm:ss from the call's start) and the words said, with the matches in **bold**. Quote those turns and cite them as \"<speaker>, <title> (<date>), at <at>\". Query language: words (all must match), \"exact phrase\", prefix* (pric* finds pricing), OR between two terms, -word to exclude; case and accents do not matter. Filters: from/to (ISO 8601, to exclusive), account, participant (email or name), speaker (internal = the seller's people, external = the customer). For more results pass the answer's cursor with the same query. Then read a whole call with get_call_document.",
+    ),
+    (
+        "list_accounts",
+        "List accounts",
+        "Lists the customer accounts in the call library, the most recently met first: each account's name, number of calls, first and last call (UTC) and the people met on the customer's side. Filter by part of the name (q) and a date range (from/to, ISO 8601). Use an account's name with get_account_calls or as search_calls's account filter.",
+    ),
+    (
+        "get_account_calls",
+        "An account's calls",
+        "Lists one account's calls in the library, newest first: id, title, date, duration and participants of each, as JSON. Give the account's name as list_accounts shows it (case and accents do not matter), optionally a date range (from/to). When more calls exist the answer has a cursor for the older ones.",
+    ),
     (
         "get_call_document",
         "Read a call",
@@ -62,6 +80,9 @@ pub fn schema(name: &str) -> Option<Schema> {
         ]),
         "list_calls" => Schema::list().without(&["workspaceId"]),
         "find_calls_by_account" => Schema::find(),
+        "search_calls" => Schema::search(),
+        "list_accounts" => Schema::accounts(),
+        "get_account_calls" => Schema::account_calls(),
         _ => return None,
     })
 }
@@ -168,6 +189,57 @@ pub async fn call(
                 Ok(out)
             })
         }
+        "search_calls" => {
+            let a: SearchArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
+            svc.search(&a).await.and_then(|found| {
+                let mut out = vec![pretty(&found)?];
+                if found["hits"].as_array().is_some_and(Vec::is_empty) {
+                    out.push("[no call matched: try fewer words, a prefix such as pric*, OR between alternatives, or a wider date range]".to_owned());
+                } else if found["cursor"].is_string() {
+                    out.push("[more calls matched: call search_calls with the same arguments and this cursor for the next ones]".to_owned());
+                }
+                Ok(out)
+            })
+        }
+        "list_accounts" => {
+            let a: AccountsArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
+            svc.accounts(&a).await.and_then(|accounts| {
+                let mut out = vec![pretty(&accounts)?];
+                if accounts["cursor"].is_string() {
+                    out.push("[more accounts: call list_accounts with the same arguments and this cursor]".to_owned());
+                }
+                Ok(out)
+            })
+        }
+        "get_account_calls" => {
+            let a: AccountCallsArgs = match read(&schema, args) {
+                Read::Args(a) => a,
+                Read::ToolError(e) => return Ok(Err(e)),
+                Read::Invalid(e) => return Err(bad(e)),
+            };
+            svc.account_calls(&a).await.and_then(|page| {
+                let mut out = vec![pretty(&json!({
+                    "account": page.account,
+                    "count": page.calls.len(),
+                    "calls": page.calls.iter().map(summary).collect::<Vec<_>>(),
+                    "cursor": page.cursor,
+                }))?];
+                if page.calls.is_empty() {
+                    out.push(format!("[no calls of an account named {:?} in the library for this range: list_accounts shows the names it knows]", a.account.trim()));
+                } else if page.cursor.is_some() {
+                    out.push("[older calls exist: call get_account_calls with the same arguments and this cursor]".to_owned());
+                }
+                Ok(out)
+            })
+        }
         _ => {
             let a: FindArgs = match read(&schema, args) {
                 Read::Args(a) => a,
@@ -181,7 +253,11 @@ pub async fn call(
                     "calls": found.calls.iter().map(summary).collect::<Vec<_>>(),
                     "scanned": found.scanned,
                     "truncated": found.truncated,
+                    "source": if found.source == crate::service::Source::Library { "library" } else { "gong" },
                 }))?];
+                if let Some(why) = &found.fallback {
+                    out.push(format!("[searched Gong live because {why}]"));
+                }
                 if found.truncated {
                     out.push(format!("[only the newest {} calls of the range were looked at: narrow from and to to look further back]", found.scanned));
                 }
@@ -256,17 +332,20 @@ mod tests {
     fn every_tool_has_a_schema_from_its_arguments() {
         let tools = list();
         let tools = tools["tools"].as_array().unwrap();
-        assert_eq!(tools.len(), 5);
+        assert_eq!(tools.len(), 8);
         for t in tools {
             let schema = &t["inputSchema"];
             assert_eq!(schema["type"], "object");
             assert_eq!(schema["additionalProperties"], false);
         }
-        assert_eq!(tools[0]["inputSchema"]["required"][0], "callId");
+        let doc = tools.iter().find(|t| t["name"] == "get_call_document").unwrap();
+        assert_eq!(doc["inputSchema"]["required"][0], "callId");
         assert_eq!(
-            tools[0]["inputSchema"]["properties"]["maxChars"]["minimum"],
+            doc["inputSchema"]["properties"]["maxChars"]["minimum"],
             args::MAX_CHARS.0
         );
-        assert!(tools[0]["inputSchema"]["properties"]["fresh"].is_null());
+        assert!(doc["inputSchema"]["properties"]["fresh"].is_null());
+        let search = tools.iter().find(|t| t["name"] == "search_calls").unwrap();
+        assert_eq!(search["inputSchema"]["required"][0], "q");
     }
 }

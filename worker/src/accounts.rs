@@ -1,0 +1,187 @@
+//! Accounts across the call library (`GET /v1/accounts`,
+//! `GET /v1/accounts/{name}/calls`, MCP `list_accounts` and
+//! `get_account_calls`). An account is the name gongkit derives for a
+//! call (the CRM's, else the company of the participants' email domain);
+//! names are compared folded, so `acme corporation` and `ACME Corporation`
+//! are one account.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::args::{AccountCallsArgs, AccountsArgs};
+use crate::error::{Error, Result};
+use crate::library::{AccountMatch, Filters};
+use crate::search::{digest, nonempty, range};
+use crate::service::{Service, Source};
+use crate::sync::iso;
+use crate::words::fold;
+
+/// The people listed per account at most.
+pub const PEOPLE_PER_ACCOUNT: usize = 25;
+
+#[derive(Serialize, Deserialize)]
+struct Offset {
+    o: usize,
+    k: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Before {
+    s: i64,
+    i: String,
+    k: String,
+}
+
+/// A page of an account's calls.
+#[derive(Debug)]
+pub struct AccountCalls {
+    /// The account's name as its newest call in the page gives it.
+    pub account: String,
+    /// The normalized calls (without transcripts), newest first.
+    pub calls: Vec<Value>,
+    /// The cursor for older calls, if any.
+    pub cursor: Option<String>,
+}
+
+impl Service {
+    /// `GET /v1/accounts`, MCP `list_accounts`: the accounts with calls
+    /// in the range, the most recently met first, each with its number of
+    /// calls, first and last call and the people met on its side.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_query` or `invalid_cursor`; 503 without the library.
+    pub async fn accounts(&self, args: &AccountsArgs) -> Result<Value> {
+        let library = self.require_library("list_accounts")?;
+        let (from_ms, to_ms) = range(args.from.as_deref(), args.to.as_deref())?;
+        let filters = Filters {
+            from_ms,
+            to_ms,
+            ..Filters::default()
+        };
+        let contains = args.q.as_deref().map(fold).filter(|q| !q.is_empty());
+        let key = digest(&[
+            contains.as_deref().unwrap_or_default(),
+            &format!("{from_ms:?}{to_ms:?}"),
+        ]);
+        let signer = self.signer()?;
+        let offset = match &args.cursor {
+            Some(c) => {
+                let p: Offset = serde_json::from_slice(&signer.open("accounts", c)?)
+                    .map_err(|_| Error::InvalidCursor)?;
+                if p.k != key {
+                    return Err(Error::InvalidQuery(
+                        "cursor: it belongs to another listing; send it with the same q, from and to".into(),
+                    ));
+                }
+                p.o
+            }
+            None => 0,
+        };
+        let who = self.visibility();
+        let mut rows = library
+            .accounts(&filters, contains.as_deref(), who, args.limit + 1, offset)
+            .await?;
+        self.note(Source::Library);
+        let more = rows.len() > args.limit;
+        rows.truncate(args.limit);
+        let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+        let people = library
+            .account_people(&keys, &filters, who, PEOPLE_PER_ACCOUNT)
+            .await?;
+        let accounts: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.name,
+                    "calls": r.calls,
+                    "firstCall": iso(r.first),
+                    "lastCall": iso(r.last),
+                    "people": people.iter().filter(|p| p.key == r.key)
+                        .map(|p| json!({"name": p.name, "email": p.email}))
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let cursor = more
+            .then(|| {
+                serde_json::to_vec(&Offset {
+                    o: offset + args.limit,
+                    k: key,
+                })
+                .map(|p| signer.seal("accounts", &p))
+            })
+            .transpose()
+            .map_err(Error::internal)?;
+        Ok(json!({"count": accounts.len(), "accounts": accounts, "cursor": cursor}))
+    }
+
+    /// `GET /v1/accounts/{name}/calls`, MCP `get_account_calls`: one
+    /// account's calls in the range, newest first.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_query` or `invalid_cursor`; 503 without the library.
+    pub async fn account_calls(&self, args: &AccountCallsArgs) -> Result<AccountCalls> {
+        let library = self.require_library("get_account_calls")?;
+        let account = nonempty(fold(&args.account), "account")?;
+        let (from_ms, to_ms) = range(args.from.as_deref(), args.to.as_deref())?;
+        let filters = Filters {
+            from_ms,
+            to_ms,
+            ..Filters::default()
+        };
+        let key = digest(&[&account, &format!("{from_ms:?}{to_ms:?}")]);
+        let signer = self.signer()?;
+        let before = match &args.cursor {
+            Some(c) => {
+                let p: Before = serde_json::from_slice(&signer.open("account-calls", c)?)
+                    .map_err(|_| Error::InvalidCursor)?;
+                if p.k != key {
+                    return Err(Error::InvalidQuery(
+                        "cursor: it belongs to another account or range; send it with the same account, from and to".into(),
+                    ));
+                }
+                Some((p.s, p.i))
+            }
+            None => None,
+        };
+        let rows = library
+            .account_calls(
+                AccountMatch::Exact(&account),
+                &filters,
+                self.visibility(),
+                before.as_ref().map(|(s, i)| (*s, i.as_str())),
+                args.limit + 1,
+            )
+            .await?;
+        self.note(Source::Library);
+        let more = rows.len() > args.limit;
+        let page = &rows[..rows.len().min(args.limit)];
+        let calls = self.summaries(page, args.utc_offset_minutes)?;
+        let cursor = match (more, page.last()) {
+            (true, Some(last)) => Some(
+                signer.seal(
+                    "account-calls",
+                    &serde_json::to_vec(&Before {
+                        s: last.started,
+                        i: last.id.clone(),
+                        k: key,
+                    })
+                    .map_err(Error::internal)?,
+                ),
+            ),
+            _ => None,
+        };
+        let name = calls
+            .first()
+            .and_then(|c| c["account"]["name"].as_str())
+            .unwrap_or(args.account.trim())
+            .to_owned();
+        Ok(AccountCalls {
+            account: name,
+            calls,
+            cursor,
+        })
+    }
+}

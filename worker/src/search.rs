@@ -1,0 +1,216 @@
+//! Search across the call library (`GET /v1/search`, MCP `search_calls`):
+//! the query language ([`crate::query`]) over the library's full-text
+//! index, hits grouped by call and ranked by bm25 (title and account above
+//! the transcript), each with the turns that matched, marked, timed and
+//! attributed so a model can quote and cite them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::args::{SearchArgs, Speaker};
+use crate::error::{Error, Result};
+use crate::library::Filters;
+use crate::query::Query;
+use crate::service::{instant, Service};
+use crate::words::fold;
+
+/// Calls are counted exactly up to this many; beyond, the count is
+/// `"1000+"`.
+pub const COUNT_CAP: usize = 1000;
+/// Turns quoted per call.
+pub const TURNS_PER_HIT: usize = 3;
+/// A quoted turn longer than this (in characters) is cut to a window
+/// around its first match.
+pub const SNIPPET_CHARS: usize = 400;
+
+#[derive(Serialize, Deserialize)]
+struct Position {
+    /// Calls already given.
+    o: usize,
+    /// Which search (a digest of the query and filters).
+    k: String,
+}
+
+/// The range and the filters of a request, checked and folded.
+pub(crate) fn range(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>, Option<i64>)> {
+    let from = from.map(instant).transpose()?.map(|t| t.timestamp_millis());
+    let to = to.map(instant).transpose()?.map(|t| t.timestamp_millis());
+    if let (Some(f), Some(t)) = (from, to) {
+        if f >= t {
+            return Err(Error::InvalidQuery(
+                "from must be before to (to is exclusive)".into(),
+            ));
+        }
+    }
+    Ok((from, to))
+}
+
+fn filters(args: &SearchArgs) -> Result<Filters> {
+    let (from_ms, to_ms) = range(args.from.as_deref(), args.to.as_deref())?;
+    let account_key = match &args.account {
+        Some(a) => Some(nonempty(fold(a), "account")?),
+        None => None,
+    };
+    let (email, name_key) = match args.participant.as_deref().map(str::trim) {
+        Some(p) if p.contains('@') => (Some(p.to_lowercase()), None),
+        Some(p) => (None, Some(nonempty(fold(p), "participant")?)),
+        None => (None, None),
+    };
+    Ok(Filters {
+        from_ms,
+        to_ms,
+        account_key,
+        email,
+        name_key,
+    })
+}
+
+pub(crate) fn nonempty(folded: String, name: &str) -> Result<String> {
+    if folded.is_empty() {
+        return Err(Error::InvalidQuery(format!(
+            "{name} has no letters or digits to match"
+        )));
+    }
+    Ok(folded)
+}
+
+/// A short digest of what identifies a listing, so a cursor is not used
+/// with another query.
+pub(crate) fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `mm:ss`, or `h:mm:ss` from an hour on.
+///
+/// ```
+/// use gongkit_worker::search::clock;
+/// assert_eq!(clock(65_000), "01:05");
+/// assert_eq!(clock(3_725_000), "1:02:05");
+/// ```
+pub fn clock(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
+}
+
+impl Service {
+    /// `GET /v1/search`, MCP `search_calls`: the calls whose title,
+    /// account, participants, Gong summary and transcript hold the query,
+    /// best first, with the turns that matched.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_query` for a query with nothing to search or a bad
+    /// filter; 400 `invalid_cursor`; 503 `not_configured` without the library.
+    pub async fn search(&self, args: &SearchArgs) -> Result<Value> {
+        let library = self.require_library("search")?;
+        let query = Query::parse(&args.q)?;
+        let filters = filters(args)?;
+        let columns: Option<&[&str]> = match args.speaker {
+            Some(Speaker::Internal) => Some(&["internal"]),
+            Some(Speaker::External) => Some(&["external"]),
+            None => None,
+        };
+        let fts = query.fts(columns);
+        let key = digest(&[&fts, &format!("{filters:?}")]);
+        let signer = self.signer()?;
+        let offset = match &args.cursor {
+            Some(c) => {
+                let p: Position = serde_json::from_slice(&signer.open("search", c)?)
+                    .map_err(|_| Error::InvalidCursor)?;
+                if p.k != key {
+                    return Err(Error::InvalidQuery(
+                        "cursor: it belongs to another search; send it with the same q and filters".into(),
+                    ));
+                }
+                p.o
+            }
+            None => 0,
+        };
+        let who = self.visibility();
+        let (found, count) = futures::join!(
+            library.search(&fts, &filters, who, args.limit + 1, offset),
+            library.search_count(&fts, &filters, who, COUNT_CAP + 1),
+        );
+        let (mut found, count) = (found?, count?);
+        self.note(crate::service::Source::Library);
+        let more = found.len() > args.limit;
+        found.truncate(args.limit);
+        let side = match args.speaker {
+            Some(Speaker::Internal) => " AND side : \"internal\"",
+            Some(Speaker::External) => " AND side : \"external\"",
+            None => "",
+        };
+        let any = query.any();
+        let asks: Vec<(String, String)> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.id.clone(),
+                    format!("cid : \"c{}\" AND text : {any}{side}", f.id),
+                )
+            })
+            .collect();
+        let mut turns = library.turns(&asks, TURNS_PER_HIT).await?;
+        turns.sort_by_key(|t| t.idx);
+        let hits: Vec<Value> = found
+            .iter()
+            .map(|f| {
+                let quoted: Vec<Value> = turns
+                    .iter()
+                    .filter(|t| t.call_id == f.id)
+                    .map(|t| {
+                        json!({
+                            "at": t.start_ms.map(clock),
+                            "startMs": t.start_ms,
+                            "speaker": t.speaker,
+                            "affiliation": t.affiliation,
+                            "text": query.snippet(&t.text, SNIPPET_CHARS),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "callId": f.id,
+                    "title": f.title,
+                    "date": crate::sync::iso(f.started),
+                    "account": f.account,
+                    "score": (-f.rank * 1000.0).round() / 1000.0,
+                    "turns": quoted,
+                })
+            })
+            .collect();
+        let cursor = if more {
+            let next = Position {
+                o: offset + args.limit,
+                k: key,
+            };
+            Some(signer.seal(
+                "search",
+                &serde_json::to_vec(&next).map_err(Error::internal)?,
+            ))
+        } else {
+            None
+        };
+        let count = if count > COUNT_CAP as i64 {
+            json!(format!("{COUNT_CAP}+"))
+        } else {
+            json!(count)
+        };
+        Ok(json!({
+            "query": args.q,
+            "count": count,
+            "hits": hits,
+            "cursor": cursor,
+        }))
+    }
+}
