@@ -418,7 +418,9 @@ impl Schema {
 
     /// The arguments of [`AccountsArgs`].
     pub fn accounts() -> Schema {
-        let mut p = range("Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.");
+        let mut p = range(
+            "Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.",
+        );
         p.insert("q".into(), json!({"type": "string", "description": "Only accounts whose name holds this (case and accents do not matter)."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": ACCOUNTS_LIMIT.0, "description": format!("At most this many accounts (default {}).", ACCOUNTS_LIMIT.1)}));
         p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, for the next accounts."}));
@@ -427,7 +429,9 @@ impl Schema {
 
     /// The arguments of [`AccountCallsArgs`].
     pub fn account_calls() -> Schema {
-        let mut p = range("Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.");
+        let mut p = range(
+            "Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.",
+        );
         p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The account's name as list_accounts gives it (case and accents do not matter)."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": ACCOUNT_CALLS_LIMIT.0, "description": format!("At most this many calls (default {}).", ACCOUNT_CALLS_LIMIT.1)}));
         p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, for the next (older) calls."}));
@@ -635,8 +639,19 @@ fn check_value(name: &str, value: &Value, prop: &Value) -> Result<()> {
             )));
         }
     }
-    // An `enum` is left to the typed reader, which also takes the format's
+    // The format's `enum` is left to the typed reader, which also takes its
     // aliases (`md`, `vtt`, `text`) and words the error as the core does.
+    if let (Some(Value::Array(allowed)), Some(s), false) =
+        (prop.get("enum"), value.as_str(), name == "format")
+    {
+        if !allowed.iter().any(|a| a == s) {
+            let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            return Err(Error::InvalidQuery(format!(
+                "invalid {name}: expected one of {}, got {value}",
+                names.join(", ")
+            )));
+        }
+    }
     if let (Some(s), Some(min)) = (
         value.as_str(),
         prop.get("minLength").and_then(Value::as_u64),

@@ -911,12 +911,7 @@ impl Library {
         let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
         let mut values = vec![exact];
         values.extend(filter_values(filters, who));
-        values.extend([
-            n(limit as i64),
-            contains,
-            n(before_started),
-            v(before_id),
-        ]);
+        values.extend([n(limit as i64), contains, n(before_started), v(before_id)]);
         self.rows(
             &format!(
                 "SELECT c.id, c.started, c.is_private, c.extensive, NULL AS transcript FROM calls AS c
@@ -1018,7 +1013,9 @@ mod tests {
         assert_eq!(r.account_key.as_deref(), Some("acme corporation ltd"));
         assert!(r.index.people.contains("jose muller"));
         assert!(!r.index.internal.is_empty() && !r.index.external.is_empty());
-        assert!(turns.iter().all(|t| t["side"] == "internal" || t["side"] == "external"));
+        assert!(turns
+            .iter()
+            .all(|t| t["side"] == "internal" || t["side"] == "external"));
         let parties: Vec<Value> = serde_json::from_str(&r.parties).unwrap();
         assert!(parties.iter().any(|p| p["nameKey"] == "jose muller"));
         assert!(Record::from_raw("{\"metaData\": {}}", None, &[]).is_err());

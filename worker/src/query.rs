@@ -231,7 +231,9 @@ impl Query {
             .unwrap_or(0);
         // A few words of lead-in, then as many words as fit.
         let mut start_word = first.saturating_sub(8);
-        let fits = |a: usize, b: usize| text[all[a].span.start..all[b].span.end].chars().count() <= max_chars;
+        let fits = |a: usize, b: usize| {
+            text[all[a].span.start..all[b].span.end].chars().count() <= max_chars
+        };
         while start_word < first && !fits(start_word, first) {
             start_word += 1;
         }
@@ -264,9 +266,8 @@ fn items(q: &str) -> Vec<Item> {
         if rest.is_empty() {
             return items;
         }
-        let excluded = rest.len() > 1
-            && rest.starts_with('-')
-            && !rest[1..].starts_with(char::is_whitespace);
+        let excluded =
+            rest.len() > 1 && rest.starts_with('-') && !rest[1..].starts_with(char::is_whitespace);
         if excluded {
             rest = &rest[1..];
         }
@@ -305,7 +306,9 @@ mod tests {
     use super::*;
 
     fn fts(q: &str) -> String {
-        Query::parse(q).map(|q| q.fts(None)).unwrap_or_else(|e| e.to_string())
+        Query::parse(q)
+            .map(|q| q.fts(None))
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
@@ -332,15 +335,32 @@ mod tests {
         assert_eq!(fts("NEAR(a b)"), r#"("near a") AND ("b")"#);
         assert_eq!(fts("title:pricing"), r#"("title pricing")"#);
         assert_eq!(fts("^start"), r#"("start")"#);
-        assert_eq!(fts("a AND NOT b"), r#"("a") AND ("and") AND ("not") AND ("b")"#);
+        assert_eq!(
+            fts("a AND NOT b"),
+            r#"("a") AND ("and") AND ("not") AND ("b")"#
+        );
         assert_eq!(fts(r#"say "hello"#), r#"("say") AND ("hello")"#);
         assert_eq!(fts("x' OR 1=1; --"), r#"("x" OR "1 1")"#);
         assert_eq!(fts("{title}: a"), r#"("title") AND ("a")"#);
         assert_eq!(fts("a*b*"), r#"("a b" *)"#);
-        for q in ["", "   ", "^", "*", "\"", "\"\"", "👍", "-", "--", "\u{0}\u{7}"] {
+        for q in [
+            "",
+            "   ",
+            "^",
+            "*",
+            "\"",
+            "\"\"",
+            "👍",
+            "-",
+            "--",
+            "\u{0}\u{7}",
+        ] {
             let e = Query::parse(q).unwrap_err();
             assert_eq!(e.code(), "invalid_query", "{q:?}");
-            assert!(e.to_string().contains("no word to search for"), "{q:?}: {e}");
+            assert!(
+                e.to_string().contains("no word to search for"),
+                "{q:?}: {e}"
+            );
         }
         let e = Query::parse("-a -b").unwrap_err();
         assert!(e.to_string().contains("only excludes"), "{e}");
@@ -349,7 +369,10 @@ mod tests {
     #[test]
     fn limits() {
         let long = "word ".repeat(MAX_TERMS + 1);
-        assert!(Query::parse(&long).unwrap_err().to_string().contains("at most 32"));
+        assert!(Query::parse(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 32"));
         assert!(Query::parse(&"x".repeat(MAX_QUERY_CHARS + 1)).is_err());
         assert!(Query::parse(&"x".repeat(MAX_QUERY_CHARS)).is_ok());
     }

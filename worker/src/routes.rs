@@ -3,8 +3,8 @@
 //! Handlers only translate; the rules live in [`crate::service`].
 
 use crate::args::{
-    AccountCallsArgs, AccountsArgs, CallArgs, ExportArgs, FormatArgs, ListArgs, Schema,
-    SearchArgs, TranscriptArgs,
+    AccountCallsArgs, AccountsArgs, CallArgs, ExportArgs, FormatArgs, ListArgs, Schema, SearchArgs,
+    TranscriptArgs,
 };
 use crate::error::{Error, Result};
 use crate::reply::Reply;
@@ -227,7 +227,8 @@ pub async fn account_calls(svc: &Service, name: &str, query: &str) -> Result<Rep
     let name = percent_encoding::percent_decode_str(name)
         .decode_utf8()
         .map_err(|_| Error::InvalidQuery("the account name in the path is not UTF-8".into()))?;
-    let args: AccountCallsArgs = Schema::account_calls().read_query(query, &[("account", &name)])?;
+    let args: AccountCallsArgs =
+        Schema::account_calls().read_query(query, &[("account", &name)])?;
     let page = svc.account_calls(&args).await?;
     json_reply(&serde_json::json!({
         "account": page.account,
@@ -242,8 +243,10 @@ pub async fn account_calls(svc: &Service, name: &str, query: &str) -> Result<Rep
 pub async fn export(svc: &Service, query: &str) -> Result<Reply> {
     let args: ExportArgs = Schema::export().read_query(query, &[])?;
     let export = svc.export(&args).await?;
-    Ok(Reply::stream("application/x-ndjson; charset=utf-8", export.lines)
-        .with("X-Gongkit-Cursor", export.cursor))
+    Ok(
+        Reply::stream("application/x-ndjson; charset=utf-8", export.lines)
+            .with("X-Gongkit-Cursor", export.cursor),
+    )
 }
 
 fn json_reply(value: &serde_json::Value) -> Result<Reply> {

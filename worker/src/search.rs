@@ -83,7 +83,10 @@ pub(crate) fn digest(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `mm:ss`, or `h:mm:ss` from an hour on.
@@ -130,7 +133,8 @@ impl Service {
                     .map_err(|_| Error::InvalidCursor)?;
                 if p.k != key {
                     return Err(Error::InvalidQuery(
-                        "cursor: it belongs to another search; send it with the same q and filters".into(),
+                        "cursor: it belongs to another search; send it with the same q and filters"
+                            .into(),
                     ));
                 }
                 p.o

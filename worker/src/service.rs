@@ -870,10 +870,8 @@ impl Service {
                 let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
                 match library.coverage().await? {
                     Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
-                        let key = crate::search::nonempty(
-                            crate::words::fold(&args.account),
-                            "account",
-                        )?;
+                        let key =
+                            crate::search::nonempty(crate::words::fold(&args.account), "account")?;
                         let rows = library
                             .account_calls(
                                 crate::library::AccountMatch::Contains(&key),

@@ -338,7 +338,10 @@ mod tests {
             assert_eq!(schema["type"], "object");
             assert_eq!(schema["additionalProperties"], false);
         }
-        let doc = tools.iter().find(|t| t["name"] == "get_call_document").unwrap();
+        let doc = tools
+            .iter()
+            .find(|t| t["name"] == "get_call_document")
+            .unwrap();
         assert_eq!(doc["inputSchema"]["required"][0], "callId");
         assert_eq!(
             doc["inputSchema"]["properties"]["maxChars"]["minimum"],

@@ -1,0 +1,159 @@
+// The export into a real warehouse engine: the NDJSON of /v1/export is
+// loaded into DuckDB, checked against the library, then kept current with
+// the export cursor after calls change in Gong (the simulator) and the
+// sync runs again. Under Miniflare with D1, the sync and the gate.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { startSim, startWorker, migratedDatabase } from "./harness.mjs";
+import { fold } from "./search-reference.mjs";
+
+const FROM = "2024-01-01T00:00:00Z";
+const TO = "2024-04-01T00:00:00Z";
+const dir = mkdtempSync(join(tmpdir(), "gongkit-export-"));
+let sim, worker, duck, db;
+
+/** The simulator's calls the library holds: listed by Gong, not private, in the synced range. */
+async function held() {
+  const [a, b] = [Date.parse(FROM) / 1000, Date.parse(TO) / 1000];
+  return (await sim.calls()).calls.filter((c) => c.visible && !c.isPrivate && c.time >= a && c.time < b);
+}
+
+async function synced(since = null) {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const status = (await worker.request("/v1/sync")).json();
+    if (status.status === "idle" && status.lastRun && status.lastRun.ended !== since) return status;
+    if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** One export: its lines, parsed, and the cursor (header and last line agree). */
+async function exportLines(query = "") {
+  const r = await worker.request(`/v1/export${query}`);
+  assert.equal(r.status, 200, r.body);
+  const lines = r.body.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const last = lines.pop();
+  assert.equal(last.cursor, r.headers.get("x-gongkit-cursor"));
+  return { calls: lines.filter((l) => !l.deleted), deleted: lines.filter((l) => l.deleted).map((l) => l.id), last, raw: r.body };
+}
+
+async function rows(sql) {
+  return (await db.runAndReadAll(sql)).getRowObjects();
+}
+
+/** Loads call lines into DuckDB the way a warehouse load would: from an NDJSON file. */
+async function load(calls, table) {
+  const file = join(dir, `${table}.ndjson`);
+  writeFileSync(file, calls.map((c) => JSON.stringify(c)).join("\n") + "\n");
+  await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_json('${file}', format = 'newline_delimited')`);
+}
+
+before(async () => {
+  sim = await startSim({ generate: 400, args: ["--variety", "--seed", "5", "--from", FROM, "--to", TO, "--private-percent", "5"] });
+  worker = await startWorker(sim, { library: await migratedDatabase(), bindings: { INTERNAL_DOMAINS: "seller.io" } });
+  await worker.request("/v1/sync", { method: "POST", body: JSON.stringify({ from: FROM, to: TO }) });
+  await synced();
+  duck = await DuckDBInstance.create(":memory:");
+  db = await duck.connect();
+});
+
+after(async () => {
+  db?.closeSync?.();
+  await worker?.dispose();
+  await sim?.stop();
+});
+
+let cursor;
+
+test("the export loads into DuckDB: every call once, ids as strings, calls per account as the library counts them", async () => {
+  const all = await exportLines("?limit=10000");
+  const expected = (await held()).map((c) => c.id).sort();
+  assert.deepEqual(all.calls.map((c) => c.id).sort(), expected);
+  assert.equal(all.last.calls, expected.length);
+  assert.equal(all.last.more, false);
+  await load(all.calls, "calls");
+  const [{ n, ids }] = await rows("SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM calls");
+  assert.deepEqual([n, ids], [expected.length, expected.length]);
+  const [{ t }] = await rows("SELECT typeof(id) AS t FROM calls LIMIT 1");
+  assert.equal(t, "VARCHAR", "ids stay strings (19 digits do not fit a double)");
+  const big = await rows("SELECT id FROM calls ORDER BY id DESC LIMIT 1");
+  assert.ok(expected.includes(big[0].id), "an id survives the load digit for digit");
+  // Calls per account, by DuckDB and by the library.
+  const perAccount = new Map();
+  for (const r of await rows("SELECT account.name AS name, count(*)::INTEGER AS n FROM calls WHERE account.name IS NOT NULL GROUP BY 1")) {
+    perAccount.set(fold(r.name), (perAccount.get(fold(r.name)) ?? 0) + r.n);
+  }
+  const accounts = (await worker.request("/v1/accounts?limit=1000")).json().accounts;
+  assert.equal(accounts.length, perAccount.size);
+  for (const a of accounts) assert.equal(a.calls, perAccount.get(fold(a.name)), a.name);
+  const [{ turns }] = await rows("SELECT count(*)::INTEGER AS turns FROM calls WHERE transcript IS NOT NULL AND length(transcript) > 0");
+  assert.ok(turns > expected.length * 0.9, "transcripts come along");
+  cursor = all.last.cursor;
+});
+
+test("pages of an export join into the whole, and the last cursor has nothing new", async () => {
+  const ids = [];
+  let since = "";
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await exportLines(`?limit=37${since}`);
+    ids.push(...page.calls.map((c) => c.id), ...page.deleted);
+    since = `&since=${encodeURIComponent(page.last.cursor)}`;
+    if (!page.last.more) break;
+  }
+  const whole = await exportLines("?limit=10000");
+  assert.deepEqual(ids.sort(), [...whole.calls.map((c) => c.id), ...whole.deleted].sort());
+  assert.equal(new Set(ids).size, ids.length, "no call twice");
+  const none = await exportLines(`?since=${encodeURIComponent(cursor)}`);
+  assert.deepEqual([none.calls.length, none.deleted.length, none.last.cursor], [0, 0, cursor], "nothing changed: the same cursor back");
+});
+
+test("after changes in Gong and a sync, the export since the cursor carries exactly the changes", async () => {
+  const before = (await worker.request("/v1/sync")).json();
+  const visible = await held();
+  const [a, b, c, gone1, gone2, template] = visible;
+  for (const x of [a, b, c]) await sim.edit(x.id, { metaData: { title: `Renamed ${x.id}` } });
+  await sim.remove(gone1.id);
+  await sim.remove(gone2.id);
+  const raw = (await sim.calls(`?ids=${template.id}`)).calls[0];
+  const added = ["8800000000000000101", "8800000000000000102"];
+  for (const id of added) {
+    await sim.addCalls({ extensive: { ...raw.extensive, metaData: { ...raw.extensive.metaData, id, title: `New ${id}` } }, transcript: { ...raw.transcript, callId: id } });
+  }
+  await worker.request("/v1/sync", { method: "POST", body: JSON.stringify({ from: FROM, to: TO }) });
+  await synced(before.lastRun.ended);
+  const changes = await exportLines(`?since=${encodeURIComponent(cursor)}`);
+  assert.deepEqual(changes.calls.map((x) => x.id).sort(), [a.id, b.id, c.id, ...added].sort());
+  assert.deepEqual(changes.deleted.sort(), [gone1.id, gone2.id].sort());
+  assert.ok(changes.calls.filter((x) => !added.includes(x.id)).every((x) => x.title === `Renamed ${x.id}`));
+  // Applied to the warehouse table: remove what changed or went, insert what changed.
+  await load(changes.calls, "changes");
+  const out = [...changes.deleted, ...changes.calls.map((x) => x.id)].map((id) => `'${id}'`).join(",");
+  await db.run(`DELETE FROM calls WHERE id IN (${out})`);
+  await db.run("INSERT INTO calls BY NAME SELECT * FROM changes");
+  const [{ n }] = await rows("SELECT count(*)::INTEGER AS n FROM calls");
+  const expected = (await held()).length;
+  assert.equal(n, expected);
+  const titles = await rows(`SELECT title FROM calls WHERE id = '${a.id}'`);
+  assert.equal(titles[0].title, `Renamed ${a.id}`);
+});
+
+test("the transcript inside each record takes the format asked for; a bad format is refused", async () => {
+  const plain = await exportLines("?limit=3");
+  const markdown = await exportLines("?limit=3&format=markdown&timestamps=true");
+  assert.deepEqual(plain.calls.map((c) => c.id), markdown.calls.map((c) => c.id));
+  const withText = markdown.calls.find((c) => c.transcript);
+  assert.match(withText.transcript, /\*\*/);
+  assert.notEqual(withText.transcript, plain.calls.find((c) => c.id === withText.id).transcript);
+  const bad = await worker.request("/v1/export?format=docx");
+  assert.equal(bad.status, 400);
+  assert.match(bad.json().error.message, /docx/);
+  const head = await worker.request("/v1/export?limit=1", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.body, "");
+  assert.ok(head.headers.get("x-gongkit-cursor"));
+});
