@@ -39,7 +39,7 @@ after(async () => {
   await sim?.stop();
 });
 
-test("initialize negotiates a version both sides speak, and lists five tools with schemas", async () => {
+test("initialize negotiates a version both sides speak, and lists eight tools with schemas", async () => {
   assert.equal(client.getServerVersion().name, "gongkit");
   assert.ok(client.getServerCapabilities().tools);
   const { tools } = await client.listTools();

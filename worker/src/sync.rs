@@ -417,6 +417,8 @@ mod remote {
             }
         };
         save(&sql, &s)?;
+        // Calls still waiting for the index keep the alarm going after the job.
+        let next = next.or(reindexed.then_some(now));
         if let Some(at) = next {
             // An i64 is an offset from now, in ms.
             state.storage().set_alarm((at - now).max(0)).await?;

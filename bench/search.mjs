@@ -1,0 +1,136 @@
+// Search, export and the library's size over 10,000 simulated calls under
+// `wrangler dev` (workerd, local D1): the sync backfills the library, then
+// this prints p50/p95 of /v1/search for two-word and other queries, the
+// export's rate in calls per second, and the D1 database's size on disk.
+// Figures, not a test: run by scripts/bench-search. CALLS=… to change the size.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSim, root, KEY, SECRET, TOKEN } from "../tests/worker/harness.mjs";
+
+const CALLS = Number(process.env.CALLS ?? 10_000);
+const FROM = "2024-01-01T00:00:00Z";
+const TO = "2025-01-01T00:00:00Z";
+const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+function du(path) {
+  let total = 0;
+  for (const e of readdirSync(path, { withFileTypes: true })) {
+    const p = join(path, e.name);
+    total += e.isDirectory() ? du(p) : statSync(p).size;
+  }
+  return total;
+}
+
+const sim = await startSim({ generate: CALLS, args: ["--variety", "--seed", "3", "--from", FROM, "--to", TO] });
+const dir = mkdtempSync(join(tmpdir(), "gongkit-bench-search-"));
+const state = join(dir, "state");
+let wrangler;
+try {
+  execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", "GONGKIT_DB", "--local", "--persist-to", state], { cwd: root, env, stdio: "ignore" });
+  const envFile = join(dir, "secrets.env");
+  writeFileSync(envFile, `GONGKIT_TOKEN=${TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\n`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const log = join(dir, "wrangler.log");
+  wrangler = spawn(
+    `${root}node_modules/.bin/wrangler`,
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
+      "--persist-to", state, "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`, "--var", "INTERNAL_DOMAINS:seller.io"],
+    { cwd: root, detached: true, stdio: ["ignore", openSync(log, "w"), openSync(log, "a")], env },
+  );
+  for (const deadline = Date.now() + 240_000; ; ) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline || wrangler.exitCode !== null) throw new Error(readFileSync(log, "utf8").slice(-2000));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const get = async (path) => {
+    const t = performance.now();
+    const r = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const body = await r.text();
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${body.slice(0, 300)}`);
+    return { ms: performance.now() - t, body, headers: r.headers };
+  };
+  const t0 = performance.now();
+  await fetch(`${base}/v1/sync`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ from: FROM, to: TO }) });
+  let status;
+  for (;;) {
+    status = JSON.parse((await get("/v1/sync")).body);
+    if (status.status === "idle" && status.lastRun) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const syncSeconds = (performance.now() - t0) / 1000;
+  console.log(`library: ${status.callsInLibrary} calls synced in ${syncSeconds.toFixed(0)} s with ${status.lastRun.requests} Gong requests`);
+
+  const queries = {
+    "two words": ["pricing security", "security questionnaire", "onboarding roadmap", "procurement team", "recap email", "contract renewal", "per seat", "jose pricing"],
+    "one word": ["pricing", "sso", "datenschutz", "tarif"],
+    phrase: ['"per seat"', '"security questionnaire"'],
+    prefix: ["secur*", "onboard*"],
+    "OR, exclusion": ["sso OR saml -renewal", "pricing -security"],
+    japanese: ["調達", "セキュリティ"],
+    "with filters": ["pricing&speaker=external", "pricing&from=2024-03-01T00:00:00Z&to=2024-06-01T00:00:00Z"],
+  };
+  // Warm up: workerd compiles the Worker, SQLite warms its pages.
+  for (let i = 0; i < 10; i++) await get(`/v1/search?q=warmup${i}`);
+  console.log(`\n/v1/search over ${status.callsInLibrary} calls (limit 20, 3 turns a hit), ms`);
+  console.log(`${"queries".padEnd(16)}${"n".padStart(5)}${"p50".padStart(8)}${"p95".padStart(8)}${"max".padStart(8)}  hits`);
+  for (const [kind, qs] of Object.entries(queries)) {
+    const times = [];
+    let counts = [];
+    for (let round = 0; round < 10; round++) {
+      for (const q of qs) {
+        const [words, ...filters] = q.split("&");
+        const r = await get(`/v1/search?q=${encodeURIComponent(words)}${filters.length ? "&" + filters.join("&") : ""}`);
+        times.push(r.ms);
+        if (round === 0) counts.push(JSON.parse(r.body).count);
+      }
+    }
+    console.log(`${kind.padEnd(16)}${String(times.length).padStart(5)}${percentile(times, 50).toFixed(1).padStart(8)}${percentile(times, 95).toFixed(1).padStart(8)}${Math.max(...times).toFixed(1).padStart(8)}  ${counts.join(", ")}`);
+  }
+  const accounts = await get("/v1/accounts");
+  console.log(`\n/v1/accounts: ${accounts.ms.toFixed(1)} ms (${JSON.parse(accounts.body).count} accounts)`);
+
+  const e0 = performance.now();
+  let exported = 0;
+  let bytes = 0;
+  let since = "";
+  for (;;) {
+    const r = await get(`/v1/export?limit=10000${since}`);
+    const lines = r.body.trimEnd().split("\n");
+    const last = JSON.parse(lines.pop());
+    exported += lines.length;
+    bytes += r.body.length;
+    if (!last.more) break;
+    since = `&since=${encodeURIComponent(last.cursor)}`;
+  }
+  const es = (performance.now() - e0) / 1000;
+  console.log(`/v1/export: ${exported} calls, ${(bytes / 1e6).toFixed(1)} MB of NDJSON in ${es.toFixed(1)} s = ${(exported / es).toFixed(0)} calls/s`);
+  const size = du(join(state, "v3", "d1"));
+  console.log(`library on disk (D1 SQLite, WAL included): ${(size / 1e6).toFixed(1)} MB = ${(size / status.callsInLibrary / 1e3).toFixed(1)} KB a call`);
+} finally {
+  if (wrangler?.exitCode === null) {
+    try {
+      process.kill(-wrangler.pid, "SIGKILL");
+    } catch {}
+  }
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
