@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(&text[w[2].span.clone()], "調");
         assert_eq!(mark(text, &w, &[1..2, 2..4]), "Hi **José**, **調達**.");
         assert_eq!(mark(text, &w, &[0..2, 1..2]), "**Hi José**, 調達.");
-        let out_of_range = vec![3..9];
+        let out_of_range = [Range { start: 3, end: 9 }];
         assert_eq!(mark(text, &w, &out_of_range), text);
     }
 }
