@@ -42,10 +42,11 @@ CREATE VIRTUAL TABLE calls_fts USING fts5(
   content = '', contentless_delete = 1,
   tokenize = 'unicode61 remove_diacritics 0'
 );
--- One row a turn (rowid = turns.rowid): the turns a hit quotes. `cid` is
--- the token `c<call id>`, so a call's turns are found through the index.
+-- One row a turn (rowid = turns.rowid): the turns a hit quotes. A call's
+-- turns are inserted by one statement, so they are one rowid range, and a
+-- query reads the index only within it.
 CREATE VIRTUAL TABLE turns_fts USING fts5(
-  cid, side, text,
+  side, text,
   content = '', contentless_delete = 1,
   tokenize = 'unicode61 remove_diacritics 0'
 );

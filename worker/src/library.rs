@@ -387,8 +387,8 @@ impl Library {
                 vec![v(&r.id), v(&r.turns)],
             ),
             (
-                "INSERT INTO turns_fts (rowid, cid, side, text)
-                 SELECT t.rowid, 'c' || ?1, json_extract(j.value, '$.side'), json_extract(j.value, '$.words')
+                "INSERT INTO turns_fts (rowid, side, text)
+                 SELECT t.rowid, json_extract(j.value, '$.side'), json_extract(j.value, '$.words')
                  FROM json_each(?2) AS j JOIN turns AS t ON t.call_id = ?1 AND t.idx = CAST(j.key AS INTEGER)",
                 vec![v(&r.id), v(&r.turns)],
             ),
@@ -810,21 +810,27 @@ impl Library {
     }
 
     /// For each `(call id, FTS5 expression over turns_fts)`, its best
-    /// `per_call` turns, in one round trip.
+    /// `per_call` turns, in one round trip. A call's turns are written by
+    /// one statement, so their rowids are one range: the index is read
+    /// only within it (a common word's whole doclist is not walked).
     pub async fn turns(&self, asks: &[(String, String)], per_call: usize) -> Result<Vec<Turn>> {
         if asks.is_empty() {
             return Ok(Vec::new());
         }
         let mut statements = Vec::with_capacity(asks.len());
-        for (_, fts) in asks {
+        for (id, fts) in asks {
             statements.push(
                 self.db
                     .prepare(
                         "SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text
                          FROM turns_fts JOIN turns AS t ON t.rowid = turns_fts.rowid
-                         WHERE turns_fts MATCH ?1 ORDER BY bm25(turns_fts), t.idx LIMIT ?2",
+                         WHERE turns_fts MATCH ?1
+                           AND turns_fts.rowid BETWEEN (SELECT min(rowid) FROM turns WHERE call_id = ?3)
+                                                   AND (SELECT max(rowid) FROM turns WHERE call_id = ?3)
+                           AND t.call_id = ?3
+                         ORDER BY bm25(turns_fts), t.idx LIMIT ?2",
                     )
-                    .bind(&[v(fts), n(per_call as i64)])
+                    .bind(&[v(fts), n(per_call as i64), v(id)])
                     .map_err(d1)?,
             );
         }

@@ -158,12 +158,7 @@ impl Service {
         let any = query.any();
         let asks: Vec<(String, String)> = found
             .iter()
-            .map(|f| {
-                (
-                    f.id.clone(),
-                    format!("cid : \"c{}\" AND text : {any}{side}", f.id),
-                )
-            })
+            .map(|f| (f.id.clone(), format!("text : {any}{side}")))
             .collect();
         let mut turns = library.turns(&asks, TURNS_PER_HIT).await?;
         turns.sort_by_key(|t| t.idx);
