@@ -80,7 +80,8 @@ export async function migratedDatabase() {
 export const DATABASE_ID = readFileSync(`${root}wrangler.toml`, "utf8").match(/database_id = "([^"]+)"/)[1];
 
 export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null } = {}) {
-  const scriptPath = `${root}worker/build/index.js`;
+  // The Worker's main: the JS entry bundled with the Rust Worker.
+  const scriptPath = `${root}worker/build/entry.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
   const all = {
     GONG_BASE_URL: sim.url,
