@@ -176,6 +176,11 @@ async function callback(request, env) {
     );
     const result = await oidc.processAuthorizationCodeResponse(as, client, response, { expectedNonce: data.nonce, requireIdToken: true });
     claims = oidc.getValidatedIdTokenClaims(result);
+    if (typeof claims?.email !== "string" && as.userinfo_endpoint) {
+      // Some providers keep the email out of the ID token: ask userinfo.
+      const info = await oidc.userInfoRequest(as, client, result.access_token, insecure);
+      claims = { ...claims, ...(await oidc.processUserInfoResponse(as, client, claims.sub, info)) };
+    }
   } catch (e) {
     console.log(JSON.stringify({ oauth: "company sign-in failed", error: e?.code ?? e?.name ?? "error" }));
     return refuse("the company sign-in could not be verified");
