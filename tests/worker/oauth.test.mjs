@@ -539,6 +539,30 @@ test("ACCESS_POLICY=all: a person reads every call, private calls still hidden",
   await client.close();
 });
 
+test("the user cannot be forged: a GONGKIT_USER var or header is never trusted; sign-in without its settings fails closed", async () => {
+  // OAuth off, and a [vars] entry named like the entry's property.
+  const forged = await startWorker(sim, { bindings: { GONGKIT_USER: JSON.stringify({ email: "boss@seller.io" }), GONGKIT_TOKEN: `ann-script:ann@seller.io:${ANN_TOKEN}` } });
+  try {
+    let r = await forged.request(`/v1/calls/${BOB_CALL}`, { token: null, headers: { GONGKIT_USER: '{"email":"boss@seller.io"}' } });
+    assert.equal(r.status, 401);
+    r = await forged.request(`/v1/calls/${BOB_CALL}`, { token: ANN_TOKEN });
+    assert.equal(r.status, 404);
+    assert.equal((await forged.request(`/v1/calls/${ANN_CALL}`, { token: ANN_TOKEN })).status, 200);
+  } finally {
+    await forged.dispose();
+  }
+  // OAuth on without its client secret: the sign-in answers 503 naming what is missing.
+  const half = await startWorker(sim, { bindings: { OIDC_ISSUER: idp, OIDC_CLIENT_ID: "gongkit", GONGKIT_TOKEN: `ci:all:${CI_TOKEN}` } });
+  try {
+    const r = await half.request("/.well-known/oauth-authorization-server", { token: null });
+    assert.equal(r.status, 503);
+    assert.match(r.json().error.message, /OIDC_CLIENT_SECRET/);
+    assert.equal((await half.request(`/v1/calls/${BOB_CALL}`, { token: CI_TOKEN })).status, 200, "static tokens still work");
+  } finally {
+    await half.dispose();
+  }
+});
+
 test("refused: an expired access token (TTL 60 s)", { timeout: 90_000 }, async () => {
   const wait = earlyToken.at + 61_000 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -135,7 +135,13 @@ It cannot change anything in Gong.</p>
     return new Response(null, { status: 302, headers: denied.headers });
   }
   const approved = await oauth.approveConsent(request, handle);
-  const as = await identityProvider(env);
+  let as;
+  try {
+    as = await identityProvider(env);
+  } catch (e) {
+    console.log(JSON.stringify({ oauth: "identity provider discovery failed", error: e?.code ?? e?.name ?? "error" }));
+    return errorPage(502, "The company sign-in (OIDC_ISSUER) is not answering; try again later.");
+  }
   const verifier = oidc.generateRandomCodeVerifier();
   const nonce = oidc.generateRandomNonce();
   const { state, headers } = await oauth.beginUpstream(approved.request, {
@@ -165,7 +171,12 @@ async function callback(request, env) {
   };
   const url = new URL(request.url);
   if (url.searchParams.get("error")) return refuse("the company sign-in was not completed");
-  const as = await identityProvider(env);
+  let as;
+  try {
+    as = await identityProvider(env);
+  } catch {
+    return refuse("the company sign-in is not answering");
+  }
   const client = oidcClient(env);
   const insecure = { [oidc.allowInsecureRequests]: isLoopback(new URL(as.issuer)) };
   let claims;
@@ -189,6 +200,7 @@ async function callback(request, env) {
   if (!email || claims.email_verified === false) return refuse("the company account has no verified email");
   const domain = email.slice(email.lastIndexOf("@") + 1);
   const domains = allowedDomains(env);
+  if (domains.length === 0) return refuse("this server allows no email domain yet (ALLOWED_EMAIL_DOMAINS is empty)");
   if (!domains.includes(domain)) {
     return refuse(`${domain} is not an allowed email domain for this server (ALLOWED_EMAIL_DOMAINS)`);
   }
@@ -266,9 +278,6 @@ export default {
   async fetch(request, env, ctx) {
     if (!oauthEnabled(env)) return rust(request, withUser(env, undefined), ctx);
     const url = new URL(request.url);
-    if (!env.OAUTH_KV) {
-      return Response.json({ error: { code: "not_configured", message: "OIDC_ISSUER is set but the KV namespace OAUTH_KV is not bound: add it to wrangler.toml" } }, { status: 503 });
-    }
     const token = bearer(request);
     if (isApiPath(url.pathname) && (request.method === "OPTIONS" || (token && !isProviderToken(token)))) {
       // A CORS preflight, or a static token: the Rust Worker checks it
@@ -278,6 +287,16 @@ export default {
       const headers = new Headers(response.headers);
       headers.set("WWW-Authenticate", `Bearer error="invalid_token", resource_metadata="${resourceMetadataUrl(request, env)}"`);
       return new Response(response.body, { status: 401, headers });
+    }
+    const missing = [
+      !env.OAUTH_KV && "the KV namespace OAUTH_KV (wrangler.toml)",
+      !env.OIDC_CLIENT_ID && "the var OIDC_CLIENT_ID",
+      !env.OIDC_CLIENT_SECRET && "the secret OIDC_CLIENT_SECRET",
+    ].filter(Boolean);
+    if (missing.length) {
+      // Fail closed, saying what to set (never a value).
+      const message = `OIDC_ISSUER is set, so sign-in is on, but this Worker has no ${missing.join(", no ")}`;
+      return Response.json({ error: { code: "not_configured", message } }, { status: 503, headers: { "Cache-Control": "no-store" } });
     }
     return provider(env, url.origin).fetch(request, env, ctx);
   },
