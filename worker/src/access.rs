@@ -108,6 +108,18 @@ impl User {
         }
     }
 
+    /// Whether the user may see a normalized call (the core's
+    /// `NormalizedCall` as JSON: its `participants[].email`).
+    pub fn may_see_call(&self, call: &serde_json::Value) -> bool {
+        let participants = call["participants"].as_array();
+        self.may_see(
+            participants
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["email"].as_str()),
+        )
+    }
+
     /// The email a query must filter on (`parties.email_key = ?`), or
     /// `None` when the user sees every call. For SQL-level filtering of
     /// the library.
@@ -268,6 +280,19 @@ mod tests {
         assert!(boss.admin && boss.may_see(std::iter::empty()));
         assert_eq!(boss.participant_email(), None);
         assert!(boss.require_admin("x").is_ok());
+    }
+
+    #[test]
+    fn normalized_calls_are_judged_by_their_participants() {
+        let c = config(Policy::Participant, &[]);
+        let ann = User::signed_in(r#"{"email": "ann@seller.io"}"#, &c).unwrap();
+        let call = |emails: &[Option<&str>]| serde_json::json!({"id": "1", "participants": emails.iter().map(|e| serde_json::json!({"name": "x", "email": e})).collect::<Vec<_>>()});
+        assert!(ann.may_see_call(&call(&[None, Some("Ann@Seller.IO ")])));
+        assert!(!ann.may_see_call(&call(&[None, Some("bob@seller.io")])));
+        assert!(!ann.may_see_call(&serde_json::json!({"id": "1"})));
+        // The whole address, not a part of it.
+        assert!(!ann.may_see_call(&call(&[Some("joann@seller.io")])));
+        assert!(!ann.may_see_call(&call(&[Some("ann@seller.io.evil")])));
     }
 
     #[test]
