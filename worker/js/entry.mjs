@@ -207,7 +207,7 @@ async function callback(request, env) {
   const { redirectTo } = await oauth.completeAuthorization({
     request: original,
     userId: email,
-    metadata: { label: typeof claims.name === "string" ? claims.name : email },
+    metadata: {},
     scope: [SCOPE],
     props: { email },
   });
@@ -240,11 +240,19 @@ const apiHandler = {
   },
 };
 
+/** The Worker's public origin: PUBLIC_URL's, else the request's. */
+function publicOrigin(env, request) {
+  const configured = typeof env.PUBLIC_URL === "string" ? env.PUBLIC_URL.trim() : "";
+  return configured ? new URL(configured).origin : new URL(request.url).origin;
+}
+
 /** One provider per public origin (its resource and issuer are that origin). */
 const providers = new Map();
-function provider(env, origin) {
-  const base = (typeof env.PUBLIC_URL === "string" && env.PUBLIC_URL.trim()) ? new URL(env.PUBLIC_URL.trim()).origin : origin;
+function provider(env, request) {
+  const base = publicOrigin(env, request);
   if (!providers.has(base)) {
+    // A Worker answers under a few names at most; never keep more.
+    if (providers.size >= 8) providers.clear();
     const ttl = Number(env.OAUTH_ACCESS_TOKEN_TTL_SECONDS);
     providers.set(base, new OAuthProvider({
       apiRoute: API_ROUTES,
@@ -270,8 +278,7 @@ function provider(env, origin) {
 }
 
 function resourceMetadataUrl(request, env) {
-  const base = (typeof env.PUBLIC_URL === "string" && env.PUBLIC_URL.trim()) ? new URL(env.PUBLIC_URL.trim()).origin : new URL(request.url).origin;
-  return `${base}/.well-known/oauth-protected-resource`;
+  return `${publicOrigin(env, request)}/.well-known/oauth-protected-resource`;
 }
 
 export default {
@@ -298,7 +305,7 @@ export default {
       const message = `OIDC_ISSUER is set, so sign-in is on, but this Worker has no ${missing.join(", no ")}`;
       return Response.json({ error: { code: "not_configured", message } }, { status: 503, headers: { "Cache-Control": "no-store" } });
     }
-    return provider(env, url.origin).fetch(request, env, ctx);
+    return provider(env, request).fetch(request, env, ctx);
   },
   scheduled(controller, env, ctx) {
     return new RustWorker(ctx, withUser(env, undefined)).scheduled(controller);
