@@ -8,13 +8,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { startSim, startWorker, migratedDatabase } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, TOKEN } from "./harness.mjs";
 import { fold } from "./search-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
 const TO = "2024-04-01T00:00:00Z";
 const dir = mkdtempSync(join(tmpdir(), "gongkit-export-"));
 let sim, worker, duck, db;
+/** A static token limited to one participant's calls, and that participant. */
+const ANN_TOKEN = "ann-token-5b0e9c2d7f1a4e8b6c3d0f9a2e7b4c1d";
+let annEmail;
 
 /** The simulator's calls the library holds: listed by Gong, not private, in the synced range. */
 async function held() {
@@ -55,7 +58,16 @@ async function load(calls, table) {
 
 before(async () => {
   sim = await startSim({ generate: 400, args: ["--variety", "--seed", "5", "--from", FROM, "--to", TO, "--private-percent", "5"] });
-  worker = await startWorker(sim, { library: await migratedDatabase(), bindings: { INTERNAL_DOMAINS: "seller.io" } });
+  // Someone who was on some calls, not most.
+  const counts = new Map();
+  for (const c of (await sim.calls("?raw=true")).calls) {
+    for (const p of c.extensive.parties ?? []) if (p.emailAddress && p.affiliation === "External") counts.set(p.emailAddress, (counts.get(p.emailAddress) ?? 0) + 1);
+  }
+  annEmail = [...counts].sort((a, b) => a[1] - b[1]).find(([, n]) => n >= 3)[0];
+  worker = await startWorker(sim, {
+    library: await migratedDatabase(),
+    bindings: { INTERNAL_DOMAINS: "seller.io", GONGKIT_TOKEN: `${TOKEN},ann:${annEmail.toUpperCase()}:${ANN_TOKEN}` },
+  });
   await worker.request("/v1/sync", { method: "POST", body: JSON.stringify({ from: FROM, to: TO }) });
   await synced();
   duck = await DuckDBInstance.create(":memory:");
@@ -156,4 +168,27 @@ test("the transcript inside each record takes the format asked for; a bad format
   assert.equal(head.status, 200);
   assert.equal(head.body, "");
   assert.ok(head.headers.get("x-gongkit-cursor"));
+});
+
+test("a token limited to one person's calls sees only those in search, accounts and export", async () => {
+  const raw = (await sim.calls("?raw=true")).calls;
+  const theirs = new Set(raw.filter((c) => (c.extensive.parties ?? []).some((p) => p.emailAddress?.toLowerCase() === annEmail.toLowerCase())).map((c) => c.id));
+  const asAnn = (path) => worker.request(path, { token: ANN_TOKEN });
+  const exported = (await asAnn("/v1/export?limit=10000")).body.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const ids = exported.filter((l) => l.id).map((l) => l.id);
+  assert.ok(ids.length > 0);
+  assert.ok(ids.every((id) => theirs.has(id)), "only their calls");
+  assert.ok(exported.every((l) => !l.deleted), "no removals of others' calls");
+  const all = (await worker.request("/v1/search?q=pricing&limit=100")).json();
+  const mine = (await asAnn("/v1/search?q=pricing&limit=100")).json();
+  assert.ok(mine.hits.every((h) => theirs.has(h.callId)));
+  assert.ok(mine.count < all.count, `${mine.count} of ${all.count}`);
+  const accounts = (await asAnn("/v1/accounts")).json().accounts;
+  assert.equal(accounts.reduce((n, a) => n + a.calls, 0), [...theirs].filter((id) => ids.includes(id)).length);
+  for (const a of accounts) {
+    const calls = (await asAnn(`/v1/accounts/${encodeURIComponent(a.name)}/calls`)).json().calls;
+    assert.ok(calls.every((c) => theirs.has(c.id)));
+  }
+  const other = raw.find((c) => !theirs.has(c.id) && ids.length && c.visible && !c.isPrivate);
+  assert.equal((await asAnn(`/v1/calls/${other.id}`)).status, 404, "another's call is call_not_found");
 });

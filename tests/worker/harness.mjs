@@ -80,7 +80,8 @@ export async function migratedDatabase() {
 export const DATABASE_ID = readFileSync(`${root}wrangler.toml`, "utf8").match(/database_id = "([^"]+)"/)[1];
 
 export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null } = {}) {
-  const scriptPath = `${root}worker/build/index.js`;
+  // The Worker's main: the JS entry bundled with the Rust Worker.
+  const scriptPath = `${root}worker/build/entry.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
   const all = {
     GONG_BASE_URL: sim.url,
@@ -108,8 +109,10 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false,
     },
     ...(library ? { d1Databases: { GONGKIT_DB: DATABASE_ID }, d1Persist: library } : {}),
     cache: true,
-    // An HTTP port on 127.0.0.1 for clients that bring their own fetch.
-    ...(http ? { host: "127.0.0.1", port: 0 } : {}),
+    // An HTTP port on 127.0.0.1 for clients that bring their own fetch
+    // (`http: true` for any free port, or the port to use).
+    ...(http ? { host: "127.0.0.1", port: typeof http === "number" ? http : 0 } : {}),
+    ...(bindings.OIDC_ISSUER ? { kvNamespaces: [...(kv ? ["GONGKIT_CACHE"] : []), "OAUTH_KV"] } : {}),
   });
   const url = await mf.ready;
   const request = async (path, { token = TOKEN, headers = {}, ...init } = {}) => {

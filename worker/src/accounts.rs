@@ -159,6 +159,11 @@ impl Service {
         let more = rows.len() > args.limit;
         let page = &rows[..rows.len().min(args.limit)];
         let calls = self.summaries(page, args.utc_offset_minutes)?;
+        for call in &calls {
+            if let Some(id) = call["id"].as_str() {
+                self.returned(id);
+            }
+        }
         let cursor = match (more, page.last()) {
             (true, Some(last)) => Some(
                 signer.seal(

@@ -4,15 +4,42 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::access::User;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// The caller, as log lines name it: the first 8 hex digits of the SHA-256
-/// of the token used, never the token.
+/// The caller: who the request acts for, and (for a static token) the
+/// first 8 hex digits of the SHA-256 of the token used, never the token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
-    /// `sha256(token)[..4]` in hex.
-    pub token_fingerprint: String,
+    /// `sha256(token)[..4]` in hex; `None` for a person signed in through
+    /// OAuth (the provider checked their token).
+    pub token_fingerprint: Option<String>,
+    /// The user the request acts for.
+    pub user: User,
+}
+
+/// Who calls: the person the JS entry put in `GONGKIT_USER` (after the
+/// OAuth provider validated their token), else the static bearer token.
+///
+/// # Errors
+///
+/// As [`authorize`]; 503 when `ACCESS_POLICY` is wrong.
+pub fn authenticate(
+    signed_in: Option<&str>,
+    header: Option<&str>,
+    config: &Config,
+) -> Result<Caller> {
+    match signed_in.filter(|s| !s.is_empty()) {
+        Some(json) => {
+            config.check_access()?;
+            Ok(Caller {
+                token_fingerprint: None,
+                user: User::signed_in(json, config)?,
+            })
+        }
+        None => authorize(header, config),
+    }
 }
 
 /// Checks `Authorization: Bearer <token>` against every configured token.
@@ -30,16 +57,19 @@ pub fn authorize(header: Option<&str>, config: &Config) -> Result<Caller> {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .ok_or(Error::Unauthorized(header.is_some()))?;
-    let mut matched = subtle::Choice::from(0);
-    for token in tokens {
-        matched |= given.as_bytes().ct_eq(token.as_bytes());
+    let mut matched = None;
+    for token in &tokens {
+        let same = given.as_bytes().ct_eq(token.token.as_bytes());
+        if bool::from(same) && matched.is_none() {
+            matched = Some(token);
+        }
     }
-    if bool::from(matched) {
-        Ok(Caller {
-            token_fingerprint: fingerprint(given),
-        })
-    } else {
-        Err(Error::Unauthorized(true))
+    match matched {
+        Some(token) => Ok(Caller {
+            token_fingerprint: Some(fingerprint(given)),
+            user: token.user.clone(),
+        }),
+        None => Err(Error::Unauthorized(true)),
     }
 }
 
@@ -112,10 +142,52 @@ mod tests {
     fn fingerprints_are_short_and_not_the_token() {
         let t = "s3cret-token-0123456789abcdef0123";
         let caller = authorize(Some(&format!("Bearer {t}")), &config(&[t])).unwrap();
-        assert_eq!(caller.token_fingerprint.len(), 8);
-        assert!(!t.contains(&caller.token_fingerprint));
+        let fp = caller.token_fingerprint.unwrap();
+        assert_eq!(fp.len(), 8);
+        assert!(!t.contains(&fp));
         // sha256("abc") = ba7816bf…
         assert_eq!(fingerprint("abc"), "ba7816bf");
+    }
+
+    #[test]
+    fn each_token_acts_for_its_user() {
+        let ci = "ci-token-0123456789abcdef0123456789";
+        let jane = "jane-token-0123456789abcdef01234567";
+        let c = Config {
+            tokens: vec![
+                format!("ci:all:{ci}"),
+                format!("jane:jane@seller.io:{jane}"),
+            ],
+            ..Config::default()
+        };
+        let who = |t: &str| authorize(Some(&format!("Bearer {t}")), &c).unwrap().user;
+        assert_eq!(who(ci).label, "token:ci");
+        assert_eq!(who(jane).label, "token:jane");
+        assert!(!who(jane).may_see(["bob@seller.io"].into_iter()));
+        // The name and policy are not part of the token.
+        let e = authorize(Some(&format!("Bearer ci:all:{ci}")), &c).unwrap_err();
+        assert_eq!(e.status(), 401);
+    }
+
+    #[test]
+    fn a_signed_in_person_needs_no_static_token() {
+        let c = Config::default();
+        let caller = authenticate(Some(r#"{"email": "ann@seller.io"}"#), None, &c).unwrap();
+        assert_eq!(caller.token_fingerprint, None);
+        assert_eq!(caller.user.email.as_deref(), Some("ann@seller.io"));
+        // Without it, the static tokens decide (none set: 503).
+        assert_eq!(
+            authenticate(None, Some("Bearer x"), &c)
+                .unwrap_err()
+                .status(),
+            503
+        );
+        assert_eq!(
+            authenticate(Some(""), Some("Bearer x"), &c)
+                .unwrap_err()
+                .status(),
+            503
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `.dev.vars`). Checked here, so a wrong setting fails closed with a
 //! message that names it.
 
+use crate::access::{self, Policy, StaticToken};
 use crate::error::{Error, Result};
 
 /// The shortest caller token accepted: shorter ones are guessable.
@@ -27,9 +28,18 @@ pub struct Config {
     pub fresh_window_seconds: u64,
     /// `INCLUDE_PRIVATE_CALLS`: serve calls Gong marks private (default off).
     pub include_private_calls: bool,
-    /// `GONGKIT_TOKEN` (secret): the callers' bearer tokens, comma-separated
-    /// so a new one can be added before the old one is removed.
+    /// `GONGKIT_TOKEN` (secret): the callers' static bearer tokens,
+    /// comma-separated so a new one can be added before the old one is
+    /// removed; each `name:policy:token` or a bare token
+    /// ([`access::parse_token`]).
     pub tokens: Vec<String>,
+    /// `ACCESS_POLICY`: which calls a signed-in person sees (default `all`).
+    pub access_policy: Policy,
+    /// Why `ACCESS_POLICY` was refused, when it was.
+    pub access_policy_error: Option<String>,
+    /// `ADMIN_EMAILS`: people (lower case) who may run the sync, erase
+    /// calls and see every call.
+    pub admin_emails: Vec<String>,
     /// `GONG_API_KEY` (secret).
     pub gong_key: Option<String>,
     /// `GONG_API_SECRET` (secret).
@@ -47,6 +57,8 @@ impl std::fmt::Debug for Config {
             .field("fresh_window_seconds", &self.fresh_window_seconds)
             .field("include_private_calls", &self.include_private_calls)
             .field("tokens", &format!("[{} set]", self.tokens.len()))
+            .field("access_policy", &self.access_policy)
+            .field("admin_emails", &self.admin_emails)
             .field("gong_key", &set(&self.gong_key))
             .field("gong_secret", &set(&self.gong_secret))
             .finish()
@@ -64,7 +76,27 @@ impl Config {
             .map(|u| u.trim().trim_end_matches('/').to_owned())
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| "https://api.gong.io".to_owned());
+        let (access_policy, access_policy_error) = match var("ACCESS_POLICY")
+            .map(|p| p.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("" | "all") => (Policy::All, None),
+            Some("participant") => (Policy::Participant, None),
+            Some(other) => (
+                // Fail closed: the narrowest rule, and every request refused.
+                Policy::Participant,
+                Some(format!(
+                    "ACCESS_POLICY {other:?} is not `all` or `participant`"
+                )),
+            ),
+        };
         Config {
+            access_policy,
+            access_policy_error,
+            admin_emails: list_setting(&var("ADMIN_EMAILS").unwrap_or_default())
+                .into_iter()
+                .map(|e| e.to_lowercase())
+                .collect(),
             gong_base_url_error: check_base_url(&base).err(),
             gong_base_url: base,
             internal_domains: list_setting(&var("INTERNAL_DOMAINS").unwrap_or_default()),
@@ -83,17 +115,26 @@ impl Config {
         }
     }
 
-    /// The callers' tokens, or 503 when none is set or one is too short.
-    pub fn tokens(&self) -> Result<&[String]> {
+    /// The callers' static tokens, or 503 when none is set, one is too
+    /// short or not written as `name:policy:token`, or `ACCESS_POLICY` is
+    /// wrong.
+    pub fn tokens(&self) -> Result<Vec<StaticToken>> {
+        self.check_access()?;
         if self.tokens.is_empty() {
             return Err(Error::NotConfigured(
                 "this Worker has no GONGKIT_TOKEN secret: set it with `wrangler secret put GONGKIT_TOKEN`".into(),
             ));
         }
-        if let Some(i) = self
+        let tokens = self
             .tokens
             .iter()
-            .position(|t| t.chars().count() < MIN_TOKEN_CHARS)
+            .enumerate()
+            .map(|(i, entry)| access::parse_token(entry, i + 1, &self.admin_emails))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(Error::NotConfigured)?;
+        if let Some(i) = tokens
+            .iter()
+            .position(|t| t.token.chars().count() < MIN_TOKEN_CHARS)
         {
             return Err(Error::NotConfigured(format!(
                 "GONGKIT_TOKEN holds a token (number {} of {}) shorter than {MIN_TOKEN_CHARS} characters: \
@@ -102,7 +143,22 @@ impl Config {
                 self.tokens.len()
             )));
         }
-        Ok(&self.tokens)
+        Ok(tokens)
+    }
+
+    /// Fails (503) when `ACCESS_POLICY` is not one this Worker knows.
+    pub fn check_access(&self) -> Result<()> {
+        match &self.access_policy_error {
+            Some(why) => Err(Error::NotConfigured(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a person (by email) is in `ADMIN_EMAILS`.
+    pub fn is_admin(&self, email: &str) -> bool {
+        self.admin_emails
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(email.trim()))
     }
 
     /// Gong's base URL and credentials, or 503 when they are missing or the
@@ -184,7 +240,8 @@ mod tests {
         let long_a = "a".repeat(32);
         let long_b = "b".repeat(40);
         let c = config(&[("GONGKIT_TOKEN", &format!(" {long_a} , {long_b},"))]);
-        assert_eq!(c.tokens().unwrap(), [long_a.clone(), long_b]);
+        let tokens: Vec<String> = c.tokens().unwrap().into_iter().map(|t| t.token).collect();
+        assert_eq!(tokens, [long_a.clone(), long_b]);
         let c = config(&[("GONGKIT_TOKEN", &format!("{long_a},tiny-tok"))]);
         let e = c.tokens().unwrap_err();
         assert_eq!(e.code(), "not_configured");
@@ -210,6 +267,39 @@ mod tests {
         let e = c.gong_credentials().unwrap_err();
         assert_eq!(e.code(), "not_configured");
         assert!(e.to_string().contains("GONG_BASE_URL"));
+    }
+
+    #[test]
+    fn named_tokens_and_the_access_policy() {
+        let tok = "t".repeat(32);
+        let c = config(&[
+            (
+                "GONGKIT_TOKEN",
+                &format!("ci:all:{tok}, jane:Jane@Seller.io:{tok}x,{tok}y"),
+            ),
+            ("ACCESS_POLICY", " Participant "),
+            ("ADMIN_EMAILS", "Jane@seller.io, boss@seller.io"),
+        ]);
+        assert_eq!(c.access_policy, Policy::Participant);
+        assert!(c.is_admin("JANE@seller.io") && !c.is_admin("ann@seller.io"));
+        let tokens = c.tokens().unwrap();
+        let names: Vec<&str> = tokens.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["ci", "jane", "token3"]);
+        assert!(!tokens[0].user.admin && tokens[1].user.admin && tokens[2].user.admin);
+        assert_eq!(config(&[]).access_policy, Policy::All);
+        // A short token is refused by number, in the named form too.
+        let c = config(&[("GONGKIT_TOKEN", "ci:all:tiny-tok")]);
+        let e = c.tokens().unwrap_err();
+        assert!(e.to_string().contains("number 1 of 1") && !e.to_string().contains("tiny-tok"));
+        // An unknown policy fails closed.
+        let c = config(&[("GONGKIT_TOKEN", &tok), ("ACCESS_POLICY", "everyone")]);
+        assert_eq!(c.tokens().unwrap_err().code(), "not_configured");
+        assert_eq!(c.access_policy, Policy::Participant);
+        let text = format!(
+            "{:?}",
+            config(&[("GONGKIT_TOKEN", &format!("ci:all:{tok}"))])
+        );
+        assert!(!text.contains(&tok), "{text}");
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum Error {
         "origin {0:?} is not allowed: add it to ALLOWED_ORIGINS to call this server from that page"
     )]
     OriginNotAllowed(String),
+    /// The user may not do this (the sync, erasing a call: admins only).
+    #[error("{0}")]
+    Forbidden(String),
     /// No such route.
     #[error("no such route: see the README's API reference")]
     NotFound,
@@ -127,7 +130,7 @@ impl Error {
             | Error::CursorExpired(_)
             | Error::UnsupportedProtocolVersion(_) => 400,
             Error::Unauthorized(_) => 401,
-            Error::OriginNotAllowed(_) => 403,
+            Error::OriginNotAllowed(_) | Error::Forbidden(_) => 403,
             Error::NotFound
             | Error::CallNotFound(_)
             | Error::TranscriptNotFound(_)
@@ -158,6 +161,7 @@ impl Error {
             Error::UnsupportedProtocolVersion(_) => "unsupported_protocol_version",
             Error::Unauthorized(_) => "unauthorized",
             Error::OriginNotAllowed(_) => "origin_not_allowed",
+            Error::Forbidden(_) => "forbidden",
             Error::NotFound => "not_found",
             Error::MethodNotAllowed(_) => "method_not_allowed",
             Error::CallNotFound(_) => "call_not_found",
@@ -283,6 +287,13 @@ mod tests {
             .1
             .contains(r#"error="invalid_token""#));
         assert!(!Error::Unauthorized(false).headers()[0].1.contains("error="));
+        assert_eq!(
+            (
+                Error::Forbidden("x".into()).status(),
+                Error::Forbidden("x".into()).code()
+            ),
+            (403, "forbidden")
+        );
         assert!(Error::CallNotFound("1".into())
             .tool_text()
             .contains("list_calls"));

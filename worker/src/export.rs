@@ -77,6 +77,16 @@ impl Service {
             &serde_json::to_vec(&Position { seq: last }).map_err(Error::internal)?,
         );
         let who = self.visibility();
+        if let Some(email) = who.participant {
+            // Someone limited to their own calls learns nothing of others',
+            // removals included: the page keeps only their calls.
+            let ids: Vec<String> = changes.iter().map(|c| c.id.clone()).collect();
+            let seen = library.seen_by(&ids, email).await?;
+            changes.retain(|c| c.deleted == 0 && seen.contains(&c.id));
+        }
+        for c in changes.iter().filter(|c| c.deleted == 0) {
+            self.returned(&c.id);
+        }
         let run = Run {
             library,
             batches: changes

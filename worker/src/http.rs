@@ -46,6 +46,22 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let protocol_version = header("MCP-Protocol-Version");
     let route = routes::route(&method, &path);
     let config = config(&env);
+    // Who calls, before anything else runs. `GONGKIT_USER` is set only by
+    // the JS entry (worker/js/entry.mjs), on the environment it hands this
+    // Worker after the OAuth provider validated the caller's token; no
+    // header or body can set it.
+    let signed_in = env
+        .var("GONGKIT_USER")
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.is_empty());
+    let caller = route.needs_token().then(|| {
+        if route == Route::Mcp {
+            // Before anything else: a page in a browser must not drive the server.
+            auth::check_origin(origin.as_deref(), &config)?;
+        }
+        auth::authenticate(signed_in.as_deref(), authorization.as_deref(), &config)
+    });
     let gate = match config.gong_credentials() {
         Ok((base, key, _)) => match gate::remote::Client::new(&env, &sign::tenant(base, key)) {
             Ok(gate) => Some(gate),
@@ -63,19 +79,24 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     if let Some(library) = Library::open(&env) {
         svc = svc.with_library(library);
     }
-    let mut caller = None;
+    let (caller, refused) = match caller {
+        Some(Ok(caller)) => (Some(caller), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    if let Some(caller) = &caller {
+        svc = svc.with_user(caller.user.clone());
+    }
     let reply = match handle(
         route,
         &env,
         &mut req,
         Parts {
             query: &query,
-            origin: origin.as_deref(),
-            authorization: authorization.as_deref(),
             protocol_version: protocol_version.as_deref(),
+            refused,
         },
         &svc,
-        &mut caller,
     )
     .await
     {
@@ -87,6 +108,18 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         Source::Cache => "cache",
         Source::Gong => "gong",
     });
+    // The user: a token's name, or a person's email as a salted hash (keyed
+    // from the Gong secret, so the hash cannot be computed without it).
+    let user = caller.as_ref().map(|c| {
+        c.user
+            .audit_label(|email| match svc.config.gong_credentials() {
+                Ok((base, key, secret)) => {
+                    sign::Signer::new(base, key, secret).pseudonym("audit-user", email)
+                }
+                Err(_) => "unsalted".to_owned(),
+            })
+    });
+    let returned = svc.take_returned();
     // One structured line per request: no secret, no transcript text.
     console_log!(
         "{}",
@@ -97,7 +130,9 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
             "durationMs": Date::now().as_millis().saturating_sub(started),
             "gongRequests": svc.gong_requests(),
             "source": source,
-            "token": caller.as_ref().map(|c: &Caller| c.token_fingerprint.as_str()),
+            "token": caller.as_ref().and_then(|c: &Caller| c.token_fingerprint.as_deref()),
+            "user": user,
+            "calls": returned,
         })
     );
     let mut reply = reply;
@@ -127,9 +162,9 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
 
 struct Parts<'a> {
     query: &'a str,
-    origin: Option<&'a str>,
-    authorization: Option<&'a str>,
     protocol_version: Option<&'a str>,
+    /// Why the caller was refused, when they were.
+    refused: Option<Error>,
 }
 
 async fn handle(
@@ -138,7 +173,6 @@ async fn handle(
     req: &mut Request,
     parts: Parts<'_>,
     svc: &Service,
-    caller: &mut Option<Caller>,
 ) -> Result<Reply> {
     match route {
         Route::Preflight => {
@@ -151,11 +185,9 @@ async fn handle(
         Route::MethodNotAllowed(allow) => return Err(Error::MethodNotAllowed(allow)),
         _ => {}
     }
-    if route == Route::Mcp {
-        // Before anything else: a page in a browser must not drive the server.
-        auth::check_origin(parts.origin, &svc.config)?;
+    if let Some(e) = parts.refused {
+        return Err(e);
     }
-    *caller = Some(auth::authorize(parts.authorization, &svc.config)?);
     let body = if route.has_body() {
         read_body(req).await?
     } else {

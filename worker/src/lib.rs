@@ -7,6 +7,7 @@
 //! → [`service`] (one function per capability) → [`cache`] and [`gong`];
 //! see ARCHITECTURE.md.
 
+pub mod access;
 pub mod accounts;
 pub mod args;
 pub mod auth;

@@ -162,6 +162,9 @@ impl Service {
             .collect();
         let mut turns = library.turns(&asks, TURNS_PER_HIT).await?;
         turns.sort_by_key(|t| t.idx);
+        for f in &found {
+            self.returned(&f.id);
+        }
         let hits: Vec<Value> = found
             .iter()
             .map(|f| {

@@ -15,6 +15,7 @@ use futures::join;
 use gongkit::{AnyExtensive, CallData, CallOptions, Chunk, RequestOptions, TranscriptInput};
 use serde_json::Value;
 
+use crate::access::User;
 use crate::args::{
     self, CallArgs, CallId, DocumentArgs, FindArgs, ListArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER,
 };
@@ -107,6 +108,10 @@ pub struct Service {
     library: Option<Library>,
     /// Calls to write to the library once the response is sent.
     records: RefCell<Vec<Record>>,
+    /// Who the request acts for ([`User::nobody`] until authorized).
+    user: User,
+    /// The ids of the calls this answer returned, for the audit line.
+    returned: RefCell<Vec<String>>,
 }
 
 /// A cache write to make after the answer.
@@ -140,7 +145,38 @@ impl Service {
             gate: None,
             library: None,
             records: RefCell::new(Vec::new()),
+            user: User::nobody(),
+            returned: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Acts for `user`: every capability shows only the calls the user may
+    /// see ([`Service::may_see`]).
+    pub fn with_user(mut self, user: User) -> Service {
+        self.user = user;
+        self
+    }
+
+    /// Who the request acts for.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// Whether the user may see this normalized call (its `participants`'
+    /// emails). The one access rule: a call it refuses is `call_not_found`
+    /// and is left out of every listing.
+    pub fn may_see(&self, call: &Value) -> bool {
+        self.user.may_see_call(call)
+    }
+
+    /// Notes that the answer returns call `id` (for the audit line).
+    pub fn returned(&self, id: &str) {
+        self.returned.borrow_mut().push(id.to_owned());
+    }
+
+    /// The ids of the calls the answer returned.
+    pub fn take_returned(&self) -> Vec<String> {
+        self.returned.take()
     }
 
     /// Reads and writes the call library.
@@ -222,7 +258,7 @@ impl Service {
     pub(crate) fn visibility(&self) -> Visibility<'_> {
         Visibility {
             private: self.config.include_private_calls,
-            participant: None,
+            participant: self.user.participant_email(),
         }
     }
 
@@ -246,7 +282,10 @@ impl Service {
             let parsed = AnyExtensive::from_json(&row.extensive).map_err(Error::from_gong)?;
             let normalized =
                 gongkit::normalize_call(&parsed, None, &options).map_err(Error::from_gong)?;
-            calls.push(serde_json::to_value(&normalized).map_err(Error::internal)?);
+            let value = serde_json::to_value(&normalized).map_err(Error::internal)?;
+            if self.may_see(&value) {
+                calls.push(value);
+            }
         }
         Ok(calls)
     }
@@ -485,6 +524,14 @@ impl Service {
             // Said exactly as for a call that does not exist.
             return Err(Error::CallNotFound(id.to_string()));
         }
+        let emails = call
+            .parties
+            .iter()
+            .filter_map(|p| p.email_address.as_deref());
+        if !self.user.may_see(emails) {
+            // Not this user's call: said exactly as for one that does not exist.
+            return Err(Error::CallNotFound(id.to_string()));
+        }
         Ok(call)
     }
 
@@ -509,6 +556,7 @@ impl Service {
         drop(call);
         drop(parsed);
         self.settle(ext, tr.filter(|_| with_transcript));
+        self.returned(id.as_str());
         Ok(json)
     }
 
@@ -544,6 +592,7 @@ impl Service {
         };
         drop(parsed);
         self.settle(ext, Some(tr));
+        self.returned(id.as_str());
         Ok(text)
     }
 
@@ -577,11 +626,28 @@ impl Service {
         let text = text.map_err(Error::from_gong)??;
         drop(parsed);
         self.settle(ext, tr.filter(|_| with_transcript));
+        self.returned(id.as_str());
         Ok(text)
     }
     /// `GET /v1/calls`, MCP `list_calls`: calls in a range, following
     /// Gong's pages up to the limit, private calls left out.
     pub async fn list_calls(&self, args: &ListArgs) -> Result<Listing> {
+        let listing = self.list_calls_seen(args).await?;
+        self.returned_all(&listing.calls);
+        Ok(listing)
+    }
+
+    fn returned_all(&self, calls: &[Value]) {
+        for call in calls {
+            if let Some(id) = call["id"].as_str() {
+                self.returned(id);
+            }
+        }
+    }
+
+    /// The listing, with the calls the user may not see already left out
+    /// (by each page, so a page may hold fewer than `limit`).
+    async fn list_calls_seen(&self, args: &ListArgs) -> Result<Listing> {
         args::check_listing(args)?;
         let (_, signer) = self.client()?;
         if let Some(listing) = self.list_from_library(args, signer).await? {
@@ -739,6 +805,7 @@ impl Service {
         sync: &crate::sync::Client,
         args: &crate::args::SyncArgs,
     ) -> Result<Value> {
+        self.user.require_admin("starting the sync")?;
         self.require_gong()?;
         if self.library.is_none() {
             return Err(Error::NotConfigured(
@@ -797,6 +864,7 @@ impl Service {
     /// `DELETE /v1/calls/{id}`: the call leaves the library and the cache
     /// (a data-privacy request). Gong is not asked.
     pub async fn delete_call(&self, id: &CallId) -> Result<Value> {
+        self.user.require_admin("erasing a call")?;
         let (_, signer) = self.client()?;
         let removed = match &self.library {
             Some(library) => {
@@ -815,7 +883,8 @@ impl Service {
     }
 
     /// One Gong page at `position`: each call normalized (`None` for a
-    /// private one), and Gong's cursor for the next page.
+    /// private one or one the user may not see), and Gong's cursor for the
+    /// next page.
     async fn page(&self, position: &Position, options: &CallOptions) -> Result<Option<Page>> {
         let (gong, _) = self.client()?;
         let request = RequestOptions {
@@ -850,9 +919,9 @@ impl Service {
             let one = AnyExtensive::Call(Box::new(call));
             let normalized =
                 gongkit::normalize_call(&one, None, options).map_err(Error::from_gong)?;
-            calls.push(Some(
-                serde_json::to_value(&normalized).map_err(Error::internal)?,
-            ));
+            let value = serde_json::to_value(&normalized).map_err(Error::internal)?;
+            // A call the user may not see counts as looked at, never shown.
+            calls.push(Some(value).filter(|v| self.may_see(v)));
         }
         Ok(Some(Page { calls, cursor }))
     }
@@ -952,6 +1021,7 @@ impl Service {
             end = start;
         }
         found.calls.truncate(args.limit);
+        self.returned_all(&found.calls);
         Ok(found)
     }
 }

@@ -48,6 +48,16 @@ impl Signer {
         mac.finalize().into_bytes().into()
     }
 
+    /// A stable pseudonym for `value` (32 hex digits of its HMAC): the same
+    /// value gives the same pseudonym, which cannot be computed or reversed
+    /// without the secret. For the audit line's user.
+    pub fn pseudonym(&self, purpose: &str, value: &str) -> String {
+        self.tag(purpose, value.as_bytes())[..TAG_BYTES]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// `payload` as an opaque, authenticated token: `base64(payload).base64(tag)`.
     pub fn seal(&self, purpose: &str, payload: &[u8]) -> String {
         let tag = self.tag(purpose, payload);

@@ -1,0 +1,593 @@
+// Sign-in end to end: panva's oidc-provider (OpenID Certified) plays the
+// company's identity provider on 127.0.0.1 with its users; the Worker runs
+// under `wrangler dev` with OAuth on (grants in a local KV) and
+// ACCESS_POLICY=participant; the official MCP SDK client signs in with its
+// own OAuth support (discovery, registration, PKCE, token, refresh), the
+// browser part driven here with plain HTTP. Then every refusal the OAuth
+// specs name, the per-user rules through REST and MCP, static tokens, the
+// audit line, and ACCESS_POLICY=all in Miniflare.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createServer as createHttpServer } from "node:http";
+import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Provider from "oidc-provider";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { startSim, startWorker, root, fixture, KEY, SECRET, SECRETS } from "./harness.mjs";
+
+// Calls whose parties are one person each (besides the customer).
+const ANN_CALL = "8100000000000000001";
+const BOB_CALL = "8100000000000000002";
+const ANN_PRIVATE = "8100000000000000003";
+const NO_SUCH_CALL = "8199999999999999999";
+const DAY = "from=2025-05-01T00:00:00Z&to=2025-05-02T00:00:00Z";
+const USERS = {
+  "ann@seller.io": "Ann Lee",
+  "bob@seller.io": "Bob Kim",
+  "boss@seller.io": "Boss",
+  "eve@other.org": "Eve",
+};
+const IDP_SECRET = `idp-secret-${randomBytes(12).toString("hex")}`;
+const CI_TOKEN = `ci${randomBytes(20).toString("hex")}`;
+const ANN_TOKEN = `ann${randomBytes(20).toString("hex")}`;
+const REDIRECT = "http://127.0.0.1:9/callback"; // the MCP client's; never fetched
+const secrets = [...SECRETS, IDP_SECRET, CI_TOKEN, ANN_TOKEN];
+
+let sim, idp, idpServer, wrangler, base, dir, logFile, mfAll;
+let nextUser = "ann@seller.io";
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A call of the simulator's with these people as its seller's side. */
+function call(id, emails, { isPrivate = false } = {}) {
+  const extensive = JSON.parse(fixture("calls/acme-discovery.extensive.json")).calls[0];
+  extensive.metaData = { ...extensive.metaData, id, isPrivate, started: "2025-05-01T10:00:00Z", title: `call ${id}` };
+  extensive.parties = [
+    ...emails.map((email, i) => ({ id: String(i + 1), emailAddress: email, name: USERS[email] ?? email, speakerId: String(100 + i), affiliation: "Internal" })),
+    { id: "9", emailAddress: "jose.muller@acme.co.uk", name: "José Müller", speakerId: "199", affiliation: "External" },
+  ];
+  const transcript = JSON.parse(fixture("calls/acme-discovery.transcript.json")).callTranscripts[0];
+  transcript.transcript = [{ speakerId: "100", topic: null, sentences: [{ start: 0, end: 1000, text: `Hello from ${id}.` }] }];
+  return { extensive, transcript: { ...transcript, callId: id } };
+}
+
+/** The company's identity provider: oidc-provider, logging in `nextUser`. */
+async function startIdp(port, callbacks) {
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [{ client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post" }],
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    cookies: { keys: [randomBytes(16).toString("hex")] },
+    features: { devInteractions: { enabled: false } },
+    async findAccount(ctx, sub) {
+      if (!USERS[sub]) return undefined;
+      return { accountId: sub, claims: () => ({ sub, email: sub, email_verified: true, name: USERS[sub] }) };
+    },
+    // The person approved the company's own app long ago: no consent screen.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+      grant.addOIDCScope("openid email profile");
+      await grant.save();
+      return grant;
+    },
+  });
+  const handler = provider.callback();
+  const server = createHttpServer(async (req, res) => {
+    if (req.url.startsWith("/interaction/")) {
+      // The login page, answered at once for `nextUser`.
+      try {
+        await provider.interactionDetails(req, res);
+        await provider.interactionFinished(req, res, { login: { accountId: nextUser } }, { mergeWithLastSubmission: false });
+      } catch (e) {
+        res.statusCode = 500;
+        res.end(String(e));
+      }
+      return;
+    }
+    handler(req, res);
+  });
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  return { issuer, server };
+}
+
+/** A browser's cookies, by host. */
+class Jar {
+  constructor() { this.hosts = new Map(); }
+  header(url) {
+    const c = this.hosts.get(new URL(url).host);
+    return c && c.size ? [...c].map(([k, v]) => `${k}=${v}`).join("; ") : undefined;
+  }
+  store(url, response) {
+    const host = new URL(url).host;
+    if (!this.hosts.has(host)) this.hosts.set(host, new Map());
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const i = pair.indexOf("=");
+      const name = pair.slice(0, i).trim();
+      const gone = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a));
+      if (gone) this.hosts.get(host).delete(name);
+      else this.hosts.get(host).set(name, pair.slice(i + 1).trim());
+    }
+  }
+}
+
+async function browse(url, jar, { method = "GET", body } = {}) {
+  const headers = {};
+  const cookie = jar.header(url);
+  if (cookie) headers.Cookie = cookie;
+  if (body) headers["Content-Type"] = "application/x-www-form-urlencoded";
+  const r = await fetch(url, { method, body, headers, redirect: "manual" });
+  jar.store(url, r);
+  return r;
+}
+
+/**
+ * A person at the browser: opens the authorization URL, allows on the
+ * consent page, signs in at the identity provider as `email`, and is sent
+ * back to the client. Resolves to the URL the client gets (code or error),
+ * or the Worker's error page ({ status, text }).
+ */
+async function signIn(authorizationUrl, email, { consent } = {}) {
+  nextUser = email;
+  const jar = new Jar();
+  let url = new URL(authorizationUrl);
+  let r = await browse(url, jar);
+  if (r.status !== 200 || !(r.headers.get("content-type") ?? "").startsWith("text/html")) {
+    if (r.status >= 300 && r.status < 400) return new URL(r.headers.get("location"), url);
+    return { status: r.status, text: await r.text() };
+  }
+  const html = await r.text();
+  consent?.(html);
+  const handle = /name="handle" value="([^"]+)"/.exec(html)[1];
+  r = await browse(new URL("/authorize", url), jar, { method: "POST", body: new URLSearchParams({ handle, decision: "approve" }).toString() });
+  for (let hops = 0; hops < 10; hops++) {
+    if (r.status < 300 || r.status >= 400) return { status: r.status, text: await r.text() };
+    url = new URL(r.headers.get("location"), url);
+    if (url.href.startsWith(REDIRECT)) return url;
+    r = await browse(url, jar);
+  }
+  throw new Error("too many redirects");
+}
+
+/** The MCP SDK's OAuthClientProvider, with the browser part done by signIn. */
+class TestOAuthClient {
+  constructor(email) {
+    this.email = email;
+    this.info = undefined;
+    this.saved = undefined;
+    this.verifier = undefined;
+    this.code = undefined;
+  }
+  get redirectUrl() { return REDIRECT; }
+  get clientMetadata() {
+    return { client_name: "gongkit test client", redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: "none" };
+  }
+  clientInformation() { return this.info; }
+  saveClientInformation(info) { this.info = info; }
+  tokens() { return this.saved; }
+  saveTokens(tokens) { this.saved = tokens; }
+  saveCodeVerifier(v) { this.verifier = v; }
+  codeVerifier() { return this.verifier; }
+  async redirectToAuthorization(url) {
+    this.authorizationUrl = url;
+    const back = await signIn(url, this.email);
+    assert.ok(back instanceof URL, JSON.stringify(back));
+    assert.equal(back.searchParams.get("error"), null, back.href);
+    this.code = back.searchParams.get("code");
+  }
+}
+
+/** An MCP client signed in as `email` through the SDK's OAuth. */
+async function mcpAs(email, serverBase = base) {
+  const oauth = new TestOAuthClient(email);
+  const url = new URL("/mcp", serverBase);
+  let transport = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+  const client = new Client({ name: "gongkit-oauth-test", version: "1.0.0" });
+  await assert.rejects(client.connect(transport), UnauthorizedError);
+  assert.ok(oauth.code, "the SDK sent the person to sign in");
+  await transport.finishAuth(oauth.code);
+  transport = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+  const signedIn = new Client({ name: "gongkit-oauth-test", version: "1.0.0" });
+  await signedIn.connect(transport);
+  return { client: signedIn, oauth };
+}
+
+const text = (r) => r.content.map((c) => c.text).join("\n");
+
+async function api(path, token, init = {}) {
+  const r = await fetch(new URL(path, base), { ...init, headers: { ...(init.headers ?? {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+  const body = await r.text();
+  return { status: r.status, headers: r.headers, body, json: () => JSON.parse(body) };
+}
+
+// A client registered by hand, for the refusals: every step as raw HTTP.
+let raw;
+const s256 = (v) => createHash("sha256").update(v).digest("base64url");
+
+async function register() {
+  const r = await fetch(new URL("/oauth/register", base), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "refusals", redirect_uris: [REDIRECT], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] }),
+  });
+  assert.equal(r.status, 201, await r.clone().text());
+  return (await r.json()).client_id;
+}
+
+function authorizationUrl({ verifier, redirectUri = REDIRECT, resource = base, clientId = raw.clientId }) {
+  const u = new URL("/authorize", base);
+  u.search = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: redirectUri, code_challenge: s256(verifier), code_challenge_method: "S256", state: "st-1", resource, scope: "calls:read" }).toString();
+  return u;
+}
+
+async function token(params, clientId = raw.clientId) {
+  const r = await fetch(new URL("/oauth/token", base), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ client_id: clientId, ...params }).toString() });
+  const body = await r.json();
+  return { status: r.status, body };
+}
+
+async function codeFor(email, verifier, options = {}) {
+  const back = await signIn(authorizationUrl({ verifier, ...options }), email);
+  assert.ok(back instanceof URL, JSON.stringify(back));
+  assert.equal(back.searchParams.get("error"), null, back.href);
+  return back.searchParams.get("code");
+}
+
+/**
+ * Tokens for `email` through the hand-registered client. A new
+ * authorization revokes the same person's earlier grant to the same client
+ * (the provider's default), so a test that keeps tokens across others
+ * registers a client of its own.
+ */
+async function tokensFor(email, clientId = raw.clientId) {
+  const verifier = randomBytes(32).toString("base64url");
+  const code = await codeFor(email, verifier, { clientId });
+  const r = await token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier, resource: base }, clientId);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+}
+
+let startedAt;
+let earlyToken;
+
+before(async () => {
+  startedAt = Date.now();
+  sim = await startSim();
+  for (const c of [call(ANN_CALL, ["ann@seller.io"]), call(BOB_CALL, ["Bob@Seller.io"]), call(ANN_PRIVATE, ["ann@seller.io"], { isPrivate: true })]) {
+    await fetch(`${sim.url}/__sim/calls`, { method: "POST", body: JSON.stringify(c) });
+  }
+  const [workerPort, idpPort, allPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  base = `http://127.0.0.1:${workerPort}`;
+  const allBase = `http://127.0.0.1:${allPort}`;
+  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`]));
+  dir = mkdtempSync(join(tmpdir(), "gongkit-oauth-"));
+  const envFile = join(dir, "secrets.env");
+  writeFileSync(envFile, `GONGKIT_TOKEN=ci:all:${CI_TOKEN},ann-script:ann@seller.io:${ANN_TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\nOIDC_CLIENT_SECRET=${IDP_SECRET}\n`);
+  logFile = join(dir, "wrangler.log");
+  execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", "GONGKIT_DB", "--local", "--persist-to", join(dir, "state")], {
+    cwd: root,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const out = openSync(logFile, "w");
+  const vars = {
+    GONG_BASE_URL: sim.url,
+    OIDC_ISSUER: idp,
+    OIDC_CLIENT_ID: "gongkit",
+    ALLOWED_EMAIL_DOMAINS: "seller.io",
+    ACCESS_POLICY: "participant",
+    ADMIN_EMAILS: "boss@seller.io",
+    OAUTH_ACCESS_TOKEN_TTL_SECONDS: "60",
+  };
+  wrangler = spawn(
+    `${root}node_modules/.bin/wrangler`,
+    ["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--inspector-port", "0", "--show-interactive-dev-session=false",
+      "--persist-to", join(dir, "state"), "--env-file", envFile, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+    { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${readFileSync(logFile, "utf8").slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`wrangler dev not ready: ${readFileSync(logFile, "utf8").slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  raw = { clientId: await register() };
+  // A token to see expire (its TTL is 60 s) at the end of the suite.
+  const earlyClient = await register();
+  earlyToken = { ...(await tokensFor("ann@seller.io", earlyClient)), at: Date.now(), clientId: earlyClient };
+  // ACCESS_POLICY=all, in Miniflare: the same bundle and the same provider.
+  mfAll = await startWorker(sim, {
+    http: allPort,
+    bindings: { ...vars, ACCESS_POLICY: "all", ADMIN_EMAILS: "", OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}` },
+  });
+});
+
+after(async () => {
+  if (wrangler && wrangler.exitCode === null) {
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      process.kill(-wrangler.pid, "SIGKILL");
+    } catch {}
+  }
+  await mfAll?.dispose();
+  await new Promise((r) => (idpServer ? idpServer.close(r) : r()));
+  await sim?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("discovery: a 401 that points at the protected resource metadata, which names this server as its authorization server", async () => {
+  const r = await fetch(`${base}/mcp`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+  assert.equal(r.status, 401);
+  const challenge = r.headers.get("www-authenticate");
+  const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge)?.[1];
+  assert.equal(metadataUrl, `${base}/.well-known/oauth-protected-resource`, challenge);
+  const prm = await (await fetch(metadataUrl)).json();
+  assert.equal(new URL(prm.resource).origin, base);
+  assert.deepEqual(prm.authorization_servers.map((a) => new URL(a).origin), [base]);
+  const as = await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json();
+  assert.deepEqual(as.code_challenge_methods_supported, ["S256"]);
+  assert.ok(as.registration_endpoint && as.revocation_endpoint && as.token_endpoint, JSON.stringify(as));
+  assert.ok(as.grant_types_supported.includes("refresh_token"));
+  // REST is the same resource.
+  const rest = await api(`/v1/calls/${ANN_CALL}`);
+  assert.equal(rest.status, 401);
+  assert.match(rest.headers.get("www-authenticate"), /resource_metadata=/);
+  // Health and the page stay open.
+  assert.equal((await fetch(`${base}/health`)).status, 200);
+});
+
+test("the MCP SDK signs in as a person (discovery, registration, PKCE, consent, the company's sign-in), then reads only that person's calls", { timeout: 60_000 }, async () => {
+  const { client, oauth } = await mcpAs("ann@seller.io");
+  assert.ok(oauth.info.client_id, "registered dynamically");
+  assert.equal(oauth.authorizationUrl.searchParams.get("code_challenge_method"), "S256");
+  assert.equal(new URL(oauth.authorizationUrl.searchParams.get("resource")).origin, base);
+  let r = await client.callTool({ name: "get_call", arguments: { callId: ANN_CALL } });
+  assert.notEqual(r.isError, true, text(r));
+  assert.equal(JSON.parse(text(r)).id, ANN_CALL);
+  r = await client.callTool({ name: "get_transcript", arguments: { callId: ANN_CALL } });
+  assert.match(text(r), /Hello from 8100000000000000001/);
+  // Bob's call is, to Ann, a call that does not exist: the same words.
+  const bob = await client.callTool({ name: "get_call", arguments: { callId: BOB_CALL } });
+  const none = await client.callTool({ name: "get_call", arguments: { callId: NO_SUCH_CALL } });
+  assert.equal(bob.isError, true);
+  assert.equal(text(bob).replace(BOB_CALL, "ID"), text(none).replace(NO_SUCH_CALL, "ID"));
+  for (const tool of ["get_transcript", "get_call_document"]) {
+    r = await client.callTool({ name: tool, arguments: { callId: BOB_CALL } });
+    assert.equal(r.isError, true, tool);
+    assert.match(text(r), /has no call/);
+  }
+  r = await client.callTool({ name: "list_calls", arguments: { from: "2025-05-01T00:00:00Z", to: "2025-05-02T00:00:00Z" } });
+  assert.deepEqual(JSON.parse(r.content[0].text).calls.map((c) => c.id), [ANN_CALL]);
+  r = await client.callTool({ name: "find_calls_by_account", arguments: { account: "acme", from: "2025-04-01T00:00:00Z", to: "2025-05-02T00:00:00Z" } });
+  assert.deepEqual(JSON.parse(r.content[0].text).calls.map((c) => c.id), [ANN_CALL]);
+  // The SDK's refresh: new tokens (the refresh token rotated), and they work.
+  const before = oauth.saved;
+  assert.equal(await auth(oauth, { serverUrl: new URL("/mcp", base) }), "AUTHORIZED");
+  assert.notEqual(oauth.saved.access_token, before.access_token);
+  assert.notEqual(oauth.saved.refresh_token, before.refresh_token);
+  r = await client.callTool({ name: "get_call", arguments: { callId: ANN_CALL } });
+  assert.notEqual(r.isError, true, text(r));
+  await client.close();
+});
+
+test("REST as a person: their calls, a 404 for anyone else's, listings without them; sync and erase need an admin", { timeout: 60_000 }, async () => {
+  const ann = (await tokensFor("ann@seller.io")).access_token;
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, ann)).status, 200);
+  const bob = await api(`/v1/calls/${BOB_CALL}`, ann);
+  const none = await api(`/v1/calls/${NO_SUCH_CALL}`, ann);
+  assert.equal(bob.status, 404);
+  assert.equal(bob.json().error.code, "call_not_found");
+  assert.equal(bob.body.replace(BOB_CALL, "ID"), none.body.replace(NO_SUCH_CALL, "ID"));
+  for (const part of ["transcript", "document"]) assert.equal((await api(`/v1/calls/${BOB_CALL}/${part}`, ann)).status, 404, part);
+  const listing = (await api(`/v1/calls?${DAY}`, ann)).json();
+  assert.deepEqual(listing.calls.map((c) => c.id), [ANN_CALL]);
+  let r = await api("/v1/sync", ann, { method: "POST", body: JSON.stringify({ from: "2025-05-01T00:00:00Z", to: "2025-05-02T00:00:00Z" }) });
+  assert.equal(r.status, 403);
+  assert.equal(r.json().error.code, "forbidden");
+  r = await api(`/v1/calls/${ANN_CALL}`, ann, { method: "DELETE" });
+  assert.equal(r.status, 403);
+  // Bob sees his call and not Ann's, whatever the case of his email in Gong.
+  const bobToken = (await tokensFor("bob@seller.io")).access_token;
+  assert.equal((await api(`/v1/calls/${BOB_CALL}`, bobToken)).status, 200);
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, bobToken)).status, 404);
+  // The admin sees both, in the listing too.
+  const boss = (await tokensFor("boss@seller.io")).access_token;
+  assert.equal((await api(`/v1/calls/${BOB_CALL}`, boss)).status, 200);
+  assert.deepEqual((await api(`/v1/calls?${DAY}`, boss)).json().calls.map((c) => c.id).sort(), [ANN_CALL, BOB_CALL]);
+});
+
+test("an admin through the MCP SDK sees every call", { timeout: 60_000 }, async () => {
+  const { client } = await mcpAs("boss@seller.io");
+  for (const id of [ANN_CALL, BOB_CALL]) {
+    const r = await client.callTool({ name: "get_call", arguments: { callId: id } });
+    assert.notEqual(r.isError, true, text(r));
+  }
+  await client.close();
+});
+
+test("the consent page names the client and what it will read", async () => {
+  let page;
+  const back = await signIn(authorizationUrl({ verifier: "v".repeat(43) }), "ann@seller.io", { consent: (html) => (page = html) });
+  assert.ok(back instanceof URL);
+  assert.match(page, /<strong id="client">refusals<\/strong>/);
+  assert.match(page, /the Gong calls you took part in/);
+  assert.match(page, /transcripts/);
+  assert.match(page, /127\.0\.0\.1/); // where the tokens go
+});
+
+test("refused: a redirect_uri that was not registered (shown, never redirected to), or not the one the code was issued for", async () => {
+  const r = await fetch(authorizationUrl({ verifier: "v".repeat(43), redirectUri: "http://127.0.0.1:9/evil" }), { redirect: "manual" });
+  assert.equal(r.status, 400);
+  assert.equal(r.headers.get("location"), null);
+  assert.match(await r.text(), /invalid_request/);
+  const verifier = randomBytes(32).toString("base64url");
+  const code = await codeFor("ann@seller.io", verifier);
+  const t = await token({ grant_type: "authorization_code", code, redirect_uri: "http://127.0.0.1:9/other", code_verifier: verifier });
+  assert.equal(t.status, 400);
+  assert.equal(t.body.error, "invalid_grant");
+});
+
+test("refused: a PKCE verifier that does not match, and a code used twice", async () => {
+  const verifier = randomBytes(32).toString("base64url");
+  let code = await codeFor("ann@seller.io", verifier);
+  let t = await token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: randomBytes(32).toString("base64url") });
+  assert.equal(t.status, 400);
+  assert.equal(t.body.error, "invalid_grant");
+  code = await codeFor("ann@seller.io", verifier);
+  t = await token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+  const replay = await token({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
+  assert.equal(replay.status, 400);
+  assert.equal(replay.body.error, "invalid_grant");
+});
+
+test("refused: a refresh token used again after its successor was used", async () => {
+  const first = await tokensFor("ann@seller.io");
+  const second = await token({ grant_type: "refresh_token", refresh_token: first.refresh_token });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  assert.notEqual(second.body.refresh_token, first.refresh_token);
+  const third = await token({ grant_type: "refresh_token", refresh_token: second.body.refresh_token });
+  assert.equal(third.status, 200, JSON.stringify(third.body));
+  const again = await token({ grant_type: "refresh_token", refresh_token: first.refresh_token });
+  assert.equal(again.status, 400);
+  assert.equal(again.body.error, "invalid_grant");
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, third.body.access_token)).status, 200);
+});
+
+test("refused: a revoked token", async () => {
+  const t = await tokensFor("ann@seller.io");
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, t.access_token)).status, 200);
+  const as = await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json();
+  const r = await fetch(as.revocation_endpoint, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ client_id: raw.clientId, token: t.access_token }).toString() });
+  assert.equal(r.status, 200);
+  const after = await api(`/v1/calls/${ANN_CALL}`, t.access_token);
+  assert.equal(after.status, 401);
+  assert.match(after.headers.get("www-authenticate"), /invalid_token/);
+});
+
+test("refused: a token for another resource (RFC 8707), asked for or presented", async () => {
+  // Asked for: the authorization request names another server.
+  const back = await signIn(authorizationUrl({ verifier: "v".repeat(43), resource: "https://other.example/mcp" }), "ann@seller.io");
+  assert.ok(back instanceof URL, JSON.stringify(back));
+  assert.equal(back.searchParams.get("error"), "invalid_target");
+  const t = await tokensFor("ann@seller.io");
+  const other = await token({ grant_type: "refresh_token", refresh_token: t.refresh_token, resource: "https://other.example/mcp" });
+  assert.equal(other.status, 400);
+  assert.equal(other.body.error, "invalid_target");
+  // Presented: the same Worker under another name is another resource
+  // (http://localhost:port), and a token minted for 127.0.0.1 is refused there.
+  const elsewhere = base.replace("127.0.0.1", "localhost");
+  const r = await fetch(`${elsewhere}/v1/calls/${ANN_CALL}`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+  assert.equal(r.status, 401);
+  assert.match(r.headers.get("www-authenticate"), /invalid_token/);
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, t.access_token)).status, 200);
+});
+
+test("refused: an email outside ALLOWED_EMAIL_DOMAINS, with access_denied and the reason", async () => {
+  const back = await signIn(authorizationUrl({ verifier: "v".repeat(43) }), "eve@other.org");
+  assert.ok(back instanceof URL, JSON.stringify(back));
+  assert.equal(back.searchParams.get("error"), "access_denied");
+  assert.match(back.searchParams.get("error_description"), /other\.org is not an allowed email domain/);
+  assert.equal(back.searchParams.get("code"), null);
+});
+
+test("static tokens keep working beside OAuth, each limited to its policy", async () => {
+  // `all`: every call, even under ACCESS_POLICY=participant.
+  for (const id of [ANN_CALL, BOB_CALL]) assert.equal((await api(`/v1/calls/${id}`, CI_TOKEN)).status, 200);
+  // An email: that person's calls only.
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, ANN_TOKEN)).status, 200);
+  assert.equal((await api(`/v1/calls/${BOB_CALL}`, ANN_TOKEN)).status, 404);
+  assert.deepEqual((await api(`/v1/calls?${DAY}`, ANN_TOKEN)).json().calls.map((c) => c.id), [ANN_CALL]);
+  // Neither is an admin.
+  assert.equal((await api(`/v1/calls/${ANN_CALL}`, CI_TOKEN, { method: "DELETE" })).status, 403);
+  // A wrong one: 401, pointing at the OAuth metadata.
+  const wrong = await api(`/v1/calls/${ANN_CALL}`, "x".repeat(40));
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.headers.get("www-authenticate"), /resource_metadata=/);
+});
+
+test("ACCESS_POLICY=all: a person reads every call, private calls still hidden", { timeout: 60_000 }, async () => {
+  const { client } = await mcpAs("ann@seller.io", mfAll.url);
+  let r = await client.callTool({ name: "get_call", arguments: { callId: BOB_CALL } });
+  assert.notEqual(r.isError, true, text(r));
+  r = await client.callTool({ name: "get_call", arguments: { callId: ANN_PRIVATE } });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /has no call/);
+  r = await client.callTool({ name: "list_calls", arguments: { from: "2025-05-01T00:00:00Z", to: "2025-05-02T00:00:00Z" } });
+  assert.deepEqual(JSON.parse(r.content[0].text).calls.map((c) => c.id).sort(), [ANN_CALL, BOB_CALL]);
+  await client.close();
+});
+
+test("the user cannot be forged: a GONGKIT_USER var or header is never trusted; sign-in without its settings fails closed", async () => {
+  // OAuth off, and a [vars] entry named like the entry's property.
+  const forged = await startWorker(sim, { bindings: { GONGKIT_USER: JSON.stringify({ email: "boss@seller.io" }), GONGKIT_TOKEN: `ann-script:ann@seller.io:${ANN_TOKEN}` } });
+  try {
+    let r = await forged.request(`/v1/calls/${BOB_CALL}`, { token: null, headers: { GONGKIT_USER: '{"email":"boss@seller.io"}' } });
+    assert.equal(r.status, 401);
+    r = await forged.request(`/v1/calls/${BOB_CALL}`, { token: ANN_TOKEN });
+    assert.equal(r.status, 404);
+    assert.equal((await forged.request(`/v1/calls/${ANN_CALL}`, { token: ANN_TOKEN })).status, 200);
+  } finally {
+    await forged.dispose();
+  }
+  // OAuth on without its client secret: the sign-in answers 503 naming what is missing.
+  const half = await startWorker(sim, { bindings: { OIDC_ISSUER: idp, OIDC_CLIENT_ID: "gongkit", GONGKIT_TOKEN: `ci:all:${CI_TOKEN}` } });
+  try {
+    const r = await half.request("/.well-known/oauth-authorization-server", { token: null });
+    assert.equal(r.status, 503);
+    assert.match(r.json().error.message, /OIDC_CLIENT_SECRET/);
+    assert.equal((await half.request(`/v1/calls/${BOB_CALL}`, { token: CI_TOKEN })).status, 200, "static tokens still work");
+  } finally {
+    await half.dispose();
+  }
+});
+
+test("refused: an expired access token (TTL 60 s)", { timeout: 90_000 }, async () => {
+  const wait = earlyToken.at + 61_000 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const r = await api(`/v1/calls/${ANN_CALL}`, earlyToken.access_token);
+  assert.equal(r.status, 401);
+  assert.match(r.headers.get("www-authenticate"), /invalid_token/);
+  // Its refresh token still gets a new one.
+  const t = await token({ grant_type: "refresh_token", refresh_token: earlyToken.refresh_token }, earlyToken.clientId);
+  assert.equal(t.status, 200, JSON.stringify(t.body));
+});
+
+test("the audit line names the user (token name, or a salted hash of the email) and the calls returned; no secret or email in the log", async () => {
+  await new Promise((r) => setTimeout(r, 300));
+  const log = readFileSync(logFile, "utf8");
+  const lines = log.split("\n").filter((l) => l.includes('"route":')).map((l) => JSON.parse(l.slice(l.indexOf("{"))));
+  const person = lines.find((l) => l.route === "call" && l.status === 200 && l.user?.startsWith("email:"));
+  assert.ok(person, "a person's line");
+  assert.match(person.user, /^email:[0-9a-f]{32}$/);
+  assert.deepEqual(person.calls, [ANN_CALL]);
+  assert.equal(person.token, null);
+  const list = lines.find((l) => l.route === "list" && l.user === "token:ann-script");
+  assert.deepEqual(list.calls, [ANN_CALL]);
+  const refused = lines.find((l) => l.route === "call" && l.status === 404 && l.user === "token:ann-script");
+  assert.deepEqual(refused.calls, []);
+  for (const s of secrets) assert.ok(!log.includes(s), "the log holds a secret");
+  for (const email of Object.keys(USERS)) assert.ok(!log.toLowerCase().includes(email), `the log names ${email}`);
+  process.stderr.write(`oauth suite: ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
+});
