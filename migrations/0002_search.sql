@@ -16,6 +16,18 @@ DROP TRIGGER calls_ad;
 DROP TRIGGER calls_au;
 DROP TABLE calls_fts;
 
+-- Gong's JSON moves out of `calls` into its own table: a `calls` row is then
+-- a few hundred bytes, so scans and joins over calls (search filters,
+-- accounts) read a handful of pages instead of every call's JSON.
+CREATE TABLE call_json (
+  id          TEXT PRIMARY KEY,      -- calls.id
+  extensive   TEXT NOT NULL,         -- Gong's calls[] entry, as it came
+  transcript  TEXT                   -- Gong's callTranscripts[] entry, as it came; NULL: none (yet)
+);
+INSERT INTO call_json (id, extensive, transcript) SELECT id, extensive, transcript FROM calls;
+ALTER TABLE calls DROP COLUMN extensive;
+ALTER TABLE calls DROP COLUMN transcript;
+
 ALTER TABLE calls ADD COLUMN account_key TEXT;          -- the account name folded: how names are compared
 ALTER TABLE calls ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;  -- the search index version the call is in
 CREATE INDEX calls_account_key ON calls (account_key, started);
@@ -53,6 +65,7 @@ CREATE VIRTUAL TABLE turns_fts USING fts5(
 CREATE TRIGGER calls_fts_ad AFTER DELETE ON calls BEGIN
   DELETE FROM calls_fts WHERE rowid = old.rowid;
   DELETE FROM parties WHERE call_id = old.id;
+  DELETE FROM call_json WHERE id = old.id;
 END;
 CREATE TRIGGER turns_fts_ad AFTER DELETE ON turns BEGIN
   DELETE FROM turns_fts WHERE rowid = old.rowid;

@@ -1,6 +1,7 @@
 //! The call library in D1 (`GONGKIT_DB`): the one module that owns the
 //! database. Calls are kept as Gong sent them (each `calls[]` entry and its
-//! `callTranscripts[]` entry), so every answer renders from the library
+//! `callTranscripts[]` entry, in `call_json`, apart from the small `calls`
+//! rows that filters scan), so every answer renders from the library
 //! exactly as from Gong, with the columns filters and search need, the
 //! transcript as turns, and a log of changes. The schema is the numbered
 //! migrations in `migrations/`; every query binds its values.
@@ -320,7 +321,8 @@ impl Library {
     pub async fn get(&self, id: &str) -> Result<Option<Stored>> {
         self.db
             .prepare(
-                "SELECT id, started, is_private, extensive, transcript FROM calls WHERE id = ?1",
+                "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+                 FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id = ?1",
             )
             .bind(&[v(id)])
             .map_err(d1)?
@@ -351,12 +353,11 @@ impl Library {
     ) -> Result<()> {
         let sql: &[(&str, Vec<JsValue>)] = &[
             (
-                "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, extensive, transcript, digest, synced_at, account_key, indexed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, digest, synced_at, account_key, indexed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
                    account = excluded.account, participants = excluded.participants, brief = excluded.brief,
                    key_points = excluded.key_points, is_private = excluded.is_private,
-                   extensive = excluded.extensive, transcript = excluded.transcript,
                    digest = excluded.digest, synced_at = excluded.synced_at,
                    account_key = excluded.account_key, indexed = excluded.indexed",
                 vec![
@@ -368,12 +369,19 @@ impl Library {
                     r.brief.as_deref().map_or(JsValue::NULL, v),
                     v(&r.key_points),
                     n(i64::from(r.is_private)),
-                    v(&r.extensive),
-                    r.transcript.as_deref().map_or(JsValue::NULL, v),
                     v(&r.digest),
                     n(now_ms),
                     r.account_key.as_deref().map_or(JsValue::NULL, v),
                     n(INDEX_VERSION),
+                ],
+            ),
+            (
+                "INSERT INTO call_json (id, extensive, transcript) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET extensive = excluded.extensive, transcript = excluded.transcript",
+                vec![
+                    v(&r.id),
+                    v(&r.extensive),
+                    r.transcript.as_deref().map_or(JsValue::NULL, v),
                 ],
             ),
             // The trigger takes the turns' index rows with them.
@@ -443,7 +451,8 @@ impl Library {
     ) -> Result<usize> {
         let stale: Vec<Stored> = self
             .rows(
-                "SELECT id, started, is_private, extensive, transcript FROM calls WHERE indexed < ?1 LIMIT ?2",
+                "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+                 FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < ?1 LIMIT ?2",
                 &[n(INDEX_VERSION), n(limit as i64)],
             )
             .await?;
@@ -577,9 +586,10 @@ impl Library {
     ) -> Result<Vec<Stored>> {
         let (after_started, after_id) = after.unwrap_or((i64::MIN, ""));
         self.rows(
-            "SELECT id, started, is_private, extensive, NULL AS transcript FROM calls
-             WHERE started >= ?1 AND started < ?2 AND (started > ?3 OR (started = ?3 AND id > ?4))
-             ORDER BY started, id LIMIT ?5",
+            "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+             FROM calls AS c JOIN call_json AS j ON j.id = c.id
+             WHERE c.started >= ?1 AND c.started < ?2 AND (c.started > ?3 OR (c.started = ?3 AND c.id > ?4))
+             ORDER BY c.started, c.id LIMIT ?5",
             &[
                 n(from_ms),
                 n(to_ms),
@@ -694,6 +704,8 @@ pub struct Found {
     pub started: i64,
     /// bm25: lower is better.
     pub rank: f64,
+    /// How many calls the search matches in all (the same pass counts them).
+    pub total: i64,
 }
 
 /// A turn a hit quotes.
@@ -761,7 +773,8 @@ pub enum AccountMatch<'a> {
 
 impl Library {
     /// Calls that match an FTS5 expression over `calls_fts` and the
-    /// filters, best first: at most `limit` after `offset`.
+    /// filters, best first: at most `limit` after `offset`, each with the
+    /// number of all matches (ranking reads them all anyway).
     pub async fn search(
         &self,
         fts: &str,
@@ -776,10 +789,11 @@ impl Library {
         values.push(n(offset as i64));
         self.rows(
             &format!(
-                "SELECT c.id, c.title, c.account, c.started, bm25(calls_fts, 10.0, 10.0, 4.0, 2.0, 1.0, 1.0) AS rank
-                 FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
-                 WHERE calls_fts MATCH ?1 AND {FILTERS}
-                 ORDER BY rank, c.id LIMIT ?9 OFFSET ?10"
+                "SELECT id, title, account, started, rank, count(*) OVER () AS total FROM (
+                   SELECT c.id, c.title, c.account, c.started, bm25(calls_fts, 10.0, 10.0, 4.0, 2.0, 1.0, 1.0) AS rank
+                   FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
+                   WHERE calls_fts MATCH ?1 AND {FILTERS})
+                 ORDER BY rank, id LIMIT ?9 OFFSET ?10"
             ),
             &values,
         )
@@ -920,7 +934,8 @@ impl Library {
         values.extend([n(limit as i64), contains, n(before_started), v(before_id)]);
         self.rows(
             &format!(
-                "SELECT c.id, c.started, c.is_private, c.extensive, NULL AS transcript FROM calls AS c
+                "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+                 FROM calls AS c JOIN call_json AS j ON j.id = c.id
                  WHERE (?1 IS NULL OR c.account_key = ?1) AND (?10 IS NULL OR instr(c.account_key, ?10) > 0)
                    AND c.account_key IS NOT NULL AND {FILTERS}
                    AND (c.started < ?11 OR (c.started = ?11 AND (?12 = '' OR c.id < ?12)))
@@ -947,7 +962,8 @@ impl Library {
     pub async fn get_many(&self, ids: &[String]) -> Result<Vec<Stored>> {
         let json = serde_json::to_string(ids).map_err(Error::internal)?;
         self.rows(
-            "SELECT id, started, is_private, extensive, transcript FROM calls WHERE id IN (SELECT value FROM json_each(?1))",
+            "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+             FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id IN (SELECT value FROM json_each(?1))",
             &[v(&json)],
         )
         .await

@@ -142,11 +142,19 @@ impl Service {
             None => 0,
         };
         let who = self.visibility();
-        let (found, count) = futures::join!(
-            library.search(&fts, &filters, who, args.limit + 1, offset),
-            library.search_count(&fts, &filters, who, COUNT_CAP + 1),
-        );
-        let (mut found, count) = (found?, count?);
+        let mut found = library
+            .search(&fts, &filters, who, args.limit + 1, offset)
+            .await?;
+        let count = match found.first() {
+            Some(f) => f.total,
+            // A page past the end: count them apart.
+            None if offset > 0 => {
+                library
+                    .search_count(&fts, &filters, who, COUNT_CAP + 1)
+                    .await?
+            }
+            None => 0,
+        };
         self.note(crate::service::Source::Library);
         let more = found.len() > args.limit;
         found.truncate(args.limit);
