@@ -189,6 +189,30 @@ test("a token limited to one person's calls sees only those in search, accounts 
     const calls = (await asAnn(`/v1/accounts/${encodeURIComponent(a.name)}/calls`)).json().calls;
     assert.ok(calls.every((c) => theirs.has(c.id)));
   }
-  const other = raw.find((c) => !theirs.has(c.id) && ids.length && c.visible && !c.isPrivate);
+  const heldIds = new Set((await held()).map((c) => c.id));
+  const other = raw.find((c) => !theirs.has(c.id) && heldIds.has(c.id));
   assert.equal((await asAnn(`/v1/calls/${other.id}`)).status, 404, "another's call is call_not_found");
+
+  // One of their calls is deleted in Gong, and one of someone else's: after
+  // the sync, their export since their cursor says exactly that one is gone.
+  const cursor = exported.at(-1).cursor;
+  const gone = ids[0];
+  await sim.remove(gone);
+  await sim.remove(other.id);
+  const before = (await worker.request("/v1/sync")).json();
+  await worker.request("/v1/sync", { method: "POST", body: JSON.stringify({ from: FROM, to: TO }) });
+  await synced(before.lastRun.ended);
+  const since = (await asAnn(`/v1/export?since=${encodeURIComponent(cursor)}`)).body.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(since.filter((l) => l.deleted).map((l) => l.id), [gone], "their removal, and no one else's");
+  const admin = (await worker.request(`/v1/export?since=${encodeURIComponent(cursor)}`)).body;
+  assert.ok(admin.includes(`{"id":"${other.id}","deleted":true}`), `the admin hears of both: ${admin.slice(0, 300)}`);
+  assert.ok(admin.includes(`{"id":"${gone}","deleted":true}`));
+});
+
+test("a private call's id never appears in an export of someone who could not see it", async () => {
+  const raw = (await sim.calls("?raw=true")).calls;
+  const privateIds = raw.filter((c) => c.isPrivate).map((c) => c.id);
+  assert.ok(privateIds.length > 0);
+  const body = (await worker.request("/v1/export?limit=10000")).body;
+  for (const id of privateIds) assert.ok(!body.includes(id), `private call ${id} in the export`);
 });

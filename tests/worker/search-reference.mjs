@@ -33,6 +33,10 @@ export function words(text) {
 
 export const fold = (text) => words(text).join(" ");
 
+/** Between turns, participants and key points: no phrase matches across it. */
+const SEPARATOR = "\uE000";
+const joined = (groups) => groups.flatMap((g, i) => (i ? [SEPARATOR, ...g] : g));
+
 /** A query as groups of terms (OR inside, AND between) and excluded terms. */
 export function parseQuery(q) {
   const items = [];
@@ -117,7 +121,7 @@ export function document(raw, account) {
   for (const turn of raw.transcript?.transcript ?? []) {
     const text = (turn.sentences ?? []).map((s) => s.text ?? "").join(" ");
     const side = bySpeaker.get(String(turn.speakerId))?.affiliation === "Internal" ? internal : external;
-    side.push(...words(text));
+    side.push(words(text));
   }
   const content = ext.content ?? {};
   // Gong's dates come as ISO 8601 or as epoch seconds (string or number).
@@ -131,10 +135,10 @@ export function document(raw, account) {
     fields: {
       title: words(ext.metaData.title),
       account: words(account ?? ""),
-      people: words(parties.map((p) => [p.name, p.emailAddress].filter(Boolean).join(" ")).join("\n")),
-      summary: words([content.brief ?? "", ...(content.keyPoints ?? []).map((k) => k.text ?? "")].join("\n")),
-      internal,
-      external,
+      people: joined(parties.map((p) => words(`${p.name ?? ""} ${p.emailAddress ?? ""}`))),
+      summary: joined([...(content.brief ? [content.brief] : []), ...(content.keyPoints ?? []).map((k) => k.text ?? "")].map(words)),
+      internal: joined(internal),
+      external: joined(external),
     },
   };
 }

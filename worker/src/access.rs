@@ -77,7 +77,7 @@ impl User {
     pub fn signed_in(json: &str, config: &Config) -> Result<User> {
         let who: SignedIn = serde_json::from_str(json)
             .map_err(|e| Error::Internal(format!("GONGKIT_USER is not the entry's JSON: {e}")))?;
-        let email = who.email.trim().to_lowercase();
+        let email = crate::words::email_key(&who.email);
         if !email.contains('@') {
             return Err(Error::Internal("GONGKIT_USER has no email".into()));
         }
@@ -103,7 +103,7 @@ impl User {
         match &self.scope {
             Scope::All => true,
             Scope::Participant(mine) => {
-                !mine.is_empty() && emails.any(|e| e.trim().eq_ignore_ascii_case(mine))
+                !mine.is_empty() && emails.any(|e| crate::words::email_key(e) == *mine)
             }
         }
     }
@@ -221,11 +221,11 @@ pub fn parse_token(
             "GONGKIT_TOKEN entry number {n} has the name {name:?}: use letters, digits, `-`, `_` and `.`"
         ));
     }
-    let (scope, admin, email) = match policy.to_ascii_lowercase().as_str() {
+    let (scope, admin, email) = match crate::words::email_key(policy).as_str() {
         "admin" => (Scope::All, true, None),
         "all" => (Scope::All, false, None),
         email if email.contains('@') && !email.starts_with('@') && !email.ends_with('@') => {
-            let admin = admins.iter().any(|a| a.eq_ignore_ascii_case(email));
+            let admin = admins.iter().any(|a| crate::words::email_key(a) == email);
             (
                 Scope::Participant(email.to_owned()),
                 admin,

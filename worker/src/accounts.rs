@@ -59,7 +59,10 @@ impl Service {
             to_ms,
             ..Filters::default()
         };
-        let contains = args.q.as_deref().map(fold).filter(|q| !q.is_empty());
+        let contains = match &args.q {
+            Some(q) => Some(nonempty(fold(q), "q")?),
+            None => None,
+        };
         let key = digest(&[
             contains.as_deref().unwrap_or_default(),
             &format!("{from_ms:?}{to_ms:?}"),

@@ -156,9 +156,10 @@ impl Config {
 
     /// Whether a person (by email) is in `ADMIN_EMAILS`.
     pub fn is_admin(&self, email: &str) -> bool {
+        let email = crate::words::email_key(email);
         self.admin_emails
             .iter()
-            .any(|a| a.eq_ignore_ascii_case(email.trim()))
+            .any(|a| crate::words::email_key(a) == email)
     }
 
     /// Gong's base URL and credentials, or 503 when they are missing or the

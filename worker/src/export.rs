@@ -15,12 +15,14 @@ use serde_json::json;
 
 use crate::args::ExportArgs;
 use crate::error::{Error, Result};
-use crate::library::{Change, Library};
+use crate::library::Library;
 use crate::reply::Lines;
 use crate::service::Service;
 
-/// Calls read from D1 and rendered per step of the stream.
-pub const EXPORT_BATCH: usize = 20;
+/// Calls read from D1 and rendered per step of the stream: a batch of
+/// two-hour calls is ~20 MB of JSON, well inside a Worker's memory, and an
+/// export of 1,000 calls is 20 D1 queries.
+pub const EXPORT_BATCH: usize = 50;
 
 /// Where an export stopped: a position in the library's change log.
 #[derive(Serialize, Deserialize)]
@@ -30,19 +32,30 @@ struct Position {
 
 /// An export under way: its cursor (for the header) and its lines.
 pub struct Export {
-    /// The cursor that continues after this export.
+    /// The cursor that continues after this export, valid once the body's
+    /// last line (`{"cursor": …}`) has arrived.
     pub cursor: String,
     /// The NDJSON body.
     pub lines: Lines,
 }
 
+/// What one change becomes in the export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Line {
+    /// The call as it is now.
+    Call(String),
+    /// `{"id", "deleted": true}`: removed, or no longer the caller's to see.
+    Deleted(String),
+}
+
 struct Run {
     library: Library,
-    batches: VecDeque<Vec<Change>>,
+    batches: VecDeque<(i64, Vec<Line>)>,
     options: CallOptions,
-    private: bool,
-    participant: Option<String>,
-    done: Option<String>,
+    signer: crate::sign::Signer,
+    /// The change log position of the last line sent.
+    sent: i64,
+    finished: bool,
     calls: usize,
     more: bool,
     cursor: String,
@@ -50,15 +63,19 @@ struct Run {
 
 impl Service {
     /// `GET /v1/export`: what changed after `since` (everything without
-    /// it), at most `limit` calls.
+    /// it), at most `limit` calls. Who may see what is decided per change
+    /// ([`Library::changes`]): a call the caller may see now is sent whole;
+    /// one they could see before and no longer can (removed, made private,
+    /// or no longer theirs) is a deletion; any other is not mentioned.
     ///
     /// # Errors
     ///
     /// 400 `invalid_cursor`; 503 without the library. An error while the
-    /// lines stream ends them with an `{"error": …}` line and no cursor.
+    /// lines stream ends them with an `{"error": …, "cursor": …}` line
+    /// whose cursor resumes after the last line sent.
     pub async fn export(&self, args: &ExportArgs) -> Result<Export> {
         let library = self.require_library("export")?.clone();
-        let signer = self.signer()?;
+        let signer = self.signer()?.clone();
         let after = match &args.since {
             Some(c) => {
                 serde_json::from_slice::<Position>(&signer.open("export", c)?)
@@ -67,62 +84,69 @@ impl Service {
             }
             None => 0,
         };
-        let mut changes = library.changes(after, args.limit + 1).await?;
+        let who = self.visibility();
+        let mut changes = library.changes(after, args.limit + 1, who).await?;
         self.note(crate::service::Source::Library);
         let more = changes.len() > args.limit;
         changes.truncate(args.limit);
         let last = changes.last().map_or(after, |c| c.seq);
-        let cursor = signer.seal(
-            "export",
-            &serde_json::to_vec(&Position { seq: last }).map_err(Error::internal)?,
-        );
-        let who = self.visibility();
-        if let Some(email) = who.participant {
-            // Someone limited to their own calls learns nothing of others',
-            // removals included: the page keeps only their calls.
-            let ids: Vec<String> = changes.iter().map(|c| c.id.clone()).collect();
-            let seen = library.seen_by(&ids, email).await?;
-            changes.retain(|c| c.deleted == 0 && seen.contains(&c.id));
-        }
-        for c in changes.iter().filter(|c| c.deleted == 0) {
-            self.returned(&c.id);
-        }
+        let cursor = seal(&signer, last)?;
+        let lines: Vec<(i64, Line)> = changes
+            .iter()
+            .filter_map(|c| {
+                let line = if c.current == 1 {
+                    self.returned(&c.id);
+                    Line::Call(c.id.clone())
+                } else if c.shown == 1 {
+                    Line::Deleted(c.id.clone())
+                } else {
+                    return None;
+                };
+                Some((c.seq, line))
+            })
+            .collect();
+        let batches = lines
+            .chunks(EXPORT_BATCH)
+            .map(|chunk| {
+                let end = chunk.last().map_or(after, |(seq, _)| *seq);
+                (end, chunk.iter().map(|(_, l)| l.clone()).collect())
+            })
+            .collect();
         let run = Run {
             library,
-            batches: changes
-                .chunks(EXPORT_BATCH)
-                .map(<[Change]>::to_vec)
-                .collect(),
+            batches,
             options: CallOptions {
                 internal_domains: self.config.internal_domains.clone(),
                 ..args.options.clone()
             },
-            private: who.private,
-            participant: who.participant.map(str::to_owned),
-            done: None,
+            signer,
+            sent: after,
+            finished: false,
             calls: 0,
             more,
             cursor: cursor.clone(),
         };
         let lines = futures::stream::unfold(run, |mut run| async move {
-            if let Some(batch) = run.batches.pop_front() {
-                let text = match run.render(&batch).await {
-                    Ok(text) => text,
-                    Err(e) => {
-                        run.batches.clear();
-                        run.done = Some(String::new());
-                        let line = json!({"error": {"code": e.code(), "message": e.to_string()}});
-                        format!("{line}\n")
+            if run.finished {
+                return None;
+            }
+            if let Some((end, batch)) = run.batches.pop_front() {
+                match run.render(&batch).await {
+                    Ok(text) => {
+                        run.sent = end;
+                        return Some((text, run));
                     }
-                };
-                return Some((text, run));
+                    Err(e) => {
+                        run.finished = true;
+                        let resume = seal(&run.signer, run.sent).ok();
+                        let line = json!({"error": {"code": e.code(), "message": e.to_string()}, "cursor": resume});
+                        return Some((format!("{line}\n"), run));
+                    }
+                }
             }
-            if run.done.is_none() {
-                let line = json!({"cursor": run.cursor, "calls": run.calls, "more": run.more});
-                run.done = Some(String::new());
-                return Some((format!("{line}\n"), run));
-            }
-            None
+            run.finished = true;
+            let line = json!({"cursor": run.cursor, "calls": run.calls, "more": run.more});
+            Some((format!("{line}\n"), run))
         })
         .boxed_local();
         Ok(Export {
@@ -132,36 +156,45 @@ impl Service {
     }
 }
 
+fn seal(signer: &crate::sign::Signer, seq: i64) -> Result<String> {
+    Ok(signer.seal(
+        "export",
+        &serde_json::to_vec(&Position { seq }).map_err(Error::internal)?,
+    ))
+}
+
 impl Run {
-    /// The lines of one batch of changes, in order.
-    async fn render(&mut self, batch: &[Change]) -> Result<String> {
+    /// The lines of one batch, in order.
+    async fn render(&mut self, batch: &[Line]) -> Result<String> {
         let ids: Vec<String> = batch
             .iter()
-            .filter(|c| c.deleted == 0)
-            .map(|c| c.id.clone())
+            .filter_map(|l| match l {
+                Line::Call(id) => Some(id.clone()),
+                Line::Deleted(_) => None,
+            })
             .collect();
-        let stored = self.library.get_many(&ids).await?;
-        let seen = match &self.participant {
-            Some(email) => Some(self.library.seen_by(&ids, email).await?),
-            None => None,
+        let stored = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.library.get_many(&ids).await?
         };
         let mut out = String::new();
-        for change in batch {
-            let row = stored
-                .iter()
-                .find(|s| s.id == change.id && change.deleted == 0);
-            let visible = seen.as_ref().is_none_or(|seen| seen.contains(&change.id));
-            let line = match row {
-                Some(row) if visible && (row.is_private == 0 || self.private) => {
-                    self.calls += 1;
-                    render_call(row, &self.options)
-                }
-                // Someone limited to their own calls learns nothing of
-                // others', removals included.
-                _ if self.participant.is_some() => continue,
-                _ => json!({"id": change.id, "deleted": true}).to_string(),
+        for line in batch {
+            let text = match line {
+                Line::Call(id) => match stored.iter().find(|s| &s.id == id) {
+                    Some(row) => {
+                        self.calls += 1;
+                        render_call(row, &self.options)
+                    }
+                    // Removed since the page was read: its removal is the
+                    // next export's news.
+                    None => continue,
+                },
+                // Written by hand so the id comes first, as the issue and
+                // the README show it (serde_json sorts an object's keys).
+                Line::Deleted(id) => format!(r#"{{"id":{},"deleted":true}}"#, json!(id)),
             };
-            out.push_str(&line);
+            out.push_str(&text);
             out.push('\n');
         }
         Ok(out)

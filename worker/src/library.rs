@@ -12,13 +12,17 @@ use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
 
 use crate::error::{Error, Result};
-use crate::words::fold;
+use crate::words::{email_key, fold};
 
 /// The D1 binding in wrangler.toml.
 pub const BINDING: &str = "GONGKIT_DB";
 /// D1 takes at most this many statements' worth of work well in one batch;
 /// pages of 100 calls are written in batches of this many calls.
 const CALLS_PER_BATCH: usize = 25;
+/// Between two turns, participants or key points in an index field: a
+/// private-use character, a word of its own to the index that no folded
+/// query word can be, so no phrase matches across the boundary.
+pub const SEPARATOR: &str = " \u{E000} ";
 /// The search index's version: calls written with an older one (or before
 /// the index existed) are indexed again by the sync ([`Library::reindex`]).
 pub const INDEX_VERSION: i64 = 1;
@@ -76,6 +80,8 @@ pub struct Record {
     pub parties: String,
     /// What the search index holds.
     pub index: Index,
+    /// The participants' emails (a JSON array), as a change records them.
+    pub emails: String,
 }
 
 impl Record {
@@ -139,7 +145,7 @@ impl Record {
                     "name": p.name.as_deref(),
                     "email": p.email.as_deref(),
                     "nameKey": p.name.as_deref().map(fold),
-                    "emailKey": p.email.as_deref().map(|e| e.trim().to_lowercase()),
+                    "emailKey": p.email.as_deref().map(email_key),
                     "affiliation": p.affiliation.as_ref(),
                 })
             })
@@ -154,19 +160,38 @@ impl Record {
                 .filter(|t| (t["side"] == "internal") == internal)
                 .filter_map(|t| t["words"].as_str())
                 .collect::<Vec<&str>>()
-                .join(" ")
+                .join(SEPARATOR)
         };
+        let people: Vec<String> = call
+            .participants
+            .iter()
+            .map(|p| {
+                fold(&format!(
+                    "{} {}",
+                    p.name.as_deref().unwrap_or_default(),
+                    p.email.as_deref().unwrap_or_default()
+                ))
+            })
+            .collect();
+        let summary: Vec<String> = brief
+            .iter()
+            .map(|b| fold(b))
+            .chain(key_points.lines().map(fold))
+            .collect();
         let index = Index {
             title: fold(call.title.as_deref().unwrap_or_default()),
             account: fold(call.account.as_ref().map_or("", |a| a.name.as_str())),
-            people: fold(&participants),
-            summary: fold(&format!(
-                "{}\n{key_points}",
-                brief.as_deref().unwrap_or_default()
-            )),
+            people: people.join(SEPARATOR),
+            summary: summary.join(SEPARATOR),
             internal: side(true),
             external: side(false),
         };
+        let emails: Vec<&str> = parties
+            .iter()
+            .filter_map(|p| p["emailKey"].as_str())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let emails = serde_json::to_string(&emails).map_err(Error::internal)?;
         let mut digest = Sha256::new();
         digest.update(extensive.as_bytes());
         digest.update([0]);
@@ -181,6 +206,7 @@ impl Record {
             .map(|a| fold(&a.name))
             .filter(|k| !k.is_empty());
         Ok(Record {
+            emails,
             account_key,
             parties: serde_json::to_string(&parties).map_err(Error::internal)?,
             index,
@@ -342,8 +368,9 @@ impl Library {
         Ok(c.map_or(0, |c| c.n))
     }
 
-    /// The statements that write one call: its row, turns, participants,
-    /// search index rows and (when `log`) a change for the export.
+    /// The statements that write one call: its row, Gong's JSON, its
+    /// search rows ([`Library::index`]) and (when `log`) a change for the
+    /// export, with who could see the call.
     fn write(
         &self,
         statements: &mut Vec<worker::D1PreparedStatement>,
@@ -353,13 +380,12 @@ impl Library {
     ) -> Result<()> {
         let sql: &[(&str, Vec<JsValue>)] = &[
             (
-                "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, digest, synced_at, account_key, indexed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, digest, synced_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
                    account = excluded.account, participants = excluded.participants, brief = excluded.brief,
                    key_points = excluded.key_points, is_private = excluded.is_private,
-                   digest = excluded.digest, synced_at = excluded.synced_at,
-                   account_key = excluded.account_key, indexed = excluded.indexed",
+                   digest = excluded.digest, synced_at = excluded.synced_at",
                 vec![
                     v(&r.id),
                     n(r.started),
@@ -371,8 +397,6 @@ impl Library {
                     n(i64::from(r.is_private)),
                     v(&r.digest),
                     n(now_ms),
-                    r.account_key.as_deref().map_or(JsValue::NULL, v),
-                    n(INDEX_VERSION),
                 ],
             ),
             (
@@ -382,6 +406,37 @@ impl Library {
                     v(&r.id),
                     v(&r.extensive),
                     r.transcript.as_deref().map_or(JsValue::NULL, v),
+                ],
+            ),
+        ];
+        for (query, values) in sql {
+            statements.push(self.db.prepare(*query).bind(values).map_err(d1)?);
+        }
+        self.index(statements, r)?;
+        if log {
+            statements.push(
+                self.db
+                    .prepare(
+                        "INSERT INTO changes (call_id, deleted, at, emails, private) VALUES (?1, 0, ?2, ?3, ?4)",
+                    )
+                    .bind(&[v(&r.id), n(now_ms), v(&r.emails), n(i64::from(r.is_private))])
+                    .map_err(d1)?,
+            );
+        }
+        Ok(())
+    }
+
+    /// The statements that (re)write one call's search rows: turns,
+    /// participants, both indexes, its account key and index version. The
+    /// call's row and JSON are left as they are.
+    fn index(&self, statements: &mut Vec<worker::D1PreparedStatement>, r: &Record) -> Result<()> {
+        let sql: &[(&str, Vec<JsValue>)] = &[
+            (
+                "UPDATE calls SET account_key = ?2, indexed = ?3 WHERE id = ?1",
+                vec![
+                    v(&r.id),
+                    r.account_key.as_deref().map_or(JsValue::NULL, v),
+                    n(INDEX_VERSION),
                 ],
             ),
             // The trigger takes the turns' index rows with them.
@@ -396,17 +451,17 @@ impl Library {
             ),
             (
                 "INSERT INTO turns_fts (rowid, side, text)
-                 SELECT t.rowid, json_extract(j.value, '$.side'), json_extract(j.value, '$.words')
+                 SELECT t.rid, json_extract(j.value, '$.side'), json_extract(j.value, '$.words')
                  FROM json_each(?2) AS j JOIN turns AS t ON t.call_id = ?1 AND t.idx = CAST(j.key AS INTEGER)",
                 vec![v(&r.id), v(&r.turns)],
             ),
             (
-                "DELETE FROM calls_fts WHERE rowid = (SELECT rowid FROM calls WHERE id = ?1)",
+                "DELETE FROM calls_fts WHERE rowid = (SELECT rid FROM calls WHERE id = ?1)",
                 vec![v(&r.id)],
             ),
             (
                 "INSERT INTO calls_fts (rowid, title, account, people, summary, internal, external)
-                 SELECT rowid, ?2, ?3, ?4, ?5, ?6, ?7 FROM calls WHERE id = ?1",
+                 SELECT rid, ?2, ?3, ?4, ?5, ?6, ?7 FROM calls WHERE id = ?1",
                 vec![
                     v(&r.id),
                     v(&r.index.title),
@@ -429,50 +484,52 @@ impl Library {
         for (query, values) in sql {
             statements.push(self.db.prepare(*query).bind(values).map_err(d1)?);
         }
-        if log {
-            statements.push(
-                self.db
-                    .prepare("INSERT INTO changes (call_id, deleted, at) VALUES (?1, 0, ?2)")
-                    .bind(&[v(&r.id), n(now_ms)])
-                    .map_err(d1)?,
-            );
-        }
         Ok(())
     }
 
     /// Indexes again up to `limit` calls written with an older search index
     /// (or before it existed); returns how many. Not a change: the export
     /// does not see it.
-    pub async fn reindex(
-        &self,
-        internal_domains: &[String],
-        limit: usize,
-        now_ms: i64,
-    ) -> Result<usize> {
+    pub async fn reindex(&self, internal_domains: &[String], limit: usize) -> Result<usize> {
         let stale: Vec<Stored> = self
             .rows(
                 "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
-                 FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < ?1 LIMIT ?2",
+                 FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < ?1 ORDER BY c.rid LIMIT ?2",
                 &[n(INDEX_VERSION), n(limit as i64)],
             )
             .await?;
-        let mut statements = Vec::with_capacity(stale.len() * 8);
+        let mut each = Vec::with_capacity(stale.len());
         for s in &stale {
+            let mut statements = Vec::with_capacity(8);
             match Record::from_raw(&s.extensive, s.transcript.as_deref(), internal_domains) {
-                Ok(r) => self.write(&mut statements, &r, now_ms, false)?,
+                Ok(r) => self.index(&mut statements, &r)?,
                 // A call the core no longer reads stays findable by id only.
-                Err(_) => statements.push(
+                Err(_) => statements.push(self.mark_indexed(&s.id)?),
+            }
+            each.push((s.id.as_str(), statements));
+        }
+        let all: Vec<_> = each.iter().flat_map(|(_, st)| st.iter().cloned()).collect();
+        if !all.is_empty() && self.db.batch(all).await.is_err() {
+            // One call D1 refuses must not hold back the others for ever:
+            // one at a time, and a call that still fails is passed over.
+            for (id, statements) in each {
+                if self.db.batch(statements).await.is_err() {
+                    worker::console_log!("{}", json!({"reindex": "call skipped", "id": id}));
                     self.db
-                        .prepare("UPDATE calls SET indexed = ?2 WHERE id = ?1")
-                        .bind(&[v(&s.id), n(INDEX_VERSION)])
-                        .map_err(d1)?,
-                ),
+                        .batch(vec![self.mark_indexed(id)?])
+                        .await
+                        .map_err(d1)?;
+                }
             }
         }
-        if !statements.is_empty() {
-            self.db.batch(statements).await.map_err(d1)?;
-        }
         Ok(stale.len())
+    }
+
+    fn mark_indexed(&self, id: &str) -> Result<worker::D1PreparedStatement> {
+        self.db
+            .prepare("UPDATE calls SET indexed = ?2 WHERE id = ?1")
+            .bind(&[v(id), n(INDEX_VERSION)])
+            .map_err(d1)
     }
 
     /// How many calls wait for [`Library::reindex`].
@@ -536,22 +593,24 @@ impl Library {
         for batch in present.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 3);
             for Id { id } in batch {
+                // The change first, while the participants are still there:
+                // the export tells exactly those who could see the call.
                 statements.push(
                     self.db
-                        .prepare("DELETE FROM turns WHERE call_id = ?1")
-                        .bind(&[v(id)])
+                        .prepare(
+                            "INSERT INTO changes (call_id, deleted, at, emails, private)
+                             SELECT ?1, 1, ?2,
+                               (SELECT json_group_array(email_key) FROM parties WHERE call_id = ?1 AND coalesce(email_key, '') <> ''),
+                               (SELECT is_private FROM calls WHERE id = ?1)",
+                        )
+                        .bind(&[v(id), n(now_ms)])
                         .map_err(d1)?,
                 );
+                // The trigger takes its turns, participants, JSON and index rows.
                 statements.push(
                     self.db
                         .prepare("DELETE FROM calls WHERE id = ?1")
                         .bind(&[v(id)])
-                        .map_err(d1)?,
-                );
-                statements.push(
-                    self.db
-                        .prepare("INSERT INTO changes (call_id, deleted, at) VALUES (?1, 1, ?2)")
-                        .bind(&[v(id), n(now_ms)])
                         .map_err(d1)?,
                 );
             }
@@ -666,13 +725,13 @@ pub struct Filters {
 }
 
 /// The SQL that keeps a query (over `calls AS c`) to what the filters and
-/// the visibility allow; binds ?2 to ?9 (see [`filter_values`]).
+/// the visibility allow; binds ?2 to ?8 (see [`filter_values`]).
 const FILTERS: &str = "c.started >= ?2 AND c.started < ?3
   AND (?4 IS NULL OR c.account_key = ?4)
   AND (?5 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?5))
   AND (?6 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND instr(p.name_key, ?6) > 0))
   AND (?7 = 1 OR c.is_private = 0)
-  AND (?8 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?8))";
+  AND (?8 IS NULL OR (?8 <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?8)))";
 
 fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<JsValue> {
     let [private, participant] = who.values();
@@ -760,6 +819,11 @@ pub struct Change {
     pub id: String,
     /// 1: the call was removed.
     pub deleted: i64,
+    /// 1: the caller may see the call as it is now (render it).
+    pub current: i64,
+    /// 1: the caller could see the call at some change (so a removal, or
+    /// the loss of sight of it, is theirs to hear of).
+    pub shown: i64,
 }
 
 /// How an account is picked by name.
@@ -872,7 +936,10 @@ impl Library {
         self.rows(
             &format!(
                 "SELECT c.account_key AS key,
-                   (SELECT c2.account FROM calls AS c2 WHERE c2.account_key = c.account_key ORDER BY c2.started DESC LIMIT 1) AS name,
+                   (SELECT c2.account FROM calls AS c2 WHERE c2.account_key = c.account_key
+                      AND (?7 = 1 OR c2.is_private = 0)
+                      AND (?8 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c2.id AND p.email_key = ?8))
+                    ORDER BY c2.started DESC LIMIT 1) AS name,
                    count(*) AS calls, min(c.started) AS first, max(c.started) AS last
                  FROM calls AS c
                  WHERE c.account_key IS NOT NULL AND (?1 IS NULL OR instr(c.account_key, ?1) > 0) AND {FILTERS}
@@ -947,13 +1014,27 @@ impl Library {
     }
 
     /// The changes after `after` (a change log position), each call's
-    /// newest only, in order; at most `limit`.
-    pub async fn changes(&self, after: i64, limit: usize) -> Result<Vec<Change>> {
+    /// newest only, in order; at most `limit`. Each says whether `who` may
+    /// see the call now, and whether they could at any change of it.
+    pub async fn changes(
+        &self,
+        after: i64,
+        limit: usize,
+        who: Visibility<'_>,
+    ) -> Result<Vec<Change>> {
+        let [private, participant] = who.values();
         self.rows(
-            "SELECT ch.seq, ch.call_id AS id, ch.deleted FROM changes AS ch
+            "SELECT ch.seq, ch.call_id AS id, ch.deleted,
+               (ch.deleted = 0 AND EXISTS (SELECT 1 FROM calls AS c WHERE c.id = ch.call_id
+                  AND (?3 = 1 OR c.is_private = 0)
+                  AND (?4 IS NULL OR (?4 <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?4))))) AS current,
+               EXISTS (SELECT 1 FROM changes AS o WHERE o.call_id = ch.call_id
+                  AND (?3 = 1 OR coalesce(o.private, 0) = 0)
+                  AND (?4 IS NULL OR (?4 <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = ?4)))) AS shown
+             FROM changes AS ch
              WHERE ch.seq > ?1 AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
              ORDER BY ch.seq LIMIT ?2",
-            &[n(after), n(limit as i64)],
+            &[n(after), n(limit as i64), private, participant],
         )
         .await
     }
@@ -967,22 +1048,6 @@ impl Library {
             &[v(&json)],
         )
         .await
-    }
-
-    /// Which of these calls have a participant with this email.
-    pub async fn seen_by(&self, ids: &[String], email: &str) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Id {
-            call_id: String,
-        }
-        let json = serde_json::to_string(ids).map_err(Error::internal)?;
-        let rows: Vec<Id> = self
-            .rows(
-                "SELECT DISTINCT call_id FROM parties WHERE email_key = ?2 AND call_id IN (SELECT value FROM json_each(?1))",
-                &[v(&json), v(email)],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| r.call_id).collect())
     }
 }
 

@@ -32,7 +32,7 @@ struct Position {
     k: String,
 }
 
-/// The range and the filters of a request, checked and folded.
+/// A request's `from` and `to` as ms, checked (either may be absent).
 pub(crate) fn range(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>, Option<i64>)> {
     let from = from.map(instant).transpose()?.map(|t| t.timestamp_millis());
     let to = to.map(instant).transpose()?.map(|t| t.timestamp_millis());

@@ -937,7 +937,11 @@ impl Service {
             None => "the call library is not bound".to_owned(),
             Some(library) => {
                 let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
+                let unindexed = library.unindexed().await?;
                 match library.coverage().await? {
+                    Some(_) if unindexed > 0 => format!(
+                        "the call library is still indexing account names ({unindexed} calls to go)"
+                    ),
                     Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
                         let key =
                             crate::search::nonempty(crate::words::fold(&args.account), "account")?;
@@ -955,8 +959,10 @@ impl Service {
                             )
                             .await?;
                         self.note(Source::Library);
+                        let calls = self.summaries(&rows, None)?;
+                        self.returned_all(&calls);
                         return Ok(Found {
-                            calls: self.summaries(&rows, None)?,
+                            calls,
                             scanned: 0,
                             truncated: false,
                             source: Source::Library,

@@ -390,7 +390,7 @@ mod remote {
         let now = worker::Date::now().as_millis() as i64;
         // Calls written before the search index (or with an older one) are
         // indexed a batch a step, with or without a job, until none is left.
-        let reindexed = reindex(env, now).await;
+        let reindexed = reindex(env).await;
         if s.job.is_none() {
             if reindexed {
                 state.storage().set_alarm(0i64).await?;
@@ -430,7 +430,7 @@ mod remote {
     const REINDEX_PER_STEP: usize = 25;
 
     /// One batch of [`Library::reindex`]; whether there was anything to do.
-    async fn reindex(env: &worker::Env, now: i64) -> bool {
+    async fn reindex(env: &worker::Env) -> bool {
         let Some(library) = Library::open(env) else {
             return false;
         };
@@ -439,7 +439,7 @@ mod remote {
             |n| env.secret(n).ok().map(|v| v.to_string()),
         );
         match library
-            .reindex(&config.internal_domains, REINDEX_PER_STEP, now)
+            .reindex(&config.internal_domains, REINDEX_PER_STEP)
             .await
         {
             Ok(n) => n > 0,

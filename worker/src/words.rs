@@ -103,6 +103,17 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// An email address as every comparison of them sees it: trimmed and
+/// lower-cased (the library's participants, a signed-in user, a token's
+/// policy).
+///
+/// ```
+/// assert_eq!(gongkit_worker::words::email_key(" Ann.Lee@Acme.COM "), "ann.lee@acme.com");
+/// ```
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// `text` with the given word ranges marked `**like this**`. `hits` are
 /// ranges of word positions (from [`words`]); overlapping ones are joined.
 ///
