@@ -417,6 +417,40 @@ test("REST as a person: their calls, a 404 for anyone else's, listings without t
   assert.deepEqual((await api(`/v1/calls?${DAY}`, boss)).json().calls.map((c) => c.id).sort(), [ANN_CALL, BOB_CALL]);
 });
 
+test("search, accounts and export follow the same rule: each person finds only their calls, the admin all", { timeout: 120_000 }, async () => {
+  const boss = (await tokensFor("boss@seller.io")).access_token;
+  const status = (await api("/v1/sync", boss)).json();
+  let r = await api("/v1/sync", boss, { method: "POST", body: JSON.stringify({ from: "2025-05-01T00:00:00Z", to: "2025-05-02T00:00:00Z" }) });
+  assert.equal(r.status, 202, r.body);
+  for (const deadline = Date.now() + 60_000; ; ) {
+    const now = (await api("/v1/sync", boss)).json();
+    if (now.status === "idle" && now.lastRun && now.lastRun.ended !== status.lastRun?.ended) break;
+    assert.ok(Date.now() < deadline, JSON.stringify(now));
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  const ids = (body) => body.trimEnd().split("\n").map((l) => JSON.parse(l)).filter((l) => l.id).map((l) => l.id).sort();
+  const found = async (token) => (await api("/v1/search?q=hello", token)).json().hits.map((h) => h.callId).sort();
+  const ann = (await tokensFor("ann@seller.io")).access_token;
+  const bob = (await tokensFor("bob@seller.io")).access_token;
+  assert.deepEqual(await found(ann), [ANN_CALL]);
+  assert.deepEqual(await found(bob), [BOB_CALL]);
+  assert.deepEqual(await found(boss), [ANN_CALL, BOB_CALL]);
+  assert.deepEqual(ids((await api("/v1/export", ann)).body), [ANN_CALL]);
+  assert.deepEqual(ids((await api("/v1/export", boss)).body), [ANN_CALL, BOB_CALL]);
+  const accounts = (await api("/v1/accounts", ann)).json().accounts;
+  assert.deepEqual(accounts.map((a) => a.calls), [1], "the account counts only Ann's call");
+  const theirCalls = (await api(`/v1/accounts/${encodeURIComponent(accounts[0].name)}/calls`, ann)).json().calls;
+  assert.deepEqual(theirCalls.map((c) => c.id), [ANN_CALL]);
+  const { client } = await mcpAs("ann@seller.io");
+  r = await client.callTool({ name: "search_calls", arguments: { q: "hello" } });
+  assert.deepEqual(JSON.parse(r.content[0].text).hits.map((h) => h.callId), [ANN_CALL]);
+  r = await client.callTool({ name: "search_calls", arguments: { q: BOB_CALL } });
+  assert.deepEqual(JSON.parse(r.content[0].text).hits, [], "not even by its id (it is in the title)");
+  assert.deepEqual((await found(boss)).length, 2);
+  assert.deepEqual((await api(`/v1/search?q=${BOB_CALL}`, boss)).json().hits.map((h) => h.callId), [BOB_CALL]);
+  await client.close();
+});
+
 test("an admin through the MCP SDK sees every call", { timeout: 60_000 }, async () => {
   const { client } = await mcpAs("boss@seller.io");
   for (const id of [ANN_CALL, BOB_CALL]) {
