@@ -29,7 +29,7 @@ async function synced(since = null) {
   const deadline = Date.now() + 600_000;
   for (;;) {
     const status = (await worker.request("/v1/sync")).json();
-    if (status.status === "idle" && status.lastRun && status.lastRun.ended !== since) return status;
+    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
     if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -137,7 +137,7 @@ test("after changes in Gong and a sync, the export since the cursor carries exac
     await sim.addCalls({ extensive: { ...raw.extensive, metaData: { ...raw.extensive.metaData, id, title: `New ${id}` } }, transcript: { ...raw.transcript, callId: id } });
   }
   await worker.request("/v1/sync", { method: "POST", body: JSON.stringify({ from: FROM, to: TO }) });
-  await synced(before.lastRun.ended);
+  await synced(before.lastRun);
   const changes = await exportLines(`?since=${encodeURIComponent(cursor)}`);
   assert.deepEqual(changes.calls.map((x) => x.id).sort(), [a.id, b.id, c.id, ...added].sort());
   assert.deepEqual(changes.deleted.sort(), [gone1.id, gone2.id].sort());
@@ -201,7 +201,7 @@ test("a token limited to one person's calls sees only those in search, accounts 
   await sim.remove(other.id);
   const before = (await worker.request("/v1/sync")).json();
   await worker.request("/v1/sync", { method: "POST", body: JSON.stringify({ from: FROM, to: TO }) });
-  await synced(before.lastRun.ended);
+  await synced(before.lastRun);
   const since = (await asAnn(`/v1/export?since=${encodeURIComponent(cursor)}`)).body.trimEnd().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(since.filter((l) => l.deleted).map((l) => l.id), [gone], "their removal, and no one else's");
   const admin = (await worker.request(`/v1/export?since=${encodeURIComponent(cursor)}`)).body;

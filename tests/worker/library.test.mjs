@@ -26,12 +26,12 @@ async function worker(s, bindings = {}) {
   return w;
 }
 
-/** Waits until the sync is idle after at least `runs` more finished runs. */
+/** Waits until the sync is idle with a last run other than `since` (a whole lastRun: two runs can end within the same second). */
 async function synced(w, { timeoutMs = 600_000, since = null } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = (await w.request("/v1/sync")).json();
-    if (status.status === "idle" && status.lastRun && status.lastRun.ended !== since) return status;
+    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
     if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -155,7 +155,7 @@ test("an incremental run picks up a late call, an edit, a deletion and a call ma
   // The next scheduled run.
   const outcome = await w.scheduled();
   assert.equal(outcome.outcome, "ok");
-  const second = await synced(w, { since: first.lastRun.ended });
+  const second = await synced(w, { since: first.lastRun });
   assert.equal(second.lastRun.kind, "incremental");
   const title = (id) => w.request(`/v1/calls/${id}`).then((r) => r);
   const e = await title(edited.id);

@@ -23,7 +23,7 @@ async function synced(w, since = null) {
   const deadline = Date.now() + 600_000;
   for (;;) {
     const status = (await w.request("/v1/sync")).json();
-    if (status.status === "idle" && status.lastRun && status.lastRun.ended !== since) return status;
+    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
     if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
