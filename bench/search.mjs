@@ -132,5 +132,7 @@ try {
     } catch {}
   }
   await sim.stop();
-  rmSync(dir, { recursive: true, force: true });
+  // KEEP=1 keeps the database for a look with sqlite3.
+  if (process.env.KEEP) console.log(`kept: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

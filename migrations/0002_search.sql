@@ -3,13 +3,14 @@
 -- The search index is fed words gongkit folds itself (worker/src/words.rs:
 -- accents and case dropped, each Chinese or Japanese character a word), so
 -- a query and the text it is matched against are folded by the same code.
--- The indexes are contentless: the text is stored once, in `turns` and the
--- raw JSON; deletes reach the indexes through the triggers below. Calls
+-- The index is contentless: the text is stored once, in `turns` and the raw
+-- JSON; deletes reach the index through the trigger below. A hit's turns
+-- are picked from `turns.words` (a handful of calls' turns, by call id). Calls
 -- written before this migration have `indexed = 0` and are indexed by the
 -- sync's next steps (GET /v1/sync shows how many are left).
 --
 -- `calls` and `turns` are rebuilt once, with an INTEGER PRIMARY KEY each:
--- the indexes refer to rows by rowid, and only an INTEGER PRIMARY KEY keeps
+-- the index refers to calls by rowid, and only an INTEGER PRIMARY KEY keeps
 -- a rowid through VACUUM or a dump and restore. Gong's JSON moves into its
 -- own table, so a `calls` row is a few hundred bytes and scans and joins
 -- over calls (search filters, accounts) read few pages.
@@ -43,6 +44,7 @@ CREATE TABLE turns (
   start_ms    INTEGER,
   end_ms      INTEGER,
   text        TEXT NOT NULL,
+  words       TEXT NOT NULL DEFAULT '',  -- the text's folded words, space-separated: a hit's quoted turns are found by plain substring tests of these
   UNIQUE (call_id, idx)
 );
 
@@ -98,20 +100,9 @@ CREATE VIRTUAL TABLE calls_fts USING fts5(
   content = '', contentless_delete = 1,
   tokenize = 'unicode61 remove_diacritics 0'
 );
--- One row a turn (rowid = turns.rid): the turns a hit quotes. A call's
--- turns are inserted by one statement, so they are one rowid range, and a
--- query reads the index only within it.
-CREATE VIRTUAL TABLE turns_fts USING fts5(
-  side, text,
-  content = '', contentless_delete = 1,
-  tokenize = 'unicode61 remove_diacritics 0'
-);
 CREATE TRIGGER calls_ad AFTER DELETE ON calls BEGIN
   DELETE FROM calls_fts WHERE rowid = old.rid;
   DELETE FROM parties WHERE call_id = old.id;
   DELETE FROM call_json WHERE id = old.id;
   DELETE FROM turns WHERE call_id = old.id;
-END;
-CREATE TRIGGER turns_ad AFTER DELETE ON turns BEGIN
-  DELETE FROM turns_fts WHERE rowid = old.rid;
 END;

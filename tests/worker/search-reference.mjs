@@ -94,7 +94,7 @@ export function parseQuery(q) {
   return { all, none };
 }
 
-function termIn(term, tokens) {
+export function termIn(term, tokens) {
   const n = term.words.length;
   for (let i = 0; i + n <= tokens.length; i++) {
     let ok = true;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startSim, startWorker, migratedDatabase, TOKEN } from "./harness.mjs";
-import { document, fold, matches, parseQuery, words } from "./search-reference.mjs";
+import { document, fold, matches, parseQuery, termIn, words } from "./search-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
 const TO = "2024-07-01T00:00:00Z";
@@ -43,6 +43,17 @@ async function exportAll(w, query = "") {
 /** All hits of a search, following cursors. */
 async function searchAll(params) {
   const ids = [];
+  const query = parseQuery(params.q);
+  /** Each quoted turn holds a term of the query, said by the side asked for. */
+  const checkTurns = (hits) => {
+    for (const hit of hits) {
+      for (const turn of hit.turns) {
+        const said = words(turn.text.replaceAll("**", "").replaceAll("…", ""));
+        assert.ok(query.all.flat().some((term) => termIn(term, said)), `${params.q}: ${turn.text}`);
+        if (params.speaker) assert.equal(turn.affiliation === "Internal", params.speaker === "internal", JSON.stringify(turn));
+      }
+    }
+  };
   const q = new URLSearchParams({ ...params, limit: "100" });
   let page = await worker.request(`/v1/search?${q}`);
   assert.equal(page.status, 200, `${q}: ${page.body}`);
@@ -51,6 +62,7 @@ async function searchAll(params) {
   for (;;) {
     for (let i = 1; i < body.hits.length; i++) assert.ok(body.hits[i - 1].score >= body.hits[i].score, "best first");
     ids.push(...body.hits.map((h) => h.callId));
+    checkTurns(body.hits);
     if (!body.cursor) break;
     const next = new URLSearchParams({ ...params, limit: "100", cursor: body.cursor });
     page = await worker.request(`/v1/search?${next}`);

@@ -439,20 +439,14 @@ impl Library {
                     n(INDEX_VERSION),
                 ],
             ),
-            // The trigger takes the turns' index rows with them.
             ("DELETE FROM turns WHERE call_id = ?1", vec![v(&r.id)]),
             (
-                "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text)
+                "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text, words)
                  SELECT ?1, CAST(key AS INTEGER), json_extract(value, '$.speakerId'), json_extract(value, '$.speaker'),
                         json_extract(value, '$.affiliation'), json_extract(value, '$.topic'),
-                        json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text')
+                        json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text'),
+                        json_extract(value, '$.words')
                  FROM json_each(?2)",
-                vec![v(&r.id), v(&r.turns)],
-            ),
-            (
-                "INSERT INTO turns_fts (rowid, side, text)
-                 SELECT t.rid, json_extract(j.value, '$.side'), json_extract(j.value, '$.words')
-                 FROM json_each(?2) AS j JOIN turns AS t ON t.call_id = ?1 AND t.idx = CAST(j.key AS INTEGER)",
                 vec![v(&r.id), v(&r.turns)],
             ),
             (
@@ -887,36 +881,44 @@ impl Library {
         Ok(rows.first().map_or(0, |c| c.n))
     }
 
-    /// For each `(call id, FTS5 expression over turns_fts)`, its best
-    /// `per_call` turns, in one round trip. A call's turns are written by
-    /// one statement, so their rowids are one range: the index is read
-    /// only within it (a common word's whole doclist is not walked).
-    pub async fn turns(&self, asks: &[(String, String)], per_call: usize) -> Result<Vec<Turn>> {
-        if asks.is_empty() {
+    /// The best `per_call` turns of each of these calls that hold any of
+    /// `patterns` (each ` folded words ` as [`crate::query::Query::patterns`]
+    /// gives them), those holding more of them first, then in order; of
+    /// one side only when `side` is `internal` or `external`. One query: a
+    /// handful of calls' turns, found by call id, tested by substring.
+    pub async fn turns(
+        &self,
+        ids: &[String],
+        patterns: &[String],
+        side: Option<&str>,
+        per_call: usize,
+    ) -> Result<Vec<Turn>> {
+        if ids.is_empty() || patterns.is_empty() {
             return Ok(Vec::new());
         }
-        let mut statements = Vec::with_capacity(asks.len());
-        for (id, fts) in asks {
-            statements.push(
-                self.db
-                    .prepare(
-                        "SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text
-                         FROM turns_fts JOIN turns AS t ON t.rowid = turns_fts.rowid
-                         WHERE turns_fts MATCH ?1
-                           AND turns_fts.rowid BETWEEN (SELECT min(rowid) FROM turns WHERE call_id = ?3)
-                                                   AND (SELECT max(rowid) FROM turns WHERE call_id = ?3)
-                           AND t.call_id = ?3
-                         ORDER BY bm25(turns_fts), t.idx LIMIT ?2",
-                    )
-                    .bind(&[v(fts), n(per_call as i64), v(id)])
-                    .map_err(d1)?,
-            );
-        }
-        let mut turns = Vec::new();
-        for result in self.db.batch(statements).await.map_err(d1)? {
-            turns.extend(result.results::<Turn>().map_err(d1)?);
-        }
-        Ok(turns)
+        // Only placeholders are formatted in; every pattern is a bound value.
+        let tests: Vec<String> = (0..patterns.len())
+            .map(|i| format!("(instr(' ' || t.words || ' ', ?{}) > 0)", i + 4))
+            .collect();
+        let sql = format!(
+            "SELECT call_id, idx, speaker, affiliation, start_ms, text FROM (
+               SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text,
+                 row_number() OVER (PARTITION BY t.call_id ORDER BY ({}) DESC, t.idx) AS k
+               FROM turns AS t
+               WHERE t.call_id IN (SELECT value FROM json_each(?1))
+                 AND (?2 IS NULL OR (?2 = 'internal') = (coalesce(t.affiliation, '') = 'Internal'))
+                 AND ({}))
+             WHERE k <= ?3",
+            tests.join(" + "),
+            tests.join(" OR ")
+        );
+        let mut values = vec![
+            v(&serde_json::to_string(ids).map_err(Error::internal)?),
+            side.map_or(JsValue::NULL, v),
+            n(per_call as i64),
+        ];
+        values.extend(patterns.iter().map(|p| v(p)));
+        self.rows(&sql, &values).await
     }
 
     /// Accounts with calls in the range (whose folded name holds `contains`

@@ -177,11 +177,27 @@ impl Query {
         }
     }
 
-    /// An FTS5 expression matching text with any of the positive terms:
-    /// what picks the turns to quote.
-    pub fn any(&self) -> String {
-        let terms: Vec<String> = self.all.iter().flatten().map(Term::fts).collect();
-        format!("({})", terms.join(" OR "))
+    /// Each positive term as a substring of a turn's folded words with a
+    /// space before and after (` per seat `), or only before for a prefix
+    /// (` pric`): what picks the turns a hit quotes.
+    ///
+    /// ```
+    /// use gongkit_worker::query::Query;
+    /// let q = Query::parse(r#""per seat" pric* -x"#).unwrap();
+    /// assert_eq!(q.patterns(), [" per seat ", " pric"]);
+    /// ```
+    pub fn patterns(&self) -> Vec<String> {
+        self.all
+            .iter()
+            .flatten()
+            .map(|t| {
+                let mut p = format!(" {}", t.words.join(" "));
+                if !t.prefix {
+                    p.push(' ');
+                }
+                p
+            })
+            .collect()
     }
 
     /// `text` with the positive terms marked `**like this**`.
@@ -378,13 +394,13 @@ mod tests {
     }
 
     #[test]
-    fn columns_and_any() {
+    fn columns_and_patterns() {
         let q = Query::parse("a OR b c -d").unwrap();
         assert_eq!(
             q.fts(Some(&["external"])),
             r#"{external} : (("a" OR "b") AND ("c") NOT ("d"))"#
         );
-        assert_eq!(q.any(), r#"("a" OR "b" OR "c")"#);
+        assert_eq!(q.patterns(), [" a ", " b ", " c "]);
     }
 
     #[test]

@@ -158,17 +158,14 @@ impl Service {
         self.note(crate::service::Source::Library);
         let more = found.len() > args.limit;
         found.truncate(args.limit);
-        let side = match args.speaker {
-            Some(Speaker::Internal) => " AND side : \"internal\"",
-            Some(Speaker::External) => " AND side : \"external\"",
-            None => "",
-        };
-        let any = query.any();
-        let asks: Vec<(String, String)> = found
-            .iter()
-            .map(|f| (f.id.clone(), format!("text : {any}{side}")))
-            .collect();
-        let mut turns = library.turns(&asks, TURNS_PER_HIT).await?;
+        let side = args.speaker.map(|s| match s {
+            Speaker::Internal => "internal",
+            Speaker::External => "external",
+        });
+        let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
+        let mut turns = library
+            .turns(&ids, &query.patterns(), side, TURNS_PER_HIT)
+            .await?;
         turns.sort_by_key(|t| t.idx);
         for f in &found {
             self.returned(&f.id);
