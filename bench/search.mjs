@@ -3,25 +3,16 @@
 // this prints p50/p95 of /v1/search for two-word and other queries, the
 // export's rate in calls per second, and the D1 database's size on disk.
 // Figures, not a test: run by scripts/bench-search. CALLS=… to change the size.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync, readdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSim, root, KEY, SECRET, TOKEN } from "../tests/worker/harness.mjs";
+import { startSim, startWranglerDev, freePort, root, KEY, SECRET, TOKEN } from "../tests/worker/harness.mjs";
 
 const CALLS = Number(process.env.CALLS ?? 10_000);
 const FROM = "2024-01-01T00:00:00Z";
 const TO = "2025-01-01T00:00:00Z";
 const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 function percentile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,27 +31,20 @@ function du(path) {
 const sim = await startSim({ generate: CALLS, args: ["--variety", "--seed", "3", "--from", FROM, "--to", TO] });
 const dir = mkdtempSync(join(tmpdir(), "gongkit-bench-search-"));
 const state = join(dir, "state");
-let wrangler;
+let stopWrangler;
 try {
   execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", "GONGKIT_DB", "--local", "--persist-to", state], { cwd: root, env, stdio: "ignore" });
   const envFile = join(dir, "secrets.env");
   writeFileSync(envFile, `GONGKIT_TOKEN=${TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\n`);
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const log = join(dir, "wrangler.log");
-  wrangler = spawn(
-    `${root}node_modules/.bin/wrangler`,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
-      "--persist-to", state, "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`, "--var", "INTERNAL_DOMAINS:seller.io"],
-    { cwd: root, detached: true, stdio: ["ignore", openSync(log, "w"), openSync(log, "a")], env },
-  );
-  for (const deadline = Date.now() + 240_000; ; ) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    if (Date.now() > deadline || wrangler.exitCode !== null) throw new Error(readFileSync(log, "utf8").slice(-2000));
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const dev = await startWranglerDev({
+    port: await freePort(),
+    state,
+    envFile,
+    log: join(dir, "wrangler.log"),
+    vars: { GONG_BASE_URL: sim.url, INTERNAL_DOMAINS: "seller.io" },
+  });
+  stopWrangler = dev.stop;
+  const base = dev.base;
   const get = async (path) => {
     const t = performance.now();
     const r = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
@@ -126,11 +110,7 @@ try {
   const size = du(join(state, "v3", "d1"));
   console.log(`library on disk (D1 SQLite, WAL included): ${(size / 1e6).toFixed(1)} MB = ${(size / status.callsInLibrary / 1e3).toFixed(1)} KB a call`);
 } finally {
-  if (wrangler?.exitCode === null) {
-    try {
-      process.kill(-wrangler.pid, "SIGKILL");
-    } catch {}
-  }
+  await stopWrangler?.();
   await sim.stop();
   // KEEP=1 keeps the database for a look with sqlite3.
   if (process.env.KEEP) console.log(`kept: ${dir}`);

@@ -3,26 +3,16 @@
 // wrangler log checked for secrets.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSim, root, fixture, KEY, SECRET, TOKEN, SECRETS } from "./harness.mjs";
+import { startSim, startWranglerDev, freePort, root, fixture, KEY, SECRET, TOKEN, SECRETS } from "./harness.mjs";
 
 const ACME = "7782342274025937895";
 const TWO_HOUR = "4400000000000000001";
-let sim, wrangler, base, logFile, dir;
+let sim, stopWrangler, base, logFile, dir;
 const answers = [];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function get(path, { token = TOKEN } = {}) {
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
@@ -44,37 +34,18 @@ before(async () => {
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const out = openSync(logFile, "w");
-  wrangler = spawn(
-    `${root}node_modules/.bin/wrangler`,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
-      "--persist-to", join(dir, "state"), "--test-scheduled", "--env-file", envFile, "--var", `GONG_BASE_URL:${sim.url}`, "--var", "FRESH_WINDOW_SECONDS:0"],
-    { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${readFileSync(logFile, "utf8").slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`wrangler dev not ready: ${readFileSync(logFile, "utf8").slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  ({ base, stop: stopWrangler } = await startWranglerDev({
+    port: await freePort(),
+    state: join(dir, "state"),
+    envFile,
+    log: logFile,
+    args: ["--test-scheduled"],
+    vars: { GONG_BASE_URL: sim.url, FRESH_WINDOW_SECONDS: "0" },
+  }));
 });
 
 after(async () => {
-  // The whole process group: wrangler and its workerd.
-  if (wrangler && wrangler.exitCode === null) {
-    try {
-      process.kill(-wrangler.pid, "SIGTERM");
-    } catch {}
-    await new Promise((r) => setTimeout(r, 500));
-    try {
-      process.kill(-wrangler.pid, "SIGKILL");
-    } catch {}
-  }
+  await stopWrangler?.();
   await sim?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { startSim, startWorker, migratedDatabase, TOKEN } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, TOKEN, syncDone } from "./harness.mjs";
 import { fold } from "./search-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
@@ -25,15 +25,7 @@ async function held() {
   return (await sim.calls()).calls.filter((c) => c.visible && !c.isPrivate && c.time >= a && c.time < b);
 }
 
-async function synced(since = null) {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const status = (await worker.request("/v1/sync")).json();
-    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
-    if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const synced = (since = null) => syncDone((p) => worker.request(p), since);
 
 /** One export: its lines, parsed, and the cursor (header and last line agree). */
 async function exportLines(query = "") {

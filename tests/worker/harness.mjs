@@ -2,7 +2,8 @@
 // in Miniflare, and a record of every answer so the suites can check that
 // no secret ever appears in one.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, openSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -128,3 +129,66 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false,
 }
 
 export const fixture = (path) => readFileSync(`${root}tests/fixtures/${path}`, "utf8");
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `wrangler dev` (local mode, workerd) on 127.0.0.1:`port` with a local
+ * state directory, an env file of secrets and `--var`s; resolves once
+ * /health answers. `stop()` ends its whole process group.
+ */
+export async function startWranglerDev({ port, state, envFile, vars = {}, log, args = [] }) {
+  const out = openSync(log, "w");
+  const child = spawn(
+    `${root}node_modules/.bin/wrangler`,
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false",
+      "--persist-to", state, "--env-file", envFile, ...args, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+    { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    for (const signal of ["SIGTERM", "SIGKILL"]) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {}
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${readFileSync(log, "utf8").slice(-2000)}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev not ready: ${readFileSync(log, "utf8").slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { base, child, stop };
+}
+
+/**
+ * Waits until the sync is idle with a last run other than `since` (whole
+ * runs are compared: two runs can end within the same second). `get` reads
+ * a path of the Worker and answers `{ json() }`.
+ */
+export async function syncDone(get, since = null, timeoutMs = 600_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await get("/v1/sync")).json();
+    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
+    if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

@@ -4,7 +4,7 @@
 // rate limit on (3 requests a second, 429 beyond).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSim, startWorker, migratedDatabase } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, syncDone } from "./harness.mjs";
 
 const sims = [];
 const workers = [];
@@ -26,16 +26,8 @@ async function worker(s, bindings = {}) {
   return w;
 }
 
-/** Waits until the sync is idle with a last run other than `since` (a whole lastRun: two runs can end within the same second). */
-async function synced(w, { timeoutMs = 600_000, since = null } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = (await w.request("/v1/sync")).json();
-    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
-    if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** Waits for the sync's next finished run (see harness `syncDone`). */
+const synced = (w, { timeoutMs = 600_000, since = null } = {}) => syncDone((p) => w.request(p), since, timeoutMs);
 
 /** The simulator's calls the library should hold: visible, not private, in the range. */
 async function expectedIds(s, from = FROM, to = TO) {

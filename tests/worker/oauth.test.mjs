@@ -8,18 +8,17 @@
 // audit line, and ACCESS_POLICY=all in Miniflare.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
-import { mkdtempSync, writeFileSync, readFileSync, openSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Provider from "oidc-provider";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { auth, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { startSim, startWorker, root, fixture, KEY, SECRET, SECRETS } from "./harness.mjs";
+import { startSim, startWorker, startWranglerDev, freePort, root, fixture, KEY, SECRET, SECRETS } from "./harness.mjs";
 
 // Calls whose parties are one person each (besides the customer).
 const ANN_CALL = "8100000000000000001";
@@ -39,17 +38,8 @@ const ANN_TOKEN = `ann${randomBytes(20).toString("hex")}`;
 const REDIRECT = "http://127.0.0.1:9/callback"; // the MCP client's; never fetched
 const secrets = [...SECRETS, IDP_SECRET, CI_TOKEN, ANN_TOKEN];
 
-let sim, idp, idpServer, wrangler, base, dir, logFile, mfAll;
+let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll;
 let nextUser = "ann@seller.io";
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A call of the simulator's with these people as its seller's side. */
 function call(id, emails, { isPrivate = false } = {}) {
@@ -284,7 +274,6 @@ before(async () => {
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const out = openSync(logFile, "w");
   const vars = {
     GONG_BASE_URL: sim.url,
     OIDC_ISSUER: idp,
@@ -293,22 +282,7 @@ before(async () => {
     ACCESS_POLICY: "participant",
     ADMIN_EMAILS: "boss@seller.io",
     OAUTH_ACCESS_TOKEN_TTL_SECONDS: "60",
-  };
-  wrangler = spawn(
-    `${root}node_modules/.bin/wrangler`,
-    ["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--inspector-port", "0", "--show-interactive-dev-session=false",
-      "--persist-to", join(dir, "state"), "--env-file", envFile, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
-    { cwd: root, detached: true, stdio: ["ignore", out, out], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited: ${readFileSync(logFile, "utf8").slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`wrangler dev not ready: ${readFileSync(logFile, "utf8").slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  };  ({ stop: stopWrangler } = await startWranglerDev({ port: workerPort, state: join(dir, "state"), envFile, log: logFile, vars }));
   raw = { clientId: await register() };
   // A token to see expire (its TTL is 60 s) at the end of the suite.
   const earlyClient = await register();
@@ -321,15 +295,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (wrangler && wrangler.exitCode === null) {
-    try {
-      process.kill(-wrangler.pid, "SIGTERM");
-    } catch {}
-    await new Promise((r) => setTimeout(r, 500));
-    try {
-      process.kill(-wrangler.pid, "SIGKILL");
-    } catch {}
-  }
+  await stopWrangler?.();
   await mfAll?.dispose();
   await new Promise((r) => (idpServer ? idpServer.close(r) : r()));
   await sim?.stop();

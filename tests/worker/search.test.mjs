@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { startSim, startWorker, migratedDatabase, TOKEN } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, TOKEN, syncDone } from "./harness.mjs";
 import { document, fold, matches, parseQuery, termIn, words } from "./search-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
@@ -19,15 +19,7 @@ const docs = new Map();
 /** The simulator's private calls. */
 const privateIds = new Set();
 
-async function synced(w, since = null) {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const status = (await w.request("/v1/sync")).json();
-    if (status.status === "idle" && status.lastRun && JSON.stringify(status.lastRun) !== JSON.stringify(since)) return status;
-    if (Date.now() > deadline) throw new Error(`sync not done: ${JSON.stringify(status)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const synced = (w, since = null) => syncDone((p) => w.request(p), since);
 
 /** Every line of an export, parsed. */
 async function exportAll(w, query = "") {

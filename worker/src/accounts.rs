@@ -5,11 +5,10 @@
 //! names are compared folded, so `acme corporation` and `ACME Corporation`
 //! are one account.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::args::{AccountCallsArgs, AccountsArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::library::{AccountMatch, Filters};
 use crate::search::{digest, nonempty, range};
 use crate::service::{Service, Source};
@@ -18,19 +17,6 @@ use crate::words::fold;
 
 /// The people listed per account at most.
 pub const PEOPLE_PER_ACCOUNT: usize = 25;
-
-#[derive(Serialize, Deserialize)]
-struct Offset {
-    o: usize,
-    k: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Before {
-    s: i64,
-    i: String,
-    k: String,
-}
 
 /// A page of an account's calls.
 #[derive(Debug)]
@@ -69,16 +55,7 @@ impl Service {
         ]);
         let signer = self.signer()?;
         let offset = match &args.cursor {
-            Some(c) => {
-                let p: Offset = serde_json::from_slice(&signer.open("accounts", c)?)
-                    .map_err(|_| Error::InvalidCursor)?;
-                if p.k != key {
-                    return Err(Error::InvalidQuery(
-                        "cursor: it belongs to another listing; send it with the same q, from and to".into(),
-                    ));
-                }
-                p.o
-            }
+            Some(c) => signer.open_keyed::<usize>("accounts", &key, c, "listing of accounts")?,
             None => 0,
         };
         let who = self.visibility();
@@ -107,15 +84,8 @@ impl Service {
             })
             .collect();
         let cursor = more
-            .then(|| {
-                serde_json::to_vec(&Offset {
-                    o: offset + args.limit,
-                    k: key,
-                })
-                .map(|p| signer.seal("accounts", &p))
-            })
-            .transpose()
-            .map_err(Error::internal)?;
+            .then(|| signer.seal_keyed("accounts", &key, &(offset + args.limit)))
+            .transpose()?;
         Ok(json!({"count": accounts.len(), "accounts": accounts, "cursor": cursor}))
     }
 
@@ -137,16 +107,12 @@ impl Service {
         let key = digest(&[&account, &format!("{from_ms:?}{to_ms:?}")]);
         let signer = self.signer()?;
         let before = match &args.cursor {
-            Some(c) => {
-                let p: Before = serde_json::from_slice(&signer.open("account-calls", c)?)
-                    .map_err(|_| Error::InvalidCursor)?;
-                if p.k != key {
-                    return Err(Error::InvalidQuery(
-                        "cursor: it belongs to another account or range; send it with the same account, from and to".into(),
-                    ));
-                }
-                Some((p.s, p.i))
-            }
+            Some(c) => Some(signer.open_keyed::<(i64, String)>(
+                "account-calls",
+                &key,
+                c,
+                "account or range",
+            )?),
             None => None,
         };
         let rows = library
@@ -168,17 +134,9 @@ impl Service {
             }
         }
         let cursor = match (more, page.last()) {
-            (true, Some(last)) => Some(
-                signer.seal(
-                    "account-calls",
-                    &serde_json::to_vec(&Before {
-                        s: last.started,
-                        i: last.id.clone(),
-                        k: key,
-                    })
-                    .map_err(Error::internal)?,
-                ),
-            ),
+            (true, Some(last)) => {
+                Some(signer.seal_keyed("account-calls", &key, &(last.started, last.id.clone()))?)
+            }
             _ => None,
         };
         let name = calls

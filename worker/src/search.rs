@@ -4,7 +4,6 @@
 //! the transcript), each with the turns that matched, marked, timed and
 //! attributed so a model can quote and cite them.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -23,14 +22,6 @@ pub const TURNS_PER_HIT: usize = 3;
 /// A quoted turn longer than this (in characters) is cut to a window
 /// around its first match.
 pub const SNIPPET_CHARS: usize = 400;
-
-#[derive(Serialize, Deserialize)]
-struct Position {
-    /// Calls already given.
-    o: usize,
-    /// Which search (a digest of the query and filters).
-    k: String,
-}
 
 /// A request's `from` and `to` as ms, checked (either may be absent).
 pub(crate) fn range(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>, Option<i64>)> {
@@ -128,17 +119,7 @@ impl Service {
         let key = digest(&[&fts, &format!("{filters:?}")]);
         let signer = self.signer()?;
         let offset = match &args.cursor {
-            Some(c) => {
-                let p: Position = serde_json::from_slice(&signer.open("search", c)?)
-                    .map_err(|_| Error::InvalidCursor)?;
-                if p.k != key {
-                    return Err(Error::InvalidQuery(
-                        "cursor: it belongs to another search; send it with the same q and filters"
-                            .into(),
-                    ));
-                }
-                p.o
-            }
+            Some(c) => signer.open_keyed::<usize>("search", &key, c, "search")?,
             None => 0,
         };
         let who = self.visibility();
@@ -196,18 +177,9 @@ impl Service {
                 })
             })
             .collect();
-        let cursor = if more {
-            let next = Position {
-                o: offset + args.limit,
-                k: key,
-            };
-            Some(signer.seal(
-                "search",
-                &serde_json::to_vec(&next).map_err(Error::internal)?,
-            ))
-        } else {
-            None
-        };
+        let cursor = more
+            .then(|| signer.seal_keyed("search", &key, &(offset + args.limit)))
+            .transpose()?;
         let count = if count > COUNT_CAP as i64 {
             json!(format!("{COUNT_CAP}+"))
         } else {

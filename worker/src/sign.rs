@@ -92,12 +92,59 @@ impl Signer {
             .ok_or(Error::InvalidCursor)
     }
 
+    /// A cursor for a position in one listing: `value` bound to `key` (a
+    /// digest of the query and filters it continues), so it is refused
+    /// with another query.
+    pub fn seal_keyed<T: serde::Serialize>(
+        &self,
+        purpose: &str,
+        key: &str,
+        value: &T,
+    ) -> Result<String> {
+        let payload = serde_json::to_vec(&Keyed {
+            k: key.to_owned(),
+            v: value,
+        })
+        .map_err(Error::internal)?;
+        Ok(self.seal(purpose, &payload))
+    }
+
+    /// The position in a cursor made by [`Signer::seal_keyed`] for this
+    /// purpose and key.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_cursor` for a cursor not made here; 400 `invalid_query`
+    /// naming `what` for one made for another query.
+    pub fn open_keyed<T: serde::de::DeserializeOwned>(
+        &self,
+        purpose: &str,
+        key: &str,
+        token: &str,
+        what: &str,
+    ) -> Result<T> {
+        let payload = self.open(purpose, token)?;
+        let keyed: Keyed<T> = serde_json::from_slice(&payload).map_err(|_| Error::InvalidCursor)?;
+        if keyed.k != key {
+            return Err(Error::InvalidQuery(format!(
+                "cursor: it belongs to another {what}; send it with the same arguments as the answer it came from"
+            )));
+        }
+        Ok(keyed.v)
+    }
+
     /// The cache key of one of Gong's answers about a call.
     pub fn cache_key(&self, call_id: &str, part: &str) -> String {
         let tag = self.tag("cache", format!("{call_id}\0{part}").as_bytes());
         let hex: String = tag[..16].iter().map(|b| format!("{b:02x}")).collect();
         format!("gongkit:v2:{hex}")
     }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Keyed<T> {
+    k: String,
+    v: T,
 }
 
 /// A stable name for a Gong tenant (host and key; no secret), for its
@@ -139,6 +186,29 @@ mod tests {
         );
         assert_eq!(s.open("cursor", "garbage"), Err(Error::InvalidCursor));
         assert_eq!(s.open("cursor", "%%%.%%%"), Err(Error::InvalidCursor));
+    }
+
+    #[test]
+    fn keyed_cursors_continue_only_their_own_listing() {
+        let s = Signer::new("https://api.gong.io", "key", "secret");
+        let c = s.seal_keyed("search", "q1", &40usize).unwrap();
+        assert_eq!(
+            s.open_keyed::<usize>("search", "q1", &c, "search").unwrap(),
+            40
+        );
+        let other = s
+            .open_keyed::<usize>("search", "q2", &c, "search")
+            .unwrap_err();
+        assert_eq!(other.code(), "invalid_query");
+        assert!(other.to_string().contains("another search"));
+        let wrong = s
+            .open_keyed::<usize>("accounts", "q1", &c, "x")
+            .unwrap_err();
+        assert_eq!(wrong.code(), "invalid_cursor");
+        let shape = s
+            .open_keyed::<(i64, String)>("search", "q1", &c, "x")
+            .unwrap_err();
+        assert_eq!(shape.code(), "invalid_cursor");
     }
 
     #[test]
