@@ -59,3 +59,4 @@ pub use request::{
 pub use transcript::{
     format_monologues, format_transcript, select_call_transcript, AnyTranscript, TranscriptInput,
 };
+pub use writer::clock;

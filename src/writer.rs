@@ -388,6 +388,19 @@ fn push_escaped(out: &mut String, text: &str) {
     }
 }
 
+/// A time in a call as transcripts show it (`timestamps`): `mm:ss`
+/// below one hour, `h:mm:ss` from one hour on; negative times are 00:00.
+///
+/// ```
+/// assert_eq!(gongkit::clock(65_000), "01:05");
+/// assert_eq!(gongkit::clock(3_725_000), "1:02:05");
+/// ```
+pub fn clock(ms: i64) -> String {
+    let mut out = String::with_capacity(8);
+    push_clock(&mut out, ms);
+    out
+}
+
 /// `mm:ss` below one hour, `h:mm:ss` from one hour on.
 pub(crate) fn push_clock(out: &mut String, ms: i64) {
     let secs = ms.max(0) / 1000;

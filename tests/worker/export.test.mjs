@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { startSim, startWorker, migratedDatabase, TOKEN, syncDone } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, TOKEN, syncDone, storedCalls } from "./harness.mjs";
 import { fold } from "./search-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
@@ -20,10 +20,7 @@ const ANN_TOKEN = "ann-token-5b0e9c2d7f1a4e8b6c3d0f9a2e7b4c1d";
 let annEmail;
 
 /** The simulator's calls the library holds: listed by Gong, not private, in the synced range. */
-async function held() {
-  const [a, b] = [Date.parse(FROM) / 1000, Date.parse(TO) / 1000];
-  return (await sim.calls()).calls.filter((c) => c.visible && !c.isPrivate && c.time >= a && c.time < b);
-}
+const held = () => storedCalls(sim, FROM, TO);
 
 const synced = (since = null) => syncDone((p) => worker.request(p), since);
 

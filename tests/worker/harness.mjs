@@ -192,3 +192,13 @@ export async function syncDone(get, since = null, timeoutMs = 600_000) {
     await new Promise((r) => setTimeout(r, 300));
   }
 }
+
+/**
+ * The simulator's calls a library synced over `[from, to)` holds: listed
+ * by Gong (processed), not private, started in the range. Index entries
+ * (`{id, time, …}`).
+ */
+export async function storedCalls(sim, from, to) {
+  const [a, b] = [Date.parse(from) / 1000, Date.parse(to) / 1000];
+  return (await sim.calls()).calls.filter((c) => c.visible && !c.isPrivate && c.time >= a && c.time < b);
+}

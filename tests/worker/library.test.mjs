@@ -4,7 +4,7 @@
 // rate limit on (3 requests a second, 429 beyond).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSim, startWorker, migratedDatabase, syncDone } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, syncDone, storedCalls } from "./harness.mjs";
 
 const sims = [];
 const workers = [];
@@ -31,8 +31,7 @@ const synced = (w, { timeoutMs = 600_000, since = null } = {}) => syncDone((p) =
 
 /** The simulator's calls the library should hold: visible, not private, in the range. */
 async function expectedIds(s, from = FROM, to = TO) {
-  const [a, b] = [Date.parse(from) / 1000, Date.parse(to) / 1000];
-  return (await s.calls()).calls.filter((c) => c.visible && !c.isPrivate && c.time >= a && c.time < b).map((c) => c.id).sort();
+  return (await storedCalls(s, from, to)).map((c) => c.id).sort();
 }
 
 async function libraryIds(w, from, to) {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::args::{AccountCallsArgs, AccountsArgs};
 use crate::error::Result;
-use crate::library::{AccountMatch, Filters};
+use crate::library::Filters;
 use crate::search::{digest, nonempty, range};
 use crate::service::{Service, Source};
 use crate::sync::iso;
@@ -102,6 +102,7 @@ impl Service {
         let filters = Filters {
             from_ms,
             to_ms,
+            account_key: Some(account.clone()),
             ..Filters::default()
         };
         let key = digest(&[&account, &format!("{from_ms:?}{to_ms:?}")]);
@@ -117,7 +118,7 @@ impl Service {
         };
         let rows = library
             .account_calls(
-                AccountMatch::Exact(&account),
+                None,
                 &filters,
                 self.visibility(),
                 before.as_ref().map(|(s, i)| (*s, i.as_str())),
@@ -128,11 +129,7 @@ impl Service {
         let more = rows.len() > args.limit;
         let page = &rows[..rows.len().min(args.limit)];
         let calls = self.summaries(page, args.utc_offset_minutes)?;
-        for call in &calls {
-            if let Some(id) = call["id"].as_str() {
-                self.returned(id);
-            }
-        }
+        self.returned_all(&calls);
         let cursor = match (more, page.last()) {
             (true, Some(last)) => {
                 Some(signer.seal_keyed("account-calls", &key, &(last.started, last.id.clone()))?)

@@ -201,6 +201,17 @@ pub enum Speaker {
     External,
 }
 
+impl Speaker {
+    /// Its name, as the query takes it and the search index's column is
+    /// called.
+    pub fn name(self) -> &'static str {
+        match self {
+            Speaker::Internal => "internal",
+            Speaker::External => "external",
+        }
+    }
+}
+
 /// `GET /v1/search`, MCP `search_calls`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -111,13 +111,10 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     // The user: a token's name, or a person's email as a salted hash (keyed
     // from the Gong secret, so the hash cannot be computed without it).
     let user = caller.as_ref().map(|c| {
-        c.user
-            .audit_label(|email| match svc.config.gong_credentials() {
-                Ok((base, key, secret)) => {
-                    sign::Signer::new(base, key, secret).pseudonym("audit-user", email)
-                }
-                Err(_) => "unsalted".to_owned(),
-            })
+        c.user.audit_label(|email| match svc.signer() {
+            Ok(signer) => signer.pseudonym("audit-user", email),
+            Err(_) => "unsalted".to_owned(),
+        })
     });
     let returned = svc.take_returned();
     // One structured line per request: no secret, no transcript text.

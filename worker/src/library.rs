@@ -162,17 +162,7 @@ impl Record {
                 .collect::<Vec<&str>>()
                 .join(SEPARATOR)
         };
-        let people: Vec<String> = call
-            .participants
-            .iter()
-            .map(|p| {
-                fold(&format!(
-                    "{} {}",
-                    p.name.as_deref().unwrap_or_default(),
-                    p.email.as_deref().unwrap_or_default()
-                ))
-            })
-            .collect();
+        let people: Vec<String> = participants.lines().map(fold).collect();
         let summary: Vec<String> = brief
             .iter()
             .map(|b| fold(b))
@@ -426,8 +416,9 @@ impl Library {
         Ok(())
     }
 
-    /// The statements that (re)write one call's search rows: turns,
-    /// participants, both indexes, its account key and index version. The
+    /// The statements that (re)write one call's search rows: turns (with
+    /// their folded words), participants, the index row, its account key
+    /// and index version. The
     /// call's row and JSON are left as they are.
     fn index(&self, statements: &mut Vec<worker::D1PreparedStatement>, r: &Record) -> Result<()> {
         let sql: &[(&str, Vec<JsValue>)] = &[
@@ -820,15 +811,6 @@ pub struct Change {
     pub shown: i64,
 }
 
-/// How an account is picked by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccountMatch<'a> {
-    /// The folded name is this.
-    Exact(&'a str),
-    /// The folded name holds this.
-    Contains(&'a str),
-}
-
 impl Library {
     /// Calls that match an FTS5 expression over `calls_fts` and the
     /// filters, best first: at most `limit` after `offset`, each with the
@@ -983,31 +965,28 @@ impl Library {
         .await
     }
 
-    /// An account's calls in the range, newest first, after `(started, id)`
-    /// when given; at most `limit`.
+    /// Calls with an account in the range (one account: the filters'
+    /// `account_key`; or those whose folded name holds `contains`), newest
+    /// first, after `(started, id)` when given; at most `limit`.
     pub async fn account_calls(
         &self,
-        account: AccountMatch<'_>,
+        contains: Option<&str>,
         filters: &Filters,
         who: Visibility<'_>,
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        let (exact, contains) = match account {
-            AccountMatch::Exact(k) => (v(k), JsValue::NULL),
-            AccountMatch::Contains(k) => (JsValue::NULL, v(k)),
-        };
         let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
-        let mut values = vec![exact];
+        let mut values = vec![contains.map_or(JsValue::NULL, v)];
         values.extend(filter_values(filters, who));
-        values.extend([n(limit as i64), contains, n(before_started), v(before_id)]);
+        values.extend([n(limit as i64), n(before_started), v(before_id)]);
         self.rows(
             &format!(
                 "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
                  FROM calls AS c JOIN call_json AS j ON j.id = c.id
-                 WHERE (?1 IS NULL OR c.account_key = ?1) AND (?10 IS NULL OR instr(c.account_key, ?10) > 0)
+                 WHERE (?1 IS NULL OR instr(c.account_key, ?1) > 0)
                    AND c.account_key IS NOT NULL AND {FILTERS}
-                   AND (c.started < ?11 OR (c.started = ?11 AND (?12 = '' OR c.id < ?12)))
+                   AND (c.started < ?10 OR (c.started = ?10 AND (?11 = '' OR c.id < ?11)))
                  ORDER BY c.started DESC, c.id DESC LIMIT ?9"
             ),
             &values,

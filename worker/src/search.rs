@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::library::Filters;
 use crate::query::Query;
 use crate::service::{instant, Service};
-use crate::words::fold;
+use crate::words::{email_key, fold};
 
 /// Calls are counted exactly up to this many; beyond, the count is
 /// `"1000+"`.
@@ -44,7 +44,7 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
         None => None,
     };
     let (email, name_key) = match args.participant.as_deref().map(str::trim) {
-        Some(p) if p.contains('@') => (Some(p.to_lowercase()), None),
+        Some(p) if p.contains('@') => (Some(email_key(p)), None),
         Some(p) => (None, Some(nonempty(fold(p), "participant")?)),
         None => (None, None),
     };
@@ -80,23 +80,6 @@ pub(crate) fn digest(parts: &[&str]) -> String {
         .collect()
 }
 
-/// `mm:ss`, or `h:mm:ss` from an hour on.
-///
-/// ```
-/// use gongkit_worker::search::clock;
-/// assert_eq!(clock(65_000), "01:05");
-/// assert_eq!(clock(3_725_000), "1:02:05");
-/// ```
-pub fn clock(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m:02}:{s:02}")
-    }
-}
-
 impl Service {
     /// `GET /v1/search`, MCP `search_calls`: the calls whose title,
     /// account, participants, Gong summary and transcript hold the query,
@@ -110,12 +93,9 @@ impl Service {
         let library = self.require_library("search")?;
         let query = Query::parse(&args.q)?;
         let filters = filters(args)?;
-        let columns: Option<&[&str]> = match args.speaker {
-            Some(Speaker::Internal) => Some(&["internal"]),
-            Some(Speaker::External) => Some(&["external"]),
-            None => None,
-        };
-        let fts = query.fts(columns);
+        // The index's columns and the turns' sides share their names.
+        let side = args.speaker.map(Speaker::name);
+        let fts = query.fts(side.as_ref().map(std::slice::from_ref));
         let key = digest(&[&fts, &format!("{filters:?}")]);
         let signer = self.signer()?;
         let offset = match &args.cursor {
@@ -139,10 +119,6 @@ impl Service {
         self.note(crate::service::Source::Library);
         let more = found.len() > args.limit;
         found.truncate(args.limit);
-        let side = args.speaker.map(|s| match s {
-            Speaker::Internal => "internal",
-            Speaker::External => "external",
-        });
         let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
         let mut turns = library
             .turns(&ids, &query.patterns(), side, TURNS_PER_HIT)
@@ -159,7 +135,7 @@ impl Service {
                     .filter(|t| t.call_id == f.id)
                     .map(|t| {
                         json!({
-                            "at": t.start_ms.map(clock),
+                            "at": t.start_ms.map(gongkit::clock),
                             "startMs": t.start_ms,
                             "speaker": t.speaker,
                             "affiliation": t.affiliation,

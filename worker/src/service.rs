@@ -637,7 +637,8 @@ impl Service {
         Ok(listing)
     }
 
-    fn returned_all(&self, calls: &[Value]) {
+    /// Notes that the answer returns these normalized calls.
+    pub(crate) fn returned_all(&self, calls: &[Value]) {
         for call in calls {
             if let Some(id) = call["id"].as_str() {
                 self.returned(id);
@@ -937,37 +938,43 @@ impl Service {
             None => "the call library is not bound".to_owned(),
             Some(library) => {
                 let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
-                let unindexed = library.unindexed().await?;
                 match library.coverage().await? {
-                    Some(_) if unindexed > 0 => format!(
-                        "the call library is still indexing account names ({unindexed} calls to go)"
-                    ),
                     Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
-                        let key =
-                            crate::search::nonempty(crate::words::fold(&args.account), "account")?;
-                        let rows = library
-                            .account_calls(
-                                crate::library::AccountMatch::Contains(&key),
-                                &crate::library::Filters {
+                        match library.unindexed().await? {
+                            0 => {
+                                let key = crate::search::nonempty(
+                                    crate::words::fold(&args.account),
+                                    "account",
+                                )?;
+                                let filters = crate::library::Filters {
                                     from_ms: Some(from_ms),
                                     to_ms: Some(to_ms),
                                     ..Default::default()
-                                },
-                                self.visibility(),
-                                None,
-                                args.limit,
-                            )
-                            .await?;
-                        self.note(Source::Library);
-                        let calls = self.summaries(&rows, None)?;
-                        self.returned_all(&calls);
-                        return Ok(Found {
-                            calls,
-                            scanned: 0,
-                            truncated: false,
-                            source: Source::Library,
-                            fallback: None,
-                        });
+                                };
+                                let rows = library
+                                    .account_calls(
+                                        Some(&key),
+                                        &filters,
+                                        self.visibility(),
+                                        None,
+                                        args.limit,
+                                    )
+                                    .await?;
+                                self.note(Source::Library);
+                                let calls = self.summaries(&rows, None)?;
+                                self.returned_all(&calls);
+                                return Ok(Found {
+                                    calls,
+                                    scanned: 0,
+                                    truncated: false,
+                                    source: Source::Library,
+                                    fallback: None,
+                                });
+                            }
+                            unindexed => format!(
+                                "the call library is still indexing account names ({unindexed} calls to go)"
+                            ),
+                        }
                     }
                     Some(c) => format!(
                         "the call library covers {} to {}, not all of this range",
