@@ -43,6 +43,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format (placeholder until the formats branch lands).
+    pub const ALL: [Format; 5] = [
+        Format::Plain,
+        Format::Markdown,
+        Format::WebVtt,
+        Format::Srt,
+        Format::Json,
+    ];
+
     /// The format's name as options spell it.
     ///
     /// # Examples

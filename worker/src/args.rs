@@ -46,6 +46,14 @@ impl CallId {
     ///
     /// 400 `invalid_call_id`.
     pub fn parse(id: &str) -> Result<CallId> {
+        let from_url;
+        let id = match call_id_in_url(id)? {
+            Some(found) => {
+                from_url = found;
+                from_url.as_str()
+            }
+            None => id,
+        };
         gongkit::validate_call_id(id)
             .map(|()| CallId(id.to_owned()))
             .map_err(|e| Error::InvalidCallId(e.to_string()))
@@ -96,6 +104,28 @@ impl<'de> Deserialize<'de> for CallId {
     }
 }
 
+/// The id in a Gong call URL (`https://<host>/call?id=7782342274025937895`,
+/// as people copy it from Gong's pages), or `None` when `text` is no URL.
+fn call_id_in_url(text: &str) -> Result<Option<String>> {
+    let t = text.trim();
+    if !(t.starts_with("https://") || t.starts_with("http://")) {
+        return Ok(None);
+    }
+    let wrong = || {
+        Error::InvalidCallId(format!(
+            "invalid call id {t:?}: a Gong call URL looks like https://app.gong.io/call?id=7782342274025937895"
+        ))
+    };
+    let url = url::Url::parse(t).map_err(|_| wrong())?;
+    if !url.path().trim_end_matches('/').ends_with("/call") {
+        return Err(wrong());
+    }
+    url.query_pairs()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| Some(v.into_owned()))
+        .ok_or_else(wrong)
+}
+
 fn too_big() -> String {
     format!("a call id given as a JSON number must be at most {MAX_SAFE_INTEGER} (2^53 − 1): larger numbers lose digits in JavaScript; pass the id as a string, such as \"7782342274025937895\"")
 }
@@ -142,9 +172,11 @@ pub type DocumentArgs = TranscriptArgs;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListArgs {
-    /// Start of the range (ISO 8601).
+    /// Start of the range (ISO 8601, or a plain date: its start).
+    #[serde(default, deserialize_with = "from_date")]
     pub from: Option<String>,
-    /// End of the range (exclusive).
+    /// End of the range (exclusive; a plain date: the next day's start).
+    #[serde(default, deserialize_with = "to_date")]
     pub to: Option<String>,
     /// Only this workspace.
     pub workspace_id: Option<String>,
@@ -163,9 +195,11 @@ pub struct ListArgs {
 pub struct FindArgs {
     /// The account's name, or part of it.
     pub account: String,
-    /// Start of the range (ISO 8601).
+    /// Start of the range (ISO 8601, or a plain date: its start).
+    #[serde(deserialize_with = "from_date_required")]
     pub from: String,
-    /// End of the range (exclusive).
+    /// End of the range (exclusive; a plain date: the next day's start).
+    #[serde(deserialize_with = "to_date_required")]
     pub to: String,
     /// At most this many calls.
     #[serde(default = "find_limit")]
@@ -176,16 +210,30 @@ pub struct FindArgs {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SyncArgs {
-    /// Start of the range (ISO 8601).
+    /// Start of the range (ISO 8601, or a plain date: its start).
+    #[serde(deserialize_with = "from_date_required")]
     pub from: String,
-    /// End of the range (exclusive).
+    /// End of the range (exclusive; a plain date: the next day's start).
+    #[serde(deserialize_with = "to_date_required")]
     pub to: String,
+}
+
+/// What `POST /v1/format` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatOutput {
+    /// The normalized call as JSON (the default).
+    Call,
+    /// The transcript file itself, in the format's content type.
+    Transcript,
 }
 
 /// `POST /v1/format`: the rendering options (the body is Gong's JSON).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FormatArgs {
+    /// The normalized call (default) or the transcript file.
+    pub output: Option<FormatOutput>,
     /// How to render it.
     #[serde(flatten)]
     pub options: gongkit::CallOptions,
@@ -218,9 +266,11 @@ impl Speaker {
 pub struct SearchArgs {
     /// The query.
     pub q: String,
-    /// Start of the range (ISO 8601).
+    /// Start of the range (ISO 8601, or a plain date: its start).
+    #[serde(default, deserialize_with = "from_date")]
     pub from: Option<String>,
-    /// End of the range (exclusive).
+    /// End of the range (exclusive; a plain date: the next day's start).
+    #[serde(default, deserialize_with = "to_date")]
     pub to: Option<String>,
     /// Only this account's calls (its name).
     pub account: Option<String>,
@@ -241,9 +291,11 @@ pub struct SearchArgs {
 pub struct AccountsArgs {
     /// Only accounts whose name holds this.
     pub q: Option<String>,
-    /// Start of the range (ISO 8601).
+    /// Start of the range (ISO 8601, or a plain date: its start).
+    #[serde(default, deserialize_with = "from_date")]
     pub from: Option<String>,
-    /// End of the range (exclusive).
+    /// End of the range (exclusive; a plain date: the next day's start).
+    #[serde(default, deserialize_with = "to_date")]
     pub to: Option<String>,
     /// At most this many accounts.
     #[serde(default = "accounts_limit")]
@@ -258,9 +310,11 @@ pub struct AccountsArgs {
 pub struct AccountCallsArgs {
     /// The account's name.
     pub account: String,
-    /// Start of the range (ISO 8601).
+    /// Start of the range (ISO 8601, or a plain date: its start).
+    #[serde(default, deserialize_with = "from_date")]
     pub from: Option<String>,
-    /// End of the range (exclusive).
+    /// End of the range (exclusive; a plain date: the next day's start).
+    #[serde(default, deserialize_with = "to_date")]
     pub to: Option<String>,
     /// At most this many calls.
     #[serde(default = "account_calls_limit")]
@@ -322,12 +376,12 @@ fn schema(properties: Value, required: &[&str]) -> Schema {
 }
 
 fn call_id() -> Value {
-    json!({"type": ["string", "integer"], "description": "Gong's call id: 1 to 20 digits, best as a string (from a call URL such as https://app.gong.io/call?id=7782342274025937895, or from list_calls). A JSON number is taken up to 2^53 − 1."})
+    json!({"type": ["string", "integer"], "description": "Gong's call id: 1 to 20 digits, best as a string (from list_calls or search_calls), or the call's Gong URL itself (https://app.gong.io/call?id=7782342274025937895). A JSON number is taken up to 2^53 − 1."})
 }
 
 fn rendering() -> Map<String, Value> {
     let Value::Object(map) = json!({
-        "format": {"type": "string", "enum": ["plain", "markdown", "webvtt", "srt", "json"], "description": "The transcript's format (default plain)."},
+        "format": {"type": "string", "enum": formats(), "description": "The transcript's format (default plain)."},
         "names": {"type": "boolean", "description": "Name speakers after the participants (default true); false keeps Gong's `Speaker {id}`."},
         "timestamps": {"type": "boolean", "description": "Start each line with [mm:ss] (plain and markdown; default false)."},
         "merge": {"type": "boolean", "description": "Join consecutive turns of the same speaker on the same topic (default false)."},
@@ -350,12 +404,70 @@ fn chunking() -> Map<String, Value> {
 
 fn range(description_from: &str) -> Map<String, Value> {
     let Value::Object(map) = json!({
-        "from": {"type": "string", "description": description_from},
-        "to": {"type": "string", "description": "End of the range (exclusive), ISO 8601, such as 2024-02-01T00:00:00Z."},
+        "from": from_property(description_from),
+        "to": to_property(),
     }) else {
         return Map::new();
     };
     map
+}
+
+/// The transcript formats' names, from the core's one list.
+fn formats() -> Vec<&'static str> {
+    gongkit::Format::ALL.iter().map(|f| f.as_str()).collect()
+}
+
+/// The `from` of a range: what it is, and the forms a date may take.
+pub fn from_property(what: &str) -> Value {
+    let what = what.trim_end_matches('.');
+    json!({"type": "string", "description": format!("{what}: ISO 8601 with an offset (2024-01-01T00:00:00Z), or a plain date (2024-01-01: that day's start, UTC).")})
+}
+
+/// The `to` of a range.
+pub fn to_property() -> Value {
+    json!({"type": "string", "description": "End of the range, exclusive: ISO 8601 with an offset (2024-02-01T00:00:00Z), or a plain date, included whole (2024-01-31 means up to 2024-02-01T00:00:00Z)."})
+}
+
+/// A `limit` of at most `max.0`, by default `max.1`, of `what`.
+pub fn limit_property(max: (u64, u64), what: &str) -> Value {
+    json!({"type": "integer", "minimum": 1, "maximum": max.0, "description": format!("At most this many {what} (default {}).", max.1)})
+}
+
+/// `utcOffsetMinutes`.
+pub fn utc_offset_property() -> Value {
+    rendering()["utcOffsetMinutes"].clone()
+}
+
+/// A plain date (`2024-03-01`) as the instant its day starts in UTC, or
+/// the next day's start for an inclusive end; anything else as given (the
+/// range check names a bad one).
+pub fn day_bound(value: &str, end: bool) -> String {
+    let v = value.trim();
+    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(day) if v.len() == 10 => {
+            let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+            format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
+        }
+        _ => value.to_owned(),
+    }
+}
+
+/// Reads an optional `from`, taking a plain date as its day's start.
+pub fn from_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(|v| day_bound(&v, false)))
+}
+
+/// Reads an optional `to`, taking a plain date as included whole.
+pub fn to_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(|v| day_bound(&v, true)))
+}
+
+fn from_date_required<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(day_bound(&String::deserialize(d)?, false))
+}
+
+fn to_date_required<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(day_bound(&String::deserialize(d)?, true))
 }
 
 fn fresh() -> Value {
@@ -473,7 +585,27 @@ impl Schema {
 
     /// The query of `POST /v1/format`.
     pub fn format() -> Schema {
-        schema(Value::Object(rendering()), &[])
+        let mut p = rendering();
+        p.insert("output".into(), json!({"type": "string", "enum": ["call", "transcript"], "description": "call (default): the normalized call as JSON; transcript: the transcript file itself, in the format's content type (an Accept of that type does the same)."}));
+        schema(Value::Object(p), &[])
+    }
+
+    /// An object schema of these properties (a capability's own arguments).
+    pub fn object(properties: Value, required: &[&str]) -> Schema {
+        schema(properties, required)
+    }
+
+    /// No arguments at all.
+    pub fn none() -> Schema {
+        schema(json!({}), &[])
+    }
+
+    /// The argument names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self.0.get("properties") {
+            Some(Value::Object(p)) => p.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// The same schema without some properties (what a tool does not offer).
@@ -501,13 +633,6 @@ impl Schema {
 
     fn property(&self, name: &str) -> Option<&Value> {
         self.0.get("properties")?.get(name)
-    }
-
-    fn names(&self) -> Vec<&str> {
-        match self.0.get("properties") {
-            Some(Value::Object(p)) => p.keys().map(String::as_str).collect(),
-            _ => Vec::new(),
-        }
     }
 
     /// Checks JSON arguments against the schema, then reads them into `T`.
@@ -650,11 +775,9 @@ fn check_value(name: &str, value: &Value, prop: &Value) -> Result<()> {
             )));
         }
     }
-    // The format's `enum` is left to the typed reader, which also takes its
-    // aliases (`md`, `vtt`, `text`) and words the error as the core does.
-    if let (Some(Value::Array(allowed)), Some(s), false) =
-        (prop.get("enum"), value.as_str(), name == "format")
-    {
+    // Every enum, the format's included: what is accepted is exactly what
+    // the schema advertises.
+    if let (Some(Value::Array(allowed)), Some(s)) = (prop.get("enum"), value.as_str()) {
         if !allowed.iter().any(|a| a == s) {
             let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
             return Err(Error::InvalidQuery(format!(
@@ -712,6 +835,50 @@ mod tests {
     use gongkit::Format;
 
     #[test]
+    fn plain_dates_cover_whole_days_everywhere() {
+        let a: ListArgs = Schema::list()
+            .read_query("from=2024-03-01&to=2024-03-31", &[])
+            .unwrap();
+        assert_eq!(a.from.as_deref(), Some("2024-03-01T00:00:00Z"));
+        assert_eq!(a.to.as_deref(), Some("2024-04-01T00:00:00Z"));
+        let f: FindArgs = Schema::find()
+            .read(json!({"account": "acme", "from": "2024-02-28", "to": "2024-02-29"}))
+            .unwrap();
+        assert_eq!((f.from.as_str(), f.to.as_str()), ("2024-02-28T00:00:00Z", "2024-03-01T00:00:00Z"));
+        let s: SyncArgs = Schema::sync()
+            .read(json!({"from": "2023-12-31", "to": "2024-01-01T12:00:00+02:00"}))
+            .unwrap();
+        assert_eq!(s.from, "2023-12-31T00:00:00Z");
+        assert_eq!(s.to, "2024-01-01T12:00:00+02:00");
+        let q: SearchArgs = Schema::search().read(json!({"q": "x", "to": "2024-12-31"})).unwrap();
+        assert_eq!(q.to.as_deref(), Some("2025-01-01T00:00:00Z"));
+        // Not a date: left for the range check to name.
+        assert_eq!(day_bound("2024-13-01", false), "2024-13-01");
+        assert_eq!(day_bound("yesterday", true), "yesterday");
+    }
+
+    #[test]
+    fn a_gong_call_url_is_an_id() {
+        let a: CallArgs = Schema::call()
+            .read(json!({"callId": "https://us-12345.app.gong.io/call?id=7782342274025937895&highlights=x"}))
+            .unwrap();
+        assert_eq!(a.call_id.as_str(), "7782342274025937895");
+        let q: TranscriptArgs = Schema::transcript()
+            .read_query("callId=https%3A%2F%2Fapp.gong.io%2Fcall%3Fid%3D42", &[])
+            .unwrap();
+        assert_eq!(q.call_id.as_str(), "42");
+        for bad in [
+            "https://app.gong.io/calls?id=42",
+            "https://app.gong.io/call",
+            "https://app.gong.io/call?id=0042",
+            "https://app.gong.io/call?id=abc",
+        ] {
+            let e = Schema::call().read::<CallArgs>(json!({"callId": bad})).unwrap_err();
+            assert_eq!(e.code(), "invalid_call_id", "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn queries_and_arguments_read_the_same() {
         let from_query: TranscriptArgs = Schema::transcript()
             .read_query(
@@ -744,8 +911,10 @@ mod tests {
             .contains("unknown query parameter \"fromat\""));
         assert_eq!(
             err("format=docx").to_string(),
-            r#"invalid format: "docx": expected plain, markdown, webvtt, srt or json"#
+            r#"invalid format: expected one of plain, markdown, webvtt, srt, json, got "docx""#
         );
+        // REST takes exactly what MCP advertises: no aliases.
+        assert!(err("format=md").to_string().contains("expected one of"));
         assert!(err("maxChars=1")
             .to_string()
             .contains("from 200 to 1000000"));

@@ -40,6 +40,10 @@ pub struct Config {
     /// `ADMIN_EMAILS`: people (lower case) who may run the sync, erase
     /// calls and see every call.
     pub admin_emails: Vec<String>,
+    /// `MCP_ANSWER_CHARS`: the characters one MCP tool answer carries at
+    /// most by default (longer texts come in chunks, listings in smaller
+    /// pages; default 24,000, at least 1,000).
+    pub mcp_answer_chars: usize,
     /// `GONG_API_KEY` (secret).
     pub gong_key: Option<String>,
     /// `GONG_API_SECRET` (secret).
@@ -64,6 +68,10 @@ impl std::fmt::Debug for Config {
             .finish()
     }
 }
+
+/// The default of `MCP_ANSWER_CHARS`: about 6,000 tokens under Claude
+/// Code's 25,000-token tool-output limit, with room for several answers.
+pub const DEFAULT_MCP_ANSWER_CHARS: usize = 24_000;
 
 impl Config {
     /// Reads the settings through `var` (plain variables) and `secret`.
@@ -109,6 +117,10 @@ impl Config {
                 .unwrap_or(60),
             include_private_calls: var("INCLUDE_PRIVATE_CALLS")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            mcp_answer_chars: var("MCP_ANSWER_CHARS")
+                .and_then(|s| s.trim().parse::<usize>().ok())
+                .unwrap_or(DEFAULT_MCP_ANSWER_CHARS)
+                .max(1000),
             tokens: list_setting(&secret("GONGKIT_TOKEN").unwrap_or_default()),
             gong_key: secret("GONG_API_KEY"),
             gong_secret: secret("GONG_API_SECRET"),

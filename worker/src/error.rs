@@ -56,7 +56,7 @@ pub enum Error {
     NotFound,
     /// A route that exists, with another method.
     #[error("use {0}")]
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(String),
     /// Gong has no such call (or it is private, or not this user's).
     #[error("Gong has no call {0}")]
     CallNotFound(String),
@@ -196,7 +196,7 @@ impl Error {
             headers.push(("Retry-After", seconds.to_string()));
         }
         match self {
-            Error::MethodNotAllowed(allow) => headers.push(("Allow", (*allow).to_owned())),
+            Error::MethodNotAllowed(allow) => headers.push(("Allow", allow.clone())),
             // MCP clients and OAuth-aware callers read the scheme from here.
             Error::Unauthorized(sent) => headers.push((
                 "WWW-Authenticate",

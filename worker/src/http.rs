@@ -44,6 +44,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let origin = header("Origin");
     let authorization = header("Authorization");
     let protocol_version = header("MCP-Protocol-Version");
+    let accept = header("Accept").unwrap_or_default();
     let route = routes::route(&method, &path);
     let config = config(&env);
     // Who calls, before anything else runs. `GONGKIT_USER` is set only by
@@ -56,7 +57,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         .map(|v| v.to_string())
         .filter(|v| !v.is_empty());
     let caller = route.needs_token().then(|| {
-        if route == Route::Mcp {
+        if matches!(route, Route::Mcp) {
             // Before anything else: a page in a browser must not drive the server.
             auth::check_origin(origin.as_deref(), &config)?;
         }
@@ -79,6 +80,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     if let Some(library) = Library::open(&env) {
         svc = svc.with_library(library);
     }
+    svc = svc.with_env(env.clone());
     let (caller, refused) = match caller {
         Some(Ok(caller)) => (Some(caller), None),
         Some(Err(e)) => (None, Some(e)),
@@ -88,11 +90,11 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         svc = svc.with_user(caller.user.clone());
     }
     let reply = match handle(
-        route,
-        &env,
+        &route,
         &mut req,
         Parts {
             query: &query,
+            accept: &accept,
             protocol_version: protocol_version.as_deref(),
             refused,
         },
@@ -122,6 +124,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         "{}",
         serde_json::json!({
             "route": route.name(),
+            "tool": svc.tool(),
             "method": method,
             "status": reply.status,
             "durationMs": Date::now().as_millis().saturating_sub(started),
@@ -159,14 +162,14 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
 
 struct Parts<'a> {
     query: &'a str,
+    accept: &'a str,
     protocol_version: Option<&'a str>,
     /// Why the caller was refused, when they were.
     refused: Option<Error>,
 }
 
 async fn handle(
-    route: Route<'_>,
-    env: &Env,
+    route: &Route<'_>,
     req: &mut Request,
     parts: Parts<'_>,
     svc: &Service,
@@ -179,7 +182,7 @@ async fn handle(
         }
         Route::Health => return Ok(Reply::json(r#"{"ok":true}"#.to_owned())),
         Route::NotFound => return Err(Error::NotFound),
-        Route::MethodNotAllowed(allow) => return Err(Error::MethodNotAllowed(allow)),
+        Route::MethodNotAllowed(allow) => return Err(Error::MethodNotAllowed(allow.clone())),
         _ => {}
     }
     if let Some(e) = parts.refused {
@@ -190,27 +193,15 @@ async fn handle(
     } else {
         String::new()
     };
-    if route == Route::Mcp {
-        crate::mcp::check_version_header(parts.protocol_version)?;
-    }
     match route {
-        Route::SyncStatus | Route::SyncStart => {
-            let (base, key, _) = svc.config.gong_credentials()?;
-            let sync = crate::sync::Client::new(env, &sign::tenant(base, key))?;
-            let body = if route == Route::SyncStart {
-                let args: crate::args::SyncArgs = crate::args::Schema::sync()
-                    .read(serde_json::from_str(&body).map_err(|e| Error::InvalidBody(format!("the body must be JSON such as {{\"from\": \"2024-01-01T00:00:00Z\", \"to\": \"2024-02-01T00:00:00Z\"}}: {e}")))?)?;
-                svc.start_sync(&sync, &args).await?
-            } else {
-                svc.sync_status(&sync).await?
-            };
-            let mut reply = Reply::json(serde_json::to_string(&body).map_err(Error::internal)?);
-            if route == Route::SyncStart {
-                reply.status = 202;
-            }
-            Ok(reply)
+        Route::Mcp => {
+            crate::mcp::check_version_header(parts.protocol_version)?;
+            Ok(crate::mcp::answer(&body, svc).await)
         }
-        _ => routes::dispatch(route, svc, parts.query, &body).await,
+        Route::Capability(capability, params) => {
+            routes::dispatch(capability, params, svc, parts.query, &body, parts.accept).await
+        }
+        _ => Err(Error::NotFound),
     }
 }
 

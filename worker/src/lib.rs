@@ -3,14 +3,15 @@
 //! normalized, LLM-ready calls over a REST API and as an MCP server.
 //!
 //! This file holds the event entry points. The request flows
-//! `http` (runtime glue, wasm32 only) → [`routes`] or [`mcp`] + [`tools`] (translate)
-//! → [`service`] (one function per capability) → [`cache`] and [`gong`];
+//! `http` (runtime glue, wasm32 only) → [`routes`] or [`mcp`] + [`tools`], both
+//! derived from the registry of [`capabilities`] → [`service`] (one function per capability) → [`cache`] and [`gong`];
 //! see ARCHITECTURE.md.
 
 pub mod access;
 pub mod accounts;
 pub mod args;
 pub mod auth;
+pub mod capabilities;
 pub mod cache;
 pub mod config;
 pub mod error;

@@ -994,6 +994,32 @@ impl Library {
         .await
     }
 
+    /// Calls the filters allow, newest first, after `(started, id)` when
+    /// given; at most `limit` (a participant's calls).
+    pub async fn calls_newest_first(
+        &self,
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Stored>> {
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        let mut values = vec![JsValue::NULL];
+        values.extend(filter_values(filters, who));
+        values.extend([n(limit as i64), n(before_started), v(before_id)]);
+        self.rows(
+            &format!(
+                "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+                 FROM calls AS c JOIN call_json AS j ON j.id = c.id
+                 WHERE ?1 IS NULL AND {FILTERS}
+                   AND (c.started < ?10 OR (c.started = ?10 AND (?11 = '' OR c.id < ?11)))
+                 ORDER BY c.started DESC, c.id DESC LIMIT ?9"
+            ),
+            &values,
+        )
+        .await
+    }
+
     /// The changes after `after` (a change log position), each call's
     /// newest only, in order; at most `limit`. Each says whether `who` may
     /// see the call now, and whether they could at any change of it.

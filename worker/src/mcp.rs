@@ -177,23 +177,20 @@ pub fn initialize(params: Option<&Value>) -> Result<Value, String> {
         _ => ProtocolVersion::V_2025_06_18,
     };
     result.server_info = info;
-    result.instructions = Some(
-        "Tools to read Gong sales calls as text: find calls with list_calls or find_calls_by_account, \
-         then read one with get_call_document (a header and the named, timestamped transcript). \
-         Ids are strings of digits."
-            .to_owned(),
-    );
+    result.instructions = Some(crate::capabilities::instructions());
     serde_json::to_value(result).map_err(|e| e.to_string())
 }
 
-/// A tool's answer: text blocks, or an error a model can act on.
-pub fn tool_result(texts: Vec<String>, is_error: bool) -> Value {
-    let content = texts.into_iter().map(ContentBlock::text).collect();
+/// A tool's answer: text blocks (and its JSON as `structuredContent`), or
+/// an error a model can act on.
+pub fn tool_result(answer: crate::capabilities::answer::ToolAnswer, is_error: bool) -> Value {
+    let content = answer.texts.into_iter().map(ContentBlock::text).collect();
     let mut result = if is_error {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)
     };
+    result.structured_content = answer.structured;
     // The result-type field belongs to a newer protocol than the ones
     // spoken here (rmcp's own server clears it for older peers too).
     result.result_type = None;
@@ -223,8 +220,11 @@ pub async fn answer(body: &str, svc: &Service) -> Reply {
         "tools/call" => crate::tools::call(&id, params.as_ref(), svc)
             .await
             .map(|outcome| match outcome {
-                Ok(texts) => tool_result(texts, false),
-                Err(e) => tool_result(vec![e.tool_text()], true),
+                Ok(answer) => tool_result(answer, false),
+                Err(e) => tool_result(
+                    crate::capabilities::answer::ToolAnswer::text(vec![e.tool_text()]),
+                    true,
+                ),
             }),
         other => Err(RpcError::new(
             id.clone(),
@@ -312,7 +312,10 @@ mod tests {
 
     #[test]
     fn results_have_no_newer_fields() {
-        let r = tool_result(vec!["hi".into()], true);
+        let r = tool_result(
+            crate::capabilities::answer::ToolAnswer::text(vec!["hi".into()]),
+            true,
+        );
         assert_eq!(
             r,
             json!({"content": [{"type": "text", "text": "hi"}], "isError": true})

@@ -112,6 +112,11 @@ pub struct Service {
     user: User,
     /// The ids of the calls this answer returned, for the audit line.
     returned: RefCell<Vec<String>>,
+    /// The MCP tool this request called, for the log line.
+    tool: Cell<Option<&'static str>>,
+    /// The runtime's bindings, for the sync's Durable Object.
+    #[cfg(target_arch = "wasm32")]
+    env: Option<worker::Env>,
 }
 
 /// A cache write to make after the answer.
@@ -147,7 +152,28 @@ impl Service {
             records: RefCell::new(Vec::new()),
             user: User::nobody(),
             returned: RefCell::new(Vec::new()),
+            tool: Cell::new(None),
+            #[cfg(target_arch = "wasm32")]
+            env: None,
         }
+    }
+
+    /// The runtime's bindings (the sync's Durable Object is reached
+    /// through them).
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_env(mut self, env: worker::Env) -> Service {
+        self.env = Some(env);
+        self
+    }
+
+    /// Notes the MCP tool this request runs (for the log line).
+    pub fn called_tool(&self, name: &'static str) {
+        self.tool.set(Some(name));
+    }
+
+    /// The MCP tool this request ran, if any.
+    pub fn tool(&self) -> Option<&'static str> {
+        self.tool.get()
     }
 
     /// Acts for `user`: every capability shows only the calls the user may
@@ -801,12 +827,9 @@ impl Service {
 
     /// `POST /v1/sync`: a backfill of `[from, to)` into the library.
     #[cfg(target_arch = "wasm32")]
-    pub async fn start_sync(
-        &self,
-        sync: &crate::sync::Client,
-        args: &crate::args::SyncArgs,
-    ) -> Result<Value> {
+    pub async fn start_sync(&self, args: &crate::args::SyncArgs) -> Result<Value> {
         self.user.require_admin("starting the sync")?;
+        let sync = self.sync_client()?;
         self.require_gong()?;
         if self.library.is_none() {
             return Err(Error::NotConfigured(
@@ -825,9 +848,33 @@ impl Service {
     /// `GET /v1/sync`: the sync's state, the library's size, the sync's
     /// Gong requests today.
     #[cfg(target_arch = "wasm32")]
-    pub async fn sync_status(&self, sync: &crate::sync::Client) -> Result<Value> {
-        let state = sync.status().await?;
+    pub async fn sync_status(&self) -> Result<Value> {
+        let state = self.sync_client()?.status().await?;
         self.sync_view(state).await
+    }
+
+    /// The tenant's sync object.
+    #[cfg(target_arch = "wasm32")]
+    fn sync_client(&self) -> Result<crate::sync::Client> {
+        let (base, key, _) = self.config.gong_credentials()?;
+        let env = self
+            .env
+            .as_ref()
+            .ok_or_else(|| Error::NotConfigured("the sync runs only in the Workers runtime".into()))?;
+        crate::sync::Client::new(env, &crate::sign::tenant(base, key))
+    }
+
+    /// Not available outside the Workers runtime.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn start_sync(&self, _args: &crate::args::SyncArgs) -> Result<Value> {
+        self.user.require_admin("starting the sync")?;
+        Err(Error::NotConfigured("the sync runs only in the Workers runtime".into()))
+    }
+
+    /// Not available outside the Workers runtime.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn sync_status(&self) -> Result<Value> {
+        Err(Error::NotConfigured("the sync runs only in the Workers runtime".into()))
     }
 
     #[cfg(target_arch = "wasm32")]
@@ -1135,6 +1182,34 @@ pub fn format_raw(
                 .map_err(Error::internal)
         }
     }
+}
+
+/// `POST /v1/format?output=transcript`: the transcript file itself, from
+/// the same bodies [`format_raw`] takes (with the extensive answer, its
+/// speakers are named).
+///
+/// # Errors
+///
+/// 400 `invalid_body` naming the JSON path of what does not fit, or when
+/// the body holds no transcript.
+pub fn format_raw_transcript(
+    body: &str,
+    options: &CallOptions,
+    internal_domains: &[String],
+) -> Result<String> {
+    let json = format_raw(body, options, internal_domains)?;
+    #[derive(serde::Deserialize)]
+    struct Only {
+        transcript: Option<String>,
+    }
+    serde_json::from_str::<Only>(&json)
+        .map_err(Error::internal)?
+        .transcript
+        .ok_or_else(|| {
+            Error::InvalidBody(
+                "output=transcript needs a transcript in the body: Gong's transcript answer, or {\"extensive\": …, \"transcript\": …}".into(),
+            )
+        })
 }
 
 /// Checks a new listing's range (and workspace) before asking Gong.

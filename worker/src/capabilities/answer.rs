@@ -1,0 +1,236 @@
+//! What a tool answers a model, and the shapes the capabilities share:
+//! compact JSON with its `structuredContent`, text cut to the answer budget
+//! with the exact arguments for the next piece, a call as a list shows it.
+
+use serde_json::{json, Value};
+
+use gongkit::Format;
+
+use crate::args::TranscriptArgs;
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::service::Text;
+
+/// A tool's answer: text blocks for the model, and the JSON itself when the
+/// tool answers JSON (`structuredContent`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolAnswer {
+    /// The text blocks, in order.
+    pub texts: Vec<String>,
+    /// The JSON answer, for clients that read `structuredContent`.
+    pub structured: Option<Value>,
+}
+
+impl ToolAnswer {
+    /// A JSON answer: compact text (a model pays for every space) and the
+    /// same value as structured content; then the notes.
+    ///
+    /// # Errors
+    ///
+    /// 500 `internal_error` if the value cannot be written.
+    pub fn json(value: Value, notes: Vec<String>) -> Result<ToolAnswer> {
+        let mut texts = vec![serde_json::to_string(&value).map_err(Error::internal)?];
+        texts.extend(notes);
+        Ok(ToolAnswer {
+            texts,
+            structured: Some(value),
+        })
+    }
+
+    /// A text answer.
+    pub fn text(texts: Vec<String>) -> ToolAnswer {
+        ToolAnswer {
+            texts,
+            structured: None,
+        }
+    }
+
+    /// How many characters the answer carries (the text blocks).
+    pub fn chars(&self) -> usize {
+        self.texts.iter().map(|t| t.chars().count()).sum()
+    }
+}
+
+/// A JSON REST answer, compact.
+///
+/// # Errors
+///
+/// 500 `internal_error` if the value cannot be written.
+pub fn json_reply(value: &Value) -> Result<Reply> {
+    Ok(Reply::json(
+        serde_json::to_string(value).map_err(Error::internal)?,
+    ))
+}
+
+/// A text REST answer: the text, every chunk as JSON, or one chunk with
+/// `X-Gongkit-Chunk: k/count`.
+///
+/// # Errors
+///
+/// 500 `internal_error` if the chunks cannot be written.
+pub fn text_reply(text: Text, content_type: &'static str) -> Result<Reply> {
+    Ok(match text {
+        Text::Whole(text) => Reply::text(content_type, text),
+        Text::Chunks(chunks) => {
+            Reply::json(serde_json::to_string(&chunks).map_err(Error::internal)?)
+        }
+        Text::Chunk(chunk) => Reply::text(content_type, chunk.text).with(
+            "X-Gongkit-Chunk",
+            format!("{}/{}", chunk.index, chunk.count),
+        ),
+    })
+}
+
+/// A text read by a tool: the text, or one chunk and a last line that says
+/// how many there are and the exact arguments for the next one.
+pub fn text_answer(text: Text, tool: &str, args: &Value, max_chars: usize) -> ToolAnswer {
+    match text {
+        Text::Whole(t) => ToolAnswer::text(vec![t]),
+        Text::Chunks(chunks) if chunks.len() == 1 => {
+            ToolAnswer::text(chunks.into_iter().map(|c| c.text).collect())
+        }
+        Text::Chunks(chunks) => {
+            let count = chunks.len();
+            match chunks.into_iter().next() {
+                Some(first) => chunk_answer(first.text, 0, count, tool, args, max_chars),
+                None => ToolAnswer::text(vec![String::new()]),
+            }
+        }
+        Text::Chunk(c) => chunk_answer(c.text, c.index, c.count, tool, args, max_chars),
+    }
+}
+
+fn chunk_answer(
+    text: String,
+    index: usize,
+    count: usize,
+    tool: &str,
+    args: &Value,
+    max_chars: usize,
+) -> ToolAnswer {
+    let note = if index + 1 < count {
+        let mut next = args.as_object().cloned().unwrap_or_default();
+        next.insert("maxChars".into(), json!(max_chars));
+        next.insert("chunk".into(), json!(index + 1));
+        format!(
+            "[chunk {index} of {count} (numbered from 0, at most {max_chars} characters each); for the next call {tool} with {}]",
+            Value::Object(next)
+        )
+    } else {
+        format!("[chunk {index} of {count} (numbered from 0); this is the last chunk]")
+    };
+    ToolAnswer::text(vec![text, note])
+}
+
+/// Fits a transcript or document read by a tool to the answer budget:
+/// without `maxChars` a text over `budget` characters is cut into chunks of
+/// that size (and [`text_answer`] answers the first); with `maxChars` a
+/// model reads one chunk at a time (chunk 0 unless it says). Captions and
+/// JSON transcripts are not cut (a piece of them is no file). Returns the
+/// chunk size the answer is cut at.
+pub fn budget(args: &mut TranscriptArgs, budget: usize) -> usize {
+    match args.max_chars {
+        Some(max) => {
+            args.chunk = Some(args.chunk.unwrap_or(0));
+            max
+        }
+        None if matches!(args.options.format, Format::Plain | Format::Markdown) => {
+            args.max_chars = Some(budget);
+            budget
+        }
+        None => budget,
+    }
+}
+
+/// A call in a list, the way a model reads it.
+pub fn summary(call: &Value) -> Value {
+    json!({
+        "id": call["id"],
+        "title": call["title"],
+        "date": call["date"],
+        "durationSeconds": call["durationSeconds"],
+        "account": call["account"]["name"],
+        "participants": call["participants"].as_array().map(|ps| ps.iter().map(|p| json!({
+            "name": p["name"], "title": p["title"], "affiliation": p["affiliation"],
+        })).collect::<Vec<_>>()),
+    })
+}
+
+/// The `limit` for a second try when a listing came out over the answer
+/// budget: the share of the page that fits, with a margin; `None` when the
+/// page fits (or one item alone does not).
+pub fn shrink(limit: usize, items: usize, chars: usize, budget: usize) -> Option<usize> {
+    if chars <= budget || items <= 1 {
+        return None;
+    }
+    let per_item = chars.div_ceil(items.max(1));
+    let fits = (budget * 9 / 10) / per_item.max(1);
+    Some(fits.clamp(1, limit.saturating_sub(1).max(1)))
+}
+
+/// An output schema: an object with these top-level properties.
+pub fn object_schema(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+/// The output schema of a list of calls.
+pub fn calls_schema() -> Value {
+    json!({"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "string"},
+        "title": {"type": ["string", "null"]},
+        "date": {"type": ["string", "null"]},
+        "durationSeconds": {"type": ["number", "null"]},
+        "account": {"type": ["string", "null"]},
+        "participants": {"type": ["array", "null"]},
+    }}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongkit::Chunk;
+
+    #[test]
+    fn a_cut_text_says_how_to_ask_for_the_next_chunk() {
+        let chunk = |i| Chunk {
+            index: i,
+            count: 3,
+            text: format!("part {i}"),
+            start: None,
+            end: None,
+        };
+        let args = json!({"callId": "42", "merge": true});
+        let a = text_answer(
+            Text::Chunks(vec![chunk(0), chunk(1), chunk(2)]),
+            "get_transcript",
+            &args,
+            24000,
+        );
+        assert_eq!(a.texts[0], "part 0");
+        assert!(a.texts[1].contains("chunk 0 of 3"), "{}", a.texts[1]);
+        assert!(
+            a.texts[1].contains(r#"{"callId":"42","chunk":1,"maxChars":24000,"merge":true}"#),
+            "{}",
+            a.texts[1]
+        );
+        let last = text_answer(Text::Chunk(chunk(2)), "get_transcript", &args, 500);
+        assert!(last.texts[1].contains("last chunk"));
+        let one = text_answer(Text::Chunks(vec![chunk(0)]), "t", &args, 500);
+        assert_eq!(one.texts, vec!["part 0"]);
+    }
+
+    #[test]
+    fn listings_shrink_to_the_budget() {
+        assert_eq!(shrink(100, 100, 20_000, 24_000), None);
+        assert_eq!(shrink(100, 100, 48_000, 24_000), Some(45));
+        assert_eq!(shrink(100, 1, 48_000, 24_000), None);
+        assert_eq!(shrink(2, 2, 480_000, 24_000), Some(1));
+    }
+
+    #[test]
+    fn json_answers_are_compact_and_structured() {
+        let a = ToolAnswer::json(json!({"a": [1, 2]}), vec!["[note]".into()]).unwrap();
+        assert_eq!(a.texts, vec![r#"{"a":[1,2]}"#, "[note]"]);
+        assert_eq!(a.structured, Some(json!({"a": [1, 2]})));
+    }
+}

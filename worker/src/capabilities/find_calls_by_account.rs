@@ -1,0 +1,64 @@
+//! A customer's calls, from the library or a live scan of Gong: MCP `find_calls_by_account`.
+
+use futures::FutureExt;
+use serde_json::{json, Value};
+
+use super::answer::{calls_schema, object_schema, summary, ToolAnswer};
+use super::{Capability, Hints, Tool};
+use crate::args::{FindArgs, Schema};
+use crate::error::Result;
+use crate::service::{Service, Source};
+
+/// `find_calls_by_account`.
+pub static CAPABILITY: Capability = Capability {
+    name: "find_calls_by_account",
+    title: "Find a customer's calls",
+    description: "Finds the Gong calls in a date range whose account (the CRM account name, or the company taken from participants' email domains) matches the given name or a part of it, ignoring case and accents (\"acme\" matches \"Acme Corporation\"). Returns the calls as JSON, newest first. Answers from the library when it covers the range; otherwise Gong is scanned live, at most 1000 calls of the range, newest first, and the answer says truncated: true when older calls were not looked at.",
+    rest: None,
+    tool: Some(Tool {
+        schema: Schema::find,
+        output: Some(output),
+        hints: Hints::GONG,
+        run: |svc, args| tool(svc, args).boxed_local(),
+    }),
+};
+
+fn output() -> Value {
+    object_schema(
+        json!({"account": {"type": "string"}, "count": {"type": "integer"}, "calls": calls_schema(), "scanned": {"type": "integer"}, "truncated": {"type": "boolean"}, "source": {"type": "string"}}),
+        &["account", "count", "calls"],
+    )
+}
+
+async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
+    let a: FindArgs = Schema::find().read(args)?;
+    let found = svc.find_calls_by_account(&a).await?;
+    let mut notes = Vec::new();
+    if let Some(why) = &found.fallback {
+        notes.push(format!("[searched Gong live because {why}]"));
+    }
+    if found.truncated {
+        notes.push(format!("[only the newest {} calls of the range were looked at: narrow from and to to look further back]", found.scanned));
+    }
+    if found.calls.is_empty() {
+        let names = svc.nearest_accounts(&a.account).await?;
+        if !names.is_empty() {
+            notes.push(format!(
+                "[no call of an account matching {:?}; the nearest account names in the library: {}]",
+                a.account.trim(),
+                names.join(", ")
+            ));
+        }
+    }
+    ToolAnswer::json(
+        json!({
+            "account": a.account.trim(),
+            "count": found.calls.len(),
+            "calls": found.calls.iter().map(summary).collect::<Vec<_>>(),
+            "scanned": found.scanned,
+            "truncated": found.truncated,
+            "source": if found.source == Source::Library { "library" } else { "gong" },
+        }),
+        notes,
+    )
+}

@@ -1,0 +1,55 @@
+//! A call's details: `GET /v1/calls/{callId}`, MCP `get_call`.
+
+use futures::FutureExt;
+use serde_json::Value;
+
+use super::answer::ToolAnswer;
+use super::{Capability, Hints, Input, Method, Rest, Tool};
+use crate::args::{CallArgs, Schema};
+use crate::error::{Error, Result};
+use crate::service::Service;
+
+/// `get_call`.
+pub static CAPABILITY: Capability = Capability {
+    name: "get_call",
+    title: "Call details",
+    description: "Returns a Gong call's details as JSON, without the transcript: id, title, url, scheduled time (UTC), date, duration, direction, scope, language, account (name and whether it came from the CRM or an email domain), participants with titles, affiliations and talk time, and Gong's summary (brief, key points, outline, highlights, outcome). To read what was said use get_call_document.",
+    rest: Some(Rest {
+        method: Method::Get,
+        path: "/v1/calls/{callId}",
+        body: false,
+        schema: Schema::call,
+        run: |svc, input| rest(svc, input).boxed_local(),
+    }),
+    tool: Some(Tool {
+        schema: tool_schema,
+        output: None,
+        hints: Hints::GONG,
+        run: |svc, args| tool(svc, args).boxed_local(),
+    }),
+};
+
+/// The normalized call, with its transcript unless `transcript=false`.
+async fn rest(svc: &Service, input: Input<'_>) -> Result<crate::reply::Reply> {
+    let id = input.param("callId")?;
+    let args: CallArgs = Schema::call().read_query(input.query, &[("callId", &id)])?;
+    let json = svc.call(&args).await?;
+    Ok(crate::reply::Reply::json(json))
+}
+
+/// A model gets the details alone: the transcript is get_transcript's, and
+/// `fresh` would spend Gong's quota.
+fn tool_schema() -> Schema {
+    Schema::call().without(&["fresh", "transcript", "format", "timestamps", "merge", "names"])
+}
+
+async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
+    let mut a: CallArgs = tool_schema().read(args)?;
+    a.transcript = false;
+    let json = svc.call(&a).await?;
+    let mut value: Value = serde_json::from_str(&json).map_err(Error::internal)?;
+    if let Some(o) = value.as_object_mut() {
+        o.remove("transcript");
+    }
+    ToolAnswer::json(value, Vec::new())
+}

@@ -1,0 +1,32 @@
+//! The sync's state and the library's size: `GET /v1/sync`.
+
+use futures::FutureExt;
+
+use super::answer::json_reply;
+use super::{Capability, Input, Method, Rest};
+use crate::args::Schema;
+use crate::error::{Error, Result};
+use crate::reply::Reply;
+use crate::service::Service;
+
+/// `get_sync`.
+pub static CAPABILITY: Capability = Capability {
+    name: "get_sync",
+    title: "Sync status",
+    description: "The library's sync: whether a job runs and how far it is, the queue, the last run, the range the library covers, how many calls it holds and how many await indexing, the sync's Gong requests today and its last error.",
+    rest: Some(Rest {
+        method: Method::Get,
+        path: "/v1/sync",
+        body: false,
+        schema: Schema::none,
+        run: |svc, input| rest(svc, input).boxed_local(),
+    }),
+    tool: None,
+};
+
+async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
+    if !input.query.is_empty() {
+        return Err(Error::InvalidQuery("GET /v1/sync takes no query".into()));
+    }
+    json_reply(&svc.sync_status().await?)
+}

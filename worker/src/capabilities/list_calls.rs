@@ -1,0 +1,90 @@
+//! Calls in a date range: `GET /v1/calls`, MCP `list_calls`.
+
+use futures::FutureExt;
+use serde_json::{json, Value};
+
+use super::answer::{calls_schema, json_reply, object_schema, shrink, summary, ToolAnswer};
+use super::{Capability, Hints, Input, Method, Rest, Tool};
+use crate::args::{ListArgs, Schema};
+use crate::error::Result;
+use crate::reply::Reply;
+use crate::service::{Listing, Service, Source};
+
+/// `list_calls`.
+pub static CAPABILITY: Capability = Capability {
+    name: "list_calls",
+    title: "List calls",
+    description: "Lists the Gong calls that started in a date range (from and to, to exclusive; a plain date such as 2024-03-01 means that whole day), oldest first: id, title, date, duration, account and participants of each, as JSON. When more calls exist the answer has a cursor: call list_calls again with only that cursor to continue.",
+    rest: Some(Rest {
+        method: Method::Get,
+        path: "/v1/calls",
+        body: false,
+        schema: Schema::list,
+        run: |svc, input| rest(svc, input).boxed_local(),
+    }),
+    tool: Some(Tool {
+        schema: tool_schema,
+        output: Some(output),
+        hints: Hints::GONG,
+        run: |svc, args| tool(svc, args).boxed_local(),
+    }),
+};
+
+fn source(listing: &Listing) -> &'static str {
+    if listing.source == Source::Library {
+        "library"
+    } else {
+        "gong"
+    }
+}
+
+async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
+    let args: ListArgs = Schema::list().read_query(input.query, &[])?;
+    let listing = svc.list_calls(&args).await?;
+    json_reply(&json!({
+        "count": listing.calls.len(),
+        "calls": listing.calls,
+        "cursor": listing.cursor,
+        "source": source(&listing),
+    }))
+}
+
+fn tool_schema() -> Schema {
+    Schema::list().without(&["workspaceId"])
+}
+
+fn output() -> Value {
+    object_schema(
+        json!({"count": {"type": "integer"}, "calls": calls_schema(), "cursor": {"type": ["string", "null"]}}),
+        &["count", "calls"],
+    )
+}
+
+async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
+    let mut a: ListArgs = tool_schema().read(args)?;
+    loop {
+        let listing = svc.list_calls(&a).await?;
+        let mut notes = Vec::new();
+        if listing.cursor.is_some() {
+            notes.push(
+                "[more calls in this range: call list_calls with only this cursor to continue]"
+                    .to_owned(),
+            );
+        }
+        let count = listing.calls.len();
+        let answer = ToolAnswer::json(
+            json!({
+                "count": count,
+                "calls": listing.calls.iter().map(summary).collect::<Vec<_>>(),
+                "cursor": listing.cursor,
+            }),
+            notes,
+        )?;
+        // Over the answer budget: the same page, smaller (its cursor then
+        // continues from the smaller page's end).
+        match shrink(a.limit, count, answer.chars(), svc.config.mcp_answer_chars) {
+            Some(limit) if limit < a.limit => a.limit = limit,
+            _ => return Ok(answer),
+        }
+    }
+}
