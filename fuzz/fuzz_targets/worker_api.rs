@@ -11,7 +11,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     for method in ["GET", "POST", "OPTIONS"] {
-        if let routes::Route::Call(id) | routes::Route::Transcript(id) | routes::Route::Document(id) = routes::route(method, text) {
+        if let routes::Route::Capability(_, params) = routes::route(method, text) {
+            let Some((_, id)) = params.iter().find(|(name, _)| *name == "callId") else { continue };
             if let Ok(a) = Schema::call().read_query::<CallArgs>("", &[("callId", id)]) {
                 // What reaches Gong is only ever 1 to 20 ASCII digits, no leading zero.
                 let id = a.call_id.as_str();

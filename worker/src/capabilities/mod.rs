@@ -38,7 +38,8 @@ mod list_calls;
 mod search_calls;
 mod start_sync;
 
-pub(crate) mod answer;
+pub mod answer;
+pub mod docs;
 
 /// Every capability, in the order `tools/list` and the README show them.
 pub static ALL: &[&Capability] = &[
