@@ -139,7 +139,7 @@ test("no response and no line of the wrangler log holds a secret", async () => {
   await get(`/v1/calls/${ACME}`);
   await new Promise((r) => setTimeout(r, 300));
   const log = readFileSync(logFile, "utf8");
-  assert.match(log, /"route":"call"/);
+  assert.match(log, /"route":"get_call"/);
   for (const secret of SECRETS) {
     assert.ok(!log.includes(secret), "the wrangler log holds a secret");
     for (const a of answers) assert.ok(!a.includes(secret), "an answer holds a secret");

@@ -578,14 +578,14 @@ test("the audit line names the user (token name, or a salted hash of the email) 
   await new Promise((r) => setTimeout(r, 300));
   const log = readFileSync(logFile, "utf8");
   const lines = log.split("\n").filter((l) => l.includes('"route":')).map((l) => JSON.parse(l.slice(l.indexOf("{"))));
-  const person = lines.find((l) => l.route === "call" && l.status === 200 && l.user?.startsWith("email:"));
+  const person = lines.find((l) => l.route === "get_call" && l.status === 200 && l.user?.startsWith("email:"));
   assert.ok(person, "a person's line");
   assert.match(person.user, /^email:[0-9a-f]{32}$/);
   assert.deepEqual(person.calls, [ANN_CALL]);
   assert.equal(person.token, null);
-  const list = lines.find((l) => l.route === "list" && l.user === "token:ann-script");
+  const list = lines.find((l) => l.route === "list_calls" && l.user === "token:ann-script");
   assert.deepEqual(list.calls, [ANN_CALL]);
-  const refused = lines.find((l) => l.route === "call" && l.status === 404 && l.user === "token:ann-script");
+  const refused = lines.find((l) => l.route === "get_call" && l.status === 404 && l.user === "token:ann-script");
   assert.deepEqual(refused.calls, []);
   for (const s of secrets) assert.ok(!log.includes(s), "the log holds a secret");
   for (const email of Object.keys(USERS)) assert.ok(!log.toLowerCase().includes(email), `the log names ${email}`);
