@@ -217,8 +217,9 @@ pub async fn answer(body: &str, svc: &Service) -> Reply {
         }
         "ping" => Ok(json!({})),
         "tools/list" => Ok(crate::tools::list()),
-        "tools/call" => crate::tools::call(&id, params.as_ref(), svc)
+        "tools/call" => crate::tools::call(params.as_ref(), svc)
             .await
+            .map_err(|e| RpcError::new(id.clone(), -32602, e.0))
             .map(|outcome| match outcome {
                 Ok(answer) => tool_result(answer, false),
                 Err(e) => tool_result(

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::library::Filters;
 use crate::query::Query;
 use crate::service::{instant, Service};
-use crate::words::{email_key, fold};
+use crate::words::{email_key, fold, nonempty};
 
 /// Calls are counted exactly up to this many; beyond, the count is
 /// `"1000+"`.
@@ -55,15 +55,6 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
         email,
         name_key,
     })
-}
-
-pub(crate) fn nonempty(folded: String, name: &str) -> Result<String> {
-    if folded.is_empty() {
-        return Err(Error::InvalidQuery(format!(
-            "{name} has no letters or digits to match"
-        )));
-    }
-    Ok(folded)
 }
 
 /// A short digest of what identifies a listing, so a cursor is not used

@@ -989,7 +989,7 @@ impl Service {
                     Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
                         match library.unindexed().await? {
                             0 => {
-                                let key = crate::search::nonempty(
+                                let key = crate::words::nonempty(
                                     crate::words::fold(&args.account),
                                     "account",
                                 )?;

@@ -17,7 +17,6 @@ use serde_json::{json, Map, Value};
 
 use crate::capabilities::{self, answer::ToolAnswer};
 use crate::error::{Error, Result};
-use crate::mcp::RpcError;
 use crate::service::Service;
 
 /// The tools, with their schemas, annotations and descriptions.
@@ -48,15 +47,19 @@ pub fn list() -> Value {
         .unwrap_or_else(|_| json!({"tools": []}))
 }
 
+/// Why `tools/call` could not run a tool at all: a request without a tool
+/// name, or with an unknown one (the protocol answers it with -32602).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoSuchTool(pub String);
+
 /// Runs `tools/call`: the tool's answer, or its error as the tool's own
 /// result. Only a request without a tool name, or with an unknown one, is
-/// a JSON-RPC error (-32602).
+/// refused as a request ([`NoSuchTool`]).
 pub async fn call(
-    id: &Value,
     params: Option<&Value>,
     svc: &Service,
-) -> std::result::Result<Result<ToolAnswer>, RpcError> {
-    let invalid = |message: String| RpcError::new(id.clone(), -32602, message);
+) -> std::result::Result<Result<ToolAnswer>, NoSuchTool> {
+    let invalid = NoSuchTool;
     let params = params.ok_or_else(|| invalid("tools/call needs params with a name".into()))?;
     let name = params
         .get("name")

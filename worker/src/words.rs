@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use crate::error::{Error, Result};
+
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// One word of a text: its folded form and where it is in the text.
@@ -148,6 +150,21 @@ pub fn mark(text: &str, words: &[Word], hits: &[Range<usize>]) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// A folded value that must hold something to match (`name` is the
+/// argument's name, for the error).
+///
+/// # Errors
+///
+/// 400 `invalid_query` when folding left nothing.
+pub fn nonempty(folded: String, name: &str) -> Result<String> {
+    if folded.is_empty() {
+        return Err(Error::InvalidQuery(format!(
+            "{name} has no letters or digits to match"
+        )));
+    }
+    Ok(folded)
 }
 
 #[cfg(test)]

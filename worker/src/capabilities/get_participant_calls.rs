@@ -13,7 +13,8 @@ use crate::args::{self, Schema};
 use crate::error::Result;
 use crate::library::Filters;
 use crate::reply::Reply;
-use crate::search::{digest, nonempty, range};
+use crate::search::{digest, range};
+use crate::words::nonempty;
 use crate::service::{Service, Source};
 use crate::words::{email_key, fold};
 
