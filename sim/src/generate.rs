@@ -13,7 +13,13 @@
 use serde_json::{json, Value};
 
 use crate::args::Generate;
-use crate::store::Transcript;
+
+/// A call's transcript entry: as given, or built on demand from a plan.
+#[derive(Clone, Debug)]
+pub enum Transcript {
+    Raw(String),
+    Generated(Box<TranscriptPlan>),
+}
 
 /// One generated call, before it enters the store.
 pub struct Generated {

@@ -8,14 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::generate::{self, TranscriptPlan};
-
-/// A call's transcript entry: as given, or built on demand from a plan.
-#[derive(Clone, Debug)]
-pub enum Transcript {
-    Raw(String),
-    Generated(Box<TranscriptPlan>),
-}
+use crate::generate::{self, Transcript, TranscriptPlan};
 
 #[derive(Clone, Debug)]
 pub struct Call {
