@@ -238,7 +238,7 @@ fn load_fixtures(config: &Config) -> Result<Vec<Call>, String> {
         let transcript = read("transcript")?["callTranscripts"][0].clone();
         let call = Call::new(
             extensive,
-            store::Transcript::Raw(transcript.to_string()),
+            generate::Transcript::Raw(transcript.to_string()),
             None,
         )
         .map_err(|e| format!("{name}: {e}"))?;

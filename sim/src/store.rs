@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::generate::{self, Transcript, TranscriptPlan};
+use crate::generate::{self, Transcript};
 
 #[derive(Clone, Debug)]
 pub struct Call {

@@ -11,10 +11,10 @@ use crate::args::{AccountCallsArgs, AccountsArgs};
 use crate::error::Result;
 use crate::library::Filters;
 use crate::search::{digest, range};
-use crate::words::nonempty;
 use crate::service::{Service, Source};
 use crate::sync::iso;
 use crate::words::fold;
+use crate::words::nonempty;
 
 /// The people listed per account at most.
 pub const PEOPLE_PER_ACCOUNT: usize = 25;
@@ -167,7 +167,13 @@ impl Service {
             return Ok(Vec::new());
         }
         let rows = library
-            .accounts(&Filters::default(), None, self.visibility(), NEAREST_POOL, 0)
+            .accounts(
+                &Filters::default(),
+                None,
+                self.visibility(),
+                NEAREST_POOL,
+                0,
+            )
             .await?;
         let words: Vec<&str> = wanted.split(' ').filter(|w| w.len() >= 3).collect();
         let mut scored: Vec<(f64, String)> = rows

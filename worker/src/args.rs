@@ -445,7 +445,11 @@ pub fn day_bound(value: &str, end: bool) -> String {
     let v = value.trim();
     match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         Ok(day) if v.len() == 10 => {
-            let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+            let day = if end {
+                day.succ_opt().unwrap_or(day)
+            } else {
+                day
+            };
             format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
         }
         _ => value.to_owned(),
@@ -453,20 +457,28 @@ pub fn day_bound(value: &str, end: bool) -> String {
 }
 
 /// Reads an optional `from`, taking a plain date as its day's start.
-pub fn from_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+pub fn from_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.map(|v| day_bound(&v, false)))
 }
 
 /// Reads an optional `to`, taking a plain date as included whole.
-pub fn to_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+pub fn to_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.map(|v| day_bound(&v, true)))
 }
 
-fn from_date_required<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+fn from_date_required<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<String, D::Error> {
     Ok(day_bound(&String::deserialize(d)?, false))
 }
 
-fn to_date_required<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+fn to_date_required<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<String, D::Error> {
     Ok(day_bound(&String::deserialize(d)?, true))
 }
 
@@ -844,13 +856,18 @@ mod tests {
         let f: FindArgs = Schema::find()
             .read(json!({"account": "acme", "from": "2024-02-28", "to": "2024-02-29"}))
             .unwrap();
-        assert_eq!((f.from.as_str(), f.to.as_str()), ("2024-02-28T00:00:00Z", "2024-03-01T00:00:00Z"));
+        assert_eq!(
+            (f.from.as_str(), f.to.as_str()),
+            ("2024-02-28T00:00:00Z", "2024-03-01T00:00:00Z")
+        );
         let s: SyncArgs = Schema::sync()
             .read(json!({"from": "2023-12-31", "to": "2024-01-01T12:00:00+02:00"}))
             .unwrap();
         assert_eq!(s.from, "2023-12-31T00:00:00Z");
         assert_eq!(s.to, "2024-01-01T12:00:00+02:00");
-        let q: SearchArgs = Schema::search().read(json!({"q": "x", "to": "2024-12-31"})).unwrap();
+        let q: SearchArgs = Schema::search()
+            .read(json!({"q": "x", "to": "2024-12-31"}))
+            .unwrap();
         assert_eq!(q.to.as_deref(), Some("2025-01-01T00:00:00Z"));
         // Not a date: left for the range check to name.
         assert_eq!(day_bound("2024-13-01", false), "2024-13-01");
@@ -873,7 +890,9 @@ mod tests {
             "https://app.gong.io/call?id=0042",
             "https://app.gong.io/call?id=abc",
         ] {
-            let e = Schema::call().read::<CallArgs>(json!({"callId": bad})).unwrap_err();
+            let e = Schema::call()
+                .read::<CallArgs>(json!({"callId": bad}))
+                .unwrap_err();
             assert_eq!(e.code(), "invalid_call_id", "{bad}: {e}");
         }
     }

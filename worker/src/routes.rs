@@ -93,7 +93,13 @@ pub fn route<'a>(method: &str, path: &'a str) -> Route<'a> {
     allowed.sort_by_key(|m| ["GET", "POST", "DELETE"].iter().position(|x| x == m));
     let allow = allowed
         .iter()
-        .flat_map(|m| if *m == "GET" { vec!["GET", "HEAD"] } else { vec![*m] })
+        .flat_map(|m| {
+            if *m == "GET" {
+                vec!["GET", "HEAD"]
+            } else {
+                vec![*m]
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ");
     Route::MethodNotAllowed(allow)
@@ -135,10 +141,19 @@ mod tests {
     #[test]
     fn routes() {
         assert_eq!(route("GET", "/health"), Route::Health);
-        assert_eq!(name(&route("GET", "/v1/calls/123")), ("get_call", vec![("callId", "123")]));
+        assert_eq!(
+            name(&route("GET", "/v1/calls/123")),
+            ("get_call", vec![("callId", "123")])
+        );
         assert_eq!(name(&route("HEAD", "/v1/calls/123/")).0, "get_call");
-        assert_eq!(name(&route("GET", "/v1/calls/123/transcript")).0, "get_transcript");
-        assert_eq!(name(&route("GET", "/v1/calls/123/document")).0, "get_call_document");
+        assert_eq!(
+            name(&route("GET", "/v1/calls/123/transcript")).0,
+            "get_transcript"
+        );
+        assert_eq!(
+            name(&route("GET", "/v1/calls/123/document")).0,
+            "get_call_document"
+        );
         assert_eq!(route("GET", "/v1/calls/123/other"), Route::NotFound);
         assert_eq!(
             route("POST", "/v1/calls/123"),
@@ -168,7 +183,10 @@ mod tests {
         );
         assert_eq!(
             name(&route("GET", "/v1/participants/ann%40acme.com/calls")),
-            ("get_participant_calls", vec![("participant", "ann%40acme.com")])
+            (
+                "get_participant_calls",
+                vec![("participant", "ann%40acme.com")]
+            )
         );
         assert_eq!(route("GET", "/v1/accounts/a/b/calls"), Route::NotFound);
         assert_eq!(route("GET", "/v1/accounts//calls"), Route::NotFound);
@@ -180,7 +198,10 @@ mod tests {
         assert_eq!(route("OPTIONS", "/v1/calls"), Route::Preflight);
         assert_eq!(route("POST", "/mcp"), Route::Mcp);
         assert_eq!(route("GET", "/mcp"), Route::MethodNotAllowed("POST".into()));
-        assert_eq!(name(&route("GET", "/v1/calls/12%2F34")), ("get_call", vec![("callId", "12%2F34")]));
+        assert_eq!(
+            name(&route("GET", "/v1/calls/12%2F34")),
+            ("get_call", vec![("callId", "12%2F34")])
+        );
         assert!(route("GET", "/v1/calls/1").needs_token() && !Route::Health.needs_token());
         assert!(route("POST", "/v1/format").has_body() && !route("GET", "/v1/calls").has_body());
     }

@@ -857,10 +857,9 @@ impl Service {
     #[cfg(target_arch = "wasm32")]
     fn sync_client(&self) -> Result<crate::sync::Client> {
         let (base, key, _) = self.config.gong_credentials()?;
-        let env = self
-            .env
-            .as_ref()
-            .ok_or_else(|| Error::NotConfigured("the sync runs only in the Workers runtime".into()))?;
+        let env = self.env.as_ref().ok_or_else(|| {
+            Error::NotConfigured("the sync runs only in the Workers runtime".into())
+        })?;
         crate::sync::Client::new(env, &crate::sign::tenant(base, key))
     }
 
@@ -868,13 +867,17 @@ impl Service {
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn start_sync(&self, _args: &crate::args::SyncArgs) -> Result<Value> {
         self.user.require_admin("starting the sync")?;
-        Err(Error::NotConfigured("the sync runs only in the Workers runtime".into()))
+        Err(Error::NotConfigured(
+            "the sync runs only in the Workers runtime".into(),
+        ))
     }
 
     /// Not available outside the Workers runtime.
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn sync_status(&self) -> Result<Value> {
-        Err(Error::NotConfigured("the sync runs only in the Workers runtime".into()))
+        Err(Error::NotConfigured(
+            "the sync runs only in the Workers runtime".into(),
+        ))
     }
 
     #[cfg(target_arch = "wasm32")]

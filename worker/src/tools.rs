@@ -65,8 +65,8 @@ pub async fn call(
         .get("name")
         .and_then(Value::as_str)
         .ok_or_else(|| invalid("tools/call needs params.name, a string".into()))?;
-    let Some((capability, tool)) = capabilities::find(name)
-        .and_then(|c| c.tool.as_ref().map(|t| (c, t)))
+    let Some((capability, tool)) =
+        capabilities::find(name).and_then(|c| c.tool.as_ref().map(|t| (c, t)))
     else {
         let names: Vec<&str> = capabilities::tools().map(|(c, _)| c.name).collect();
         return Err(invalid(format!(
@@ -80,9 +80,7 @@ pub async fn call(
         Some(a) => a.clone(),
     };
     Ok((tool.run)(svc, args).await.map_err(|e| match e {
-        Error::InvalidQuery(m) => {
-            Error::InvalidQuery(format!("invalid arguments for {name}: {m}"))
-        }
+        Error::InvalidQuery(m) => Error::InvalidQuery(format!("invalid arguments for {name}: {m}")),
         other => other,
     }))
 }

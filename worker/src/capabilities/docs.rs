@@ -39,7 +39,9 @@ fn arguments(schema: &crate::args::Schema, skip: &[&str]) -> String {
 
 /// The REST table: one row per capability with a route.
 pub fn rest_table() -> String {
-    let mut out = String::from("| request | arguments (query, or JSON body) | what it does |\n|---|---|---|\n");
+    let mut out = String::from(
+        "| request | arguments (query, or JSON body) | what it does |\n|---|---|---|\n",
+    );
     for (c, r) in routes() {
         let params: Vec<&str> = r
             .path

@@ -36,7 +36,11 @@ async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
     match args.output {
         Some(FormatOutput::Transcript) => transcript(input.body, &args, domains),
         None if accepts_file => transcript(input.body, &args, domains),
-        _ => Ok(Reply::json(service::format_raw(input.body, &args.options, domains)?)),
+        _ => Ok(Reply::json(service::format_raw(
+            input.body,
+            &args.options,
+            domains,
+        )?)),
     }
 }
 

@@ -40,7 +40,14 @@ async fn rest(svc: &Service, input: Input<'_>) -> Result<crate::reply::Reply> {
 /// A model gets the details alone: the transcript is get_transcript's, and
 /// `fresh` would spend Gong's quota.
 fn tool_schema() -> Schema {
-    Schema::call().without(&["fresh", "transcript", "format", "timestamps", "merge", "names"])
+    Schema::call().without(&[
+        "fresh",
+        "transcript",
+        "format",
+        "timestamps",
+        "merge",
+        "names",
+    ])
 }
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {

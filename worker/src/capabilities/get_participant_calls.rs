@@ -14,8 +14,8 @@ use crate::error::Result;
 use crate::library::Filters;
 use crate::reply::Reply;
 use crate::search::{digest, range};
-use crate::words::nonempty;
 use crate::service::{Service, Source};
+use crate::words::nonempty;
 use crate::words::{email_key, fold};
 
 /// The largest `limit`, and its default.
@@ -129,11 +129,9 @@ async fn calls(svc: &Service, a: &ParticipantCallsArgs) -> Result<(Vec<Value>, O
     let calls = svc.summaries(page, a.utc_offset_minutes)?;
     svc.returned_all(&calls);
     let cursor = match (more, page.last()) {
-        (true, Some(last)) => Some(signer.seal_keyed(
-            "participant-calls",
-            &key,
-            &(last.started, last.id.clone()),
-        )?),
+        (true, Some(last)) => {
+            Some(signer.seal_keyed("participant-calls", &key, &(last.started, last.id.clone()))?)
+        }
         _ => None,
     };
     Ok((calls, cursor))

@@ -3,7 +3,7 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{budget, text_reply, text_answer, ToolAnswer};
+use super::answer::{budget, text_answer, text_reply, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{Schema, TranscriptArgs};
 use crate::error::Result;

@@ -204,14 +204,12 @@ pub fn find(name: &str) -> Option<&'static Capability> {
 
 /// The capabilities that are MCP tools, in order.
 pub fn tools() -> impl Iterator<Item = (&'static Capability, &'static Tool)> {
-    ALL.iter()
-        .filter_map(|c| c.tool.as_ref().map(|t| (*c, t)))
+    ALL.iter().filter_map(|c| c.tool.as_ref().map(|t| (*c, t)))
 }
 
 /// The capabilities that have a REST route, in order.
 pub fn routes() -> impl Iterator<Item = (&'static Capability, &'static Rest)> {
-    ALL.iter()
-        .filter_map(|c| c.rest.as_ref().map(|r| (*c, r)))
+    ALL.iter().filter_map(|c| c.rest.as_ref().map(|r| (*c, r)))
 }
 
 /// The MCP server's instructions: every tool, and when to use which, from
@@ -233,7 +231,10 @@ pub fn instructions() -> String {
 
 /// One route's pattern matched against a path: the `{name}` segments, or
 /// `None`. One trailing slash is ignored; a segment is never empty.
-pub fn match_path<'a>(pattern: &'static str, path: &'a str) -> Option<Vec<(&'static str, &'a str)>> {
+pub fn match_path<'a>(
+    pattern: &'static str,
+    path: &'a str,
+) -> Option<Vec<(&'static str, &'a str)>> {
     let path = if path.len() > 1 {
         path.strip_suffix('/').unwrap_or(path)
     } else {
@@ -271,7 +272,11 @@ mod tests {
         let mut routes = HashSet::new();
         for c in ALL {
             assert!(names.insert(c.name), "{} twice", c.name);
-            assert!(c.rest.is_some() || c.tool.is_some(), "{} is unreachable", c.name);
+            assert!(
+                c.rest.is_some() || c.tool.is_some(),
+                "{} is unreachable",
+                c.name
+            );
             assert!(c.description.len() > 40, "{} needs a description", c.name);
             assert!(
                 c.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
@@ -280,7 +285,12 @@ mod tests {
             );
             if let Some(r) = &c.rest {
                 assert!(r.path.starts_with("/v1/"), "{}", r.path);
-                assert!(routes.insert((r.method, r.path)), "{} {} twice", r.method.as_str(), r.path);
+                assert!(
+                    routes.insert((r.method, r.path)),
+                    "{} {} twice",
+                    r.method.as_str(),
+                    r.path
+                );
             }
         }
         for (c, _) in tools() {
@@ -297,8 +307,14 @@ mod tests {
             Some(vec![("callId", "12")])
         );
         assert_eq!(match_path("/v1/calls/{callId}", "/v1/calls//"), None);
-        assert_eq!(match_path("/v1/accounts/{account}/calls", "/v1/accounts//calls"), None);
-        assert_eq!(match_path("/v1/accounts/{account}/calls", "/v1/accounts/a/b/calls"), None);
+        assert_eq!(
+            match_path("/v1/accounts/{account}/calls", "/v1/accounts//calls"),
+            None
+        );
+        assert_eq!(
+            match_path("/v1/accounts/{account}/calls", "/v1/accounts/a/b/calls"),
+            None
+        );
         assert_eq!(match_path("/v1/calls/{callId}", "/v1/calls/1/x"), None);
     }
 }
