@@ -191,3 +191,22 @@ test("POST /v1/format answers the transcript file itself when asked", async () =
   r = await worker.request("/v1/format?format=md", { method: "POST", body });
   assert.equal(r.status, 400, "REST takes exactly the formats MCP advertises");
 });
+
+test("a REST cursor keeps the page size it was made with", async () => {
+  const first = (await worker.request(`/v1/calls?from=${FROM}&to=${TO}&limit=7`)).json();
+  assert.equal(first.calls.length, 7);
+  const next = (await worker.request(`/v1/calls?cursor=${encodeURIComponent(first.cursor)}`)).json();
+  assert.equal(next.calls.length, 7, "the cursor alone keeps limit=7");
+  const wider = (await worker.request(`/v1/calls?cursor=${encodeURIComponent(first.cursor)}&limit=9`)).json();
+  assert.equal(wider.calls.length, 9, "an explicit limit wins");
+  const accounts = (await worker.request(`/v1/accounts?limit=3`)).json();
+  assert.equal(accounts.accounts.length, 3);
+  const more = (await worker.request(`/v1/accounts?cursor=${encodeURIComponent(accounts.cursor)}`)).json();
+  assert.equal(more.accounts.length, 3);
+  const s = (await worker.request(`/v1/search?q=the&limit=2`)).json();
+  assert.equal(s.hits.length, 2);
+  const s2 = (await worker.request(`/v1/search?q=the&limit=2&cursor=${encodeURIComponent(s.cursor)}`)).json();
+  assert.equal(s2.hits.length, 2);
+  const s3 = (await worker.request(`/v1/search?q=the&cursor=${encodeURIComponent(s.cursor)}`)).json();
+  assert.equal(s3.hits.length, 2, "search's cursor keeps its page size too");
+});

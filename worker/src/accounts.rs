@@ -7,7 +7,8 @@
 
 use serde_json::{json, Value};
 
-use crate::args::{AccountCallsArgs, AccountsArgs};
+use crate::args::{page_size, AccountCallsArgs, AccountsArgs, ACCOUNTS_LIMIT, ACCOUNT_CALLS_LIMIT};
+use crate::list::Paged;
 use crate::error::Result;
 use crate::library::Filters;
 use crate::search::{digest, range};
@@ -55,17 +56,26 @@ impl Service {
             &format!("{from_ms:?}{to_ms:?}"),
         ]);
         let signer = self.signer()?;
-        let offset = match &args.cursor {
-            Some(c) => signer.open_keyed::<usize>("accounts", &key, c, "listing of accounts")?,
-            None => 0,
+        let (offset, kept) = match &args.cursor {
+            Some(c) => {
+                let p = signer.open_keyed::<Paged<usize>>(
+                    "accounts",
+                    &key,
+                    c,
+                    "listing of accounts",
+                )?;
+                (p.at, Some(p.limit))
+            }
+            None => (0, None),
         };
+        let limit = page_size(args.limit, kept, ACCOUNTS_LIMIT);
         let who = self.visibility();
         let mut rows = library
-            .accounts(&filters, contains.as_deref(), who, args.limit + 1, offset)
+            .accounts(&filters, contains.as_deref(), who, limit + 1, offset)
             .await?;
         self.note(Source::Library);
-        let more = rows.len() > args.limit;
-        rows.truncate(args.limit);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
         let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
         let people = library
             .account_people(&keys, &filters, who, PEOPLE_PER_ACCOUNT)
@@ -85,7 +95,16 @@ impl Service {
             })
             .collect();
         let cursor = more
-            .then(|| signer.seal_keyed("accounts", &key, &(offset + args.limit)))
+            .then(|| {
+                signer.seal_keyed(
+                    "accounts",
+                    &key,
+                    &Paged {
+                        at: offset + limit,
+                        limit,
+                    },
+                )
+            })
             .transpose()?;
         Ok(json!({"count": accounts.len(), "accounts": accounts, "cursor": cursor}))
     }
@@ -108,32 +127,37 @@ impl Service {
         };
         let key = digest(&[&account, &format!("{from_ms:?}{to_ms:?}")]);
         let signer = self.signer()?;
-        let before = match &args.cursor {
-            Some(c) => Some(signer.open_keyed::<(i64, String)>(
-                "account-calls",
-                &key,
-                c,
-                "account or range",
-            )?),
-            None => None,
+        let (before, kept) = match &args.cursor {
+            Some(c) => {
+                let p = signer.open_keyed::<Paged<(i64, String)>>(
+                    "account-calls",
+                    &key,
+                    c,
+                    "account or range",
+                )?;
+                (Some(p.at), Some(p.limit))
+            }
+            None => (None, None),
         };
+        let limit = page_size(args.limit, kept, ACCOUNT_CALLS_LIMIT);
         let rows = library
             .account_calls(
                 None,
                 &filters,
                 self.visibility(),
                 before.as_ref().map(|(s, i)| (*s, i.as_str())),
-                args.limit + 1,
+                limit + 1,
             )
             .await?;
         self.note(Source::Library);
-        let more = rows.len() > args.limit;
-        let page = &rows[..rows.len().min(args.limit)];
+        let more = rows.len() > limit;
+        let page = &rows[..rows.len().min(limit)];
         let calls = self.summaries(page, args.utc_offset_minutes)?;
         self.returned_all(&calls);
         let cursor = match (more, page.last()) {
             (true, Some(last)) => {
-                Some(signer.seal_keyed("account-calls", &key, &(last.started, last.id.clone()))?)
+                let at = (last.started, last.id.clone());
+                Some(signer.seal_keyed("account-calls", &key, &Paged { at, limit })?)
             }
             _ => None,
         };

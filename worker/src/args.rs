@@ -181,8 +181,8 @@ pub struct ListArgs {
     /// Only this workspace.
     pub workspace_id: Option<String>,
     /// At most this many calls.
-    #[serde(default = "list_limit")]
-    pub limit: usize,
+    /// Absent: the cursor's page size, else the default.
+    pub limit: Option<usize>,
     /// The cursor of a previous answer.
     pub cursor: Option<String>,
     /// Dates in this UTC offset.
@@ -279,8 +279,8 @@ pub struct SearchArgs {
     /// Only what this side said.
     pub speaker: Option<Speaker>,
     /// At most this many calls.
-    #[serde(default = "search_limit")]
-    pub limit: usize,
+    /// Absent: the cursor's page size, else the default.
+    pub limit: Option<usize>,
     /// The cursor of a previous answer.
     pub cursor: Option<String>,
 }
@@ -298,8 +298,8 @@ pub struct AccountsArgs {
     #[serde(default, deserialize_with = "to_date")]
     pub to: Option<String>,
     /// At most this many accounts.
-    #[serde(default = "accounts_limit")]
-    pub limit: usize,
+    /// Absent: the cursor's page size, else the default.
+    pub limit: Option<usize>,
     /// The cursor of a previous answer.
     pub cursor: Option<String>,
 }
@@ -317,8 +317,8 @@ pub struct AccountCallsArgs {
     #[serde(default, deserialize_with = "to_date")]
     pub to: Option<String>,
     /// At most this many calls.
-    #[serde(default = "account_calls_limit")]
-    pub limit: usize,
+    /// Absent: the cursor's page size, else the default.
+    pub limit: Option<usize>,
     /// The cursor of a previous answer.
     pub cursor: Option<String>,
     /// Dates in this UTC offset.
@@ -339,15 +339,6 @@ pub struct ExportArgs {
     pub options: gongkit::CallOptions,
 }
 
-fn search_limit() -> usize {
-    SEARCH_LIMIT.1 as usize
-}
-fn accounts_limit() -> usize {
-    ACCOUNTS_LIMIT.1 as usize
-}
-fn account_calls_limit() -> usize {
-    ACCOUNT_CALLS_LIMIT.1 as usize
-}
 fn export_limit() -> usize {
     EXPORT_LIMIT.1 as usize
 }
@@ -355,11 +346,14 @@ fn export_limit() -> usize {
 fn yes() -> bool {
     true
 }
-fn list_limit() -> usize {
-    LIST_LIMIT.1 as usize
-}
 fn find_limit() -> usize {
     FIND_LIMIT.1 as usize
+}
+
+/// A page's size: the one asked for, else the one the cursor was made
+/// with (a cursor keeps the page size), else the default (`limits.1`).
+pub fn page_size(asked: Option<usize>, from_cursor: Option<usize>, limits: (u64, u64)) -> usize {
+    asked.or(from_cursor).unwrap_or(limits.1 as usize)
 }
 
 /// One capability's input schema.
@@ -1056,8 +1050,8 @@ mod tests {
         };
         assert!(read(json!({"from": "a"})).is_err());
         assert!(read(json!({"cursor": "c", "from": "a", "to": "b"})).is_err());
-        assert_eq!(read(json!({"cursor": "c", "limit": 5})).unwrap().limit, 5);
+        assert_eq!(read(json!({"cursor": "c", "limit": 5})).unwrap().limit, Some(5));
         assert!(read(json!({"cursor": "c", "limit": 1001})).is_err());
-        assert_eq!(read(json!({"from": "a", "to": "b"})).unwrap().limit, 100);
+        assert_eq!(read(json!({"from": "a", "to": "b"})).unwrap().limit, None);
     }
 }

@@ -17,6 +17,9 @@ const PURPOSE: &str = "list";
 /// Where a listing stands.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
+    /// The page size the listing was asked with (kept by its cursor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
     /// The range start (ISO 8601).
     pub from: String,
     /// The range end (exclusive).
@@ -143,6 +146,16 @@ pub fn step(offset: usize, len: usize, wanted: usize, cursor: Option<&str>) -> S
     Step { start, end, next }
 }
 
+/// A cursor's place in a listing and the page size it was made with, so
+/// the next page is as large as the first unless asked otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    /// Where the next page starts.
+    pub at: T,
+    /// The page size.
+    pub limit: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +217,7 @@ mod tests {
     fn cursors_round_trip_and_refuse_garbage_and_forgery() {
         let signer = Signer::new("https://api.gong.io", "k", "s");
         let p = Position {
+            limit: Some(7),
             from: "a".into(),
             to: "b".into(),
             workspace: None,

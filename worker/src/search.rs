@@ -7,7 +7,8 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::args::{SearchArgs, Speaker};
+use crate::args::{page_size, SearchArgs, Speaker, SEARCH_LIMIT};
+use crate::list::Paged;
 use crate::error::{Error, Result};
 use crate::library::Filters;
 use crate::query::Query;
@@ -89,13 +90,17 @@ impl Service {
         let fts = query.fts(side.as_ref().map(std::slice::from_ref));
         let key = digest(&[&fts, &format!("{filters:?}")]);
         let signer = self.signer()?;
-        let offset = match &args.cursor {
-            Some(c) => signer.open_keyed::<usize>("search", &key, c, "search")?,
-            None => 0,
+        let (offset, kept) = match &args.cursor {
+            Some(c) => {
+                let p = signer.open_keyed::<Paged<usize>>("search", &key, c, "search")?;
+                (p.at, Some(p.limit))
+            }
+            None => (0, None),
         };
+        let limit = page_size(args.limit, kept, SEARCH_LIMIT);
         let who = self.visibility();
         let mut found = library
-            .search(&fts, &filters, who, args.limit + 1, offset)
+            .search(&fts, &filters, who, limit + 1, offset)
             .await?;
         let count = match found.first() {
             Some(f) => f.total,
@@ -108,8 +113,8 @@ impl Service {
             None => 0,
         };
         self.note(crate::service::Source::Library);
-        let more = found.len() > args.limit;
-        found.truncate(args.limit);
+        let more = found.len() > limit;
+        found.truncate(limit);
         let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
         let mut turns = library
             .turns(&ids, &query.patterns(), side, TURNS_PER_HIT)
@@ -145,7 +150,16 @@ impl Service {
             })
             .collect();
         let cursor = more
-            .then(|| signer.seal_keyed("search", &key, &(offset + args.limit)))
+            .then(|| {
+                signer.seal_keyed(
+                    "search",
+                    &key,
+                    &Paged {
+                        at: offset + limit,
+                        limit,
+                    },
+                )
+            })
             .transpose()?;
         let count = if count > COUNT_CAP as i64 {
             json!(format!("{COUNT_CAP}+"))

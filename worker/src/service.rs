@@ -72,6 +72,8 @@ pub struct Listing {
 /// Where a listing from the library stands.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct LibraryPosition {
+    #[serde(default)]
+    limit: Option<usize>,
     from: String,
     to: String,
     after_started: i64,
@@ -689,6 +691,7 @@ impl Service {
                     args.workspace_id.as_deref(),
                 )?;
                 Position {
+                    limit: None,
                     from: args.from.clone().unwrap_or_default(),
                     to: args.to.clone().unwrap_or_default(),
                     workspace: args.workspace_id.clone(),
@@ -697,6 +700,8 @@ impl Service {
                 }
             }
         };
+        let limit = args::page_size(args.limit, position.limit, args::LIST_LIMIT);
+        position.limit = Some(limit);
         let options = CallOptions {
             internal_domains: self.config.internal_domains.clone(),
             utc_offset_minutes: args.utc_offset_minutes,
@@ -721,11 +726,11 @@ impl Service {
                     source: Source::Gong,
                 });
             };
-            guard.page(page.calls.len(), page.cursor.as_deref(), args.limit)?;
+            guard.page(page.calls.len(), page.cursor.as_deref(), limit)?;
             let step = list::step(
                 position.offset,
                 page.calls.len(),
-                args.limit - taken,
+                limit - taken,
                 page.cursor.as_deref(),
             );
             taken += step.end - step.start;
@@ -784,6 +789,7 @@ impl Service {
                     _ => return Ok(None),
                 }
                 LibraryPosition {
+                    limit: None,
                     from: from.clone(),
                     to: to.clone(),
                     after_started: i64::MIN,
@@ -798,10 +804,11 @@ impl Service {
         );
         let after = (position.after_started != i64::MIN)
             .then_some((position.after_started, position.after_id.as_str()));
-        let rows = library.list(from_ms, to_ms, after, args.limit + 1).await?;
+        let limit = args::page_size(args.limit, position.limit, args::LIST_LIMIT);
+        let rows = library.list(from_ms, to_ms, after, limit + 1).await?;
         self.note(Source::Library);
-        let more = rows.len() > args.limit;
-        let page = &rows[..rows.len().min(args.limit)];
+        let more = rows.len() > limit;
+        let page = &rows[..rows.len().min(limit)];
         let last = page.last().map(|row| (row.started, row.id.clone()));
         let calls = self.summaries(page, args.utc_offset_minutes)?;
         let cursor = match (more, last) {
@@ -809,6 +816,7 @@ impl Service {
                 let next = LibraryPosition {
                     after_started,
                     after_id,
+                    limit: Some(limit),
                     ..position
                 };
                 Some(signer.seal(

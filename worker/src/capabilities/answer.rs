@@ -156,16 +156,16 @@ pub fn summary(call: &Value) -> Value {
     })
 }
 
-/// The `limit` for a second try when a listing came out over the answer
-/// budget: the share of the page that fits, with a margin; `None` when the
-/// page fits (or one item alone does not).
-pub fn shrink(limit: usize, items: usize, chars: usize, budget: usize) -> Option<usize> {
+/// The page size for a second try when a listing of `items` came out
+/// over the answer budget: the share of the page that fits, with a margin;
+/// `None` when the page fits (or one item alone does not).
+pub fn shrink(items: usize, chars: usize, budget: usize) -> Option<usize> {
     if chars <= budget || items <= 1 {
         return None;
     }
-    let per_item = chars.div_ceil(items.max(1));
+    let per_item = chars.div_ceil(items);
     let fits = (budget * 9 / 10) / per_item.max(1);
-    Some(fits.clamp(1, limit.saturating_sub(1).max(1)))
+    Some(fits.clamp(1, items - 1))
 }
 
 /// An output schema: an object with these top-level properties.
@@ -221,10 +221,10 @@ mod tests {
 
     #[test]
     fn listings_shrink_to_the_budget() {
-        assert_eq!(shrink(100, 100, 20_000, 24_000), None);
-        assert_eq!(shrink(100, 100, 48_000, 24_000), Some(45));
-        assert_eq!(shrink(100, 1, 48_000, 24_000), None);
-        assert_eq!(shrink(2, 2, 480_000, 24_000), Some(1));
+        assert_eq!(shrink(100, 20_000, 24_000), None);
+        assert_eq!(shrink(100, 48_000, 24_000), Some(45));
+        assert_eq!(shrink(1, 48_000, 24_000), None);
+        assert_eq!(shrink(2, 480_000, 24_000), Some(1));
     }
 
     #[test]

@@ -76,9 +76,9 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             }),
             notes,
         )?;
-        match shrink(a.limit, count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) if limit < a.limit => a.limit = limit,
-            _ => return Ok(answer),
+        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
+            Some(limit) => a.limit = Some(limit),
+            None => return Ok(answer),
         }
     }
 }

@@ -12,6 +12,7 @@ use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{self, Schema};
 use crate::error::Result;
 use crate::library::Filters;
+use crate::list::Paged;
 use crate::reply::Reply;
 use crate::search::{digest, range};
 use crate::service::{Service, Source};
@@ -53,17 +54,12 @@ pub struct ParticipantCallsArgs {
     /// End of the range (exclusive).
     #[serde(default, deserialize_with = "args::to_date")]
     pub to: Option<String>,
-    /// At most this many calls.
-    #[serde(default = "limit")]
-    pub limit: usize,
+    /// At most this many calls (absent: the cursor's page size, else the default).
+    pub limit: Option<usize>,
     /// The cursor of a previous answer.
     pub cursor: Option<String>,
     /// Dates in this UTC offset.
     pub utc_offset_minutes: Option<i32>,
-}
-
-fn limit() -> usize {
-    LIMIT.1 as usize
 }
 
 fn schema() -> Schema {
@@ -106,31 +102,36 @@ async fn calls(svc: &Service, a: &ParticipantCallsArgs) -> Result<(Vec<Value>, O
         ..Filters::default()
     };
     let signer = svc.signer()?;
-    let before = match &a.cursor {
-        Some(c) => Some(signer.open_keyed::<(i64, String)>(
-            "participant-calls",
-            &key,
-            c,
-            "participant or range",
-        )?),
-        None => None,
+    let (before, kept) = match &a.cursor {
+        Some(c) => {
+            let p = signer.open_keyed::<Paged<(i64, String)>>(
+                "participant-calls",
+                &key,
+                c,
+                "participant or range",
+            )?;
+            (Some(p.at), Some(p.limit))
+        }
+        None => (None, None),
     };
+    let limit = args::page_size(a.limit, kept, LIMIT);
     let rows = library
         .calls_newest_first(
             &filters,
             svc.visibility(),
             before.as_ref().map(|(s, i)| (*s, i.as_str())),
-            a.limit + 1,
+            limit + 1,
         )
         .await?;
     svc.note(Source::Library);
-    let more = rows.len() > a.limit;
-    let page = &rows[..rows.len().min(a.limit)];
+    let more = rows.len() > limit;
+    let page = &rows[..rows.len().min(limit)];
     let calls = svc.summaries(page, a.utc_offset_minutes)?;
     svc.returned_all(&calls);
     let cursor = match (more, page.last()) {
         (true, Some(last)) => {
-            Some(signer.seal_keyed("participant-calls", &key, &(last.started, last.id.clone()))?)
+            let at = (last.started, last.id.clone());
+            Some(signer.seal_keyed("participant-calls", &key, &Paged { at, limit })?)
         }
         _ => None,
     };
@@ -170,9 +171,9 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             }),
             notes,
         )?;
-        match shrink(a.limit, count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) if limit < a.limit => a.limit = limit,
-            _ => return Ok(answer),
+        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
+            Some(limit) => a.limit = Some(limit),
+            None => return Ok(answer),
         }
     }
 }

@@ -82,9 +82,9 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
         )?;
         // Over the answer budget: the same page, smaller (its cursor then
         // continues from the smaller page's end).
-        match shrink(a.limit, count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) if limit < a.limit => a.limit = limit,
-            _ => return Ok(answer),
+        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
+            Some(limit) => a.limit = Some(limit),
+            None => return Ok(answer),
         }
     }
 }

@@ -64,9 +64,9 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             notes.push("[more calls matched: call search_calls with the same arguments and this cursor for the next ones]".to_owned());
         }
         let answer = ToolAnswer::json(found, notes)?;
-        match shrink(a.limit, hits, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) if limit < a.limit => a.limit = limit,
-            _ => return Ok(answer),
+        match shrink(hits, answer.chars(), svc.config.mcp_answer_chars) {
+            Some(limit) => a.limit = Some(limit),
+            None => return Ok(answer),
         }
     }
 }
