@@ -140,16 +140,15 @@ fn run(
     }
 }
 
+/// The expected file's extension: the format's own for `formatTranscript`
+/// ([`Format::extension`]), `txt` for documents, `json` for the rest.
 fn extension(variant: &Value) -> &'static str {
-    match (
-        variant["fn"].as_str().unwrap(),
-        variant["options"]["format"].as_str(),
-    ) {
-        ("formatTranscript", Some("markdown")) => "md",
-        ("formatTranscript", Some("webvtt")) => "vtt",
-        ("formatTranscript", Some("srt")) => "srt",
-        ("formatTranscript", Some("json")) => "json",
-        ("formatTranscript" | "callDocument", _) => "txt",
+    match variant["fn"].as_str().unwrap() {
+        "formatTranscript" => variant["options"]["format"]
+            .as_str()
+            .map_or(Format::default(), |f| f.parse().expect("a known format"))
+            .extension(),
+        "callDocument" => "txt",
         _ => "json",
     }
 }
