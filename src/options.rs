@@ -318,3 +318,25 @@ impl<'a> From<&'a CallOptions> for TranscriptOptions<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Format::ALL` holds every variant once, in declaration order: the
+    /// `match` stops compiling when a variant is added, until it is placed.
+    #[test]
+    fn all_lists_every_variant_once() {
+        let position = |format: Format| match format {
+            Format::Plain => 0,
+            Format::Markdown => 1,
+            Format::WebVtt => 2,
+            Format::Srt => 3,
+            Format::Json => 4,
+        };
+        for (i, format) in Format::ALL.into_iter().enumerate() {
+            assert_eq!(position(format), i, "{format}");
+            assert_eq!(format.as_str().parse::<Format>().ok(), Some(format));
+        }
+    }
+}

@@ -222,6 +222,29 @@ fn outputs_match_expected_files() {
     assert!(failures.is_empty(), "{failures}");
 }
 
+/// Every format of [`Format::ALL`] has a `formatTranscript` variant in the
+/// table (so an expected file per call), and the table names no other.
+#[test]
+fn the_table_exercises_every_format() {
+    let cases = cases();
+    let variants = cases["variants"].as_object().expect("variants");
+    let exercised: Vec<Format> = variants
+        .values()
+        .filter(|v| v["fn"] == "formatTranscript")
+        .map(|v| {
+            v["options"]["format"]
+                .as_str()
+                .map_or(Format::default(), |f| f.parse().expect("a known format"))
+        })
+        .collect();
+    for format in Format::ALL {
+        assert!(
+            exercised.contains(&format),
+            "no formatTranscript variant for {format}"
+        );
+    }
+}
+
 #[test]
 fn request_bodies() {
     for case in cases()["requests"].as_array().unwrap() {
