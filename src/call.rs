@@ -375,11 +375,9 @@ pub fn normalize_call<'a>(
             &[]
         };
         let transcript_options = TranscriptOptions {
-            format: options.format,
-            timestamps: options.timestamps,
-            merge: options.merge,
             parties,
             call_id: normalized.id.as_deref().or(options.call_id.as_deref()),
+            ..TranscriptOptions::from(options)
         };
         normalized.transcript = Some(render(transcript, &transcript_options, false)?.0);
     }

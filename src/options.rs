@@ -43,7 +43,26 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format (placeholder until the formats branch lands).
+    /// Every format, in the order documentation and menus list them
+    /// (the default, [`Format::Plain`], first).
+    ///
+    /// This is the one list of formats: error messages, the npm package's
+    /// `formats()`, the browser page's menu and the tests are derived from
+    /// it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gongkit::Format;
+    ///
+    /// let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+    /// assert_eq!(names, ["plain", "markdown", "webvtt", "srt", "json"]);
+    /// assert_eq!(Format::ALL[0], Format::default());
+    /// for format in Format::ALL {
+    ///     assert_eq!(format.as_str().parse::<Format>()?, format);
+    /// }
+    /// # Ok::<(), gongkit::Error>(())
+    /// ```
     pub const ALL: [Format; 5] = [
         Format::Plain,
         Format::Markdown,
@@ -69,6 +88,29 @@ impl Format {
         }
     }
 
+    /// The usual file name extension of this format's output, without the
+    /// dot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gongkit::Format;
+    ///
+    /// assert_eq!(Format::Plain.extension(), "txt");
+    /// assert_eq!(Format::WebVtt.extension(), "vtt");
+    /// let file = format!("call.{}", Format::Markdown.extension());
+    /// assert_eq!(file, "call.md");
+    /// ```
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Plain => "txt",
+            Format::Markdown => "md",
+            Format::WebVtt => "vtt",
+            Format::Srt => "srt",
+            Format::Json => "json",
+        }
+    }
+
     /// The HTTP content type of this format's output.
     ///
     /// # Examples
@@ -85,25 +127,64 @@ impl Format {
             Format::Json => "application/json",
         }
     }
+
+    /// Another name a format is also known by (`text`, `md`, `vtt`):
+    /// accepted when parsing, never written.
+    fn alias(self) -> Option<&'static str> {
+        match self {
+            Format::Plain => Some("text"),
+            Format::Markdown => Some("md"),
+            Format::WebVtt => Some("vtt"),
+            Format::Srt | Format::Json => None,
+        }
+    }
+
+    /// The names of [`Format::ALL`] as a message lists them: `plain,
+    /// markdown, webvtt, srt or json`.
+    fn names() -> String {
+        let mut names = String::new();
+        for (i, format) in Format::ALL.iter().enumerate() {
+            if i > 0 {
+                names.push_str(if i + 1 == Format::ALL.len() {
+                    " or "
+                } else {
+                    ", "
+                });
+            }
+            names.push_str(format.as_str());
+        }
+        names
+    }
 }
 
+/// Reads a format's name ([`Format::as_str`]) or its alias (`text`, `md`,
+/// `vtt`).
+///
+/// # Errors
+///
+/// An unknown name is an [`Error`] that quotes it and lists the names of
+/// [`Format::ALL`].
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::Format;
+///
+/// assert_eq!("md".parse::<Format>()?, Format::Markdown);
+/// let err = "docx".parse::<Format>().unwrap_err();
+/// assert_eq!(err.to_string(), r#"invalid format: "docx": expected plain, markdown, webvtt, srt or json"#);
+/// # Ok::<(), gongkit::Error>(())
+/// ```
 impl FromStr for Format {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Ok(match s {
-            "plain" | "text" => Format::Plain,
-            "markdown" | "md" => Format::Markdown,
-            "webvtt" | "vtt" => Format::WebVtt,
-            "srt" => Format::Srt,
-            "json" => Format::Json,
-            _ => {
-                return Err(Error::argument(
-                    "format",
-                    format!("{s:?}: expected plain, markdown, webvtt, srt or json"),
-                ))
-            }
-        })
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s || f.alias() == Some(s))
+            .ok_or_else(|| {
+                Error::argument("format", format!("{s:?}: expected {}", Format::names()))
+            })
     }
 }
 
@@ -197,6 +278,65 @@ impl Default for CallOptions {
             internal_domains: Vec::new(),
             utc_offset_minutes: None,
             call_id: None,
+        }
+    }
+}
+
+/// The transcript settings of call options: format, timestamps, merge and
+/// the call id. The parties are left empty: [`CallOptions::names`] only says
+/// whether to use the call's parties, which the caller has; set them with
+/// struct update syntax.
+///
+/// This is the one conversion between the two; the npm package and the
+/// Worker use it rather than copying fields.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::{CallOptions, Format, Party, TranscriptOptions};
+///
+/// let call: CallOptions = serde_json::from_str(r#"{"format": "srt", "merge": true, "callId": "7"}"#)?;
+/// let options = TranscriptOptions::from(&call);
+/// assert_eq!(options.format, Format::Srt);
+/// assert!(options.merge && !options.timestamps);
+/// assert_eq!(options.call_id, Some("7"));
+/// assert!(options.parties.is_empty());
+///
+/// let parties: Vec<Party> = Vec::new();
+/// let named = TranscriptOptions { parties: if call.names { &parties } else { &[] }, ..(&call).into() };
+/// assert_eq!(named.format, Format::Srt);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl<'a> From<&'a CallOptions> for TranscriptOptions<'a> {
+    fn from(options: &'a CallOptions) -> Self {
+        TranscriptOptions {
+            format: options.format,
+            timestamps: options.timestamps,
+            merge: options.merge,
+            parties: &[],
+            call_id: options.call_id.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Format::ALL` holds every variant once, in declaration order: the
+    /// `match` stops compiling when a variant is added, until it is placed.
+    #[test]
+    fn all_lists_every_variant_once() {
+        let position = |format: Format| match format {
+            Format::Plain => 0,
+            Format::Markdown => 1,
+            Format::WebVtt => 2,
+            Format::Srt => 3,
+            Format::Json => 4,
+        };
+        for (i, format) in Format::ALL.into_iter().enumerate() {
+            assert_eq!(position(format), i, "{format}");
+            assert_eq!(format.as_str().parse::<Format>().ok(), Some(format));
         }
     }
 }

@@ -350,7 +350,7 @@ pub struct FormatOptions<'a> {
     timestamps: bool,
     /// Join consecutive monologues of the same speaker and topic.
     merge: bool,
-    /// `plain` (default), `markdown`, `webvtt`, `srt` or `json`.
+    /// One of the names `formats()` lists; the first, `plain`, by default.
     format: Format,
 }
 
@@ -685,6 +685,39 @@ pub fn batch_call_ids(#[wasm_bindgen(unchecked_param_type = "string[]")] ids: Js
     to_js(&crate::batch_call_ids(&ids).map_err(fail)?)
 }
 
+/// A transcript format as [`formats`] lists it: the value of the `format`
+/// option, with its file extension and content type.
+#[derive(Tsify, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormatInfo {
+    /// The format's name, as the `format` option takes it.
+    name: Format,
+    /// The usual file name extension, without the dot (`txt`, `vtt`, …).
+    extension: &'static str,
+    /// The content type of the output (`text/vtt; charset=utf-8`, …).
+    content_type: &'static str,
+}
+
+impl From<Format> for FormatInfo {
+    fn from(format: Format) -> Self {
+        FormatInfo {
+            name: format,
+            extension: format.extension(),
+            content_type: format.content_type(),
+        }
+    }
+}
+
+/// Every transcript format, in order (the default, `plain`, first): the
+/// names `formatTranscript`, `normalizeCall` and `callDocument` accept in
+/// their `format` option, each with its file extension and content type.
+#[wasm_bindgen(js_name = formats, unchecked_return_type = "FormatInfo[]")]
+pub fn formats() -> JsResult {
+    hook();
+    let list: Vec<FormatInfo> = Format::ALL.into_iter().map(FormatInfo::from).collect();
+    to_js(&list)
+}
+
 /// The layout version of `callDocument`'s output.
 #[wasm_bindgen(js_name = documentVersion)]
 pub fn document_version() -> u32 {
@@ -780,6 +813,18 @@ mod tests {
             message(err),
             "transcript: expected an object, an array or their JSON text, got a boolean (true)"
         );
+    }
+
+    #[wasm_bindgen_test]
+    fn formats_are_the_core_list_as_plain_objects() {
+        let list: js_sys::Array = formats().unwrap().unchecked_into();
+        assert_eq!(list.length() as usize, Format::ALL.len());
+        for (value, format) in list.iter().zip(Format::ALL) {
+            let get = |k: &str| js_sys::Reflect::get(&value, &k.into()).unwrap().as_string();
+            assert_eq!(get("name").as_deref(), Some(format.as_str()));
+            assert_eq!(get("extension").as_deref(), Some(format.extension()));
+            assert_eq!(get("contentType").as_deref(), Some(format.content_type()));
+        }
     }
 
     #[wasm_bindgen_test]

@@ -140,16 +140,15 @@ fn run(
     }
 }
 
+/// The expected file's extension: the format's own for `formatTranscript`
+/// ([`Format::extension`]), `txt` for documents, `json` for the rest.
 fn extension(variant: &Value) -> &'static str {
-    match (
-        variant["fn"].as_str().unwrap(),
-        variant["options"]["format"].as_str(),
-    ) {
-        ("formatTranscript", Some("markdown")) => "md",
-        ("formatTranscript", Some("webvtt")) => "vtt",
-        ("formatTranscript", Some("srt")) => "srt",
-        ("formatTranscript", Some("json")) => "json",
-        ("formatTranscript" | "callDocument", _) => "txt",
+    match variant["fn"].as_str().unwrap() {
+        "formatTranscript" => variant["options"]["format"]
+            .as_str()
+            .map_or(Format::default(), |f| f.parse().expect("a known format"))
+            .extension(),
+        "callDocument" => "txt",
         _ => "json",
     }
 }
@@ -221,6 +220,29 @@ fn outputs_match_expected_files() {
     }
     assert!(checked >= 45, "only {checked} outputs checked");
     assert!(failures.is_empty(), "{failures}");
+}
+
+/// Every format of [`Format::ALL`] has a `formatTranscript` variant in the
+/// table (so an expected file per call), and the table names no other.
+#[test]
+fn the_table_exercises_every_format() {
+    let cases = cases();
+    let variants = cases["variants"].as_object().expect("variants");
+    let exercised: Vec<Format> = variants
+        .values()
+        .filter(|v| v["fn"] == "formatTranscript")
+        .map(|v| {
+            v["options"]["format"]
+                .as_str()
+                .map_or(Format::default(), |f| f.parse().expect("a known format"))
+        })
+        .collect();
+    for format in Format::ALL {
+        assert!(
+            exercised.contains(&format),
+            "no formatTranscript variant for {format}"
+        );
+    }
 }
 
 #[test]

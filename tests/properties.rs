@@ -9,14 +9,6 @@ use gongkit::{
 use proptest::prelude::*;
 use serde_json::json;
 
-const FORMATS: [Format; 5] = [
-    Format::Plain,
-    Format::Markdown,
-    Format::WebVtt,
-    Format::Srt,
-    Format::Json,
-];
-
 /// Sentence text with the whitespace and Unicode that Gong's ASR produces.
 fn text() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
@@ -102,7 +94,7 @@ proptest! {
                 rest = &rest[at.unwrap() + t.len()..];
             }
         }
-        for format in FORMATS {
+        for format in Format::ALL {
             let out = format_monologues(&monologues, &TranscriptOptions { format, merge, timestamps, ..Default::default() });
             if format == Format::Json {
                 let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -183,8 +175,8 @@ proptest! {
     /// Formatting from JSON text (streamed) and from parsed monologues gives
     /// the same output, or the same error.
     #[test]
-    fn streaming_equals_typed(doc in document(), merge in any::<bool>(), timestamps in any::<bool>(), f in 0usize..5, call in prop_oneof![Just(None), Just(Some("5")), Just(Some("99"))]) {
-        let options = TranscriptOptions { format: FORMATS[f], merge, timestamps, call_id: call, ..Default::default() };
+    fn streaming_equals_typed(doc in document(), merge in any::<bool>(), timestamps in any::<bool>(), f in 0..Format::ALL.len(), call in prop_oneof![Just(None), Just(Some("5")), Just(Some("99"))]) {
+        let options = TranscriptOptions { format: Format::ALL[f], merge, timestamps, call_id: call, ..Default::default() };
         let streamed = format_transcript(&doc, &options).map_err(|e| e.to_string());
         let typed = gongkit::from_json::<gongkit::AnyTranscript>(&doc)
             .and_then(|t| Ok(format_monologues(t.monologues(call)?, &options)))

@@ -1,16 +1,11 @@
 // The browser page of the gongkit npm package: its web build, loaded from
 // ./pkg/ (copied there by scripts/build-pkg). No request leaves the page:
 // files are read with File.text(), downloads are blob: URLs made here.
-import init, { formatTranscript, normalizeCall, callDocument, documentVersion } from "./pkg/gongkit.js";
+import init, { formatTranscript, normalizeCall, callDocument, documentVersion, formats } from "./pkg/gongkit.js";
 
 const $ = (id) => document.getElementById(id);
-const FORMATS = [
-  ["plain", "txt", "text/plain"],
-  ["markdown", "md", "text/markdown"],
-  ["webvtt", "vtt", "text/vtt"],
-  ["srt", "srt", "application/x-subrip"],
-  ["json", "json", "application/json"],
-];
+/** The package's formats (name, extension, contentType), read once the wasm is loaded. */
+let FORMATS = [];
 // Distinct colours for speakers (Okabe–Ito first, then more), readable on white.
 const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c564b", "#6a3d9a", "#b15928", "#1b9e77"];
 
@@ -150,9 +145,9 @@ function render(call, lines, turns) {
 
   // Copy and download, for every format and the document.
   const base = call?.id ?? "transcript";
-  const items = current.transcript ? FORMATS.map(([f, ext, type]) => ({ label: `.${ext}`, id: f, file: `${base}.${ext}`, type, get: () => text(f) })) : [];
+  const items = current.transcript ? FORMATS.map((f) => ({ label: `.${f.extension}`, id: f.name, file: `${base}.${f.extension}`, type: f.contentType, get: () => text(f.name) })) : [];
   if (current.extensive) {
-    items.push({ label: "document", id: "document", file: `${base}.document.txt`, type: "text/plain", get: () => $("document").textContent });
+    items.push({ label: "document", id: "document", file: `${base}.document.txt`, type: "text/plain; charset=utf-8", get: () => $("document").textContent });
   }
   $("exports").innerHTML = items
     .map((it) => `<span class="group"><b>${it.label}</b><button type="button" data-copy="${it.id}">Copy</button><button type="button" data-download="${it.id}">Download</button></span>`)
@@ -202,7 +197,7 @@ $("exports").addEventListener("click", async (e) => {
   if (button.dataset.copy) {
     await navigator.clipboard.writeText(body);
   } else {
-    const url = URL.createObjectURL(new Blob([body], { type: `${item.type};charset=utf-8` }));
+    const url = URL.createObjectURL(new Blob([body], { type: item.type }));
     const a = Object.assign(document.createElement("a"), { href: url, download: item.file });
     document.body.append(a);
     a.click();
@@ -258,6 +253,9 @@ window.addEventListener("drop", (e) => {
 
 await init({ module_or_path: new URL("./pkg/gongkit_bg.wasm", import.meta.url) });
 $("version").textContent = `call document layout v${documentVersion()}`;
+// The format menu: one option per format of the package, the first (its default) selected.
+FORMATS = formats();
+$("format").replaceChildren(...FORMATS.map((f) => new Option(f.name, f.name)));
 $("run").addEventListener("click", run);
 document.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run();

@@ -4,14 +4,12 @@
 use gongkit::{format_monologues, format_transcript, AnyTranscript, Format, TranscriptOptions};
 use libfuzzer_sys::fuzz_target;
 
-const FORMATS: [Format; 5] = [Format::Plain, Format::Markdown, Format::WebVtt, Format::Srt, Format::Json];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else { return };
     let Ok(json) = std::str::from_utf8(rest) else { return };
     let call_id = (flags & 0x40 != 0).then_some("1");
     let options = TranscriptOptions {
-        format: FORMATS[(flags % 5) as usize],
+        format: Format::ALL[usize::from(flags) % Format::ALL.len()],
         timestamps: flags & 0x08 != 0,
         merge: flags & 0x10 != 0,
         parties: &[],

@@ -10,7 +10,8 @@ import { inflateSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { launch } from "./chromium.mjs";
 import { serve } from "./serve.mjs";
-import { read } from "./table.mjs";
+import { formats } from "gongkit";
+import { cases, read, expectedFile, formatNamed } from "./table.mjs";
 
 const root = fileURLToPath(new URL("../../www/", import.meta.url));
 const shots = fileURLToPath(new URL("../../artifacts/page/", import.meta.url));
@@ -128,24 +129,26 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   await page.fill("#filter", "");
 
   // Copy and download: every format and the document, the same bytes as the fixture files.
-  const files = { txt: "named.txt", md: "markdown.md", vtt: "webvtt.vtt", srt: "srt.srt", json: "json.json" };
-  const ids = { txt: "plain", md: "markdown", vtt: "webvtt", srt: "srt", json: "json" };
-  for (const [ext, file] of Object.entries(files)) {
-    // the fixture variants of these formats are named and timestamped where the page's defaults are
+  // The page's menu is the package's formats(), in order, the first selected.
+  assert.deepEqual(await page.$$eval("#format option", (os) => os.map((o) => o.value)), formats().map((f) => f.name));
+  assert.equal(await page.inputValue("#format"), formats()[0].name);
+  // the fixture variant "named" (the default format, named and timestamped) is what the page makes by default
+  const named = formatNamed(cases.variants.named.options.format);
+  for (const { name, extension: ext } of formats()) {
     const download = page.waitForEvent("download");
-    await page.click(`[data-download="${ids[ext]}"]`);
+    await page.click(`[data-download="${name}"]`);
     const d = await download;
     assert.equal(d.suggestedFilename(), `${call.id}.${ext}`);
     const body = await (await d.createReadStream()).toArray().then((c) => Buffer.concat(c).toString("utf8"));
-    await page.click(`[data-copy="${ids[ext]}"]`);
+    await page.click(`[data-copy="${name}"]`);
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     assert.equal(copied, body, ext);
     const expectedText = await page.evaluate(
       ({ e, t, f }) => import("./pkg/gongkit.js").then((g) => g.normalizeCall(e, t, { format: f, timestamps: true }).transcript),
-      { e: read("calls/acme-discovery.extensive.json"), t: read("calls/acme-discovery.transcript.json"), f: ids[ext] },
+      { e: read("calls/acme-discovery.extensive.json"), t: read("calls/acme-discovery.transcript.json"), f: name },
     );
     assert.equal(body, expectedText, ext);
-    if (ext === "txt") assert.equal(body, read(`expected/acme-discovery.${file}`));
+    if (name === named.name) assert.equal(body, read(expectedFile("acme-discovery", "named")));
   }
   const download = page.waitForEvent("download");
   await page.click('[data-download="document"]');

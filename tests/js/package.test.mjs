@@ -5,12 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import * as g from "gongkit";
-import { cases, read, run, expectedFile, jsonWords } from "./table.mjs";
+import { cases, read, run, expectedFile, formatNamed, jsonWords } from "./table.mjs";
 
 const FUNCTIONS = [
   "accountFromEmail", "accountFromParties", "batchCallIds", "callDate", "callDocument",
   "chunkDocument", "chunkTranscript", "documentVersion", "extensiveRequest", "formatTranscript",
-  "normalizeCall", "transcriptRequest",
+  "formats", "normalizeCall", "transcriptRequest",
 ];
 
 test("import gives every function, the same ones as require, and nothing else", () => {
@@ -199,10 +199,43 @@ test("wrong argument types are TypeErrors naming the parameter", () => {
 test("a transcript with no usable monologue is an error, in every format", () => {
   const message = "transcript: no usable monologue (none has a sentence with text)";
   for (const input of ["[]", "[{}]", [{}], [{ speakerId: "1", sentences: [] }], { callTranscripts: [{ transcript: [] }] }, { callTranscripts: [{ transcript: [{ sentences: [{ text: "" }] }] }] }]) {
-    for (const format of ["plain", "markdown", "webvtt", "srt", "json"]) {
+    for (const { name: format } of g.formats()) {
       assert.throws(() => g.formatTranscript(input, { format }), { message }, `${JSON.stringify(input)} as ${format}`);
     }
     assert.throws(() => g.chunkTranscript(input, { maxChars: 100 }), { message }, JSON.stringify(input));
+  }
+});
+
+test("formats() is the formats the fixture table exercises, and formatTranscript takes exactly those", () => {
+  const list = g.formats();
+  const names = list.map((f) => f.name);
+  // every format once, each with its extension and content type
+  assert.equal(new Set(names).size, names.length);
+  for (const f of list) {
+    assert.deepEqual(Object.keys(f).sort(), ["contentType", "extension", "name"], f.name);
+    assert.match(f.extension, /^[a-z0-9]+$/, f.name);
+    assert.match(f.contentType, /^[a-z]+\/[a-z0-9.+-]+(; charset=utf-8)?$/, f.name);
+  }
+  // a fresh array each call: a caller may change its copy
+  assert.notEqual(g.formats(), list);
+  assert.deepEqual(g.formats(), list);
+  // the table's formatTranscript variants cover every format and only these (no format: the first)
+  const exercised = new Set(
+    Object.values(cases.variants).filter((v) => v.fn === "formatTranscript").map((v) => formatNamed(v.options.format).name),
+  );
+  assert.deepEqual([...exercised].sort(), [...names].sort());
+  // formatTranscript accepts each, and its expected file has the format's extension
+  const transcript = read("calls/acme-discovery.transcript.json");
+  for (const f of list) {
+    const variant = Object.entries(cases.variants).find(([, v]) => v.fn === "formatTranscript" && formatNamed(v.options.format).name === f.name);
+    assert.ok(variant, f.name);
+    assert.ok(expectedFile("acme-discovery", variant[0]).endsWith(`.${f.extension}`), f.name);
+    assert.equal(typeof g.formatTranscript(transcript, { format: f.name }), "string", f.name);
+  }
+  // and refuses any other, with an error that lists them all, in order
+  const listed = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0];
+  for (const bad of ["docx", "", "PLAIN", "vtt2"]) {
+    assert.throws(() => g.formatTranscript(transcript, { format: bad }), { message: `invalid format: ${JSON.stringify(bad)}: expected ${listed}` }, bad);
   }
 });
 

@@ -1,18 +1,26 @@
 // The fixture table (tests/fixtures/cases.json) for the JS tests: the same
 // cases and expected files as the Rust tests, run through the npm package.
 import { readFileSync } from "node:fs";
+import { formats } from "gongkit";
 
 const fixtures = new URL("../fixtures/", import.meta.url);
 export const read = (path) => readFileSync(new URL(path, fixtures), "utf8");
 export const cases = JSON.parse(read("cases.json"));
 
+/** The package's format with this name; no name is the default, the first of `formats()`. */
+export function formatNamed(name) {
+  const all = formats();
+  const format = name === undefined ? all[0] : all.find((f) => f.name === name);
+  if (!format) throw new Error(`the fixture table names a format the package lacks: ${name}`);
+  return format;
+}
+
 /** The expected file's name for a call and variant, as tests/fixtures.rs names it. */
 export function expectedFile(call, variantName) {
   const variant = cases.variants[variantName];
-  const format = variant.options.format;
   const ext =
     variant.fn === "formatTranscript"
-      ? { markdown: "md", webvtt: "vtt", srt: "srt", json: "json" }[format] ?? "txt"
+      ? formatNamed(variant.options.format).extension
       : variant.fn === "callDocument"
         ? "txt"
         : "json";

@@ -163,6 +163,7 @@ test("the .d.ts matches every fixture output, field by field", () => {
   checkResult("normalizeCall", g.normalizeCall({ calls: [{ metaData: { id: "1" }, content: { keyPoints: [{ text: "Q2." }] } }] }), "key points only");
   checkResult("callDate", g.callDate(0), "callDate");
   checkResult("documentVersion", g.documentVersion(), "documentVersion");
+  checkResult("formats", g.formats(), "formats");
   // the table does reach the optional summary fields, present and absent
   assert.ok(fields.has("summary.keyPoints") && fields.has("summary.outline"), [...fields].join(", "));
   assert.ok(checked >= 45, `${checked} outputs`);

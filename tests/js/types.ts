@@ -12,6 +12,7 @@ import {
   documentVersion,
   extensiveRequest,
   formatTranscript,
+  formats,
   normalizeCall,
   transcriptRequest,
   type Account,
@@ -23,6 +24,7 @@ import {
   type ExtensiveRequest,
   type ExtensiveResponse,
   type Format,
+  type FormatInfo,
   type FormatOptions,
   type Monologue,
   type NormalizedCall,
@@ -75,6 +77,10 @@ const body: ExtensiveRequest = extensiveRequest(requestOptions);
 const transcriptBody: TranscriptRequest = transcriptRequest({ fromDateTime: "2024-01-01T00:00:00Z", cursor: "c" });
 const batches: string[][] = batchCallIds(["1", "2"]);
 const version: number = documentVersion();
+const formatList: FormatInfo[] = formats();
+const formatName: Format = formatList[0].name; // a name the format option takes
+const download: string = `call.${formatList[0].extension}`;
+const contentType: string = formatList[0].contentType;
 
 // What must not compile: numbers as ids in results, a misspelled format.
 // @ts-expect-error ids in results are strings
@@ -87,5 +93,5 @@ chunkTranscript(response, {});
 export const used = [
   text, fromString, fromArray, fromCall, account, participants, summary, title, date, document,
   documentChunks, first, day, fromNumber, name, fromParties, body, transcriptBody, batches, version,
-  affiliation, idNumber,
+  affiliation, idNumber, formatName, download, contentType,
 ];
