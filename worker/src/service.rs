@@ -600,11 +600,9 @@ impl Service {
         let tr = tr.ok_or_else(|| Error::TranscriptNotFound(id.to_string()))?;
         let o = &args.options;
         let options = gongkit::TranscriptOptions {
-            format: o.format,
-            timestamps: o.timestamps,
-            merge: o.merge,
             parties: if o.names { &call.parties } else { &[] },
             call_id: Some(id.as_str()),
+            ..gongkit::TranscriptOptions::from(o)
         };
         let not_found = |e: gongkit::Error| match e {
             gongkit::Error::TranscriptNotFound(_) => Error::TranscriptNotFound(id.to_string()),
@@ -1181,11 +1179,8 @@ pub fn format_raw(
             let text = gongkit::format_transcript(
                 transcript.as_deref().unwrap_or_default(),
                 &gongkit::TranscriptOptions {
-                    format: options.format,
-                    timestamps: options.timestamps,
-                    merge: options.merge,
-                    parties: &[],
                     call_id: None,
+                    ..gongkit::TranscriptOptions::from(&options)
                 },
             )
             .map_err(invalid)?;
