@@ -137,9 +137,17 @@ test("the call library under wrangler dev: a backfill, reads from D1, the Cron T
 test("no response and no line of the wrangler log holds a secret", async () => {
   // Make sure the log has the Worker's own lines in it.
   await get(`/v1/calls/${ACME}`);
+  const mcp = await fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_transcript", arguments: { callId: ACME } } }),
+  });
+  answers.push(await mcp.text());
   await new Promise((r) => setTimeout(r, 300));
   const log = readFileSync(logFile, "utf8");
   assert.match(log, /"route":"get_call"/);
+  // An MCP request's line names the tool it ran.
+  assert.match(log, /"route":"mcp"[^\n]*"tool":"get_transcript"/);
   for (const secret of SECRETS) {
     assert.ok(!log.includes(secret), "the wrangler log holds a secret");
     for (const a of answers) assert.ok(!a.includes(secret), "an answer holds a secret");

@@ -93,7 +93,9 @@ async fn calls(svc: &Service, a: &ParticipantCallsArgs) -> Result<(Vec<Value>, O
     } else {
         (None, Some(nonempty(fold(who), "participant")?))
     };
-    let key = digest(&[who, &format!("{from_ms:?}{to_ms:?}")]);
+    // The cursor is bound to the person as compared, not as typed.
+    let person = email.as_deref().or(name_key.as_deref()).unwrap_or_default();
+    let key = digest(&[person, &format!("{from_ms:?}{to_ms:?}")]);
     let filters = Filters {
         from_ms,
         to_ms,
