@@ -210,3 +210,24 @@ test("a REST cursor keeps the page size it was made with", async () => {
   const s3 = (await worker.request(`/v1/search?q=the&cursor=${encodeURIComponent(s.cursor)}`)).json();
   assert.equal(s3.hits.length, 2, "search's cursor keeps its page size too");
 });
+
+test("one account matcher: a part of the name, any case, in get_account_calls, find_calls_by_account and search; a miss names the nearest accounts", async () => {
+  const { accounts } = (await worker.request(`/v1/accounts?limit=1000`)).json();
+  const named = accounts.find((a) => a.name.length >= 6 && a.calls >= 1);
+  const part = named.name.slice(1, -1).toUpperCase();
+  const matching = accounts.filter((a) => a.name.toLowerCase().includes(part.toLowerCase()));
+  const want = matching.reduce((n, a) => n + a.calls, 0);
+  const byRest = (await worker.request(`/v1/accounts/${encodeURIComponent(part)}/calls?limit=1000`)).json();
+  assert.equal(byRest.count, want, `${part}: ${JSON.stringify(matching.map((a) => a.name))}`);
+  const byTool = await client.callTool({ name: "get_account_calls", arguments: { account: part, limit: 1000 } });
+  assert.equal(byTool.structuredContent.count, Math.min(want, byTool.structuredContent.count));
+  const found = await client.callTool({ name: "find_calls_by_account", arguments: { account: part, from: "2024-01-01", to: "2024-03-31", limit: 200 } });
+  assert.equal(found.structuredContent.source, "library");
+  assert.equal(found.structuredContent.count, Math.min(want, 200));
+  // A misspelt name: nothing, and the nearest names to try.
+  const typo = named.name.slice(0, -1) + "qx";
+  const miss = await client.callTool({ name: "get_account_calls", arguments: { account: typo } });
+  assert.equal(miss.structuredContent.count, 0);
+  assert.match(text(miss), /nearest account names: .+/);
+  assert.ok(text(miss).includes(named.name), text(miss));
+});

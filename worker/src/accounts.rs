@@ -109,8 +109,10 @@ impl Service {
         Ok(json!({"count": accounts.len(), "accounts": accounts, "cursor": cursor}))
     }
 
-    /// `GET /v1/accounts/{name}/calls`, MCP `get_account_calls`: one
-    /// account's calls in the range, newest first.
+    /// `GET /v1/accounts/{name}/calls`, MCP `get_account_calls`: the calls
+    /// of the accounts whose folded name holds `name` (the whole name, or a
+    /// part of it, as `find_calls_by_account` and search match), in the
+    /// range, newest first.
     ///
     /// # Errors
     ///
@@ -122,7 +124,6 @@ impl Service {
         let filters = Filters {
             from_ms,
             to_ms,
-            account_key: Some(account.clone()),
             ..Filters::default()
         };
         let key = digest(&[&account, &format!("{from_ms:?}{to_ms:?}")]);
@@ -140,9 +141,10 @@ impl Service {
             None => (None, None),
         };
         let limit = page_size(args.limit, kept, ACCOUNT_CALLS_LIMIT);
+        // One account matcher everywhere: the folded name, whole or a part.
         let rows = library
             .account_calls(
-                None,
+                Some(&account),
                 &filters,
                 self.visibility(),
                 before.as_ref().map(|(s, i)| (*s, i.as_str())),
