@@ -544,8 +544,13 @@ pub struct Filters {
     pub from_ms: Option<i64>,
     /// End (ms, exclusive).
     pub to_ms: Option<i64>,
-    /// The account name, folded.
+    /// The account name, folded: that account only.
     pub account_key: Option<String>,
+    /// Part of an account name, folded ([`crate::words::fold`]): accounts
+    /// whose folded name holds it (the whole name matches too). The one
+    /// way part of a name is matched: [`Library::accounts`]' and
+    /// [`Library::account_calls`]' `contains` is this filter.
+    pub account_contains: Option<String>,
     /// A participant's email, lower-cased.
     pub email: Option<String>,
     /// Part of a participant's name, folded.
@@ -739,6 +744,104 @@ impl Library {
     }
 }
 
+/// At most this many accounts (the most recently met) are compared by
+/// [`Library::nearest_accounts`].
+pub const NEAREST_SCAN: usize = 5000;
+
+impl Library {
+    /// The names of the accounts `who` may see that come closest to `q`
+    /// (for "no calls under account X; did you mean …"), best first, at
+    /// most `limit` ([`nearest_names`]).
+    pub async fn nearest_accounts(
+        &self,
+        q: &str,
+        who: Visibility<'_>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let rows: Vec<AccountRow> = self
+            .rows(query::accounts(
+                &Filters::default(),
+                None,
+                who,
+                NEAREST_SCAN,
+                0,
+            ))
+            .await?;
+        Ok(nearest_names(q, &rows, limit))
+    }
+}
+
+/// Of these accounts, the names closest to `q`, compared folded (case and
+/// accents aside, as [`Filters::account_contains`] compares): first those
+/// whose name holds `q`, then those sharing a word's beginning with it
+/// (`acme corp` and `Acme Corporation`), then those within a few edits of
+/// it or of one of their words (`acmee`); at most `limit`.
+pub fn nearest_names(q: &str, accounts: &[AccountRow], limit: usize) -> Vec<String> {
+    let q = fold(q);
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let q_words: Vec<&str> = q.split(' ').filter(|w| !w.is_empty()).collect();
+    let budget = (q.chars().count() / 3).max(1);
+    let mut scored: Vec<((usize, usize), &AccountRow)> = accounts
+        .iter()
+        .filter_map(|a| {
+            let key = a.key.as_str();
+            let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+            if key.contains(&q) {
+                return Some(((0, key.len()), a));
+            }
+            let shared = q_words
+                .iter()
+                .filter(|w| {
+                    words.iter().any(|k| {
+                        let (short, long) = if k.len() < w.len() {
+                            (*k, **w)
+                        } else {
+                            (**w, *k)
+                        };
+                        short.chars().count() >= 3 && long.starts_with(short)
+                    })
+                })
+                .count();
+            if shared > 0 {
+                return Some(((1, q_words.len() - shared), a));
+            }
+            let distance = words
+                .iter()
+                .map(|w| edits(&q, w))
+                .chain([edits(&q, key)])
+                .min()
+                .unwrap_or(usize::MAX);
+            (distance <= budget).then_some(((2, distance), a))
+        })
+        .collect();
+    scored.sort_by(|(x, a), (y, b)| x.cmp(y).then_with(|| a.key.cmp(&b.key)));
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, a)| a.name.clone().unwrap_or_else(|| a.key.clone()))
+        .collect()
+}
+
+/// The Levenshtein distance of two strings, by characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// The covered range after adding `[from_ms, to_ms)` to `c`.
 pub fn merge_coverage(c: Coverage, from_ms: i64, to_ms: i64) -> Coverage {
     if from_ms <= c.to_ms && to_ms >= c.from_ms {
@@ -794,6 +897,40 @@ mod tests {
         let parties: Vec<Value> = serde_json::from_str(&r.parties).unwrap();
         assert!(parties.iter().any(|p| p["nameKey"] == "jose muller"));
         assert!(Record::from_raw("{\"metaData\": {}}", None, &[]).is_err());
+    }
+
+    #[test]
+    fn the_nearest_account_names() {
+        let row = |name: &str| AccountRow {
+            key: fold(name),
+            name: Some(name.to_owned()),
+            calls: 1,
+            first: 0,
+            last: 0,
+        };
+        let rows: Vec<AccountRow> = [
+            "Acme Corporation Ltd",
+            "Globex",
+            "Société Générale",
+            "Initech",
+            "Acorn Foods",
+        ]
+        .iter()
+        .map(|n| row(n))
+        .collect();
+        assert_eq!(nearest_names("ACME", &rows, 3), ["Acme Corporation Ltd"]);
+        assert_eq!(
+            nearest_names("acme corp inc", &rows, 3),
+            ["Acme Corporation Ltd"]
+        );
+        assert_eq!(nearest_names("societe", &rows, 3), ["Société Générale"]);
+        assert_eq!(nearest_names("Globx", &rows, 3), ["Globex"]);
+        assert_eq!(nearest_names("initek", &rows, 3), ["Initech"]);
+        assert!(nearest_names("umbrella", &rows, 3).is_empty());
+        assert!(nearest_names("  ", &rows, 3).is_empty());
+        assert_eq!(nearest_names("ac", &rows, 1).len(), 1);
+        assert_eq!(edits("kitten", "sitting"), 3);
+        assert_eq!(edits("", "abc"), 3);
     }
 
     #[test]

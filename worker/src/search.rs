@@ -54,6 +54,7 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
         account_key,
         email,
         name_key,
+        ..Filters::default()
     })
 }
 

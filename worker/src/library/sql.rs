@@ -152,6 +152,7 @@ macro_rules! filters {
     () => {
         "c.started >= :from AND c.started < :to
   AND (:account_key IS NULL OR c.account_key = :account_key)
+  AND (:account_contains IS NULL OR instr(c.account_key, :account_contains) > 0)
   AND (:email IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :email))
   AND (:name_key IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND instr(p.name_key, :name_key) > 0))
   AND (:private = 1 OR c.is_private = 0)
@@ -165,6 +166,10 @@ pub fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<Named<'static>> {
         ("from", f.from_ms.unwrap_or(MIN_MS).into()),
         ("to", f.to_ms.unwrap_or(MAX_MS).into()),
         ("account_key", Param::opt(f.account_key.as_deref())),
+        (
+            "account_contains",
+            Param::opt(f.account_contains.as_deref()),
+        ),
         ("email", Param::opt(f.email.as_deref())),
         ("name_key", Param::opt(f.name_key.as_deref())),
         ("private", who.private.into()),
@@ -291,7 +296,7 @@ pub const ACCOUNTS: &str = concat!(
     ORDER BY c2.started DESC LIMIT 1) AS name,
    count(*) AS calls, min(c.started) AS first, max(c.started) AS last
  FROM calls AS c
- WHERE c.account_key IS NOT NULL AND (:contains IS NULL OR instr(c.account_key, :contains) > 0) AND ",
+ WHERE c.account_key IS NOT NULL AND ",
     filters!(),
     "
  GROUP BY c.account_key ORDER BY last DESC, key LIMIT :limit OFFSET :offset"
@@ -313,8 +318,7 @@ pub const ACCOUNT_PEOPLE: &str = concat!(
 pub const ACCOUNT_CALLS: &str = concat!(
     "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
  FROM calls AS c JOIN call_json AS j ON j.id = c.id
- WHERE (:contains IS NULL OR instr(c.account_key, :contains) > 0)
-   AND c.account_key IS NOT NULL AND ",
+ WHERE c.account_key IS NOT NULL AND ",
     filters!(),
     "
    AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
@@ -379,6 +383,17 @@ fn filtered(
 ) -> Result<Bound, String> {
     values.extend(filter_values(filters, who));
     bind(sql, &values)
+}
+
+/// The filters with `contains` (a folded part of an account name) as their
+/// `account_contains` when given: one way to match part of a name.
+fn containing(filters: &Filters, contains: Option<&str>) -> Filters {
+    Filters {
+        account_contains: contains
+            .map(str::to_owned)
+            .or_else(|| filters.account_contains.clone()),
+        ..filters.clone()
+    }
 }
 
 /// A JSON array of strings, as `json_each` reads it.
@@ -605,12 +620,8 @@ pub mod query {
         limit: usize,
         offset: usize,
     ) -> Result<Bound, String> {
-        let values = vec![
-            ("contains", Param::opt(contains)),
-            ("limit", limit.into()),
-            ("offset", offset.into()),
-        ];
-        filtered(ACCOUNTS, filters, who, values)
+        let values = vec![("limit", limit.into()), ("offset", offset.into())];
+        filtered(ACCOUNTS, &containing(filters, contains), who, values)
     }
 
     /// [`ACCOUNT_PEOPLE`].
@@ -637,12 +648,11 @@ pub mod query {
     ) -> Result<Bound, String> {
         let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
         let values = vec![
-            ("contains", Param::opt(contains)),
             ("limit", limit.into()),
             ("before_started", before_started.into()),
             ("before_id", before_id.into()),
         ];
-        filtered(ACCOUNT_CALLS, filters, who, values)
+        filtered(ACCOUNT_CALLS, &containing(filters, contains), who, values)
     }
 
     /// [`CHANGES`].
@@ -757,6 +767,15 @@ mod tests {
         let search = query::search("q", &f, who, 10, 20).unwrap();
         assert_eq!(search.values[0], Param::Text("q".into()));
         assert!(search.values.contains(&Param::Text("acme".into())));
-        assert_eq!(search.values.len(), 10);
+        assert_eq!(search.values.len(), 11);
+        // Part of an account name: the accounts' `contains` is the filters'.
+        let part = Filters {
+            account_contains: Some("acm".into()),
+            ..Filters::default()
+        };
+        let a = query::account_calls(None, &part, who, None, 5).unwrap();
+        let b = query::account_calls(Some("acm"), &Filters::default(), who, None, 5).unwrap();
+        assert_eq!((&a.sql, &a.values), (&b.sql, &b.values));
+        assert!(a.values.contains(&Param::Text("acm".into())));
     }
 }
