@@ -61,10 +61,12 @@ test("a bad ACCESS_POLICY is refused by the Rust Worker and by the JS entry, ali
     await on.dispose();
   }
   // The same spelling Rust accepts is accepted here too.
-  const ok = await startWorker(await gong(), { bindings: { ...signIn, ACCESS_POLICY: " Participant " } });
+  // (PUBLIC_URL: the provider's resource must be https or on a loopback host.)
+  const ok = await startWorker(await gong(), { bindings: { ...signIn, PUBLIC_URL: "http://127.0.0.1:8787", ACCESS_POLICY: " Participant " } });
   try {
     assert.equal((await ok.request("/.well-known/oauth-authorization-server", { token: null })).status, 200);
-    assert.equal((await ok.request(`/v1/calls/${ACME}`)).status, 200);
+    const r = await ok.request(`/v1/calls/${ACME}`);
+    assert.equal(r.status, 200, r.body);
   } finally {
     await ok.dispose();
   }
