@@ -147,7 +147,7 @@ export function document(raw, account) {
 export function matches(doc, q, { from, to, account, participant, speaker } = {}) {
   if (from && doc.started < Date.parse(from)) return false;
   if (to && doc.started >= Date.parse(to)) return false;
-  if (account && doc.accountKey !== fold(account)) return false;
+  if (account && !doc.accountKey.includes(fold(account))) return false;
   if (participant) {
     const p = participant.trim();
     const ok = p.includes("@")

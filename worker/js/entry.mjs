@@ -18,6 +18,7 @@
 import RustWorker, { GongGate, GongSync } from "../build/index.js";
 import { OAuthProvider, AuthorizationError, CimdFetchError, authorizationErrorRedirect } from "@cloudflare/workers-oauth-provider";
 import * as oidc from "oauth4webapi";
+import { readSettings } from "./settings.mjs";
 
 export { GongGate, GongSync };
 
@@ -36,8 +37,23 @@ function withUser(env, user) {
   return Object.create(env, { GONGKIT_USER: { value: user, enumerable: true } });
 }
 
+/**
+ * The settings this entry reads (worker/js/settings.mjs, parsed as the Rust
+ * Worker parses them), once per request: `{ values, errors }`.
+ */
+const readOnce = new WeakMap();
+function settings(env) {
+  if (!readOnce.has(env)) readOnce.set(env, readSettings(env));
+  return readOnce.get(env);
+}
+
+/** Sign-in is on when OIDC_ISSUER is set (even to a value that is refused). */
 function oauthEnabled(env) {
   return typeof env.OIDC_ISSUER === "string" && env.OIDC_ISSUER.trim() !== "";
+}
+
+function notConfigured(message) {
+  return Response.json({ error: { code: "not_configured", message } }, { status: 503, headers: { "Cache-Control": "no-store" } });
 }
 
 function isApiPath(path) {
@@ -74,7 +90,7 @@ function errorPage(status, message) {
 /** The OpenID provider's metadata, discovered once per isolate. */
 const discovered = new Map();
 async function identityProvider(env) {
-  const issuer = new URL(env.OIDC_ISSUER.trim());
+  const issuer = new URL(settings(env).values.OIDC_ISSUER);
   const key = issuer.href;
   if (!discovered.has(key)) {
     const options = { [oidc.allowInsecureRequests]: isLoopback(issuer) };
@@ -90,13 +106,12 @@ function isLoopback(url) {
 }
 
 function oidcClient(env) {
-  return { client_id: env.OIDC_CLIENT_ID };
+  return { client_id: settings(env).values.OIDC_CLIENT_ID };
 }
 
 function allowedDomains(env) {
-  return String(env.ALLOWED_EMAIL_DOMAINS ?? "")
-    .split(",")
-    .map((d) => d.trim().toLowerCase().replace(/^@/, ""))
+  return settings(env).values.ALLOWED_EMAIL_DOMAINS
+    .map((d) => d.toLowerCase().replace(/^@/, ""))
     .filter(Boolean);
 }
 
@@ -113,7 +128,9 @@ async function authorize(request, env) {
     const loopback = details.redirectIsLoopback
       ? "<p><strong>This sends access to an app on your computer.</strong> Continue only if you just started signing in from it.</p>"
       : "";
-    const policy = String(env.ACCESS_POLICY ?? "all").trim().toLowerCase() === "participant"
+    // Refused values never get here (see the default export): the same
+    // reading as Rust's, so the page says what Rust will do.
+    const policy = settings(env).values.ACCESS_POLICY === "participant"
       ? "the Gong calls you took part in"
       : "every Gong call this server reads (private calls excepted)";
     return page(200, `Allow ${details.clientName} to read Gong calls?`, `
@@ -149,7 +166,7 @@ It cannot change anything in Gong.</p>
     headers: approved.headers,
   });
   const url = new URL(as.authorization_endpoint);
-  url.searchParams.set("client_id", env.OIDC_CLIENT_ID);
+  url.searchParams.set("client_id", settings(env).values.OIDC_CLIENT_ID);
   url.searchParams.set("redirect_uri", new URL(CALLBACK, request.url).href);
   url.searchParams.set("response_type", "code");
   url.searchParams.set("scope", "openid email profile");
@@ -183,7 +200,7 @@ async function callback(request, env) {
   try {
     const params = oidc.validateAuthResponse(as, client, url, url.searchParams.get("state") ?? undefined);
     const response = await oidc.authorizationCodeGrantRequest(
-      as, client, oidc.ClientSecretPost(env.OIDC_CLIENT_SECRET ?? ""), params, new URL(CALLBACK, request.url).href, data.verifier, insecure,
+      as, client, oidc.ClientSecretPost(settings(env).values.OIDC_CLIENT_SECRET), params, new URL(CALLBACK, request.url).href, data.verifier, insecure,
     );
     const result = await oidc.processAuthorizationCodeResponse(as, client, response, { expectedNonce: data.nonce, requireIdToken: true });
     claims = oidc.getValidatedIdTokenClaims(result);
@@ -242,7 +259,7 @@ const apiHandler = {
 
 /** The Worker's public origin: PUBLIC_URL's, else the request's. */
 function publicOrigin(env, request) {
-  const configured = typeof env.PUBLIC_URL === "string" ? env.PUBLIC_URL.trim() : "";
+  const configured = settings(env).values.PUBLIC_URL;
   return configured ? new URL(configured).origin : new URL(request.url).origin;
 }
 
@@ -253,7 +270,6 @@ function provider(env, request) {
   if (!providers.has(base)) {
     // A Worker answers under a few names at most; never keep more.
     if (providers.size >= 8) providers.clear();
-    const ttl = Number(env.OAUTH_ACCESS_TOKEN_TTL_SECONDS);
     providers.set(base, new OAuthProvider({
       apiRoute: API_ROUTES,
       apiHandler,
@@ -268,7 +284,7 @@ function provider(env, request) {
         bearer_methods_supported: ["header"],
         resource_name: "gongkit: Gong calls",
       },
-      ...(Number.isFinite(ttl) && ttl >= 60 ? { accessTokenTTL: ttl } : {}),
+      accessTokenTTL: settings(env).values.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
       onError: ({ code, status }) => {
         console.log(JSON.stringify({ oauth: code, status }));
       },
@@ -284,6 +300,10 @@ function resourceMetadataUrl(request, env) {
 export default {
   async fetch(request, env, ctx) {
     if (!oauthEnabled(env)) return rust(request, withUser(env, undefined), ctx);
+    // Sign-in is on: every setting it reads must parse, or nothing is served
+    // (503 naming the setting, as the Rust Worker answers for its own).
+    const { values, errors } = settings(env);
+    if (errors.length) return notConfigured(errors[0]);
     const url = new URL(request.url);
     const token = bearer(request);
     if (isApiPath(url.pathname) && (request.method === "OPTIONS" || (token && !isProviderToken(token)))) {
@@ -297,13 +317,12 @@ export default {
     }
     const missing = [
       !env.OAUTH_KV && "the KV namespace OAUTH_KV (wrangler.toml)",
-      !env.OIDC_CLIENT_ID && "the var OIDC_CLIENT_ID",
-      !env.OIDC_CLIENT_SECRET && "the secret OIDC_CLIENT_SECRET",
+      !values.OIDC_CLIENT_ID && "the var OIDC_CLIENT_ID",
+      !values.OIDC_CLIENT_SECRET && "the secret OIDC_CLIENT_SECRET",
     ].filter(Boolean);
     if (missing.length) {
       // Fail closed, saying what to set (never a value).
-      const message = `OIDC_ISSUER is set, so sign-in is on, but this Worker has no ${missing.join(", no ")}`;
-      return Response.json({ error: { code: "not_configured", message } }, { status: 503, headers: { "Cache-Control": "no-store" } });
+      return notConfigured(`OIDC_ISSUER is set, so sign-in is on, but this Worker has no ${missing.join(", no ")}`);
     }
     return provider(env, request).fetch(request, env, ctx);
   },

@@ -8,9 +8,9 @@
 use serde_json::{json, Value};
 
 use crate::args::{page_size, AccountCallsArgs, AccountsArgs, ACCOUNTS_LIMIT, ACCOUNT_CALLS_LIMIT};
-use crate::list::Paged;
 use crate::error::Result;
 use crate::library::Filters;
+use crate::list::Paged;
 use crate::search::{digest, range};
 use crate::service::{Service, Source};
 use crate::sync::iso;
@@ -175,49 +175,17 @@ impl Service {
         })
     }
 
-    /// The library's account names nearest to `name` (at most 5, best
-    /// first), for a "did you mean" when a name matched nothing. Names are
-    /// compared folded, by Jaro-Winkler similarity (the `strsim` crate),
-    /// with a name that holds one of the words a little ahead.
+    /// The library's account names nearest to `name` that the user may
+    /// see (at most 5, best first), for a "did you mean" when a name
+    /// matched nothing; without the library, none.
     ///
     /// # Errors
     ///
-    /// What reading the library's accounts can fail with; without the
-    /// library, none are near.
+    /// What reading the library's accounts can fail with.
     pub async fn nearest_accounts(&self, name: &str) -> Result<Vec<String>> {
-        let Some(library) = self.library() else {
-            return Ok(Vec::new());
-        };
-        let wanted = fold(name);
-        if wanted.is_empty() {
-            return Ok(Vec::new());
+        match self.library() {
+            Some(library) => library.nearest_accounts(name, self.visibility(), 5).await,
+            None => Ok(Vec::new()),
         }
-        let rows = library
-            .accounts(
-                &Filters::default(),
-                None,
-                self.visibility(),
-                NEAREST_POOL,
-                0,
-            )
-            .await?;
-        let words: Vec<&str> = wanted.split(' ').filter(|w| w.len() >= 3).collect();
-        let mut scored: Vec<(f64, String)> = rows
-            .into_iter()
-            .filter_map(|r| {
-                let key = r.key.as_str();
-                let mut score = strsim::jaro_winkler(&wanted, key);
-                if words.iter().any(|w| key.contains(w)) {
-                    score += 0.2;
-                }
-                (score >= 0.75).then(|| (score, r.name.unwrap_or(r.key)))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.dedup_by(|a, b| a.1 == b.1);
-        Ok(scored.into_iter().take(5).map(|(_, n)| n).collect())
     }
 }
-
-/// How many of the most recent accounts "did you mean" looks through.
-const NEAREST_POOL: usize = 1000;

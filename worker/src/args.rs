@@ -1050,7 +1050,10 @@ mod tests {
         };
         assert!(read(json!({"from": "a"})).is_err());
         assert!(read(json!({"cursor": "c", "from": "a", "to": "b"})).is_err());
-        assert_eq!(read(json!({"cursor": "c", "limit": 5})).unwrap().limit, Some(5));
+        assert_eq!(
+            read(json!({"cursor": "c", "limit": 5})).unwrap().limit,
+            Some(5)
+        );
         assert!(read(json!({"cursor": "c", "limit": 1001})).is_err());
         assert_eq!(read(json!({"from": "a", "to": "b"})).unwrap().limit, None);
     }

@@ -1,10 +1,12 @@
 //! The Worker's settings, read once per request from its environment
 //! (`[vars]` in wrangler.toml, secrets from `wrangler secret put` or
-//! `.dev.vars`). Checked here, so a wrong setting fails closed with a
-//! message that names it.
+//! `.dev.vars`) through the one table of settings ([`crate::settings`]).
+//! Checked there, so a wrong setting fails closed with a message that
+//! names it.
 
 use crate::access::{self, Policy, StaticToken};
 use crate::error::{Error, Result};
+use crate::settings::{self as s, Reader};
 
 /// The shortest caller token accepted: shorter ones are guessable.
 pub const MIN_TOKEN_CHARS: usize = 32;
@@ -28,6 +30,9 @@ pub struct Config {
     pub fresh_window_seconds: u64,
     /// `INCLUDE_PRIVATE_CALLS`: serve calls Gong marks private (default off).
     pub include_private_calls: bool,
+    /// `MCP_ANSWER_CHARS`: the character budget of one MCP tool answer
+    /// (default 24000, at least 1000).
+    pub mcp_answer_chars: usize,
     /// `GONGKIT_TOKEN` (secret): the callers' static bearer tokens,
     /// comma-separated so a new one can be added before the old one is
     /// removed; each `name:policy:token` or a bare token
@@ -40,14 +45,17 @@ pub struct Config {
     /// `ADMIN_EMAILS`: people (lower case) who may run the sync, erase
     /// calls and see every call.
     pub admin_emails: Vec<String>,
-    /// `MCP_ANSWER_CHARS`: the characters one MCP tool answer carries at
-    /// most by default (longer texts come in chunks, listings in smaller
-    /// pages; default 24,000, at least 1,000).
-    pub mcp_answer_chars: usize,
     /// `GONG_API_KEY` (secret).
     pub gong_key: Option<String>,
     /// `GONG_API_SECRET` (secret).
     pub gong_secret: Option<String>,
+    /// The gate's settings (`GONG_DAILY_BUDGET`, `SYNC_DAILY_BUDGET`,
+    /// `GONG_DAY_RESET_UTC`).
+    pub gate: crate::gate::Settings,
+    /// The sync's settings (`SYNC_OVERLAP_HOURS`).
+    pub sync: crate::sync::Settings,
+    /// Every setting refused, each naming its setting (none: all parsed).
+    pub errors: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -60,70 +68,74 @@ impl std::fmt::Debug for Config {
             .field("cache_ttl_seconds", &self.cache_ttl_seconds)
             .field("fresh_window_seconds", &self.fresh_window_seconds)
             .field("include_private_calls", &self.include_private_calls)
+            .field("mcp_answer_chars", &self.mcp_answer_chars)
             .field("tokens", &format!("[{} set]", self.tokens.len()))
             .field("access_policy", &self.access_policy)
             .field("admin_emails", &self.admin_emails)
             .field("gong_key", &set(&self.gong_key))
             .field("gong_secret", &set(&self.gong_secret))
+            .field("gate", &self.gate)
+            .field("sync", &self.sync)
+            .field("errors", &self.errors)
             .finish()
     }
 }
 
-/// The default of `MCP_ANSWER_CHARS`: about 6,000 tokens under Claude
-/// Code's 25,000-token tool-output limit, with room for several answers.
-pub const DEFAULT_MCP_ANSWER_CHARS: usize = 24_000;
-
 impl Config {
-    /// Reads the settings through `var` (plain variables) and `secret`.
+    /// Reads the settings through `var` (plain variables) and `secret`:
+    /// every setting the Rust Worker reads, from the table in
+    /// [`crate::settings`]; what does not parse is kept in `errors` (and
+    /// refused by [`Config::check`]).
     pub fn read(
         var: impl Fn(&str) -> Option<String>,
         secret: impl Fn(&str) -> Option<String>,
     ) -> Config {
-        let secret = |name: &str| secret(name).filter(|s| !s.trim().is_empty());
-        let base = var("GONG_BASE_URL")
-            .map(|u| u.trim().trim_end_matches('/').to_owned())
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| "https://api.gong.io".to_owned());
-        let (access_policy, access_policy_error) = match var("ACCESS_POLICY")
-            .map(|p| p.trim().to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("" | "all") => (Policy::All, None),
-            Some("participant") => (Policy::Participant, None),
-            Some(other) => (
-                // Fail closed: the narrowest rule, and every request refused.
-                Policy::Participant,
-                Some(format!(
-                    "ACCESS_POLICY {other:?} is not `all` or `participant`"
-                )),
-            ),
-        };
-        Config {
+        let mut r = Reader::new(var, secret);
+        let access_policy = r.policy(&s::ACCESS_POLICY);
+        let access_policy_error = r
+            .errors
+            .last()
+            .filter(|e| e.starts_with("ACCESS_POLICY"))
+            .cloned();
+        let before = r.errors.len();
+        let gong_base_url = r
+            .text(&s::GONG_BASE_URL)
+            .unwrap_or_else(|| s::GONG_BASE_URL.default.to_owned());
+        let gong_base_url_error = r.errors[before..].first().cloned();
+        let config = Config {
             access_policy,
             access_policy_error,
-            admin_emails: list_setting(&var("ADMIN_EMAILS").unwrap_or_default())
+            gong_base_url,
+            gong_base_url_error,
+            admin_emails: r
+                .list(&s::ADMIN_EMAILS)
                 .into_iter()
                 .map(|e| e.to_lowercase())
                 .collect(),
-            gong_base_url_error: check_base_url(&base).err(),
-            gong_base_url: base,
-            internal_domains: list_setting(&var("INTERNAL_DOMAINS").unwrap_or_default()),
-            allowed_origins: list_setting(&var("ALLOWED_ORIGINS").unwrap_or_default()),
-            cache_ttl_seconds: var("CACHE_TTL_SECONDS")
-                .and_then(|s| s.trim().parse().ok())
-                .unwrap_or(86_400),
-            fresh_window_seconds: var("FRESH_WINDOW_SECONDS")
-                .and_then(|s| s.trim().parse().ok())
-                .unwrap_or(60),
-            include_private_calls: var("INCLUDE_PRIVATE_CALLS")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
-            mcp_answer_chars: var("MCP_ANSWER_CHARS")
-                .and_then(|s| s.trim().parse::<usize>().ok())
-                .unwrap_or(DEFAULT_MCP_ANSWER_CHARS)
-                .max(1000),
-            tokens: list_setting(&secret("GONGKIT_TOKEN").unwrap_or_default()),
-            gong_key: secret("GONG_API_KEY"),
-            gong_secret: secret("GONG_API_SECRET"),
+            internal_domains: r.list(&s::INTERNAL_DOMAINS),
+            allowed_origins: r.list(&s::ALLOWED_ORIGINS),
+            cache_ttl_seconds: r.number(&s::CACHE_TTL_SECONDS),
+            fresh_window_seconds: r.number(&s::FRESH_WINDOW_SECONDS),
+            include_private_calls: r.bool(&s::INCLUDE_PRIVATE_CALLS),
+            mcp_answer_chars: usize::try_from(r.number(&s::MCP_ANSWER_CHARS)).unwrap_or(usize::MAX),
+            tokens: r.list(&s::GONGKIT_TOKEN),
+            gong_key: r.text(&s::GONG_API_KEY),
+            gong_secret: r.text(&s::GONG_API_SECRET),
+            gate: crate::gate::Settings::from_reader(&mut r),
+            sync: crate::sync::Settings::from_reader(&mut r),
+            errors: Vec::new(),
+        };
+        Config {
+            errors: r.errors,
+            ..config
+        }
+    }
+
+    /// Fails (503, naming the setting) when any setting was refused.
+    pub fn check(&self) -> Result<()> {
+        match self.errors.first() {
+            Some(why) => Err(Error::NotConfigured(why.clone())),
+            None => Ok(()),
         }
     }
 
@@ -158,12 +170,10 @@ impl Config {
         Ok(tokens)
     }
 
-    /// Fails (503) when `ACCESS_POLICY` is not one this Worker knows.
+    /// Fails (503) when `ACCESS_POLICY`, or any other setting, is not one
+    /// this Worker reads: who may see what is never guessed.
     pub fn check_access(&self) -> Result<()> {
-        match &self.access_policy_error {
-            Some(why) => Err(Error::NotConfigured(why.clone())),
-            None => Ok(()),
-        }
+        self.check()
     }
 
     /// Whether a person (by email) is in `ADMIN_EMAILS`.
@@ -177,9 +187,7 @@ impl Config {
     /// Gong's base URL and credentials, or 503 when they are missing or the
     /// URL is not one credentials may be sent to.
     pub fn gong_credentials(&self) -> Result<(&str, &str, &str)> {
-        if let Some(why) = &self.gong_base_url_error {
-            return Err(Error::NotConfigured(why.clone()));
-        }
+        self.check()?;
         match (self.gong_key.as_deref(), self.gong_secret.as_deref()) {
             (Some(key), Some(secret)) => Ok((&self.gong_base_url, key, secret)),
             _ => Err(Error::NotConfigured(
@@ -199,26 +207,12 @@ impl Config {
 /// Gong's host gets the credentials, so it must be https; plain http only
 /// for a server on this machine (the simulator).
 pub fn check_base_url(base: &str) -> std::result::Result<(), String> {
-    let url =
-        url::Url::parse(base).map_err(|e| format!("GONG_BASE_URL {base:?} is not a URL ({e})"))?;
-    let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if local => Ok(()),
-        _ => Err(format!(
-            "GONG_BASE_URL {base:?} must be https (plain http only for 127.0.0.1 or localhost): the Gong credentials are sent to it"
-        )),
-    }
+    s::GONG_BASE_URL.parse(Some(base)).map(drop)
 }
 
 /// A comma-separated setting as a list; empty entries dropped.
 pub fn list_setting(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    s::list(value)
 }
 
 #[cfg(test)]
@@ -319,6 +313,11 @@ mod tests {
     fn private_calls_are_off_by_default() {
         assert!(!config(&[]).include_private_calls);
         assert!(config(&[("INCLUDE_PRIVATE_CALLS", "true")]).include_private_calls);
-        assert!(!config(&[("INCLUDE_PRIVATE_CALLS", "yes please")]).include_private_calls);
+        // A value that is neither refuses every request, naming the setting.
+        let c = config(&[("INCLUDE_PRIVATE_CALLS", "yes please")]);
+        assert!(!c.include_private_calls);
+        let e = c.check().unwrap_err();
+        assert_eq!(e.code(), "not_configured");
+        assert!(e.to_string().contains("INCLUDE_PRIVATE_CALLS"), "{e}");
     }
 }

@@ -63,28 +63,27 @@ impl Settings {
     ///
     /// 503 `not_configured` naming the setting.
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings> {
-        let mut s = Settings::default();
-        let number = |name: &str, default: u64| -> Result<u64> {
-            match var(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-            {
-                None => Ok(default),
-                Some(v) => v.parse().map_err(|_| {
-                    Error::NotConfigured(format!("{name}={v:?} is not a whole number"))
-                }),
-            }
-        };
-        s.daily_budget = number("GONG_DAILY_BUDGET", s.daily_budget)?;
-        s.sync_budget = number("SYNC_DAILY_BUDGET", s.sync_budget)?;
-        if let Some(v) = var("GONG_DAY_RESET_UTC").filter(|v| !v.trim().is_empty()) {
-            s.reset_minutes = parse_hh_mm(v.trim()).ok_or_else(|| {
-                Error::NotConfigured(format!(
-                    "GONG_DAY_RESET_UTC={v:?}: expected a time of day in UTC such as 00:00 or 07:30"
-                ))
-            })?;
+        let mut r = crate::settings::Reader::new(var, |_: &str| None);
+        let s = Settings::from_reader(&mut r);
+        match r.errors.into_iter().next() {
+            Some(why) => Err(Error::NotConfigured(why)),
+            None => Ok(s),
         }
-        Ok(s)
+    }
+
+    /// The settings from the table of settings ([`crate::settings`]); what
+    /// does not parse stays in the reader's errors.
+    pub fn from_reader<V, S>(r: &mut crate::settings::Reader<V, S>) -> Settings
+    where
+        V: Fn(&str) -> Option<String>,
+        S: Fn(&str) -> Option<String>,
+    {
+        use crate::settings as s;
+        Settings {
+            daily_budget: r.number(&s::GONG_DAILY_BUDGET),
+            sync_budget: r.number(&s::SYNC_DAILY_BUDGET),
+            reset_minutes: r.number(&s::GONG_DAY_RESET_UTC),
+        }
     }
 
     /// The day `now_ms` falls in (days since the epoch, shifted by the reset).
@@ -96,12 +95,6 @@ impl Settings {
     pub fn day_ends(&self, now_ms: u64) -> u64 {
         (self.day(now_ms) + 1) * DAY_MS + self.reset_minutes * 60_000
     }
-}
-
-fn parse_hh_mm(v: &str) -> Option<u64> {
-    let (h, m) = v.split_once(':')?;
-    let (h, m): (u64, u64) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 && v.len() <= 5).then_some(h * 60 + m)
 }
 
 /// The gate's state: what it persists between permits.

@@ -26,6 +26,7 @@ pub mod reply;
 pub mod routes;
 pub mod search;
 pub mod service;
+pub mod settings;
 pub mod sign;
 pub mod sync;
 pub mod tools;

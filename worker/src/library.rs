@@ -14,6 +14,10 @@ use worker::wasm_bindgen::JsValue;
 use crate::error::{Error, Result};
 use crate::words::{email_key, fold};
 
+pub mod sql;
+
+use sql::{query, Bound, Param};
+
 /// The D1 binding in wrangler.toml.
 pub const BINDING: &str = "GONGKIT_DB";
 /// D1 takes at most this many statements' worth of work well in one batch;
@@ -300,30 +304,51 @@ fn d1(e: worker::Error) -> Error {
     Error::Internal(format!("the call library (D1) failed: {text}"))
 }
 
-fn v(s: &str) -> JsValue {
-    JsValue::from_str(s)
+/// A statement that would not bind: a bug of this module, never input.
+fn unbound(why: String) -> Error {
+    Error::Internal(format!("a library statement does not bind: {why}"))
 }
 
-fn n(x: i64) -> JsValue {
-    JsValue::from_f64(x as f64)
+impl Param {
+    fn js(&self) -> JsValue {
+        match self {
+            Param::Null => JsValue::NULL,
+            Param::Int(n) => JsValue::from_f64(*n as f64),
+            Param::Text(s) => JsValue::from_str(s),
+        }
+    }
 }
 
 impl Library {
-    /// Every row of a query with bound values.
+    /// A statement with its values, for D1.
+    fn prepare(
+        &self,
+        b: std::result::Result<Bound, String>,
+    ) -> Result<worker::D1PreparedStatement> {
+        let b = b.map_err(unbound)?;
+        let values: Vec<JsValue> = b.values.iter().map(Param::js).collect();
+        self.db.prepare(&b.sql).bind(&values).map_err(d1)
+    }
+
+    /// Every row of a statement.
     async fn rows<T: for<'de> Deserialize<'de>>(
         &self,
-        sql: &str,
-        values: &[JsValue],
+        b: std::result::Result<Bound, String>,
     ) -> Result<Vec<T>> {
-        self.db
-            .prepare(sql)
-            .bind(values)
-            .map_err(d1)?
+        self.prepare(b)?
             .all()
             .await
             .map_err(d1)?
             .results()
             .map_err(d1)
+    }
+
+    /// The first row of a statement, if any.
+    async fn first<T: for<'de> Deserialize<'de>>(
+        &self,
+        b: std::result::Result<Bound, String>,
+    ) -> Result<Option<T>> {
+        self.prepare(b)?.first::<T>(None).await.map_err(d1)
     }
 
     /// The library, when `GONGKIT_DB` is bound.
@@ -335,31 +360,17 @@ impl Library {
 
     /// One call, if the library has it.
     pub async fn get(&self, id: &str) -> Result<Option<Stored>> {
-        self.db
-            .prepare(
-                "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
-                 FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id = ?1",
-            )
-            .bind(&[v(id)])
-            .map_err(d1)?
-            .first::<Stored>(None)
-            .await
-            .map_err(d1)
+        self.first(query::get(id)).await
     }
 
     /// How many calls the library holds.
     pub async fn count(&self) -> Result<i64> {
-        let c = self
-            .db
-            .prepare("SELECT count(*) AS n FROM calls")
-            .first::<Count>(None)
-            .await
-            .map_err(d1)?;
+        let c: Option<Count> = self.first(query::count()).await?;
         Ok(c.map_or(0, |c| c.n))
     }
 
     /// The statements that write one call: its row, Gong's JSON, its
-    /// search rows ([`Library::index`]) and (when `log`) a change for the
+    /// search rows ([`sql::index`]) and (when `log`) a change for the
     /// export, with who could see the call.
     fn write(
         &self,
@@ -368,106 +379,18 @@ impl Library {
         now_ms: i64,
         log: bool,
     ) -> Result<()> {
-        let sql: &[(&str, Vec<JsValue>)] = &[
-            (
-                "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, digest, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
-                   account = excluded.account, participants = excluded.participants, brief = excluded.brief,
-                   key_points = excluded.key_points, is_private = excluded.is_private,
-                   digest = excluded.digest, synced_at = excluded.synced_at",
-                vec![
-                    v(&r.id),
-                    n(r.started),
-                    r.title.as_deref().map_or(JsValue::NULL, v),
-                    r.account.as_deref().map_or(JsValue::NULL, v),
-                    v(&r.participants),
-                    r.brief.as_deref().map_or(JsValue::NULL, v),
-                    v(&r.key_points),
-                    n(i64::from(r.is_private)),
-                    v(&r.digest),
-                    n(now_ms),
-                ],
-            ),
-            (
-                "INSERT INTO call_json (id, extensive, transcript) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET extensive = excluded.extensive, transcript = excluded.transcript",
-                vec![
-                    v(&r.id),
-                    v(&r.extensive),
-                    r.transcript.as_deref().map_or(JsValue::NULL, v),
-                ],
-            ),
-        ];
-        for (query, values) in sql {
-            statements.push(self.db.prepare(*query).bind(values).map_err(d1)?);
-        }
-        self.index(statements, r)?;
-        if log {
-            statements.push(
-                self.db
-                    .prepare(
-                        "INSERT INTO changes (call_id, deleted, at, emails, private) VALUES (?1, 0, ?2, ?3, ?4)",
-                    )
-                    .bind(&[v(&r.id), n(now_ms), v(&r.emails), n(i64::from(r.is_private))])
-                    .map_err(d1)?,
-            );
+        for b in sql::write(r, now_ms, log).map_err(unbound)? {
+            statements.push(self.prepare(Ok(b))?);
         }
         Ok(())
     }
 
     /// The statements that (re)write one call's search rows: turns (with
     /// their folded words), participants, the index row, its account key
-    /// and index version. The
-    /// call's row and JSON are left as they are.
+    /// and index version. The call's row and JSON are left as they are.
     fn index(&self, statements: &mut Vec<worker::D1PreparedStatement>, r: &Record) -> Result<()> {
-        let sql: &[(&str, Vec<JsValue>)] = &[
-            (
-                "UPDATE calls SET account_key = ?2, indexed = ?3 WHERE id = ?1",
-                vec![
-                    v(&r.id),
-                    r.account_key.as_deref().map_or(JsValue::NULL, v),
-                    n(INDEX_VERSION),
-                ],
-            ),
-            ("DELETE FROM turns WHERE call_id = ?1", vec![v(&r.id)]),
-            (
-                "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text, words)
-                 SELECT ?1, CAST(key AS INTEGER), json_extract(value, '$.speakerId'), json_extract(value, '$.speaker'),
-                        json_extract(value, '$.affiliation'), json_extract(value, '$.topic'),
-                        json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text'),
-                        json_extract(value, '$.words')
-                 FROM json_each(?2)",
-                vec![v(&r.id), v(&r.turns)],
-            ),
-            (
-                "DELETE FROM calls_fts WHERE rowid = (SELECT rid FROM calls WHERE id = ?1)",
-                vec![v(&r.id)],
-            ),
-            (
-                "INSERT INTO calls_fts (rowid, title, account, people, summary, internal, external)
-                 SELECT rid, ?2, ?3, ?4, ?5, ?6, ?7 FROM calls WHERE id = ?1",
-                vec![
-                    v(&r.id),
-                    v(&r.index.title),
-                    v(&r.index.account),
-                    v(&r.index.people),
-                    v(&r.index.summary),
-                    v(&r.index.internal),
-                    v(&r.index.external),
-                ],
-            ),
-            ("DELETE FROM parties WHERE call_id = ?1", vec![v(&r.id)]),
-            (
-                "INSERT INTO parties (call_id, name, email, name_key, email_key, affiliation)
-                 SELECT ?1, json_extract(value, '$.name'), json_extract(value, '$.email'), json_extract(value, '$.nameKey'),
-                        json_extract(value, '$.emailKey'), json_extract(value, '$.affiliation')
-                 FROM json_each(?2)",
-                vec![v(&r.id), v(&r.parties)],
-            ),
-        ];
-        for (query, values) in sql {
-            statements.push(self.db.prepare(*query).bind(values).map_err(d1)?);
+        for b in sql::index(r).map_err(unbound)? {
+            statements.push(self.prepare(Ok(b))?);
         }
         Ok(())
     }
@@ -476,13 +399,7 @@ impl Library {
     /// (or before it existed); returns how many. Not a change: the export
     /// does not see it.
     pub async fn reindex(&self, internal_domains: &[String], limit: usize) -> Result<usize> {
-        let stale: Vec<Stored> = self
-            .rows(
-                "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
-                 FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < ?1 ORDER BY c.rid LIMIT ?2",
-                &[n(INDEX_VERSION), n(limit as i64)],
-            )
-            .await?;
+        let stale: Vec<Stored> = self.rows(query::stale(limit)).await?;
         let mut each = Vec::with_capacity(stale.len());
         for s in &stale {
             let mut statements = Vec::with_capacity(8);
@@ -511,22 +428,12 @@ impl Library {
     }
 
     fn mark_indexed(&self, id: &str) -> Result<worker::D1PreparedStatement> {
-        self.db
-            .prepare("UPDATE calls SET indexed = ?2 WHERE id = ?1")
-            .bind(&[v(id), n(INDEX_VERSION)])
-            .map_err(d1)
+        self.prepare(query::mark_indexed(id))
     }
 
     /// How many calls wait for [`Library::reindex`].
     pub async fn unindexed(&self) -> Result<i64> {
-        let c = self
-            .db
-            .prepare("SELECT count(*) AS n FROM calls WHERE indexed < ?1")
-            .bind(&[n(INDEX_VERSION)])
-            .map_err(d1)?
-            .first::<Count>(None)
-            .await
-            .map_err(d1)?;
+        let c: Option<Count> = self.first(query::unindexed()).await?;
         Ok(c.map_or(0, |c| c.n))
     }
 
@@ -535,14 +442,8 @@ impl Library {
         if records.is_empty() {
             return Ok(0);
         }
-        let ids = serde_json::to_string(&records.iter().map(|r| &r.id).collect::<Vec<_>>())
-            .map_err(Error::internal)?;
-        let known: Vec<IdDigest> = self
-            .rows(
-                "SELECT id, digest FROM calls WHERE id IN (SELECT value FROM json_each(?1))",
-                &[v(&ids)],
-            )
-            .await?;
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        let known: Vec<IdDigest> = self.rows(query::digests(&ids)).await?;
         let changed: Vec<&Record> = records
             .iter()
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
@@ -568,36 +469,16 @@ impl Library {
         }
         // Which of them the library has: D1's count of changed rows takes in
         // the search index's rows that the triggers change too.
-        let json = serde_json::to_string(ids).map_err(Error::internal)?;
-        let present: Vec<Id> = self
-            .rows(
-                "SELECT id FROM calls WHERE id IN (SELECT value FROM json_each(?1))",
-                &[v(&json)],
-            )
-            .await?;
+        let present: Vec<Id> = self.rows(query::present(ids)).await?;
         for batch in present.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 3);
             for Id { id } in batch {
                 // The change first, while the participants are still there:
-                // the export tells exactly those who could see the call.
-                statements.push(
-                    self.db
-                        .prepare(
-                            "INSERT INTO changes (call_id, deleted, at, emails, private)
-                             SELECT ?1, 1, ?2,
-                               (SELECT json_group_array(email_key) FROM parties WHERE call_id = ?1 AND coalesce(email_key, '') <> ''),
-                               (SELECT is_private FROM calls WHERE id = ?1)",
-                        )
-                        .bind(&[v(id), n(now_ms)])
-                        .map_err(d1)?,
-                );
-                // The trigger takes its turns, participants, JSON and index rows.
-                statements.push(
-                    self.db
-                        .prepare("DELETE FROM calls WHERE id = ?1")
-                        .bind(&[v(id)])
-                        .map_err(d1)?,
-                );
+                // the export tells exactly those who could see the call; then
+                // the call (the trigger takes its other rows).
+                for b in query::remove(id, now_ms).map_err(unbound)? {
+                    statements.push(self.prepare(Ok(b))?);
+                }
             }
             self.db.batch(statements).await.map_err(d1)?;
         }
@@ -610,12 +491,7 @@ impl Library {
         struct Id {
             id: String,
         }
-        let rows: Vec<Id> = self
-            .rows(
-                "SELECT id FROM calls WHERE started >= ?1 AND started < ?2",
-                &[n(from_ms), n(to_ms)],
-            )
-            .await?;
+        let rows: Vec<Id> = self.rows(query::ids_between(from_ms, to_ms)).await?;
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
@@ -628,30 +504,12 @@ impl Library {
         after: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        let (after_started, after_id) = after.unwrap_or((i64::MIN, ""));
-        self.rows(
-            "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
-             FROM calls AS c JOIN call_json AS j ON j.id = c.id
-             WHERE c.started >= ?1 AND c.started < ?2 AND (c.started > ?3 OR (c.started = ?3 AND c.id > ?4))
-             ORDER BY c.started, c.id LIMIT ?5",
-            &[
-                n(from_ms),
-                n(to_ms),
-                n(after_started.max(-(1 << 53))),
-                v(after_id),
-                n(limit as i64),
-            ],
-        )
-        .await
+        self.rows(query::list(from_ms, to_ms, after, limit)).await
     }
 
     /// The range the sync has read completely, if any.
     pub async fn coverage(&self) -> Result<Option<Coverage>> {
-        self.db
-            .prepare("SELECT from_ms, to_ms FROM coverage WHERE id = 1")
-            .first::<Coverage>(None)
-            .await
-            .map_err(d1)
+        self.first(query::coverage()).await
     }
 
     /// Adds `[from_ms, to_ms)` to the covered range: it is joined when the
@@ -662,13 +520,7 @@ impl Library {
             Some(c) => merge_coverage(c, from_ms, to_ms),
             None => Coverage { from_ms, to_ms },
         };
-        self.db
-            .prepare(
-                "INSERT INTO coverage (id, from_ms, to_ms) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET from_ms = excluded.from_ms, to_ms = excluded.to_ms",
-            )
-            .bind(&[n(next.from_ms), n(next.to_ms)])
-            .map_err(d1)?
+        self.prepare(query::cover(next.from_ms, next.to_ms))?
             .run()
             .await
             .map_err(d1)?;
@@ -685,15 +537,6 @@ pub struct Visibility<'a> {
     pub participant: Option<&'a str>,
 }
 
-impl Visibility<'_> {
-    fn values(&self) -> [JsValue; 2] {
-        [
-            n(i64::from(self.private)),
-            self.participant.map_or(JsValue::NULL, v),
-        ]
-    }
-}
-
 /// The filters of a search besides its words.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filters {
@@ -701,39 +544,18 @@ pub struct Filters {
     pub from_ms: Option<i64>,
     /// End (ms, exclusive).
     pub to_ms: Option<i64>,
-    /// The account name, folded.
+    /// The account name, folded: that account only.
     pub account_key: Option<String>,
+    /// Part of an account name, folded ([`crate::words::fold`]): accounts
+    /// whose folded name holds it (the whole name matches too). The one
+    /// way part of a name is matched: [`Library::accounts`]' and
+    /// [`Library::account_calls`]' `contains` is this filter.
+    pub account_contains: Option<String>,
     /// A participant's email, lower-cased.
     pub email: Option<String>,
     /// Part of a participant's name, folded.
     pub name_key: Option<String>,
 }
-
-/// The SQL that keeps a query (over `calls AS c`) to what the filters and
-/// the visibility allow; binds ?2 to ?8 (see [`filter_values`]).
-const FILTERS: &str = "c.started >= ?2 AND c.started < ?3
-  AND (?4 IS NULL OR c.account_key = ?4)
-  AND (?5 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?5))
-  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND instr(p.name_key, ?6) > 0))
-  AND (?7 = 1 OR c.is_private = 0)
-  AND (?8 IS NULL OR (?8 <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?8)))";
-
-fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<JsValue> {
-    let [private, participant] = who.values();
-    vec![
-        n(f.from_ms.unwrap_or(MIN_MS)),
-        n(f.to_ms.unwrap_or(MAX_MS)),
-        f.account_key.as_deref().map_or(JsValue::NULL, v),
-        f.email.as_deref().map_or(JsValue::NULL, v),
-        f.name_key.as_deref().map_or(JsValue::NULL, v),
-        private,
-        participant,
-    ]
-}
-
-/// The earliest and latest instants a filter takes (JavaScript's safe integers).
-const MIN_MS: i64 = -(1 << 53);
-const MAX_MS: i64 = 1 << 53;
 
 /// A call a search found.
 #[derive(Clone, Debug, Deserialize)]
@@ -823,21 +645,8 @@ impl Library {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<Found>> {
-        let mut values = vec![v(fts)];
-        values.extend(filter_values(filters, who));
-        values.push(n(limit as i64));
-        values.push(n(offset as i64));
-        self.rows(
-            &format!(
-                "SELECT id, title, account, started, rank, count(*) OVER () AS total FROM (
-                   SELECT c.id, c.title, c.account, c.started, bm25(calls_fts, 10.0, 10.0, 4.0, 2.0, 1.0, 1.0) AS rank
-                   FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
-                   WHERE calls_fts MATCH ?1 AND {FILTERS})
-                 ORDER BY rank, id LIMIT ?9 OFFSET ?10"
-            ),
-            &values,
-        )
-        .await
+        self.rows(query::search(fts, filters, who, limit, offset))
+            .await
     }
 
     /// How many calls a search matches, counted up to `cap`.
@@ -848,17 +657,8 @@ impl Library {
         who: Visibility<'_>,
         cap: usize,
     ) -> Result<i64> {
-        let mut values = vec![v(fts)];
-        values.extend(filter_values(filters, who));
-        values.push(n(cap as i64));
         let rows: Vec<Count> = self
-            .rows(
-                &format!(
-                    "SELECT count(*) AS n FROM (SELECT 1 FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
-                     WHERE calls_fts MATCH ?1 AND {FILTERS} LIMIT ?9)"
-                ),
-                &values,
-            )
+            .rows(query::search_count(fts, filters, who, cap))
             .await?;
         Ok(rows.first().map_or(0, |c| c.n))
     }
@@ -878,29 +678,7 @@ impl Library {
         if ids.is_empty() || patterns.is_empty() {
             return Ok(Vec::new());
         }
-        // Only placeholders are formatted in; every pattern is a bound value.
-        let tests: Vec<String> = (0..patterns.len())
-            .map(|i| format!("(instr(' ' || t.words || ' ', ?{}) > 0)", i + 4))
-            .collect();
-        let sql = format!(
-            "SELECT call_id, idx, speaker, affiliation, start_ms, text FROM (
-               SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text,
-                 row_number() OVER (PARTITION BY t.call_id ORDER BY ({}) DESC, t.idx) AS k
-               FROM turns AS t
-               WHERE t.call_id IN (SELECT value FROM json_each(?1))
-                 AND (?2 IS NULL OR (?2 = 'internal') = (coalesce(t.affiliation, '') = 'Internal'))
-                 AND ({}))
-             WHERE k <= ?3",
-            tests.join(" + "),
-            tests.join(" OR ")
-        );
-        let mut values = vec![
-            v(&serde_json::to_string(ids).map_err(Error::internal)?),
-            side.map_or(JsValue::NULL, v),
-            n(per_call as i64),
-        ];
-        values.extend(patterns.iter().map(|p| v(p)));
-        self.rows(&sql, &values).await
+        self.rows(query::turns(ids, patterns, side, per_call)).await
     }
 
     /// Accounts with calls in the range (whose folded name holds `contains`
@@ -913,25 +691,8 @@ impl Library {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<AccountRow>> {
-        let mut values = vec![contains.map_or(JsValue::NULL, v)];
-        values.extend(filter_values(filters, who));
-        values.push(n(limit as i64));
-        values.push(n(offset as i64));
-        self.rows(
-            &format!(
-                "SELECT c.account_key AS key,
-                   (SELECT c2.account FROM calls AS c2 WHERE c2.account_key = c.account_key
-                      AND (?7 = 1 OR c2.is_private = 0)
-                      AND (?8 IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c2.id AND p.email_key = ?8))
-                    ORDER BY c2.started DESC LIMIT 1) AS name,
-                   count(*) AS calls, min(c.started) AS first, max(c.started) AS last
-                 FROM calls AS c
-                 WHERE c.account_key IS NOT NULL AND (?1 IS NULL OR instr(c.account_key, ?1) > 0) AND {FILTERS}
-                 GROUP BY c.account_key ORDER BY last DESC, key LIMIT ?9 OFFSET ?10"
-            ),
-            &values,
-        )
-        .await
+        self.rows(query::accounts(filters, contains, who, limit, offset))
+            .await
     }
 
     /// The people not on the seller's side in these accounts' calls (in the
@@ -946,23 +707,8 @@ impl Library {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let mut values = vec![v(&serde_json::to_string(keys).map_err(Error::internal)?)];
-        values.extend(filter_values(filters, who));
-        values.push(n(per_account as i64));
-        self.rows(
-            &format!(
-                "SELECT key, name, email FROM (
-                   SELECT c.account_key AS key, max(q.name) AS name, max(q.email) AS email,
-                     row_number() OVER (PARTITION BY c.account_key ORDER BY count(*) DESC, max(q.name)) AS k
-                   FROM parties AS q JOIN calls AS c ON c.id = q.call_id
-                   WHERE c.account_key IN (SELECT value FROM json_each(?1))
-                     AND coalesce(q.affiliation, '') <> 'Internal' AND {FILTERS}
-                   GROUP BY c.account_key, coalesce(q.email_key, q.name_key))
-                 WHERE k <= ?9 ORDER BY key, name"
-            ),
-            &values,
-        )
-        .await
+        self.rows(query::account_people(keys, filters, who, per_account))
+            .await
     }
 
     /// Calls with an account in the range (one account: the filters'
@@ -976,22 +722,8 @@ impl Library {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
-        let mut values = vec![contains.map_or(JsValue::NULL, v)];
-        values.extend(filter_values(filters, who));
-        values.extend([n(limit as i64), n(before_started), v(before_id)]);
-        self.rows(
-            &format!(
-                "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
-                 FROM calls AS c JOIN call_json AS j ON j.id = c.id
-                 WHERE (?1 IS NULL OR instr(c.account_key, ?1) > 0)
-                   AND c.account_key IS NOT NULL AND {FILTERS}
-                   AND (c.started < ?10 OR (c.started = ?10 AND (?11 = '' OR c.id < ?11)))
-                 ORDER BY c.started DESC, c.id DESC LIMIT ?9"
-            ),
-            &values,
-        )
-        .await
+        self.rows(query::account_calls(contains, filters, who, before, limit))
+            .await
     }
 
     /// Calls the filters allow, newest first, after `(started, id)` when
@@ -1003,21 +735,8 @@ impl Library {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
-        let mut values = vec![JsValue::NULL];
-        values.extend(filter_values(filters, who));
-        values.extend([n(limit as i64), n(before_started), v(before_id)]);
-        self.rows(
-            &format!(
-                "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
-                 FROM calls AS c JOIN call_json AS j ON j.id = c.id
-                 WHERE ?1 IS NULL AND {FILTERS}
-                   AND (c.started < ?10 OR (c.started = ?10 AND (?11 = '' OR c.id < ?11)))
-                 ORDER BY c.started DESC, c.id DESC LIMIT ?9"
-            ),
-            &values,
-        )
-        .await
+        self.rows(query::calls_newest_first(filters, who, before, limit))
+            .await
     }
 
     /// The changes after `after` (a change log position), each call's
@@ -1029,33 +748,111 @@ impl Library {
         limit: usize,
         who: Visibility<'_>,
     ) -> Result<Vec<Change>> {
-        let [private, participant] = who.values();
-        self.rows(
-            "SELECT ch.seq, ch.call_id AS id, ch.deleted,
-               (ch.deleted = 0 AND EXISTS (SELECT 1 FROM calls AS c WHERE c.id = ch.call_id
-                  AND (?3 = 1 OR c.is_private = 0)
-                  AND (?4 IS NULL OR (?4 <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = ?4))))) AS current,
-               EXISTS (SELECT 1 FROM changes AS o WHERE o.call_id = ch.call_id
-                  AND (?3 = 1 OR coalesce(o.private, 0) = 0)
-                  AND (?4 IS NULL OR (?4 <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = ?4)))) AS shown
-             FROM changes AS ch
-             WHERE ch.seq > ?1 AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
-             ORDER BY ch.seq LIMIT ?2",
-            &[n(after), n(limit as i64), private, participant],
-        )
-        .await
+        self.rows(query::changes(after, limit, who)).await
     }
 
     /// These calls as stored (those the library still has).
     pub async fn get_many(&self, ids: &[String]) -> Result<Vec<Stored>> {
-        let json = serde_json::to_string(ids).map_err(Error::internal)?;
-        self.rows(
-            "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
-             FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id IN (SELECT value FROM json_each(?1))",
-            &[v(&json)],
-        )
-        .await
+        self.rows(query::get_many(ids)).await
     }
+}
+
+/// At most this many accounts (the most recently met) are compared by
+/// [`Library::nearest_accounts`].
+pub const NEAREST_SCAN: usize = 5000;
+
+impl Library {
+    /// The names of the accounts `who` may see that come closest to `q`
+    /// (for "no calls under account X; did you mean …"), best first, at
+    /// most `limit` ([`nearest_names`]).
+    pub async fn nearest_accounts(
+        &self,
+        q: &str,
+        who: Visibility<'_>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let rows: Vec<AccountRow> = self
+            .rows(query::accounts(
+                &Filters::default(),
+                None,
+                who,
+                NEAREST_SCAN,
+                0,
+            ))
+            .await?;
+        Ok(nearest_names(q, &rows, limit))
+    }
+}
+
+/// Of these accounts, the names closest to `q`, compared folded (case and
+/// accents aside, as [`Filters::account_contains`] compares): first those
+/// whose name holds `q`, then those sharing a word's beginning with it
+/// (`acme corp` and `Acme Corporation`), then those within a few edits of
+/// it or of one of their words (`acmee`); at most `limit`.
+pub fn nearest_names(q: &str, accounts: &[AccountRow], limit: usize) -> Vec<String> {
+    let q = fold(q);
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let q_words: Vec<&str> = q.split(' ').filter(|w| !w.is_empty()).collect();
+    let budget = (q.chars().count() / 3).max(1);
+    let mut scored: Vec<((usize, usize), &AccountRow)> = accounts
+        .iter()
+        .filter_map(|a| {
+            let key = a.key.as_str();
+            let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+            if key.contains(&q) {
+                return Some(((0, key.len()), a));
+            }
+            let shared = q_words
+                .iter()
+                .filter(|w| {
+                    words.iter().any(|k| {
+                        let (short, long) = if k.len() < w.len() {
+                            (*k, **w)
+                        } else {
+                            (**w, *k)
+                        };
+                        short.chars().count() >= 3 && long.starts_with(short)
+                    })
+                })
+                .count();
+            if shared > 0 {
+                return Some(((1, q_words.len() - shared), a));
+            }
+            let distance = words
+                .iter()
+                .map(|w| edits(&q, w))
+                .chain([edits(&q, key)])
+                .min()
+                .unwrap_or(usize::MAX);
+            (distance <= budget).then_some(((2, distance), a))
+        })
+        .collect();
+    scored.sort_by(|(x, a), (y, b)| x.cmp(y).then_with(|| a.key.cmp(&b.key)));
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, a)| a.name.clone().unwrap_or_else(|| a.key.clone()))
+        .collect()
+}
+
+/// The Levenshtein distance of two strings, by characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// The covered range after adding `[from_ms, to_ms)` to `c`.
@@ -1113,6 +910,40 @@ mod tests {
         let parties: Vec<Value> = serde_json::from_str(&r.parties).unwrap();
         assert!(parties.iter().any(|p| p["nameKey"] == "jose muller"));
         assert!(Record::from_raw("{\"metaData\": {}}", None, &[]).is_err());
+    }
+
+    #[test]
+    fn the_nearest_account_names() {
+        let row = |name: &str| AccountRow {
+            key: fold(name),
+            name: Some(name.to_owned()),
+            calls: 1,
+            first: 0,
+            last: 0,
+        };
+        let rows: Vec<AccountRow> = [
+            "Acme Corporation Ltd",
+            "Globex",
+            "Société Générale",
+            "Initech",
+            "Acorn Foods",
+        ]
+        .iter()
+        .map(|n| row(n))
+        .collect();
+        assert_eq!(nearest_names("ACME", &rows, 3), ["Acme Corporation Ltd"]);
+        assert_eq!(
+            nearest_names("acme corp inc", &rows, 3),
+            ["Acme Corporation Ltd"]
+        );
+        assert_eq!(nearest_names("societe", &rows, 3), ["Société Générale"]);
+        assert_eq!(nearest_names("Globx", &rows, 3), ["Globex"]);
+        assert_eq!(nearest_names("initek", &rows, 3), ["Initech"]);
+        assert!(nearest_names("umbrella", &rows, 3).is_empty());
+        assert!(nearest_names("  ", &rows, 3).is_empty());
+        assert_eq!(nearest_names("ac", &rows, 1).len(), 1);
+        assert_eq!(edits("kitten", "sitting"), 3);
+        assert_eq!(edits("", "abc"), 3);
     }
 
     #[test]

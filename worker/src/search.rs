@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::args::{page_size, SearchArgs, Speaker, SEARCH_LIMIT};
-use crate::list::Paged;
 use crate::error::{Error, Result};
 use crate::library::Filters;
+use crate::list::Paged;
 use crate::query::Query;
 use crate::service::{instant, Service};
 use crate::words::{email_key, fold, nonempty};
@@ -40,7 +40,8 @@ pub(crate) fn range(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>
 
 fn filters(args: &SearchArgs) -> Result<Filters> {
     let (from_ms, to_ms) = range(args.from.as_deref(), args.to.as_deref())?;
-    let account_key = match &args.account {
+    // One account matcher everywhere: the folded name, whole or a part.
+    let account_contains = match &args.account {
         Some(a) => Some(nonempty(fold(a), "account")?),
         None => None,
     };
@@ -52,9 +53,10 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
     Ok(Filters {
         from_ms,
         to_ms,
-        account_key,
+        account_contains,
         email,
         name_key,
+        ..Filters::default()
     })
 }
 

@@ -15,6 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -133,12 +135,31 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads the settings through `var`.
-    pub fn read(var: impl Fn(&str) -> Option<String>) -> Settings {
-        let mut s = Settings::default();
-        if let Some(h) = var("SYNC_OVERLAP_HOURS").and_then(|v| v.trim().parse().ok()) {
-            s.overlap_hours = h;
+    ///
+    /// # Errors
+    ///
+    /// 503 `not_configured` naming a setting that does not parse.
+    pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings> {
+        let mut r = crate::settings::Reader::new(var, |_: &str| None);
+        let s = Settings::from_reader(&mut r);
+        match r.errors.into_iter().next() {
+            Some(why) => Err(Error::NotConfigured(why)),
+            None => Ok(s),
         }
-        s
+    }
+
+    /// The settings from the table of settings ([`crate::settings`]); what
+    /// does not parse stays in the reader's errors.
+    pub fn from_reader<V, S>(r: &mut crate::settings::Reader<V, S>) -> Settings
+    where
+        V: Fn(&str) -> Option<String>,
+        S: Fn(&str) -> Option<String>,
+    {
+        let hours = r.number(&crate::settings::SYNC_OVERLAP_HOURS);
+        Settings {
+            overlap_hours: i64::try_from(hours).unwrap_or(i64::MAX),
+            ..Settings::default()
+        }
     }
 }
 
@@ -367,7 +388,10 @@ mod remote {
                             None => None,
                         };
                         let settings = Settings::read(|n| env.var(n).ok().map(|v| v.to_string()));
-                        s.scheduled(now, covered, &settings);
+                        match settings {
+                            Ok(settings) => s.scheduled(now, covered, &settings),
+                            Err(e) => return Response::error(e.to_string(), 503),
+                        };
                     }
                 }
                 if was_idle && s.job.is_some() {

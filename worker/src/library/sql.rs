@@ -1,0 +1,809 @@
+//! The library's SQL: every statement, written with named parameters
+//! (`:from`, `:to`, …), and the one way to bind them ([`bind`]): names
+//! become D1's positional `?1`, `?2`, … in order of first use, and the
+//! values are taken by name, so a statement is never renumbered when a
+//! filter is added. A name without a value, or a value no name uses, is an
+//! error (and a test binds every statement here, pure, with no D1).
+
+use super::{Filters, Record, Visibility, INDEX_VERSION};
+
+/// A value bound to a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Param {
+    /// SQL NULL.
+    Null,
+    /// An integer (D1 takes JavaScript numbers: within ±2^53).
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+impl Param {
+    /// Text, or NULL for `None`.
+    pub fn opt(s: Option<&str>) -> Param {
+        s.map_or(Param::Null, |s| Param::Text(s.to_owned()))
+    }
+}
+
+impl From<&str> for Param {
+    fn from(s: &str) -> Param {
+        Param::Text(s.to_owned())
+    }
+}
+
+impl From<&String> for Param {
+    fn from(s: &String) -> Param {
+        Param::Text(s.clone())
+    }
+}
+
+impl From<i64> for Param {
+    fn from(n: i64) -> Param {
+        Param::Int(n)
+    }
+}
+
+impl From<usize> for Param {
+    fn from(n: usize) -> Param {
+        Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<bool> for Param {
+    fn from(b: bool) -> Param {
+        Param::Int(i64::from(b))
+    }
+}
+
+/// A statement ready for D1: its SQL with positional parameters, and the
+/// values in their order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bound {
+    /// The statement as written (one of [`STATEMENTS`]).
+    pub source: &'static str,
+    /// The SQL D1 runs (`?1`, `?2`, …).
+    pub sql: String,
+    /// `?1`'s value first.
+    pub values: Vec<Param>,
+}
+
+/// A named parameter's value.
+pub type Named<'a> = (&'a str, Param);
+
+/// `sql` with its `:name` parameters rewritten to `?1`, `?2`, … (in order
+/// of first use; a name used twice is one parameter), and the values taken
+/// from `values` by name. Quoted text (`'…'`, `"…"`) is left as it is.
+///
+/// # Errors
+///
+/// A parameter with no value, a value that no parameter uses, a name given
+/// twice, or a positional `?` in `sql` (every parameter is named here).
+pub fn bind(source: &'static str, values: &[Named<'_>]) -> Result<Bound, String> {
+    for (i, (name, _)) in values.iter().enumerate() {
+        if values[..i].iter().any(|(other, _)| other == name) {
+            return Err(format!(":{name} is given twice"));
+        }
+    }
+    let mut sql = String::with_capacity(source.len());
+    let mut order: Vec<&str> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = source.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '?') => return Err(format!("a positional parameter at byte {i}: name it")),
+            (None, ':')
+                if chars
+                    .peek()
+                    .is_some_and(|(_, c)| c.is_ascii_alphabetic() || *c == '_') =>
+            {
+                let start = i + 1;
+                let mut end = start;
+                while let Some((j, c)) = chars.peek().copied() {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        end = j + 1;
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                let name = &source[start..end];
+                let n = match order.iter().position(|o| *o == name) {
+                    Some(k) => k + 1,
+                    None => {
+                        order.push(name);
+                        order.len()
+                    }
+                };
+                sql.push_str(&format!("?{n}"));
+                continue;
+            }
+            _ => {}
+        }
+        sql.push(c);
+    }
+    if quote.is_some() {
+        return Err("an unclosed quote".into());
+    }
+    let mut bound = Vec::with_capacity(order.len());
+    for name in &order {
+        match values.iter().find(|(n, _)| n == name) {
+            Some((_, v)) => bound.push(v.clone()),
+            None => return Err(format!(":{name} has no value")),
+        }
+    }
+    if let Some((unused, _)) = values.iter().find(|(n, _)| !order.contains(n)) {
+        return Err(format!(
+            ":{unused} is given but the statement does not use it"
+        ));
+    }
+    Ok(Bound {
+        source,
+        sql,
+        values: bound,
+    })
+}
+
+/// The SQL that keeps a query (over `calls AS c`) to what the filters and
+/// the visibility allow ([`filter_values`] gives its values).
+macro_rules! filters {
+    () => {
+        "c.started >= :from AND c.started < :to
+  AND (:account_key IS NULL OR c.account_key = :account_key)
+  AND (:account_contains IS NULL OR instr(c.account_key, :account_contains) > 0)
+  AND (:email IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :email))
+  AND (:name_key IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND instr(p.name_key, :name_key) > 0))
+  AND (:private = 1 OR c.is_private = 0)
+  AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))"
+    };
+}
+
+/// The values of `filters!()`.
+pub fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<Named<'static>> {
+    vec![
+        ("from", f.from_ms.unwrap_or(MIN_MS).into()),
+        ("to", f.to_ms.unwrap_or(MAX_MS).into()),
+        ("account_key", Param::opt(f.account_key.as_deref())),
+        (
+            "account_contains",
+            Param::opt(f.account_contains.as_deref()),
+        ),
+        ("email", Param::opt(f.email.as_deref())),
+        ("name_key", Param::opt(f.name_key.as_deref())),
+        ("private", who.private.into()),
+        ("participant", Param::opt(who.participant)),
+    ]
+}
+
+/// The earliest and latest instants a filter takes (JavaScript's safe integers).
+pub const MIN_MS: i64 = -(1 << 53);
+/// See [`MIN_MS`].
+pub const MAX_MS: i64 = 1 << 53;
+
+/// One call with Gong's JSON.
+pub const GET: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id = :id";
+/// How many calls the library holds.
+pub const COUNT: &str = "SELECT count(*) AS n FROM calls";
+/// A call's row.
+pub const UPSERT_CALL: &str = "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, digest, synced_at)
+ VALUES (:id, :started, :title, :account, :participants, :brief, :key_points, :is_private, :digest, :synced_at)
+ ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
+   account = excluded.account, participants = excluded.participants, brief = excluded.brief,
+   key_points = excluded.key_points, is_private = excluded.is_private,
+   digest = excluded.digest, synced_at = excluded.synced_at";
+/// A call's Gong JSON.
+pub const UPSERT_JSON: &str =
+    "INSERT INTO call_json (id, extensive, transcript) VALUES (:id, :extensive, :transcript)
+ ON CONFLICT (id) DO UPDATE SET extensive = excluded.extensive, transcript = excluded.transcript";
+/// A change for the export: the call written.
+pub const LOG_WRITE: &str =
+    "INSERT INTO changes (call_id, deleted, at, emails, private) VALUES (:id, 0, :at, :emails, :private)";
+/// A call's account key and index version.
+pub const SET_INDEXED: &str =
+    "UPDATE calls SET account_key = :account_key, indexed = :version WHERE id = :id";
+/// A call's turns, removed.
+pub const DELETE_TURNS: &str = "DELETE FROM turns WHERE call_id = :id";
+/// A call's turns, from their JSON.
+pub const INSERT_TURNS: &str = "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text, words)
+ SELECT :id, CAST(key AS INTEGER), json_extract(value, '$.speakerId'), json_extract(value, '$.speaker'),
+        json_extract(value, '$.affiliation'), json_extract(value, '$.topic'),
+        json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text'),
+        json_extract(value, '$.words')
+ FROM json_each(:turns)";
+/// A call's index row, removed.
+pub const DELETE_FTS: &str =
+    "DELETE FROM calls_fts WHERE rowid = (SELECT rid FROM calls WHERE id = :id)";
+/// A call's index row.
+pub const INSERT_FTS: &str =
+    "INSERT INTO calls_fts (rowid, title, account, people, summary, internal, external)
+ SELECT rid, :title, :account, :people, :summary, :internal, :external FROM calls WHERE id = :id";
+/// A call's participants, removed.
+pub const DELETE_PARTIES: &str = "DELETE FROM parties WHERE call_id = :id";
+/// A call's participants, from their JSON.
+pub const INSERT_PARTIES: &str = "INSERT INTO parties (call_id, name, email, name_key, email_key, affiliation)
+ SELECT :id, json_extract(value, '$.name'), json_extract(value, '$.email'), json_extract(value, '$.nameKey'),
+        json_extract(value, '$.emailKey'), json_extract(value, '$.affiliation')
+ FROM json_each(:parties)";
+/// Calls indexed with an older index version.
+pub const STALE: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < :version ORDER BY c.rid LIMIT :limit";
+/// A call marked as indexed (without index rows).
+pub const MARK_INDEXED: &str = "UPDATE calls SET indexed = :version WHERE id = :id";
+/// How many calls wait to be indexed.
+pub const UNINDEXED: &str = "SELECT count(*) AS n FROM calls WHERE indexed < :version";
+/// The digests of these calls (a JSON array of ids).
+pub const DIGESTS: &str =
+    "SELECT id, digest FROM calls WHERE id IN (SELECT value FROM json_each(:ids))";
+/// Which of these calls the library has.
+pub const PRESENT: &str = "SELECT id FROM calls WHERE id IN (SELECT value FROM json_each(:ids))";
+/// A change for the export: the call removed, with who could see it.
+pub const LOG_REMOVAL: &str = "INSERT INTO changes (call_id, deleted, at, emails, private)
+ SELECT :id, 1, :at,
+   (SELECT json_group_array(email_key) FROM parties WHERE call_id = :id AND coalesce(email_key, '') <> ''),
+   (SELECT is_private FROM calls WHERE id = :id)";
+/// A call removed (the triggers take its other rows).
+pub const DELETE_CALL: &str = "DELETE FROM calls WHERE id = :id";
+/// The ids of calls that started in a range.
+pub const IDS_BETWEEN: &str = "SELECT id FROM calls WHERE started >= :from AND started < :to";
+/// Calls in a range, oldest first, after a call.
+pub const LIST: &str = "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id
+ WHERE c.started >= :from AND c.started < :to AND (c.started > :after_started OR (c.started = :after_started AND c.id > :after_id))
+ ORDER BY c.started, c.id LIMIT :limit";
+/// The covered range.
+pub const COVERAGE: &str = "SELECT from_ms, to_ms FROM coverage WHERE id = 1";
+/// The covered range, set.
+pub const COVER: &str = "INSERT INTO coverage (id, from_ms, to_ms) VALUES (1, :from, :to)
+ ON CONFLICT (id) DO UPDATE SET from_ms = excluded.from_ms, to_ms = excluded.to_ms";
+/// A page of search hits, best first, each with the count of all.
+pub const SEARCH: &str = concat!(
+    "SELECT id, title, account, started, rank, count(*) OVER () AS total FROM (
+   SELECT c.id, c.title, c.account, c.started, bm25(calls_fts, 10.0, 10.0, 4.0, 2.0, 1.0, 1.0) AS rank
+   FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
+   WHERE calls_fts MATCH :fts AND ",
+    filters!(),
+    ")
+ ORDER BY rank, id LIMIT :limit OFFSET :offset"
+);
+/// How many calls a search matches, up to a cap.
+pub const SEARCH_COUNT: &str = concat!(
+    "SELECT count(*) AS n FROM (SELECT 1 FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
+ WHERE calls_fts MATCH :fts AND ",
+    filters!(),
+    " LIMIT :cap)"
+);
+/// The best turns of each call that hold any of the patterns (a JSON array,
+/// each tested by substring), those holding more first, then in order.
+pub const TURNS: &str = "SELECT call_id, idx, speaker, affiliation, start_ms, text FROM (
+   SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text, t.hits,
+     row_number() OVER (PARTITION BY t.call_id ORDER BY t.hits DESC, t.idx) AS k
+   FROM (SELECT t.*, (SELECT count(*) FROM json_each(:patterns) AS q
+                      WHERE instr(' ' || t.words || ' ', q.value) > 0) AS hits
+         FROM turns AS t
+         WHERE t.call_id IN (SELECT value FROM json_each(:ids))
+           AND (:side IS NULL OR (:side = 'internal') = (coalesce(t.affiliation, '') = 'Internal'))) AS t
+   WHERE t.hits > 0)
+ WHERE k <= :per_call";
+/// Accounts with calls, the most recently met first.
+pub const ACCOUNTS: &str = concat!(
+    "SELECT c.account_key AS key,
+   (SELECT c2.account FROM calls AS c2 WHERE c2.account_key = c.account_key
+      AND (:private = 1 OR c2.is_private = 0)
+      AND (:participant IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c2.id AND p.email_key = :participant))
+    ORDER BY c2.started DESC LIMIT 1) AS name,
+   count(*) AS calls, min(c.started) AS first, max(c.started) AS last
+ FROM calls AS c
+ WHERE c.account_key IS NOT NULL AND ",
+    filters!(),
+    "
+ GROUP BY c.account_key ORDER BY last DESC, key LIMIT :limit OFFSET :offset"
+);
+/// The people not on the seller's side in these accounts' calls.
+pub const ACCOUNT_PEOPLE: &str = concat!(
+    "SELECT key, name, email FROM (
+   SELECT c.account_key AS key, max(q.name) AS name, max(q.email) AS email,
+     row_number() OVER (PARTITION BY c.account_key ORDER BY count(*) DESC, max(q.name)) AS k
+   FROM parties AS q JOIN calls AS c ON c.id = q.call_id
+   WHERE c.account_key IN (SELECT value FROM json_each(:keys))
+     AND coalesce(q.affiliation, '') <> 'Internal' AND ",
+    filters!(),
+    "
+   GROUP BY c.account_key, coalesce(q.email_key, q.name_key))
+ WHERE k <= :per_account ORDER BY key, name"
+);
+/// Calls with an account, newest first, before a call.
+pub const ACCOUNT_CALLS: &str = concat!(
+    "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id
+ WHERE c.account_key IS NOT NULL AND ",
+    filters!(),
+    "
+   AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
+ ORDER BY c.started DESC, c.id DESC LIMIT :limit"
+);
+/// Calls the filters allow, newest first (a participant's calls).
+pub const CALLS_NEWEST_FIRST: &str = concat!(
+    "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id
+ WHERE ",
+    filters!(),
+    "
+   AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
+ ORDER BY c.started DESC, c.id DESC LIMIT :limit"
+);
+/// The changes after a position, each call's newest only.
+pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
+   (ch.deleted = 0 AND EXISTS (SELECT 1 FROM calls AS c WHERE c.id = ch.call_id
+      AND (:private = 1 OR c.is_private = 0)
+      AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant))))) AS current,
+   EXISTS (SELECT 1 FROM changes AS o WHERE o.call_id = ch.call_id
+      AND (:private = 1 OR coalesce(o.private, 0) = 0)
+      AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = :participant)))) AS shown
+ FROM changes AS ch
+ WHERE ch.seq > :after AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
+ ORDER BY ch.seq LIMIT :limit";
+/// These calls with Gong's JSON.
+pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))";
+
+/// Every statement of the library.
+pub const STATEMENTS: &[&str] = &[
+    GET,
+    COUNT,
+    UPSERT_CALL,
+    UPSERT_JSON,
+    LOG_WRITE,
+    SET_INDEXED,
+    DELETE_TURNS,
+    INSERT_TURNS,
+    DELETE_FTS,
+    INSERT_FTS,
+    DELETE_PARTIES,
+    INSERT_PARTIES,
+    STALE,
+    MARK_INDEXED,
+    UNINDEXED,
+    DIGESTS,
+    PRESENT,
+    LOG_REMOVAL,
+    DELETE_CALL,
+    IDS_BETWEEN,
+    LIST,
+    COVERAGE,
+    COVER,
+    SEARCH,
+    SEARCH_COUNT,
+    TURNS,
+    ACCOUNTS,
+    ACCOUNT_PEOPLE,
+    ACCOUNT_CALLS,
+    CALLS_NEWEST_FIRST,
+    CHANGES,
+    GET_MANY,
+];
+
+/// `sql` bound to the filters' values and these.
+fn filtered(
+    sql: &'static str,
+    filters: &Filters,
+    who: Visibility<'_>,
+    mut values: Vec<Named<'_>>,
+) -> Result<Bound, String> {
+    values.extend(filter_values(filters, who));
+    bind(sql, &values)
+}
+
+/// The filters with `contains` (a folded part of an account name) as their
+/// `account_contains` when given: one way to match part of a name.
+fn containing(filters: &Filters, contains: Option<&str>) -> Filters {
+    Filters {
+        account_contains: contains
+            .map(str::to_owned)
+            .or_else(|| filters.account_contains.clone()),
+        ..filters.clone()
+    }
+}
+
+/// A JSON array of strings, as `json_each` reads it.
+fn json_list(items: &[String]) -> Param {
+    Param::Text(serde_json::to_string(items).unwrap_or_else(|_| "[]".into()))
+}
+
+/// The statements that write one call (its row, Gong's JSON, its index
+/// rows, and, when `log`, a change for the export).
+pub fn write(r: &Record, now_ms: i64, log: bool) -> Result<Vec<Bound>, String> {
+    let mut out = vec![
+        bind(
+            UPSERT_CALL,
+            &[
+                ("id", (&r.id).into()),
+                ("started", r.started.into()),
+                ("title", Param::opt(r.title.as_deref())),
+                ("account", Param::opt(r.account.as_deref())),
+                ("participants", (&r.participants).into()),
+                ("brief", Param::opt(r.brief.as_deref())),
+                ("key_points", (&r.key_points).into()),
+                ("is_private", r.is_private.into()),
+                ("digest", (&r.digest).into()),
+                ("synced_at", now_ms.into()),
+            ],
+        )?,
+        bind(
+            UPSERT_JSON,
+            &[
+                ("id", (&r.id).into()),
+                ("extensive", (&r.extensive).into()),
+                ("transcript", Param::opt(r.transcript.as_deref())),
+            ],
+        )?,
+    ];
+    out.extend(index(r)?);
+    if log {
+        out.push(bind(
+            LOG_WRITE,
+            &[
+                ("id", (&r.id).into()),
+                ("at", now_ms.into()),
+                ("emails", (&r.emails).into()),
+                ("private", r.is_private.into()),
+            ],
+        )?);
+    }
+    Ok(out)
+}
+
+/// The statements that (re)write one call's search rows.
+pub fn index(r: &Record) -> Result<Vec<Bound>, String> {
+    let id = || ("id", Param::from(&r.id));
+    Ok(vec![
+        bind(
+            SET_INDEXED,
+            &[
+                id(),
+                ("account_key", Param::opt(r.account_key.as_deref())),
+                ("version", INDEX_VERSION.into()),
+            ],
+        )?,
+        bind(DELETE_TURNS, &[id()])?,
+        bind(INSERT_TURNS, &[id(), ("turns", (&r.turns).into())])?,
+        bind(DELETE_FTS, &[id()])?,
+        bind(
+            INSERT_FTS,
+            &[
+                id(),
+                ("title", (&r.index.title).into()),
+                ("account", (&r.index.account).into()),
+                ("people", (&r.index.people).into()),
+                ("summary", (&r.index.summary).into()),
+                ("internal", (&r.index.internal).into()),
+                ("external", (&r.index.external).into()),
+            ],
+        )?,
+        bind(DELETE_PARTIES, &[id()])?,
+        bind(INSERT_PARTIES, &[id(), ("parties", (&r.parties).into())])?,
+    ])
+}
+
+/// The statements of the queries, each a pure function of its arguments.
+pub mod query {
+    use super::*;
+
+    /// [`GET`].
+    pub fn get(id: &str) -> Result<Bound, String> {
+        bind(GET, &[("id", id.into())])
+    }
+
+    /// [`COUNT`].
+    pub fn count() -> Result<Bound, String> {
+        bind(COUNT, &[])
+    }
+
+    /// [`STALE`].
+    pub fn stale(limit: usize) -> Result<Bound, String> {
+        bind(
+            STALE,
+            &[("version", INDEX_VERSION.into()), ("limit", limit.into())],
+        )
+    }
+
+    /// [`MARK_INDEXED`].
+    pub fn mark_indexed(id: &str) -> Result<Bound, String> {
+        bind(
+            MARK_INDEXED,
+            &[("id", id.into()), ("version", INDEX_VERSION.into())],
+        )
+    }
+
+    /// [`UNINDEXED`].
+    pub fn unindexed() -> Result<Bound, String> {
+        bind(UNINDEXED, &[("version", INDEX_VERSION.into())])
+    }
+
+    /// [`DIGESTS`].
+    pub fn digests(ids: &[String]) -> Result<Bound, String> {
+        bind(DIGESTS, &[("ids", json_list(ids))])
+    }
+
+    /// [`PRESENT`].
+    pub fn present(ids: &[String]) -> Result<Bound, String> {
+        bind(PRESENT, &[("ids", json_list(ids))])
+    }
+
+    /// [`LOG_REMOVAL`] then [`DELETE_CALL`].
+    pub fn remove(id: &str, now_ms: i64) -> Result<[Bound; 2], String> {
+        Ok([
+            bind(LOG_REMOVAL, &[("id", id.into()), ("at", now_ms.into())])?,
+            bind(DELETE_CALL, &[("id", id.into())])?,
+        ])
+    }
+
+    /// [`IDS_BETWEEN`].
+    pub fn ids_between(from_ms: i64, to_ms: i64) -> Result<Bound, String> {
+        bind(
+            IDS_BETWEEN,
+            &[("from", from_ms.into()), ("to", to_ms.into())],
+        )
+    }
+
+    /// [`LIST`].
+    pub fn list(
+        from_ms: i64,
+        to_ms: i64,
+        after: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
+        let (after_started, after_id) = after.unwrap_or((i64::MIN, ""));
+        bind(
+            LIST,
+            &[
+                ("from", from_ms.into()),
+                ("to", to_ms.into()),
+                ("after_started", after_started.max(MIN_MS).into()),
+                ("after_id", after_id.into()),
+                ("limit", limit.into()),
+            ],
+        )
+    }
+
+    /// [`COVERAGE`].
+    pub fn coverage() -> Result<Bound, String> {
+        bind(COVERAGE, &[])
+    }
+
+    /// [`COVER`].
+    pub fn cover(from_ms: i64, to_ms: i64) -> Result<Bound, String> {
+        bind(COVER, &[("from", from_ms.into()), ("to", to_ms.into())])
+    }
+
+    /// [`SEARCH`].
+    pub fn search(
+        fts: &str,
+        filters: &Filters,
+        who: Visibility<'_>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Bound, String> {
+        let values = vec![
+            ("fts", fts.into()),
+            ("limit", limit.into()),
+            ("offset", offset.into()),
+        ];
+        filtered(SEARCH, filters, who, values)
+    }
+
+    /// [`SEARCH_COUNT`].
+    pub fn search_count(
+        fts: &str,
+        filters: &Filters,
+        who: Visibility<'_>,
+        cap: usize,
+    ) -> Result<Bound, String> {
+        let values = vec![("fts", fts.into()), ("cap", cap.into())];
+        filtered(SEARCH_COUNT, filters, who, values)
+    }
+
+    /// [`TURNS`].
+    pub fn turns(
+        ids: &[String],
+        patterns: &[String],
+        side: Option<&str>,
+        per_call: usize,
+    ) -> Result<Bound, String> {
+        bind(
+            TURNS,
+            &[
+                ("ids", json_list(ids)),
+                ("patterns", json_list(patterns)),
+                ("side", Param::opt(side)),
+                ("per_call", per_call.into()),
+            ],
+        )
+    }
+
+    /// [`ACCOUNTS`].
+    pub fn accounts(
+        filters: &Filters,
+        contains: Option<&str>,
+        who: Visibility<'_>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Bound, String> {
+        let values = vec![("limit", limit.into()), ("offset", offset.into())];
+        filtered(ACCOUNTS, &containing(filters, contains), who, values)
+    }
+
+    /// [`ACCOUNT_PEOPLE`].
+    pub fn account_people(
+        keys: &[String],
+        filters: &Filters,
+        who: Visibility<'_>,
+        per_account: usize,
+    ) -> Result<Bound, String> {
+        let values = vec![
+            ("keys", json_list(keys)),
+            ("per_account", per_account.into()),
+        ];
+        filtered(ACCOUNT_PEOPLE, filters, who, values)
+    }
+
+    /// [`ACCOUNT_CALLS`].
+    pub fn account_calls(
+        contains: Option<&str>,
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        let values = vec![
+            ("limit", limit.into()),
+            ("before_started", before_started.into()),
+            ("before_id", before_id.into()),
+        ];
+        filtered(ACCOUNT_CALLS, &containing(filters, contains), who, values)
+    }
+
+    /// [`CALLS_NEWEST_FIRST`].
+    pub fn calls_newest_first(
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        let values = vec![
+            ("limit", limit.into()),
+            ("before_started", before_started.into()),
+            ("before_id", before_id.into()),
+        ];
+        filtered(CALLS_NEWEST_FIRST, filters, who, values)
+    }
+
+    /// [`CHANGES`].
+    pub fn changes(after: i64, limit: usize, who: Visibility<'_>) -> Result<Bound, String> {
+        bind(
+            CHANGES,
+            &[
+                ("after", after.into()),
+                ("limit", limit.into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+            ],
+        )
+    }
+
+    /// [`GET_MANY`].
+    pub fn get_many(ids: &[String]) -> Result<Bound, String> {
+        bind(GET_MANY, &[("ids", json_list(ids))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_positions_in_order_of_first_use() {
+        let b = bind(
+            "SELECT ':not_a_name', \"a:b\" FROM t WHERE a = :b AND c = :a_1 OR :b IS NULL",
+            &[("a_1", 1i64.into()), ("b", "x".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            b.sql,
+            "SELECT ':not_a_name', \"a:b\" FROM t WHERE a = ?1 AND c = ?2 OR ?1 IS NULL"
+        );
+        assert_eq!(b.values, [Param::Text("x".into()), Param::Int(1)]);
+    }
+
+    #[test]
+    fn a_missing_unused_or_doubled_value_is_refused() {
+        let e = bind("SELECT :a, :b", &[("a", 1i64.into())]).unwrap_err();
+        assert_eq!(e, ":b has no value");
+        let e = bind("SELECT :a", &[("a", 1i64.into()), ("c", 2i64.into())]).unwrap_err();
+        assert!(e.contains(":c"), "{e}");
+        let e = bind("SELECT :a", &[("a", 1i64.into()), ("a", 2i64.into())]).unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+        assert!(bind("SELECT ?1", &[]).is_err());
+        assert!(bind("SELECT 'open", &[]).is_err());
+    }
+
+    /// Every statement of the library, bound as the library binds it: each
+    /// names exactly the values it is given.
+    #[test]
+    fn every_statement_binds_exactly_what_it_names() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/calls/");
+        let ext: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{root}acme-discovery.extensive.json")).unwrap(),
+        )
+        .unwrap();
+        let r = Record::from_raw(&ext["calls"][0].to_string(), None, &[]).unwrap();
+        let ids = vec!["1".to_owned(), "2".to_owned()];
+        let f = Filters {
+            from_ms: Some(1),
+            account_key: Some("acme".into()),
+            ..Filters::default()
+        };
+        let who = Visibility {
+            private: false,
+            participant: Some("ann@seller.io"),
+        };
+        let mut bound: Vec<Bound> = write(&r, 5, true).unwrap();
+        bound.extend(
+            [
+                query::get("1"),
+                query::count(),
+                query::stale(3),
+                query::mark_indexed("1"),
+                query::unindexed(),
+                query::digests(&ids),
+                query::present(&ids),
+                query::ids_between(0, 9),
+                query::list(0, 9, Some((3, "1")), 5),
+                query::coverage(),
+                query::cover(0, 9),
+                query::search("\"acme\"", &f, who, 10, 0),
+                query::search_count("\"acme\"", &f, who, 100),
+                query::turns(&ids, &[" acme ".to_owned()], Some("internal"), 3),
+                query::accounts(&f, Some("ac"), who, 10, 0),
+                query::account_people(&ids, &f, who, 5),
+                query::account_calls(None, &f, who, Some((3, "1")), 5),
+                query::calls_newest_first(&f, who, Some((3, "1")), 5),
+                query::changes(0, 10, who),
+                query::get_many(&ids),
+            ]
+            .into_iter()
+            .map(Result::unwrap),
+        );
+        bound.extend(query::remove("1", 5).unwrap());
+        for b in &bound {
+            assert!(!b.sql.contains(':'), "{}", b.sql);
+            let positions = (1..=b.values.len()).all(|n| b.sql.contains(&format!("?{n}")));
+            assert!(positions, "{}", b.sql);
+        }
+        // Every statement was bound here.
+        for s in STATEMENTS {
+            assert!(
+                bound.iter().any(|b| b.source == *s),
+                "not bound by this test: {s}"
+            );
+        }
+        // The filters' values land where the filters name them.
+        let search = query::search("q", &f, who, 10, 20).unwrap();
+        assert_eq!(search.values[0], Param::Text("q".into()));
+        assert!(search.values.contains(&Param::Text("acme".into())));
+        assert_eq!(search.values.len(), 11);
+        // Part of an account name: the accounts' `contains` is the filters'.
+        let part = Filters {
+            account_contains: Some("acm".into()),
+            ..Filters::default()
+        };
+        let a = query::account_calls(None, &part, who, None, 5).unwrap();
+        let b = query::account_calls(Some("acm"), &Filters::default(), who, None, 5).unwrap();
+        assert_eq!((&a.sql, &a.values), (&b.sql, &b.values));
+        assert!(a.values.contains(&Param::Text("acm".into())));
+    }
+}
