@@ -1,0 +1,61 @@
+//! Who may see what: the one access rule as the capabilities apply it
+//! (a call the user may not see is `call_not_found`, worded as a missing
+//! one, and is left out of listings), and the library's filter for it.
+
+use gongkit::{AnyExtensive, CallData};
+use serde_json::Value;
+
+use super::Service;
+use crate::args::CallId;
+use crate::error::{Error, Result};
+use crate::library::Visibility;
+
+impl Service {
+    /// Whether the user may see this normalized call (its `participants`'
+    /// emails). The one access rule: a call it refuses is `call_not_found`
+    /// and is left out of every listing.
+    pub fn may_see(&self, call: &Value) -> bool {
+        self.user.may_see_call(call)
+    }
+
+    /// Which of the library's calls this request may see.
+    pub(crate) fn visibility(&self) -> Visibility<'_> {
+        Visibility {
+            private: self.config.include_private_calls,
+            participant: self.user.participant_email(),
+        }
+    }
+
+    /// The call in an extensive answer, if it is there and may be served.
+    pub(super) fn select<'e>(
+        &self,
+        parsed: &'e AnyExtensive<'e>,
+        id: &CallId,
+    ) -> Result<&'e CallData<'e>> {
+        let call = match parsed.select(Some(id.as_str())) {
+            Ok(call) => call,
+            Err(gongkit::Error::CallNotFound(_)) => {
+                return Err(Error::CallNotFound(id.to_string()))
+            }
+            Err(e) => return Err(Error::from_gong(e)),
+        };
+        let private = call
+            .meta_data
+            .as_ref()
+            .and_then(|m| m.is_private)
+            .unwrap_or(false);
+        if private && !self.config.include_private_calls {
+            // Said exactly as for a call that does not exist.
+            return Err(Error::CallNotFound(id.to_string()));
+        }
+        let emails = call
+            .parties
+            .iter()
+            .filter_map(|p| p.email_address.as_deref());
+        if !self.user.may_see(emails) {
+            // Not this user's call: said exactly as for one that does not exist.
+            return Err(Error::CallNotFound(id.to_string()));
+        }
+        Ok(call)
+    }
+}

@@ -1,0 +1,176 @@
+//! One call: its details, its transcript, its document (whole or in
+//! chunks), and erasing it.
+
+use gongkit::{AnyExtensive, Chunk, TranscriptInput};
+use serde_json::Value;
+
+use super::{Service, Text};
+use crate::args::{self, CallArgs, CallId, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
+use crate::error::{Error, Result};
+
+impl Service {
+    /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON.
+    pub async fn call(&self, args: &CallArgs) -> Result<String> {
+        let id = &args.call_id;
+        let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
+        let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+        self.select(&parsed, id)?;
+        let options = self.options(&args.options, id);
+        let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
+        let call = match gongkit::normalize_call(&parsed, input, &options) {
+            // Gong's answer holds no transcript of this call (yet).
+            Err(gongkit::Error::TranscriptNotFound(_)) => {
+                gongkit::normalize_call(&parsed, None, &options)
+            }
+            other => other,
+        }
+        .map_err(Error::from_gong)?;
+        let json = serde_json::to_string(&call).map_err(Error::internal)?;
+        let with_transcript = call.transcript.is_some();
+        drop(call);
+        drop(parsed);
+        self.settle(ext, tr.filter(|_| with_transcript));
+        self.returned(id.as_str());
+        Ok(json)
+    }
+
+    /// `GET /v1/calls/{id}/transcript`, MCP `get_transcript`.
+    pub async fn transcript(&self, args: &TranscriptArgs) -> Result<Text> {
+        args::check_chunking(args.max_chars, args.chunk)?;
+        let id = &args.call_id;
+        // The extensive answer is needed even without names: it says
+        // whether the call is private.
+        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+        let call = self.select(&parsed, id)?;
+        let tr = tr.ok_or_else(|| Error::TranscriptNotFound(id.to_string()))?;
+        let o = &args.options;
+        let options = gongkit::TranscriptOptions {
+            parties: if o.names { &call.parties } else { &[] },
+            call_id: Some(id.as_str()),
+            ..gongkit::TranscriptOptions::from(o)
+        };
+        let not_found = |e: gongkit::Error| match e {
+            gongkit::Error::TranscriptNotFound(_) => Error::TranscriptNotFound(id.to_string()),
+            other => Error::from_gong(other),
+        };
+        let text = match args.max_chars {
+            None => Text::Whole(gongkit::format_transcript(&tr.text, &options).map_err(not_found)?),
+            Some(max) => pick(
+                gongkit::chunk_transcript(&tr.text, max, &options).map_err(not_found)?,
+                max,
+                args.chunk,
+            )?,
+        };
+        drop(parsed);
+        self.settle(ext, Some(tr));
+        self.returned(id.as_str());
+        Ok(text)
+    }
+
+    /// `GET /v1/calls/{id}/document`, MCP `get_call_document`.
+    pub async fn document(&self, args: &DocumentArgs) -> Result<Text> {
+        args::check_chunking(args.max_chars, args.chunk)?;
+        let id = &args.call_id;
+        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+        self.select(&parsed, id)?;
+        let options = self.options(&args.options, id);
+        let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
+        // The core's errors stay apart from ours until a missing transcript
+        // (a document without one) is told from a broken answer.
+        let attempt = |input| -> std::result::Result<Result<Text>, gongkit::Error> {
+            Ok(match args.max_chars {
+                None => Ok(Text::Whole(gongkit::call_document(
+                    &parsed, input, &options,
+                )?)),
+                Some(max) => pick(
+                    gongkit::chunk_call_document(&parsed, input, max, &options)?,
+                    max,
+                    args.chunk,
+                ),
+            })
+        };
+        let (text, with_transcript) = match attempt(input) {
+            Err(gongkit::Error::TranscriptNotFound(_)) => (attempt(None), false),
+            other => (other, input.is_some()),
+        };
+        let text = text.map_err(Error::from_gong)??;
+        drop(parsed);
+        self.settle(ext, tr.filter(|_| with_transcript));
+        self.returned(id.as_str());
+        Ok(text)
+    }
+
+    /// `DELETE /v1/calls/{id}`: the call leaves the library and the cache
+    /// (a data-privacy request). Gong is not asked.
+    pub async fn delete_call(&self, id: &CallId) -> Result<Value> {
+        self.user.require_admin("erasing a call")?;
+        let (_, signer) = self.client()?;
+        let removed = match &self.library {
+            Some(library) => {
+                library
+                    .remove(&[id.as_str().to_owned()], self.now_ms as i64)
+                    .await?
+            }
+            None => 0,
+        };
+        for part in ["extensive", "transcript", "fetched", "missing"] {
+            self.store
+                .delete(&signer.cache_key(id.as_str(), part))
+                .await;
+        }
+        Ok(serde_json::json!({"id": id.as_str(), "deleted": true, "inLibrary": removed > 0}))
+    }
+}
+
+/// `chunk` of `chunks`, or all of them when they are few enough.
+fn pick(chunks: Vec<Chunk>, max_chars: usize, chunk: Option<usize>) -> Result<Text> {
+    let count = chunks.len();
+    match chunk {
+        None if count > MAX_CHUNKS_PER_ANSWER => Err(Error::TooManyChunks {
+            max_chars,
+            count,
+            limit: MAX_CHUNKS_PER_ANSWER,
+        }),
+        None => Ok(Text::Chunks(chunks)),
+        Some(k) => chunks
+            .into_iter()
+            .nth(k)
+            .map(Text::Chunk)
+            .ok_or(Error::ChunkNotFound {
+                index: k,
+                count,
+                max_chars,
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    pub(super) fn chunks_are_capped_and_picked() {
+        let chunk = |i| Chunk {
+            index: i,
+            count: 3,
+            text: format!("{i}"),
+            start: None,
+            end: None,
+        };
+        assert!(
+            matches!(pick(vec![chunk(0), chunk(1), chunk(2)], 200, Some(1)), Ok(Text::Chunk(c)) if c.index == 1)
+        );
+        assert_eq!(
+            pick(vec![chunk(0)], 200, Some(5)).unwrap_err(),
+            Error::ChunkNotFound {
+                index: 5,
+                count: 1,
+                max_chars: 200
+            }
+        );
+        let many: Vec<Chunk> = (0..MAX_CHUNKS_PER_ANSWER + 1).map(chunk).collect();
+        assert_eq!(pick(many, 200, None).unwrap_err().code(), "too_many_chunks");
+    }
+}
