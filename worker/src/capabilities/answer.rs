@@ -168,6 +168,29 @@ pub fn shrink(items: usize, chars: usize, budget: usize) -> Option<usize> {
     Some(fits.clamp(1, items - 1))
 }
 
+/// Runs a listing tool with the caller's page size (`limit`), then with
+/// smaller pages while its answer is over the budget: `page` answers one
+/// page and says how many items it holds. The cursor of a smaller page
+/// continues from its own end, so nothing is skipped.
+///
+/// # Errors
+///
+/// What `page` fails with.
+pub async fn fit<F, Fut>(limit: Option<usize>, budget: usize, mut page: F) -> Result<ToolAnswer>
+where
+    F: FnMut(Option<usize>) -> Fut,
+    Fut: std::future::Future<Output = Result<(ToolAnswer, usize)>>,
+{
+    let mut limit = limit;
+    loop {
+        let (answer, items) = page(limit).await?;
+        match shrink(items, answer.chars(), budget) {
+            Some(smaller) => limit = Some(smaller),
+            None => return Ok(answer),
+        }
+    }
+}
+
 /// An output schema: an object with these top-level properties.
 pub fn object_schema(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required})

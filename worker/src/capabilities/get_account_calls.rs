@@ -3,7 +3,7 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{calls_schema, json_reply, object_schema, shrink, summary, ToolAnswer};
+use super::answer::{calls_schema, fit, json_reply, object_schema, summary, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{AccountCallsArgs, Schema};
 use crate::error::Result;
@@ -52,8 +52,10 @@ fn output() -> Value {
 }
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
-    let mut a: AccountCallsArgs = Schema::account_calls().read(args)?;
-    loop {
+    let a: AccountCallsArgs = Schema::account_calls().read(args)?;
+    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+        let a = AccountCallsArgs { limit, ..a.clone() };
+        async move {
         let page = svc.account_calls(&a).await?;
         let count = page.calls.len();
         let mut notes = Vec::new();
@@ -76,9 +78,8 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             }),
             notes,
         )?;
-        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) => a.limit = Some(limit),
-            None => return Ok(answer),
+            Ok((answer, count))
         }
-    }
+    })
+    .await
 }

@@ -7,7 +7,7 @@ use futures::FutureExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::answer::{calls_schema, json_reply, object_schema, shrink, summary, ToolAnswer};
+use super::answer::{calls_schema, fit, json_reply, object_schema, summary, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{self, Schema};
 use crate::error::Result;
@@ -154,8 +154,10 @@ async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
 }
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
-    let mut a: ParticipantCallsArgs = schema().read(args)?;
-    loop {
+    let a: ParticipantCallsArgs = schema().read(args)?;
+    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+        let a = ParticipantCallsArgs { limit, ..a.clone() };
+        async move {
         let (calls, cursor) = calls(svc, &a).await?;
         let count = calls.len();
         let mut notes = Vec::new();
@@ -173,9 +175,8 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             }),
             notes,
         )?;
-        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) => a.limit = Some(limit),
-            None => return Ok(answer),
+            Ok((answer, count))
         }
-    }
+    })
+    .await
 }

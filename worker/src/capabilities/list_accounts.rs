@@ -3,7 +3,7 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{json_reply, object_schema, shrink, ToolAnswer};
+use super::answer::{fit, json_reply, object_schema, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{AccountsArgs, Schema};
 use crate::error::Result;
@@ -43,21 +43,22 @@ fn output() -> Value {
 }
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
-    let mut a: AccountsArgs = Schema::accounts().read(args)?;
-    loop {
-        let accounts = svc.accounts(&a).await?;
-        let count = accounts["accounts"].as_array().map_or(0, Vec::len);
-        let mut notes = Vec::new();
-        if accounts["cursor"].is_string() {
-            notes.push(
-                "[more accounts: call list_accounts with the same arguments and this cursor]"
-                    .to_owned(),
-            );
+    let a: AccountsArgs = Schema::accounts().read(args)?;
+    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+        let a = AccountsArgs { limit, ..a.clone() };
+        async move {
+            let accounts = svc.accounts(&a).await?;
+            let count = accounts["accounts"].as_array().map_or(0, Vec::len);
+            let mut notes = Vec::new();
+            if accounts["cursor"].is_string() {
+                notes.push(
+                    "[more accounts: call list_accounts with the same arguments and this cursor]"
+                        .to_owned(),
+                );
+            }
+            let answer = ToolAnswer::json(accounts, notes)?;
+            Ok((answer, count))
         }
-        let answer = ToolAnswer::json(accounts, notes)?;
-        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) => a.limit = Some(limit),
-            None => return Ok(answer),
-        }
-    }
+    })
+    .await
 }

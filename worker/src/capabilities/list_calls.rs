@@ -3,7 +3,7 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{calls_schema, json_reply, object_schema, shrink, summary, ToolAnswer};
+use super::answer::{calls_schema, fit, json_reply, object_schema, summary, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{ListArgs, Schema};
 use crate::error::Result;
@@ -61,30 +61,29 @@ fn output() -> Value {
 }
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
-    let mut a: ListArgs = tool_schema().read(args)?;
-    loop {
-        let listing = svc.list_calls(&a).await?;
-        let mut notes = Vec::new();
-        if listing.cursor.is_some() {
-            notes.push(
-                "[more calls in this range: call list_calls with only this cursor to continue]"
-                    .to_owned(),
-            );
+    let a: ListArgs = tool_schema().read(args)?;
+    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+        let a = ListArgs { limit, ..a.clone() };
+        async move {
+            let listing = svc.list_calls(&a).await?;
+            let mut notes = Vec::new();
+            if listing.cursor.is_some() {
+                notes.push(
+                    "[more calls in this range: call list_calls with only this cursor to continue]"
+                        .to_owned(),
+                );
+            }
+            let count = listing.calls.len();
+            let answer = ToolAnswer::json(
+                json!({
+                    "count": count,
+                    "calls": listing.calls.iter().map(summary).collect::<Vec<_>>(),
+                    "cursor": listing.cursor,
+                }),
+                notes,
+            )?;
+            Ok((answer, count))
         }
-        let count = listing.calls.len();
-        let answer = ToolAnswer::json(
-            json!({
-                "count": count,
-                "calls": listing.calls.iter().map(summary).collect::<Vec<_>>(),
-                "cursor": listing.cursor,
-            }),
-            notes,
-        )?;
-        // Over the answer budget: the same page, smaller (its cursor then
-        // continues from the smaller page's end).
-        match shrink(count, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) => a.limit = Some(limit),
-            None => return Ok(answer),
-        }
-    }
+    })
+    .await
 }

@@ -3,7 +3,7 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{json_reply, object_schema, shrink, ToolAnswer};
+use super::answer::{fit, json_reply, object_schema, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{Schema, SearchArgs};
 use crate::error::Result;
@@ -43,8 +43,10 @@ fn output() -> Value {
 }
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
-    let mut a: SearchArgs = Schema::search().read(args)?;
-    loop {
+    let a: SearchArgs = Schema::search().read(args)?;
+    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+        let a = SearchArgs { limit, ..a.clone() };
+        async move {
         let found = svc.search(&a).await?;
         let hits = found["hits"].as_array().map_or(0, Vec::len);
         let mut notes = Vec::new();
@@ -64,9 +66,8 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             notes.push("[more calls matched: call search_calls with the same arguments and this cursor for the next ones]".to_owned());
         }
         let answer = ToolAnswer::json(found, notes)?;
-        match shrink(hits, answer.chars(), svc.config.mcp_answer_chars) {
-            Some(limit) => a.limit = Some(limit),
-            None => return Ok(answer),
+            Ok((answer, hits))
         }
-    }
+    })
+    .await
 }
