@@ -44,6 +44,8 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let origin = header("Origin");
     let authorization = header("Authorization");
     let protocol_version = header("MCP-Protocol-Version");
+    let mcp_method = header("Mcp-Method");
+    let mcp_name = header("Mcp-Name");
     let route = routes::route(&method, &path);
     let config = config(&env);
     // Who calls, before anything else runs. `GONGKIT_USER` is set only by
@@ -93,7 +95,11 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         &mut req,
         Parts {
             query: &query,
-            protocol_version: protocol_version.as_deref(),
+            mcp: crate::mcp::Headers {
+                protocol_version: protocol_version.as_deref(),
+                method: mcp_method.as_deref(),
+                name: mcp_name.as_deref(),
+            },
             refused,
         },
         &svc,
@@ -159,7 +165,8 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
 
 struct Parts<'a> {
     query: &'a str,
-    protocol_version: Option<&'a str>,
+    /// The MCP headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`).
+    mcp: crate::mcp::Headers<'a>,
     /// Why the caller was refused, when they were.
     refused: Option<Error>,
 }
@@ -191,7 +198,8 @@ async fn handle(
         String::new()
     };
     if route == Route::Mcp {
-        crate::mcp::check_version_header(parts.protocol_version)?;
+        // The request's version and era come from its headers and body together.
+        return Ok(crate::mcp::serve(&body, &parts.mcp, svc).await);
     }
     match route {
         Route::SyncStatus | Route::SyncStart => {
