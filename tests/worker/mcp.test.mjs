@@ -39,8 +39,9 @@ after(async () => {
   await sim?.stop();
 });
 
-test("initialize negotiates a version both sides speak, and lists eight tools with schemas", async () => {
+test("initialize (TypeScript SDK v1) negotiates 2025-11-25, and lists eight tools with schemas", async () => {
   assert.equal(client.getServerVersion().name, "gongkit");
+  assert.equal(client.transport.protocolVersion, "2025-11-25");
   assert.ok(client.getServerCapabilities().tools);
   const { tools } = await client.listTools();
   assert.deepEqual(tools.map((t) => t.name).sort(), ["find_calls_by_account", "get_account_calls", "get_call", "get_call_document", "get_transcript", "list_accounts", "list_calls", "search_calls"]);
@@ -188,7 +189,8 @@ test("notifications get 202; GET is 405; Accept may be missing; versions are hon
     assert.equal(r.status, 200);
     assert.equal(r.json().result.tools.length, 8);
   }
-  for (const [asked, answered] of [["2025-06-18", "2025-06-18"], ["2025-03-26", "2025-03-26"], ["2025-11-25", "2025-06-18"]]) {
+  // 2026-07-28 has no handshake: initialize answers the newest version that has one.
+  for (const [asked, answered] of [["2025-11-25", "2025-11-25"], ["2025-06-18", "2025-06-18"], ["2025-03-26", "2025-03-26"], ["2026-07-28", "2025-11-25"], ["2024-11-05", "2025-11-25"]]) {
     r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 4, method: "initialize", params: { protocolVersion: asked, capabilities: {}, clientInfo: { name: "t", version: "1" } } }));
     assert.equal(r.json().result.protocolVersion, answered, asked);
   }
@@ -196,6 +198,13 @@ test("notifications get 202; GET is 405; Accept may be missing; versions are hon
   assert.equal(r.status, 200);
   r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "ping" }), { "MCP-Protocol-Version": "1999-01-01" });
   assert.equal(r.status, 400);
+  assert.equal(r.json().error.code, -32022);
+  assert.deepEqual(r.json().error.data.supported, ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]);
+  for (const v of ["2025-11-25", "2025-03-26"]) {
+    r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 6, method: "tools/list" }), { "MCP-Protocol-Version": v });
+    assert.equal(r.status, 200, v);
+    assert.equal(r.json().result.resultType, undefined, v);
+  }
 });
 
 test("401 comes before any JSON-RPC processing; bodies over 5 MB are 413", async () => {
