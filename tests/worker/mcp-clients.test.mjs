@@ -140,6 +140,41 @@ test("Python SDK (pip mcp): modes auto and 2026-07-28 speak 2026-07-28, legacy 2
   }
 });
 
+/** The MCP Inspector's CLI (npm @modelcontextprotocol/inspector) once; resolves to its parsed JSON output. */
+async function inspector(...args) {
+  const bin = `${root}node_modules/.bin/mcp-inspector`;
+  const child = spawn(process.execPath, [bin, "--cli", mcpUrl().href, "--transport", "http", "--header", `Authorization: Bearer ${TOKEN}`, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), "gongkit-inspector-")), MCP_AUTO_OPEN_ENABLED: "false" },
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const code = await new Promise((resolve) => child.once("exit", resolve));
+  texts.push(out, err);
+  assert.equal(code, 0, `mcp-inspector ${args.join(" ")}: ${err.slice(-3000)}\n${out.slice(0, 2000)}`);
+  return JSON.parse(out);
+}
+
+test("MCP Inspector CLI: tools/list, and tools/call of every tool", async () => {
+  const listed = await inspector("--method", "tools/list");
+  assert.deepEqual(listed.tools.map((t) => t.name).sort(), TOOLS);
+  const call = async (name, args) => {
+    const r = await inspector("--method", "tools/call", "--tool-name", name, ...Object.entries(args).flatMap(([k, v]) => ["--tool-arg", `${k}=${v}`]));
+    return textOf(r, name);
+  };
+  assert.ok(JSON.parse(await call("search_calls", { q: "monitoring" })).hits.some((h) => h.callId === ACME));
+  const { accounts } = JSON.parse(await call("list_accounts", { q: "acme" }));
+  assert.ok(accounts.length > 0);
+  assert.ok(JSON.parse(await call("get_account_calls", { account: accounts[0].name })).calls.length > 0);
+  assert.deepEqual(JSON.parse(await call("find_calls_by_account", { account: "acme corp", from: "2024-03-01T00:00:00Z", to: "2024-04-01T00:00:00Z" })).calls.map((c) => c.id), [ACME]);
+  assert.ok(JSON.parse(await call("list_calls", { from: FROM, to: "2024-01-03T00:00:00Z" })).calls.length > 0);
+  assert.equal(JSON.parse(await call("get_call", { callId: ACME })).id, ACME);
+  assert.equal(await call("get_call_document", { callId: ACME }), fixture("expected/acme-discovery.document.txt"));
+  assert.equal(await call("get_transcript", { callId: ACME }), fixture("expected/acme-discovery.named.txt"));
+});
+
 /** One raw POST /mcp. */
 async function raw(message, headers = {}) {
   const res = await fetch(mcpUrl(), { method: "POST", headers: { ...auth, "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify(message) });
