@@ -3,7 +3,8 @@
 // and v2 `@modelcontextprotocol/client`, 2026-07-28 by server/discover and
 // pinned, 2025-11-25, 2025-06-18 and 2025-03-26 by initialize), the official
 // Python SDK (pip `mcp`, modes auto, 2026-07-28 and legacy; from the venv
-// scripts/lib.sh's ensure_python_venv makes), and the raw 2026-07-28 wire.
+// scripts/lib.sh's ensure_python_venv makes), the MCP Inspector's CLI (eras
+// modern, auto, legacy), and the raw 2026-07-28 wire.
 // Each client lists the tools and calls every one once against a synced
 // library of the Gong simulator's calls.
 import { test, before, after } from "node:test";
@@ -140,12 +141,13 @@ test("Python SDK (pip mcp): modes auto and 2026-07-28 speak 2026-07-28, legacy 2
   }
 });
 
-/** The MCP Inspector's CLI (npm @modelcontextprotocol/inspector) once; resolves to its parsed JSON output. */
-async function inspector(...args) {
+/** The MCP Inspector's CLI (npm @modelcontextprotocol/inspector) once, in a protocol era; resolves to its JSON output. */
+async function inspector(era, ...args) {
   const bin = `${root}node_modules/.bin/mcp-inspector`;
-  const child = spawn(process.execPath, [bin, "--cli", mcpUrl().href, "--transport", "http", "--header", `Authorization: Bearer ${TOKEN}`, ...args], {
+  const child = spawn(process.execPath, [bin, "--cli", mcpUrl().href, "--transport", "http", "--header", `Authorization: Bearer ${TOKEN}`, "--protocol-era", era, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), "gongkit-inspector-")), MCP_AUTO_OPEN_ENABLED: "false" },
+    // Its catalog and stored sign-ins live under HOME: a fresh one.
+    env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), "gongkit-inspector-")) },
   });
   let out = "";
   let err = "";
@@ -157,22 +159,38 @@ async function inspector(...args) {
   return JSON.parse(out);
 }
 
-test("MCP Inspector CLI: tools/list, and tools/call of every tool", async () => {
-  const listed = await inspector("--method", "tools/list");
+/** A tool call through the Inspector: arguments as key=value, a JSON string where a number would be read. */
+async function inspectorCall(era, name, args) {
+  const r = await inspector(era, "--method", "tools/call", "--tool-name", name, ...Object.entries(args).flatMap(([k, v]) => ["--tool-arg", `${k}=${v}`]));
+  return { r, text: textOf(r, name) };
+}
+
+test("MCP Inspector CLI, modern era (2026-07-28): tools/list and every tool", async () => {
+  const listed = await inspector("modern", "--method", "tools/list");
   assert.deepEqual(listed.tools.map((t) => t.name).sort(), TOOLS);
-  const call = async (name, args) => {
-    const r = await inspector("--method", "tools/call", "--tool-name", name, ...Object.entries(args).flatMap(([k, v]) => ["--tool-arg", `${k}=${v}`]));
-    return textOf(r, name);
-  };
+  const call = async (name, args) => (await inspectorCall("modern", name, args)).text;
+  const acme = JSON.stringify(ACME);
   assert.ok(JSON.parse(await call("search_calls", { q: "monitoring" })).hits.some((h) => h.callId === ACME));
   const { accounts } = JSON.parse(await call("list_accounts", { q: "acme" }));
   assert.ok(accounts.length > 0);
   assert.ok(JSON.parse(await call("get_account_calls", { account: accounts[0].name })).calls.length > 0);
   assert.deepEqual(JSON.parse(await call("find_calls_by_account", { account: "acme corp", from: "2024-03-01T00:00:00Z", to: "2024-04-01T00:00:00Z" })).calls.map((c) => c.id), [ACME]);
   assert.ok(JSON.parse(await call("list_calls", { from: FROM, to: "2024-01-03T00:00:00Z" })).calls.length > 0);
-  assert.equal(JSON.parse(await call("get_call", { callId: ACME })).id, ACME);
-  assert.equal(await call("get_call_document", { callId: ACME }), fixture("expected/acme-discovery.document.txt"));
-  assert.equal(await call("get_transcript", { callId: ACME }), fixture("expected/acme-discovery.named.txt"));
+  const { r, text } = await inspectorCall("modern", "get_call", { callId: acme });
+  assert.equal(JSON.parse(text).id, ACME);
+  assert.equal(r._meta["io.modelcontextprotocol/serverInfo"].name, "gongkit", "a 2026-07-28 result");
+  assert.equal(await call("get_call_document", { callId: acme }), fixture("expected/acme-discovery.document.txt"));
+  assert.equal(await call("get_transcript", { callId: acme }), fixture("expected/acme-discovery.named.txt"));
+});
+
+test("MCP Inspector CLI, legacy and auto eras: tools/list and a tool", async () => {
+  for (const era of ["legacy", "auto"]) {
+    const listed = await inspector(era, "--method", "tools/list");
+    assert.deepEqual(listed.tools.map((t) => t.name).sort(), TOOLS, era);
+    const { r, text } = await inspectorCall(era, "get_transcript", { callId: JSON.stringify(ACME) });
+    assert.equal(text, fixture("expected/acme-discovery.named.txt"), era);
+    assert.equal(r._meta === undefined, era === "legacy", `${era}: ${JSON.stringify(r._meta)}`);
+  }
 });
 
 /** One raw POST /mcp. */
