@@ -304,12 +304,14 @@ pub fn version_of(
         )
     })?;
     match header {
-        None => return Err(header_mismatch(
-            id.clone(),
-            format!(
+        None => {
+            return Err(header_mismatch(
+                id.clone(),
+                format!(
                 "the MCP-Protocol-Version header is missing; it must be {meta}, as in params._meta"
             ),
-        )),
+            ))
+        }
         Some(h) if h != meta => {
             return Err(header_mismatch(
                 id.clone(),
