@@ -70,3 +70,22 @@ ensure_worker_build() {
   step "installing worker-build $want (about 3 minutes, once)"
   cargo install --locked worker-build --version "$want"
 }
+
+# The official Python MCP SDK for tests/worker/mcp_python.py, in a venv of its
+# own (.venv-test, git-ignored) from PyPI: pinned versions, installed only when
+# missing or different.
+PYTHON_TEST_PACKAGES=("mcp==2.3.0")
+ensure_python_venv() {
+  command -v python3 >/dev/null || die "python3 (3.10 or newer, with venv) is needed for the Python MCP test"
+  local venv="$ROOT/.venv-test" want have
+  if [ ! -x "$venv/bin/python" ]; then
+    step "python3 -m venv .venv-test"
+    python3 -m venv "$venv" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  fi
+  for want in "${PYTHON_TEST_PACKAGES[@]}"; do
+    have=$("$venv/bin/python" -m pip show "${want%%==*}" 2>/dev/null | awk '/^Version:/ { print $2 }')
+    [ "$have" = "${want#*==}" ] && continue
+    step "pip install $want (into .venv-test)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$want"
+  done
+}

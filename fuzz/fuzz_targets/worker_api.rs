@@ -33,7 +33,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Position::decode(&again, &signer).ok(), Some(p));
     }
     let _ = gong::retry_after_seconds(Some(text), 1_700_000_000_000);
-    let _ = mcp::check_version_header(Some(text));
+    let headers = mcp::Headers { protocol_version: Some(text), method: Some(text), name: Some(text) };
+    let _ = mcp::version_of(&serde_json::Value::Null, "tools/list", None, &headers);
     if let Ok(mcp::Incoming::Request { params, .. }) = mcp::parse(text) {
         let _ = mcp::initialize(params.as_ref());
     }

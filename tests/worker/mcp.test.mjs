@@ -39,11 +39,12 @@ after(async () => {
   await sim?.stop();
 });
 
-test("initialize negotiates a version both sides speak, and lists eight tools with schemas", async () => {
+test("initialize (TypeScript SDK v1) negotiates 2025-11-25, and lists nine tools with schemas", async () => {
   assert.equal(client.getServerVersion().name, "gongkit");
+  assert.equal(client.transport.protocolVersion, "2025-11-25");
   assert.ok(client.getServerCapabilities().tools);
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["find_calls_by_account", "get_account_calls", "get_call", "get_call_document", "get_transcript", "list_accounts", "list_calls", "search_calls"]);
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["find_calls_by_account", "get_account_calls", "get_call", "get_call_document", "get_participant_calls", "get_transcript", "list_accounts", "list_calls", "search_calls"]);
   for (const t of tools) {
     assert.equal(t.inputSchema.type, "object", t.name);
     assert.ok(t.description.length > 80, t.name);
@@ -58,7 +59,7 @@ test("get_call_document: the core's document, whole and in chunks", async () => 
   r = await call("get_call_document", { callId: ACME, maxChars: 400 });
   const first = r.content[0].text;
   assert.ok(first.length <= 400);
-  assert.match(r.content[1].text, /^\[chunk 0 of (\d+) \(numbered from 0\); call get_call_document with chunk: 1 for the next\]$/);
+  assert.match(r.content[1].text, /^\[chunk 0 of (\d+) \(numbered from 0, at most 400 characters each\); for the next call get_call_document with \{"callId":"7782342274025937895","chunk":1,"maxChars":400\}\]$/);
   const count = Number(r.content[1].text.match(/of (\d+)/)[1]);
   let whole = first;
   for (let k = 1; k < count; k++) {
@@ -127,10 +128,14 @@ test("failures come back as isError results a model can act on", async () => {
   assert.match(r.content[0].text, /rate limit.*Wait and call the tool again/s);
 });
 
-test("unknown tools and wrong arguments are JSON-RPC errors (-32602)", async () => {
+test("an unknown tool is a JSON-RPC error (-32602); wrong arguments are tool results naming the argument (SEP-1303)", async () => {
   await assert.rejects(client.callTool({ name: "delete_everything", arguments: {} }), /-32602|unknown tool/);
-  await assert.rejects(client.callTool({ name: "get_call", arguments: { callId: true } }), /-32602|invalid arguments/);
-  await assert.rejects(client.callTool({ name: "get_call", arguments: { callId: "1", extra: 1 } }), /-32602|unknown argument/);
+  let r = await client.callTool({ name: "get_call", arguments: { callId: true } });
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /invalid arguments for get_call: invalid callId/);
+  r = await client.callTool({ name: "get_call", arguments: { callId: "1", extra: 1 } });
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /unknown argument "extra"/);
 });
 
 test("without a token the client is refused", async () => {
@@ -164,8 +169,11 @@ test("protocol edge cases: batches, malformed JSON-RPC, unknown methods, bad par
   assert.equal(r.status, 200);
   assert.deepEqual(r.json().error.code, -32601);
   assert.equal(r.json().id, 1);
+  r = await raw(JSON.stringify({ jsonrpc: "2.0", id: "a", method: "tools/call", params: {} }));
+  assert.equal(r.json().error.code, -32602, "no tool name");
   r = await raw(JSON.stringify({ jsonrpc: "2.0", id: "a", method: "tools/call", params: { name: "get_call" } }));
-  assert.equal(r.json().error.code, -32602);
+  assert.equal(r.json().result.isError, true, "no arguments: the tool says callId is required");
+  assert.match(r.json().result.content[0].text, /callId is required/);
   r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "initialize", params: {} }));
   assert.equal(r.json().error.code, -32602);
   r = await raw(ping);
@@ -186,9 +194,10 @@ test("notifications get 202; GET is 405; Accept may be missing; versions are hon
     const headers = accept ? { Accept: accept } : {};
     r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }), headers);
     assert.equal(r.status, 200);
-    assert.equal(r.json().result.tools.length, 8);
+    assert.equal(r.json().result.tools.length, 9);
   }
-  for (const [asked, answered] of [["2025-06-18", "2025-06-18"], ["2025-03-26", "2025-03-26"], ["2025-11-25", "2025-06-18"]]) {
+  // 2026-07-28 has no handshake: initialize answers the newest version that has one.
+  for (const [asked, answered] of [["2025-11-25", "2025-11-25"], ["2025-06-18", "2025-06-18"], ["2025-03-26", "2025-03-26"], ["2026-07-28", "2025-11-25"], ["2024-11-05", "2025-11-25"]]) {
     r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 4, method: "initialize", params: { protocolVersion: asked, capabilities: {}, clientInfo: { name: "t", version: "1" } } }));
     assert.equal(r.json().result.protocolVersion, answered, asked);
   }
@@ -196,6 +205,13 @@ test("notifications get 202; GET is 405; Accept may be missing; versions are hon
   assert.equal(r.status, 200);
   r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "ping" }), { "MCP-Protocol-Version": "1999-01-01" });
   assert.equal(r.status, 400);
+  assert.equal(r.json().error.code, -32022);
+  assert.deepEqual(r.json().error.data.supported, ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]);
+  for (const v of ["2025-11-25", "2025-03-26"]) {
+    r = await raw(JSON.stringify({ jsonrpc: "2.0", id: 6, method: "tools/list" }), { "MCP-Protocol-Version": v });
+    assert.equal(r.status, 200, v);
+    assert.equal(r.json().result.resultType, undefined, v);
+  }
 });
 
 test("401 comes before any JSON-RPC processing; bodies over 5 MB are 413", async () => {

@@ -34,9 +34,6 @@ pub enum Error {
     /// Gong no longer accepts a page cursor.
     #[error("Gong no longer accepts this cursor ({0}); start the listing again")]
     CursorExpired(String),
-    /// An MCP protocol version this server does not speak.
-    #[error("{0}")]
-    UnsupportedProtocolVersion(String),
     /// No token, or not one of the Worker's.
     #[error("{}", if *.0 { "the bearer token is not valid for this Worker" } else { "send the Worker's token as `Authorization: Bearer <token>`" })]
     Unauthorized(
@@ -127,8 +124,7 @@ impl Error {
             | Error::InvalidCursor
             | Error::InvalidBody(_)
             | Error::TooManyChunks { .. }
-            | Error::CursorExpired(_)
-            | Error::UnsupportedProtocolVersion(_) => 400,
+            | Error::CursorExpired(_) => 400,
             Error::Unauthorized(_) => 401,
             Error::OriginNotAllowed(_) | Error::Forbidden(_) => 403,
             Error::NotFound
@@ -158,7 +154,6 @@ impl Error {
             Error::InvalidBody(_) => "invalid_body",
             Error::TooManyChunks { .. } => "too_many_chunks",
             Error::CursorExpired(_) => "cursor_expired",
-            Error::UnsupportedProtocolVersion(_) => "unsupported_protocol_version",
             Error::Unauthorized(_) => "unauthorized",
             Error::OriginNotAllowed(_) => "origin_not_allowed",
             Error::Forbidden(_) => "forbidden",

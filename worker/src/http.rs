@@ -45,6 +45,8 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let authorization = header("Authorization");
     let protocol_version = header("MCP-Protocol-Version");
     let accept = header("Accept").unwrap_or_default();
+    let mcp_method = header("Mcp-Method");
+    let mcp_name = header("Mcp-Name");
     let route = routes::route(&method, &path);
     let config = config(&env);
     // Who calls, before anything else runs. `GONGKIT_USER` is set only by
@@ -95,7 +97,11 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         Parts {
             query: &query,
             accept: &accept,
-            protocol_version: protocol_version.as_deref(),
+            mcp: crate::mcp::Headers {
+                protocol_version: protocol_version.as_deref(),
+                method: mcp_method.as_deref(),
+                name: mcp_name.as_deref(),
+            },
             refused,
         },
         &svc,
@@ -163,7 +169,8 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
 struct Parts<'a> {
     query: &'a str,
     accept: &'a str,
-    protocol_version: Option<&'a str>,
+    /// The MCP headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`).
+    mcp: crate::mcp::Headers<'a>,
     /// Why the caller was refused, when they were.
     refused: Option<Error>,
 }
@@ -194,10 +201,8 @@ async fn handle(
         String::new()
     };
     match route {
-        Route::Mcp => {
-            crate::mcp::check_version_header(parts.protocol_version)?;
-            Ok(crate::mcp::answer(&body, svc).await)
-        }
+        // The request's version and era come from its headers and body together.
+        Route::Mcp => Ok(crate::mcp::serve(&body, &parts.mcp, svc).await),
         Route::Capability(capability, params) => {
             routes::dispatch(capability, params, svc, parts.query, &body, parts.accept).await
         }

@@ -16,6 +16,7 @@ pub static CAPABILITY: Capability = Capability {
     description: "Finds the Gong calls in a date range whose account (the CRM account name, or the company taken from participants' email domains) matches the given name or a part of it, ignoring case and accents (\"acme\" matches \"Acme Corporation\"). Returns the calls as JSON, newest first. Answers from the library when it covers the range; otherwise Gong is scanned live, at most 1000 calls of the range, newest first, and the answer says truncated: true when older calls were not looked at.",
     rest: None,
     tool: Some(Tool {
+        when: "a customer's calls in a date range, from the library or asked of Gong directly when the library does not cover the range",
         schema: Schema::find,
         output: Some(output),
         hints: Hints::GONG,

@@ -23,6 +23,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "one account's calls in the library, newest first (a part of the name is enough)",
         schema: Schema::account_calls,
         output: Some(output),
         hints: Hints::LIBRARY,

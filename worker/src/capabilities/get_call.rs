@@ -22,6 +22,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "one call's details and Gong's summary (brief, key points, outcome) as JSON, without the transcript",
         schema: tool_schema,
         output: None,
         hints: Hints::GONG,

@@ -23,6 +23,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "read one call whole: header, summary and the named, timestamped transcript, in chunks for long calls",
         schema: tool_schema,
         output: None,
         hints: Hints::GONG,

@@ -35,6 +35,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "one person's calls in the library (an email, or a name or part of one), newest first",
         schema,
         output: Some(output),
         hints: Hints::LIBRARY,

@@ -23,6 +23,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "a call's transcript alone, as plain text, markdown, webvtt, srt or json",
         schema: tool_schema,
         output: None,
         hints: Hints::GONG,

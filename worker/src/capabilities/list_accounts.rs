@@ -23,6 +23,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "see which customers were met, how often and when; its account names feed get_account_calls and search_calls's account filter",
         schema: Schema::accounts,
         output: Some(output),
         hints: Hints::LIBRARY,

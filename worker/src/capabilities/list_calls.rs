@@ -23,6 +23,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "every call that started in a date range, oldest first, page by page with its cursor",
         schema: tool_schema,
         output: Some(output),
         hints: Hints::GONG,

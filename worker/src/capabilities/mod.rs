@@ -187,6 +187,8 @@ impl Hints {
 /// A capability's MCP tool.
 #[derive(Debug)]
 pub struct Tool {
+    /// When a model should use it (a line of the server's instructions).
+    pub when: &'static str,
     /// Its input schema.
     pub schema: fn() -> Schema,
     /// The schema of its `structuredContent`, for tools that answer JSON.
@@ -216,16 +218,17 @@ pub fn routes() -> impl Iterator<Item = (&'static Capability, &'static Rest)> {
 /// the list.
 pub fn instructions() -> String {
     let mut text = String::from(
-        "Tools to read a company's Gong sales calls as text. Start with search_calls to find what \
-         was said, list_accounts / get_account_calls for a customer, get_participant_calls for a \
-         person; read one call with get_call_document. Ids are strings of digits; a Gong call URL \
-         works wherever an id does; dates may be plain days (2024-03-01). Long answers come in \
-         chunks: each says how to ask for the next. The tools:",
+        "Tools to read a company's Gong sales calls as text. Find calls, then read one:\n",
     );
-    for (c, _) in tools() {
-        let first = c.description.split(". ").next().unwrap_or(c.description);
-        text.push_str(&format!("\n- {}: {}", c.name, first.trim_end_matches('.')));
+    for (c, t) in tools() {
+        text.push_str(&format!("- {}: {}.\n", c.name, t.when));
     }
+    text.push_str(
+        "Call ids are strings of digits; a Gong call URL works wherever an id does. Dates are \
+         ISO 8601 (UTC unless an offset is given) or plain days (2024-03-01); `to` is exclusive, \
+         a plain `to` day included. Long answers come in chunks or pages: each says how to ask \
+         for the next.",
+    );
     text
 }
 

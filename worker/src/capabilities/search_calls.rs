@@ -23,6 +23,7 @@ pub static CAPABILITY: Capability = Capability {
         run: |svc, input| rest(svc, input).boxed_local(),
     }),
     tool: Some(Tool {
+        when: "find what was said about a topic, product, competitor or objection across all calls (words, \"phrases\", prefix*, OR, -word; filters: dates, account, participant, speaker side); quote and cite the turns it returns",
         schema: Schema::search,
         output: Some(output),
         hints: Hints::LIBRARY,
