@@ -9,7 +9,6 @@
 
 use serde::Deserialize;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// Which calls a user may see.
@@ -37,21 +36,22 @@ pub struct User {
     pub admin: bool,
 }
 
-/// The access rule for people (`ACCESS_POLICY`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Policy {
-    /// Every call the Gong key reads, private calls still excluded.
-    #[default]
-    All,
-    /// Only the calls a person took part in.
-    Participant,
-}
+pub use crate::settings::Policy;
 
 /// What the JS entry passes for a signed-in person: the props it stored
 /// when the person signed in (only the email is used).
 #[derive(Deserialize)]
 struct SignedIn {
     email: String,
+}
+
+/// Whether `email` is one of `admin_emails` (`ADMIN_EMAILS`), compared as
+/// every email is ([`crate::words::email_key`]).
+pub fn is_admin(admin_emails: &[String], email: &str) -> bool {
+    let email = crate::words::email_key(email);
+    admin_emails
+        .iter()
+        .any(|a| crate::words::email_key(a) == email)
 }
 
 impl User {
@@ -74,15 +74,15 @@ impl User {
     ///
     /// 500 `internal_error` when the value is not the entry's JSON (it is
     /// never a caller's input).
-    pub fn signed_in(json: &str, config: &Config) -> Result<User> {
+    pub fn signed_in(json: &str, policy: Policy, admin_emails: &[String]) -> Result<User> {
         let who: SignedIn = serde_json::from_str(json)
             .map_err(|e| Error::Internal(format!("GONGKIT_USER is not the entry's JSON: {e}")))?;
         let email = crate::words::email_key(&who.email);
         if !email.contains('@') {
             return Err(Error::Internal("GONGKIT_USER has no email".into()));
         }
-        let admin = config.is_admin(&email);
-        let scope = match config.access_policy {
+        let admin = is_admin(admin_emails, &email);
+        let scope = match policy {
             Policy::All => Scope::All,
             Policy::Participant => Scope::Participant(email.clone()),
         };
@@ -253,6 +253,7 @@ pub fn parse_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     fn config(policy: Policy, admins: &[&str]) -> Config {
         Config {
@@ -265,7 +266,12 @@ mod tests {
     #[test]
     fn a_participant_sees_only_calls_with_their_email() {
         let c = config(Policy::Participant, &["Boss@Seller.io"]);
-        let ann = User::signed_in(r#"{"email": "Ann@Seller.io", "name": "Ann"}"#, &c).unwrap();
+        let ann = User::signed_in(
+            r#"{"email": "Ann@Seller.io", "name": "Ann"}"#,
+            c.access_policy,
+            &c.admin_emails,
+        )
+        .unwrap();
         assert_eq!(ann.scope, Scope::Participant("ann@seller.io".into()));
         assert!(!ann.admin);
         assert!(ann.may_see(["x@acme.com", "ANN@seller.IO"].into_iter()));
@@ -276,7 +282,12 @@ mod tests {
             ann.require_admin("erasing a call").unwrap_err().status(),
             403
         );
-        let boss = User::signed_in(r#"{"email": "boss@seller.io"}"#, &c).unwrap();
+        let boss = User::signed_in(
+            r#"{"email": "boss@seller.io"}"#,
+            c.access_policy,
+            &c.admin_emails,
+        )
+        .unwrap();
         assert!(boss.admin && boss.may_see(std::iter::empty()));
         assert_eq!(boss.participant_email(), None);
         assert!(boss.require_admin("x").is_ok());
@@ -285,7 +296,12 @@ mod tests {
     #[test]
     fn normalized_calls_are_judged_by_their_participants() {
         let c = config(Policy::Participant, &[]);
-        let ann = User::signed_in(r#"{"email": "ann@seller.io"}"#, &c).unwrap();
+        let ann = User::signed_in(
+            r#"{"email": "ann@seller.io"}"#,
+            c.access_policy,
+            &c.admin_emails,
+        )
+        .unwrap();
         let call = |emails: &[Option<&str>]| serde_json::json!({"id": "1", "participants": emails.iter().map(|e| serde_json::json!({"name": "x", "email": e})).collect::<Vec<_>>()});
         assert!(ann.may_see_call(&call(&[None, Some("Ann@Seller.IO ")])));
         assert!(!ann.may_see_call(&call(&[None, Some("bob@seller.io")])));
@@ -298,7 +314,12 @@ mod tests {
     #[test]
     fn under_all_everyone_sees_every_call() {
         let c = config(Policy::All, &[]);
-        let ann = User::signed_in(r#"{"email": "ann@seller.io"}"#, &c).unwrap();
+        let ann = User::signed_in(
+            r#"{"email": "ann@seller.io"}"#,
+            c.access_policy,
+            &c.admin_emails,
+        )
+        .unwrap();
         assert!(ann.may_see(["bob@seller.io"].into_iter()));
         assert_eq!(ann.participant_email(), None);
         assert!(!ann.admin);
@@ -316,7 +337,9 @@ mod tests {
         let c = config(Policy::All, &[]);
         for bad in ["", "{}", r#"{"email": "no-at"}"#, "not json"] {
             assert_eq!(
-                User::signed_in(bad, &c).unwrap_err().code(),
+                User::signed_in(bad, c.access_policy, &c.admin_emails)
+                    .unwrap_err()
+                    .code(),
                 "internal_error"
             );
         }
@@ -325,7 +348,12 @@ mod tests {
     #[test]
     fn audit_labels_hash_emails_and_keep_token_names() {
         let c = config(Policy::All, &[]);
-        let ann = User::signed_in(r#"{"email": "ann@seller.io"}"#, &c).unwrap();
+        let ann = User::signed_in(
+            r#"{"email": "ann@seller.io"}"#,
+            c.access_policy,
+            &c.admin_emails,
+        )
+        .unwrap();
         let label = ann.audit_label(|e| format!("h({})", e.len()));
         assert_eq!(label, "email:h(13)");
         assert!(!label.contains("ann"));

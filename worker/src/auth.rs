@@ -35,7 +35,7 @@ pub fn authenticate(
             config.check_access()?;
             Ok(Caller {
                 token_fingerprint: None,
-                user: User::signed_in(json, config)?,
+                user: User::signed_in(json, config.access_policy, &config.admin_emails)?,
             })
         }
         None => authorize(header, config),

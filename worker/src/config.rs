@@ -49,11 +49,6 @@ pub struct Config {
     pub gong_key: Option<String>,
     /// `GONG_API_SECRET` (secret).
     pub gong_secret: Option<String>,
-    /// The gate's settings (`GONG_DAILY_BUDGET`, `SYNC_DAILY_BUDGET`,
-    /// `GONG_DAY_RESET_UTC`).
-    pub gate: crate::gate::Settings,
-    /// The sync's settings (`SYNC_OVERLAP_HOURS`).
-    pub sync: crate::sync::Settings,
     /// Every setting refused, each naming its setting (none: all parsed).
     pub errors: Vec<String>,
 }
@@ -74,8 +69,6 @@ impl std::fmt::Debug for Config {
             .field("admin_emails", &self.admin_emails)
             .field("gong_key", &set(&self.gong_key))
             .field("gong_secret", &set(&self.gong_secret))
-            .field("gate", &self.gate)
-            .field("sync", &self.sync)
             .field("errors", &self.errors)
             .finish()
     }
@@ -90,7 +83,7 @@ impl Config {
         var: impl Fn(&str) -> Option<String>,
         secret: impl Fn(&str) -> Option<String>,
     ) -> Config {
-        let mut r = Reader::new(var, secret);
+        let mut r = Reader::new(&var, &secret);
         let access_policy = r.policy(&s::ACCESS_POLICY);
         let access_policy_error = r
             .errors
@@ -121,12 +114,17 @@ impl Config {
             tokens: r.list(&s::GONGKIT_TOKEN),
             gong_key: r.text(&s::GONG_API_KEY),
             gong_secret: r.text(&s::GONG_API_SECRET),
-            gate: crate::gate::Settings::from_reader(&mut r),
-            sync: crate::sync::Settings::from_reader(&mut r),
             errors: Vec::new(),
         };
+        // Every setting the Rust Worker reads is checked here, the gate's
+        // and the sync's too (their Durable Objects read those where they
+        // apply), so a bad value is refused on every request, in table order.
+        let mut all = Reader::new(&var, &secret);
+        for setting in s::ALL.iter().filter(|x| x.read_by != s::ReadBy::Js) {
+            all.value(setting);
+        }
         Config {
-            errors: r.errors,
+            errors: all.errors,
             ..config
         }
     }
@@ -178,10 +176,7 @@ impl Config {
 
     /// Whether a person (by email) is in `ADMIN_EMAILS`.
     pub fn is_admin(&self, email: &str) -> bool {
-        let email = crate::words::email_key(email);
-        self.admin_emails
-            .iter()
-            .any(|a| crate::words::email_key(a) == email)
+        access::is_admin(&self.admin_emails, email)
     }
 
     /// Gong's base URL and credentials, or 503 when they are missing or the

@@ -10,7 +10,15 @@
 //! (never the value of a secret); the Worker then refuses every request
 //! with 503 `not_configured` rather than guess (see `Config::check`).
 
-use crate::access::Policy;
+/// The access rule for people (`ACCESS_POLICY`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Policy {
+    /// Every call the Gong key reads, private calls still excluded.
+    #[default]
+    All,
+    /// Only the calls a person took part in.
+    Participant,
+}
 
 /// Where a setting comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
