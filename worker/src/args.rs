@@ -370,7 +370,9 @@ fn schema(properties: Value, required: &[&str]) -> Schema {
 }
 
 fn call_id() -> Value {
-    json!({"type": ["string", "integer"], "description": "Gong's call id: 1 to 20 digits, best as a string (from list_calls or search_calls), or the call's Gong URL itself (https://app.gong.io/call?id=7782342274025937895). A JSON number is taken up to 2^53 − 1."})
+    // One type, so every client's schema reader takes it (some refuse a list
+    // of types); a JSON number is still read (see `check_value`).
+    json!({"type": "string", "description": "Gong's call id: 1 to 20 digits, as a string (from list_calls or search_calls), or the call's Gong URL itself (https://app.gong.io/call?id=7782342274025937895). A JSON number is also taken, up to 2^53 − 1."})
 }
 
 fn rendering() -> Map<String, Value> {

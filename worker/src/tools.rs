@@ -101,6 +101,11 @@ mod tests {
             assert!(t["title"].is_string());
             assert_eq!(t["annotations"]["readOnlyHint"], true, "{}", t["name"]);
             assert!(t["annotations"]["openWorldHint"].is_boolean());
+            // Portable: one type per argument (some clients refuse a list).
+            for (name, p) in schema["properties"].as_object().unwrap() {
+                assert!(p["type"].is_string(), "{}.{name}: {}", t["name"], p["type"]);
+                assert!(p["description"].is_string(), "{}.{name}", t["name"]);
+            }
             if let Some(output) = t.get("outputSchema") {
                 assert_eq!(output["type"], "object");
             }
