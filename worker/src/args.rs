@@ -29,6 +29,9 @@ pub const ACCOUNTS_LIMIT: (u64, u64) = (1000, 100);
 pub const ACCOUNT_CALLS_LIMIT: (u64, u64) = (1000, 100);
 /// The largest `limit` of an export, and its default.
 pub const EXPORT_LIMIT: (u64, u64) = (10_000, 1000);
+/// The longest account name, person or name part taken (a longer one is
+/// no name, and would only cost the matching time).
+pub const MAX_NAME_CHARS: u64 = 200;
 /// The largest JSON number taken as a call id: beyond it, JavaScript (and
 /// so many clients) has already lost digits.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -439,17 +442,25 @@ pub fn utc_offset_property() -> Value {
 /// range check names a bad one).
 pub fn day_bound(value: &str, end: bool) -> String {
     let v = value.trim();
-    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(day) if v.len() == 10 => {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        if v.len() == 10 {
             let day = if end {
                 day.succ_opt().unwrap_or(day)
             } else {
                 day
             };
-            format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
+            return format!("{}T00:00:00Z", day.format("%Y-%m-%d"));
         }
-        _ => value.to_owned(),
     }
+    // A time without an offset is taken in UTC, as the descriptions say.
+    for form in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, form) {
+            return t
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        }
+    }
+    value.to_owned()
 }
 
 /// Reads an optional `from`, taking a plain date as its day's start.
@@ -530,7 +541,7 @@ impl Schema {
     pub fn find() -> Schema {
         let mut p =
             range("Start of the range, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.");
-        p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The customer's name, or part of it."}));
+        p.insert("account".into(), json!({"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": "The customer's name, or part of it."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": FIND_LIMIT.0, "description": format!("At most this many calls (default {}).", FIND_LIMIT.1)}));
         schema(Value::Object(p), &["account", "from", "to"])
     }
@@ -539,8 +550,8 @@ impl Schema {
     pub fn search() -> Schema {
         let mut p = range("Start of the range, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z (by the call's start).");
         p.insert("q".into(), json!({"type": "string", "minLength": 1, "maxLength": crate::query::MAX_QUERY_CHARS, "description": "What to look for: words (all must match), \"exact phrases\", prefix* (pric* finds pricing), OR between two terms, -word to exclude. Case and accents do not matter; Chinese and Japanese are matched as written. Example: \"security review\" SSO OR SAML -renewal"}));
-        p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "Only this account's calls (its name as list_accounts gives it; case and accents do not matter)."}));
-        p.insert("participant".into(), json!({"type": "string", "minLength": 1, "description": "Only calls with this participant: an email, or a name or part of one."}));
+        p.insert("account".into(), json!({"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": "Only this account's calls (its name as list_accounts gives it; case and accents do not matter)."}));
+        p.insert("participant".into(), json!({"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": "Only calls with this participant: an email, or a name or part of one."}));
         p.insert("speaker".into(), json!({"type": "string", "enum": ["internal", "external"], "description": "Only what this side said: internal (the seller's people) or external (the customer and anyone else)."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": SEARCH_LIMIT.0, "description": format!("At most this many calls (default {}).", SEARCH_LIMIT.1)}));
         p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, with the same query and filters, for the next calls."}));
@@ -552,7 +563,7 @@ impl Schema {
         let mut p = range(
             "Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.",
         );
-        p.insert("q".into(), json!({"type": "string", "description": "Only accounts whose name holds this (case and accents do not matter)."}));
+        p.insert("q".into(), json!({"type": "string", "maxLength": MAX_NAME_CHARS, "description": "Only accounts whose name holds this (case and accents do not matter)."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": ACCOUNTS_LIMIT.0, "description": format!("At most this many accounts (default {}).", ACCOUNTS_LIMIT.1)}));
         p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, for the next accounts."}));
         schema(Value::Object(p), &[])
@@ -563,7 +574,7 @@ impl Schema {
         let mut p = range(
             "Only calls from this instant, ISO 8601 with an offset, such as 2024-01-01T00:00:00Z.",
         );
-        p.insert("account".into(), json!({"type": "string", "minLength": 1, "description": "The account's name as list_accounts gives it (case and accents do not matter)."}));
+        p.insert("account".into(), json!({"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": "The account's name as list_accounts gives it (case and accents do not matter)."}));
         p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": ACCOUNT_CALLS_LIMIT.0, "description": format!("At most this many calls (default {}).", ACCOUNT_CALLS_LIMIT.1)}));
         p.insert("cursor".into(), json!({"type": "string", "description": "The cursor of a previous answer, for the next (older) calls."}));
         p.insert(
@@ -868,6 +879,15 @@ mod tests {
         // Not a date: left for the range check to name.
         assert_eq!(day_bound("2024-13-01", false), "2024-13-01");
         assert_eq!(day_bound("yesterday", true), "yesterday");
+        assert_eq!(day_bound("2024-03-01T09:30", false), "2024-03-01T09:30:00Z");
+        assert_eq!(
+            day_bound("2024-03-01T09:30:15.5", true),
+            "2024-03-01T09:30:15.500Z"
+        );
+        assert_eq!(
+            day_bound("2024-03-01T09:30:00+02:00", false),
+            "2024-03-01T09:30:00+02:00"
+        );
     }
 
     #[test]

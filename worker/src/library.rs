@@ -503,8 +503,10 @@ impl Library {
         to_ms: i64,
         after: Option<(i64, &str)>,
         limit: usize,
+        who: Visibility<'_>,
     ) -> Result<Vec<Stored>> {
-        self.rows(query::list(from_ms, to_ms, after, limit)).await
+        self.rows(query::list(from_ms, to_ms, after, limit, who))
+            .await
     }
 
     /// The range the sync has read completely, if any.
@@ -790,7 +792,8 @@ impl Library {
 /// (`acme corp` and `Acme Corporation`), then those within a few edits of
 /// it or of one of their words (`acmee`); at most `limit`.
 pub fn nearest_names(q: &str, accounts: &[AccountRow], limit: usize) -> Vec<String> {
-    let q = fold(q);
+    // Edits are counted per word pair: a long query would only cost time.
+    let q: String = fold(q).chars().take(64).collect();
     if q.is_empty() {
         return Vec::new();
     }

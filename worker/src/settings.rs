@@ -274,7 +274,7 @@ settings! {
         "a `fresh=true` within this long of a fetch of the same call is served from the cache";
     INCLUDE_PRIVATE_CALLS: Var, Rust, "false", None, Form::Bool,
         "serve (and store) calls Gong marks private";
-    MCP_ANSWER_CHARS: Var, Rust, "24000", None, at_least(1000),
+    MCP_ANSWER_CHARS: Var, Rust, "24000", None, Form::Whole { min: 1000, max: 1_000_000 },
         "the character budget of one MCP tool answer (at least 1000)";
     GONG_DAILY_BUDGET: Var, Rust, "8000", None, at_least(0),
         "Gong requests this Worker may spend a day, all purposes (Gong allows 10,000 for the whole company)";
@@ -444,7 +444,7 @@ mod tests {
         let e = GONG_DAILY_BUDGET.parse(Some("lots")).unwrap_err();
         assert_eq!(e, "GONG_DAILY_BUDGET=\"lots\": expected a whole number");
         let e = MCP_ANSWER_CHARS.parse(Some("999")).unwrap_err();
-        assert!(e.contains("at least 1000"), "{e}");
+        assert!(e.contains("from 1000 to 1000000"), "{e}");
         assert_eq!(
             MCP_ANSWER_CHARS.parse(Some(" 1000 ")),
             Ok(Value::Number(1000))

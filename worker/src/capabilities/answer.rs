@@ -9,7 +9,7 @@ use gongkit::Format;
 use crate::args::TranscriptArgs;
 use crate::error::{Error, Result};
 use crate::reply::Reply;
-use crate::service::Text;
+use crate::service::{Service, Text};
 
 /// A tool's answer: text blocks for the model, and the JSON itself when the
 /// tool answers JSON (`structuredContent`).
@@ -93,7 +93,7 @@ pub fn text_answer(text: Text, tool: &str, args: &Value, max_chars: usize) -> To
             let count = chunks.len();
             match chunks.into_iter().next() {
                 Some(first) => chunk_answer(first.text, 0, count, tool, args, max_chars),
-                None => ToolAnswer::text(vec![String::new()]),
+                None => ToolAnswer::text(vec!["[the text is empty]".to_owned()]),
             }
         }
         Text::Chunk(c) => chunk_answer(c.text, c.index, c.count, tool, args, max_chars),
@@ -168,28 +168,46 @@ pub fn shrink(items: usize, chars: usize, budget: usize) -> Option<usize> {
     Some(fits.clamp(1, items - 1))
 }
 
-/// Runs a listing tool with the caller's page size (`limit`), then with
-/// smaller pages while its answer is over the budget: `page` answers one
-/// page and says how many items it holds. The cursor of a smaller page
-/// continues from its own end, so nothing is skipped.
+/// Runs a listing tool within the answer budget. Without a page size
+/// from the caller, the first page is sized to fit (`per_item` characters
+/// an item, at most `default`), so most answers take one query; a page
+/// still over the budget is asked again, smaller (its cursor continues from
+/// its own end, so nothing is skipped), and what the thrown-away attempt
+/// noted for the audit line is forgotten. `page` answers one page and says
+/// how many items it holds.
 ///
 /// # Errors
 ///
 /// What `page` fails with.
-pub async fn fit<F, Fut>(limit: Option<usize>, budget: usize, mut page: F) -> Result<ToolAnswer>
+pub async fn fit<F, Fut>(
+    svc: &Service,
+    asked: Option<usize>,
+    (default, per_item): (u64, usize),
+    mut page: F,
+) -> Result<ToolAnswer>
 where
     F: FnMut(Option<usize>) -> Fut,
     Fut: std::future::Future<Output = Result<(ToolAnswer, usize)>>,
 {
-    let mut limit = limit;
+    let budget = svc.config.mcp_answer_chars;
+    let mut limit =
+        asked.or_else(|| Some((budget * 9 / 10 / per_item.max(1)).clamp(1, default as usize)));
     loop {
+        let mark = svc.returned_mark();
         let (answer, items) = page(limit).await?;
         match shrink(items, answer.chars(), budget) {
-            Some(smaller) => limit = Some(smaller),
+            Some(smaller) => {
+                svc.forget_returned(mark);
+                limit = Some(smaller);
+            }
             None => return Ok(answer),
         }
     }
 }
+
+/// Characters a call in a listing takes, about (id, title, date,
+/// account, a few participants): sizes a listing's first page.
+pub const CALL_CHARS: usize = 600;
 
 /// An output schema: an object with these top-level properties.
 pub fn object_schema(properties: Value, required: &[&str]) -> Value {

@@ -51,13 +51,31 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
             ));
         }
     }
+    let mut calls: Vec<Value> = found.calls.iter().map(summary).collect();
+    let budget = svc.config.mcp_answer_chars;
+    // No cursor here: over the budget, the oldest calls are left out and
+    // the answer says how many, and how to read them.
+    let sizes: Vec<usize> = calls
+        .iter()
+        .map(|c| serde_json::to_string(c).map_or(0, |t| t.chars().count() + 1))
+        .collect();
+    let mut total: usize = sizes.iter().sum();
+    let mut left_out = 0;
+    while calls.len() > 1 && total > budget * 9 / 10 {
+        calls.pop();
+        total -= sizes[calls.len()];
+        left_out += 1;
+    }
+    if left_out > 0 {
+        notes.push(format!("[{left_out} older matching calls are left out to keep this answer short: narrow from and to, or page through them with get_account_calls]"));
+    }
     ToolAnswer::json(
         json!({
             "account": a.account.trim(),
-            "count": found.calls.len(),
-            "calls": found.calls.iter().map(summary).collect::<Vec<_>>(),
+            "count": calls.len(),
+            "calls": calls,
             "scanned": found.scanned,
-            "truncated": found.truncated,
+            "truncated": found.truncated || left_out > 0,
             "source": if found.source == Source::Library { "library" } else { "gong" },
         }),
         notes,

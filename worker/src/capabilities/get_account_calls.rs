@@ -3,7 +3,9 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{calls_schema, fit, json_reply, object_schema, summary, ToolAnswer};
+use super::answer::{
+    calls_schema, fit, json_reply, object_schema, summary, ToolAnswer, CALL_CHARS,
+};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{AccountCallsArgs, Schema};
 use crate::error::Result;
@@ -54,7 +56,7 @@ fn output() -> Value {
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let a: AccountCallsArgs = Schema::account_calls().read(args)?;
-    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+    fit(svc, a.limit, (crate::args::ACCOUNT_CALLS_LIMIT.1, CALL_CHARS), |limit| {
         let a = AccountCallsArgs { limit, ..a.clone() };
         async move {
         let page = svc.account_calls(&a).await?;

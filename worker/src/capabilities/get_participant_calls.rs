@@ -7,7 +7,9 @@ use futures::FutureExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::answer::{calls_schema, fit, json_reply, object_schema, summary, ToolAnswer};
+use super::answer::{
+    calls_schema, fit, json_reply, object_schema, summary, ToolAnswer, CALL_CHARS,
+};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{self, Schema};
 use crate::error::Result;
@@ -66,7 +68,7 @@ pub struct ParticipantCallsArgs {
 fn schema() -> Schema {
     Schema::object(
         json!({
-            "participant": {"type": "string", "minLength": 1, "description": "The person: an email (matched whole), or a name or part of one."},
+            "participant": {"type": "string", "minLength": 1, "maxLength": args::MAX_NAME_CHARS, "description": "The person: an email (matched whole), or a name or part of one."},
             "from": args::from_property("Only calls from this instant"),
             "to": args::to_property(),
             "limit": args::limit_property(LIMIT, "calls"),
@@ -156,7 +158,7 @@ async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let a: ParticipantCallsArgs = schema().read(args)?;
-    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+    fit(svc, a.limit, (LIMIT.1, CALL_CHARS), |limit| {
         let a = ParticipantCallsArgs { limit, ..a.clone() };
         async move {
         let (calls, cursor) = calls(svc, &a).await?;

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 use super::answer::{budget, text_answer, text_reply, ToolAnswer};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{Schema, TranscriptArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::reply::Reply;
-use crate::service::Service;
+use crate::service::{Service, Text};
 
 /// `get_transcript`.
 pub static CAPABILITY: Capability = Capability {
@@ -53,10 +53,17 @@ async fn tool(svc: &Service, mut args: Value) -> Result<ToolAnswer> {
     }
     let mut a: TranscriptArgs = tool_schema().read(args.clone())?;
     let max_chars = budget(&mut a, svc.config.mcp_answer_chars);
-    Ok(text_answer(
-        svc.transcript(&a).await?,
-        CAPABILITY.name,
-        &args,
-        max_chars,
-    ))
+    let text = svc.transcript(&a).await?;
+    // Captions and JSON are not cut (a piece of them is no file): over the
+    // budget, the model is told to ask for text that comes in chunks.
+    if let Text::Whole(t) = &text {
+        let n = t.chars().count();
+        if n > svc.config.mcp_answer_chars {
+            return Err(Error::InvalidQuery(format!(
+                "this call's {} transcript is {n} characters, more than one answer carries ({}): ask for format plain or markdown, which come in chunks",
+                a.options.format, svc.config.mcp_answer_chars
+            )));
+        }
+    }
+    Ok(text_answer(text, CAPABILITY.name, &args, max_chars))
 }

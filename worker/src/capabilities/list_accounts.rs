@@ -43,23 +43,31 @@ fn output() -> Value {
     )
 }
 
+/// Characters an account takes in the listing, about (with its people).
+const ACCOUNT_CHARS: usize = 900;
+
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let a: AccountsArgs = Schema::accounts().read(args)?;
-    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
-        let a = AccountsArgs { limit, ..a.clone() };
-        async move {
-            let accounts = svc.accounts(&a).await?;
-            let count = accounts["accounts"].as_array().map_or(0, Vec::len);
-            let mut notes = Vec::new();
-            if accounts["cursor"].is_string() {
-                notes.push(
+    fit(
+        svc,
+        a.limit,
+        (crate::args::ACCOUNTS_LIMIT.1, ACCOUNT_CHARS),
+        |limit| {
+            let a = AccountsArgs { limit, ..a.clone() };
+            async move {
+                let accounts = svc.accounts(&a).await?;
+                let count = accounts["accounts"].as_array().map_or(0, Vec::len);
+                let mut notes = Vec::new();
+                if accounts["cursor"].is_string() {
+                    notes.push(
                     "[more accounts: call list_accounts with the same arguments and this cursor]"
                         .to_owned(),
                 );
+                }
+                let answer = ToolAnswer::json(accounts, notes)?;
+                Ok((answer, count))
             }
-            let answer = ToolAnswer::json(accounts, notes)?;
-            Ok((answer, count))
-        }
-    })
+        },
+    )
     .await
 }

@@ -3,7 +3,9 @@
 use futures::FutureExt;
 use serde_json::{json, Value};
 
-use super::answer::{calls_schema, fit, json_reply, object_schema, summary, ToolAnswer};
+use super::answer::{
+    calls_schema, fit, json_reply, object_schema, summary, ToolAnswer, CALL_CHARS,
+};
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{ListArgs, Schema};
 use crate::error::Result;
@@ -63,28 +65,33 @@ fn output() -> Value {
 
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let a: ListArgs = tool_schema().read(args)?;
-    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
-        let a = ListArgs { limit, ..a.clone() };
-        async move {
-            let listing = svc.list_calls(&a).await?;
-            let mut notes = Vec::new();
-            if listing.cursor.is_some() {
-                notes.push(
+    fit(
+        svc,
+        a.limit,
+        (crate::args::LIST_LIMIT.1, CALL_CHARS),
+        |limit| {
+            let a = ListArgs { limit, ..a.clone() };
+            async move {
+                let listing = svc.list_calls(&a).await?;
+                let mut notes = Vec::new();
+                if listing.cursor.is_some() {
+                    notes.push(
                     "[more calls in this range: call list_calls with only this cursor to continue]"
                         .to_owned(),
                 );
+                }
+                let count = listing.calls.len();
+                let answer = ToolAnswer::json(
+                    json!({
+                        "count": count,
+                        "calls": listing.calls.iter().map(summary).collect::<Vec<_>>(),
+                        "cursor": listing.cursor,
+                    }),
+                    notes,
+                )?;
+                Ok((answer, count))
             }
-            let count = listing.calls.len();
-            let answer = ToolAnswer::json(
-                json!({
-                    "count": count,
-                    "calls": listing.calls.iter().map(summary).collect::<Vec<_>>(),
-                    "cursor": listing.cursor,
-                }),
-                notes,
-            )?;
-            Ok((answer, count))
-        }
-    })
+        },
+    )
     .await
 }

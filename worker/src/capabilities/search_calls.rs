@@ -43,9 +43,12 @@ fn output() -> Value {
     )
 }
 
+/// Characters a hit takes, about (with its quoted turns).
+const HIT_CHARS: usize = 1_200;
+
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let a: SearchArgs = Schema::search().read(args)?;
-    fit(a.limit, svc.config.mcp_answer_chars, |limit| {
+    fit(svc, a.limit, (crate::args::SEARCH_LIMIT.1, HIT_CHARS), |limit| {
         let a = SearchArgs { limit, ..a.clone() };
         async move {
         let found = svc.search(&a).await?;

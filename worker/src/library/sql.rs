@@ -249,9 +249,13 @@ pub const DELETE_CALL: &str = "DELETE FROM calls WHERE id = :id";
 /// The ids of calls that started in a range.
 pub const IDS_BETWEEN: &str = "SELECT id FROM calls WHERE started >= :from AND started < :to";
 /// Calls in a range, oldest first, after a call.
+/// (Only calls the caller may see, so a page and its cursor never stand
+/// on a call they may not.)
 pub const LIST: &str = "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
  FROM calls AS c JOIN call_json AS j ON j.id = c.id
  WHERE c.started >= :from AND c.started < :to AND (c.started > :after_started OR (c.started = :after_started AND c.id > :after_id))
+   AND (:private = 1 OR c.is_private = 0)
+   AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
  ORDER BY c.started, c.id LIMIT :limit";
 /// The covered range.
 pub const COVERAGE: &str = "SELECT from_ms, to_ms FROM coverage WHERE id = 1";
@@ -554,6 +558,7 @@ pub mod query {
         to_ms: i64,
         after: Option<(i64, &str)>,
         limit: usize,
+        who: Visibility<'_>,
     ) -> Result<Bound, String> {
         let (after_started, after_id) = after.unwrap_or((i64::MIN, ""));
         bind(
@@ -564,6 +569,8 @@ pub mod query {
                 ("after_started", after_started.max(MIN_MS).into()),
                 ("after_id", after_id.into()),
                 ("limit", limit.into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
             ],
         )
     }
@@ -762,7 +769,7 @@ mod tests {
                 query::digests(&ids),
                 query::present(&ids),
                 query::ids_between(0, 9),
-                query::list(0, 9, Some((3, "1")), 5),
+                query::list(0, 9, Some((3, "1")), 5, who),
                 query::coverage(),
                 query::cover(0, 9),
                 query::search("\"acme\"", &f, who, 10, 0),

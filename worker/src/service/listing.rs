@@ -174,7 +174,9 @@ impl Service {
         let after = (position.after_started != i64::MIN)
             .then_some((position.after_started, position.after_id.as_str()));
         let limit = args::page_size(args.limit, position.limit, args::LIST_LIMIT);
-        let rows = library.list(from_ms, to_ms, after, limit + 1).await?;
+        let rows = library
+            .list(from_ms, to_ms, after, limit + 1, self.visibility())
+            .await?;
         self.note(Source::Library);
         let more = rows.len() > limit;
         let page = &rows[..rows.len().min(limit)];
@@ -304,7 +306,8 @@ impl Service {
                 }
             }
         };
-        let wanted = args.account.trim().to_lowercase();
+        // The one account matcher: folded (case and accents), a part of the name.
+        let wanted = crate::words::fold(&args.account);
         let options = CallOptions {
             internal_domains: self.config.internal_domains.clone(),
             ..CallOptions::default()
@@ -348,7 +351,7 @@ impl Service {
             found.calls.extend(window.into_iter().rev().filter(|c| {
                 c["account"]["name"]
                     .as_str()
-                    .is_some_and(|name| name.to_lowercase().contains(&wanted))
+                    .is_some_and(|name| crate::words::fold(name).contains(&wanted))
             }));
             end = start;
         }

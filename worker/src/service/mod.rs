@@ -172,6 +172,17 @@ impl Service {
         self.returned.borrow_mut().push(id.to_owned());
     }
 
+    /// How many ids the answer has noted so far (see [`Service::forget_returned`]).
+    pub fn returned_mark(&self) -> usize {
+        self.returned.borrow().len()
+    }
+
+    /// Forgets the ids noted after `mark`: an attempt whose answer was
+    /// thrown away returned nothing (the audit line names what was sent).
+    pub fn forget_returned(&self, mark: usize) {
+        self.returned.borrow_mut().truncate(mark);
+    }
+
     /// The ids of the calls the answer returned.
     pub fn take_returned(&self) -> Vec<String> {
         self.returned.take()
