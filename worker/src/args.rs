@@ -55,7 +55,7 @@ impl CallId {
                 from_url = found;
                 from_url.as_str()
             }
-            None => id,
+            None => id.trim(),
         };
         gongkit::validate_call_id(id)
             .map(|()| CallId(id.to_owned()))
@@ -111,6 +111,14 @@ impl<'de> Deserialize<'de> for CallId {
 /// as people copy it from Gong's pages), or `None` when `text` is no URL.
 fn call_id_in_url(text: &str) -> Result<Option<String>> {
     let t = text.trim();
+    // As pasted from a browser's address bar, the scheme is sometimes cut.
+    let with_scheme;
+    let t = if t.contains("/call?") && !t.contains("://") {
+        with_scheme = format!("https://{t}");
+        with_scheme.as_str()
+    } else {
+        t
+    };
     if !(t.starts_with("https://") || t.starts_with("http://")) {
         return Ok(None);
     }
@@ -394,7 +402,7 @@ fn rendering() -> Map<String, Value> {
 fn chunking() -> Map<String, Value> {
     let Value::Object(map) = json!({
         "maxChars": {"type": "integer", "minimum": MAX_CHARS.0, "maximum": MAX_CHARS.1, "description": "Cut the text into chunks of at most this many characters."},
-        "chunk": {"type": "integer", "minimum": 0, "description": "Which chunk to return, from 0 (with maxChars). The answer says how many chunks there are."},
+        "chunk": {"type": "integer", "minimum": 0, "maximum": MAX_CHARS.1, "description": "Which chunk to return, from 0 (with maxChars). The answer says how many chunks there are."},
     }) else {
         return Map::new();
     };
@@ -900,6 +908,12 @@ mod tests {
             .read_query("callId=https%3A%2F%2Fapp.gong.io%2Fcall%3Fid%3D42", &[])
             .unwrap();
         assert_eq!(q.call_id.as_str(), "42");
+        let pasted: CallArgs = Schema::call()
+            .read(json!({"callId": "app.gong.io/call?id=42"}))
+            .unwrap();
+        assert_eq!(pasted.call_id.as_str(), "42");
+        let spaced: CallArgs = Schema::call().read(json!({"callId": " 42 "})).unwrap();
+        assert_eq!(spaced.call_id.as_str(), "42");
         for bad in [
             "https://app.gong.io/calls?id=42",
             "https://app.gong.io/call",

@@ -221,8 +221,9 @@ impl Error {
             Error::GongRateLimited(_) => format!("{m} Wait and call the tool again."),
             Error::GongQuotaExhausted { .. } => format!("{m} Calls already in the library can still be read; tell the user the rest waits for the reset."),
             Error::GongUnavailable(_) | Error::GongBadResponse(_) => format!("Gong is not answering properly right now ({m}). Try again in a minute."),
-            Error::GongAuthFailed(_) | Error::GongRedirect { .. } | Error::NotConfigured(_) => format!("The gongkit server cannot reach Gong: {m} Tell the user; retrying will not help."),
-            Error::CursorExpired(_) | Error::InvalidCursor => format!("{m} Call list_calls again with from and to."),
+            Error::GongAuthFailed(_) | Error::GongRedirect { .. } => format!("The gongkit server cannot reach Gong: {m} Tell the user; retrying will not help."),
+            Error::NotConfigured(_) => format!("The gongkit server is not set up for this: {m} Tell the user; retrying will not help."),
+            Error::CursorExpired(_) | Error::InvalidCursor => format!("{m} Call the tool again with the same arguments and no cursor."),
             _ => m,
         }
     }

@@ -15,6 +15,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Erase a call",
     description: "Removes a call from the library and the cache (a data-privacy request; admins only). Gong is not asked, and the sync does not bring the call back unless Gong still lists it.",
     rest: Some(Rest {
+        doc: "Removes the call from the library and the cache (a data-privacy request; admins only): `{\"id\", \"deleted\": true, \"inLibrary\"}`.",
         method: Method::Delete,
         path: "/v1/calls/{callId}",
         body: false,

@@ -37,6 +37,14 @@ fn arguments(schema: &crate::args::Schema, skip: &[&str]) -> String {
     }
 }
 
+/// Text for a table cell: no column break, and no `<…>` that Markdown
+/// would take for HTML.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The REST table: one row per capability with a route.
 pub fn rest_table() -> String {
     let mut out = String::from(
@@ -49,11 +57,12 @@ pub fn rest_table() -> String {
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .collect();
         out.push_str(&format!(
-            "| `{} {}` | {} | {} |\n",
+            "| `{} {}` ({}) | {} | {} |\n",
             r.method.as_str(),
             r.path,
+            c.name,
             arguments(&(r.schema)(), &params),
-            c.description.replace('|', "\\|")
+            cell(r.doc)
         ));
     }
     out
@@ -67,7 +76,7 @@ pub fn tool_table() -> String {
             "| `{}` | {} | {} |\n",
             c.name,
             arguments(&(t.schema)(), &[]),
-            c.description.replace('|', "\\|")
+            cell(c.description)
         ));
     }
     out

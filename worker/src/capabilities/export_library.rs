@@ -14,6 +14,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Export the library",
     description: "Streams the calls the caller may see as NDJSON, one normalized call a line in change order; with since=<cursor> only what changed after that export ({\"id\", \"deleted\": true} for a call no longer visible). The last line is {\"cursor\", \"calls\", \"more\"}, and X-Gongkit-Cursor carries the same cursor.",
     rest: Some(Rest {
+        doc: "The library as NDJSON, streamed, in change order; `since=<cursor>` gives only what changed; the cursor is in `X-Gongkit-Cursor` and the last line.",
         method: Method::Get,
         path: "/v1/export",
         body: false,

@@ -15,6 +15,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Format Gong's JSON",
     description: "Takes Gong's own JSON in the body (an extensive answer, a transcript answer, or {\"extensive\": …, \"transcript\": …}) and answers the normalized call as JSON, or with output=transcript (or an Accept of the format's content type) the transcript file itself, without asking Gong.",
     rest: Some(Rest {
+        doc: "Raw Gong JSON in (an extensive answer, a transcript answer, or `{\"extensive\": …, \"transcript\": …}`, up to 5 MB), the normalized call out, without calling Gong; `output=transcript` (or an `Accept` that prefers the format's type) answers the transcript file itself.",
         method: Method::Post,
         path: "/v1/format",
         body: true,

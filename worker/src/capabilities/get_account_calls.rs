@@ -18,6 +18,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "An account's calls",
     description: "Lists one account's calls in the library, newest first: id, title, date, duration and participants of each, as JSON. Give the account's name as list_accounts shows it, or a part of it (case and accents do not matter), optionally a date range (from/to). When more calls exist the answer has a cursor for the older ones.",
     rest: Some(Rest {
+        doc: "The calls of the accounts whose name holds `{account}` (case and accents aside), newest first: `{\"account\", \"count\", \"calls\", \"cursor\"}`.",
         method: Method::Get,
         path: "/v1/accounts/{account}/calls",
         body: false,

@@ -15,6 +15,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Call details",
     description: "Returns a Gong call's details as JSON, without the transcript: id, title, url, scheduled time (UTC), date, duration, direction, scope, language, account (name and whether it came from the CRM or an email domain), participants with titles, affiliations and talk time, and Gong's summary (brief, key points, outline, highlights, outcome). To read what was said use get_call_document.",
     rest: Some(Rest {
+        doc: "The normalized call with its transcript (`transcript=false` leaves it out); `fresh=true` asks Gong again.",
         method: Method::Get,
         path: "/v1/calls/{callId}",
         body: false,

@@ -16,6 +16,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Read a call",
     description: "Returns one Gong call as a plain-text document: title, date, duration, account, participants (internal or external), Gong's brief and key points, then the transcript with speaker names and [mm:ss] timestamps. A long call comes in chunks: the answer's last line gives the exact arguments for the next chunk (or pass maxChars and chunk yourself).",
     rest: Some(Rest {
+        doc: "The call document as `text/plain`; with `maxChars=N` (200 to 1,000,000) its chunks as JSON (at most 1,000 per answer); with `maxChars=N&chunk=k` chunk `k` as text, with `X-Gongkit-Chunk: k/count`.",
         method: Method::Get,
         path: "/v1/calls/{callId}/document",
         body: false,

@@ -30,6 +30,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "A person's calls",
     description: "Lists the calls in the library one person took part in, newest first: id, title, date, duration, account and participants of each, as JSON. Give the person's email, or their name or a part of it (case and accents do not matter), optionally a date range (from/to). When more calls exist the answer has a cursor for the older ones.",
     rest: Some(Rest {
+        doc: "The calls one person took part in (`{participant}`: an email, or a name or part of one), newest first: `{\"participant\", \"count\", \"calls\", \"cursor\"}`.",
         method: Method::Get,
         path: "/v1/participants/{participant}/calls",
         body: false,

@@ -14,6 +14,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Gong quota",
     description: "Gong requests used and left today (the company-wide daily budget and the sync's share), by purpose, and when the budget resets.",
     rest: Some(Rest {
+        doc: "Gong requests used and left today, by purpose (`demand`, `sync`), and when the day resets.",
         method: Method::Get,
         path: "/v1/quota",
         body: false,

@@ -16,6 +16,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Read a transcript",
     description: "Returns a Gong call's transcript alone, speakers named after the participants: plain text (default), markdown, webvtt, srt or json. Options: timestamps ([mm:ss] at each line, on by default here so quotes can be cited), merge (join consecutive turns of one speaker). A long transcript comes in chunks: the answer's last line gives the exact arguments for the next chunk.",
     rest: Some(Rest {
+        doc: "The formatted transcript alone, in its format's content type (`text/plain`, `text/markdown`, `text/vtt`, `application/x-subrip`, `application/json`); `maxChars` / `chunk` as for the document (plain and Markdown).",
         method: Method::Get,
         path: "/v1/calls/{callId}/transcript",
         body: false,

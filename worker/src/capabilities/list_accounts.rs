@@ -16,6 +16,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "List accounts",
     description: "Lists the customer accounts in the call library, the most recently met first: each account's name, number of calls, first and last call (UTC) and the people met on the customer's side. Filter by part of the name (q) and a date range (from/to, ISO 8601 or plain dates). Use an account's name with get_account_calls or as search_calls's account filter.",
     rest: Some(Rest {
+        doc: "The library's accounts, most recently met first, with their calls, first and last call and people: `{\"count\", \"accounts\", \"cursor\"}`.",
         method: Method::Get,
         path: "/v1/accounts",
         body: false,

@@ -18,6 +18,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "List calls",
     description: "Lists the Gong calls that started in a date range (from and to, to exclusive; a plain date such as 2024-03-01 means that whole day), oldest first: id, title, date, duration, account and participants of each, as JSON. When more calls exist the answer has a cursor: call list_calls again with only that cursor to continue.",
     rest: Some(Rest {
+        doc: "Calls that started in `[from, to)` (optional `workspaceId`), following Gong's pages up to `limit` (default 100), or from the library when it covers the range: `{\"count\", \"calls\", \"cursor\", \"source\"}`. Pass `cursor` back alone to go on; it keeps its page size.",
         method: Method::Get,
         path: "/v1/calls",
         body: false,

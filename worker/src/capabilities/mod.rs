@@ -146,6 +146,9 @@ pub type ToolRun = for<'a> fn(&'a Service, Value) -> LocalBoxFuture<'a, Result<a
 /// A capability's REST route.
 #[derive(Debug)]
 pub struct Rest {
+    /// What it answers, for a person reading the README's API table
+    /// (the capability's description is written for a model).
+    pub doc: &'static str,
     /// Its method.
     pub method: Method,
     /// Its path, with `{name}` for a segment the handler reads.

@@ -16,6 +16,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Search calls",
     description: "Searches every call in the library (titles, accounts, participants, Gong's summaries and full transcripts) and returns the best-matching calls first, each with up to 3 matching turns: who spoke (name, internal or external), when (at: mm:ss from the call's start) and the words said, with the matches in **bold**. Quote those turns and cite them as \"<speaker>, <title> (<date>), at <at>\". Query language: words (all must match), \"exact phrase\", prefix* (pric* finds pricing), OR between two terms, -word to exclude; case and accents do not matter. Filters: from/to (ISO 8601 or a plain date, to exclusive), account (its name or part of it), participant (email or name), speaker (internal = the seller's people, external = the customer). For more results pass the answer's cursor with the same query. Then read a whole call with get_call_document.",
     rest: Some(Rest {
+        doc: "Calls in the library matching a query, best first, with the turns that matched: `{\"count\", \"hits\", \"cursor\"}` (see *Search, accounts and export*).",
         method: Method::Get,
         path: "/v1/search",
         body: false,

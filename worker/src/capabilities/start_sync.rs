@@ -14,6 +14,7 @@ pub static CAPABILITY: Capability = Capability {
     title: "Backfill the library",
     description: "Queues a backfill of a date range into the library (admins only): the body is JSON {\"from\", \"to\"} (ISO 8601 or plain dates, to exclusive). Answers 202 with the sync's state; GET /v1/sync follows it.",
     rest: Some(Rest {
+        doc: "Starts a backfill of `{\"from\", \"to\"}` (ISO 8601 or plain dates) into the library (admins only): 202 with the sync's state.",
         method: Method::Post,
         path: "/v1/sync",
         body: true,
