@@ -21,7 +21,7 @@ use gongkit::{
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
 use serde::Serialize;
 
 create_exception!(
@@ -171,6 +171,115 @@ fn type_error(name: &str, expected: &str, value: &Bound<'_, PyAny>) -> PyErr {
     ))
 }
 
+/// Keyword arguments are read here rather than by PyO3's own conversions,
+/// so that a wrong type is a `TypeError` whose message names the parameter
+/// (PyO3 only adds a note, and only on Python 3.11 and later).
+fn bool_arg(name: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    match value.cast::<PyBool>() {
+        Ok(b) => Ok(b.is_true()),
+        Err(_) => Err(type_error(name, "a bool", value)),
+    }
+}
+
+fn str_arg(name: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    match value.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(type_error(name, "a str", value)),
+    }
+}
+
+/// A format's name or alias, checked, as its canonical name (a `&'static
+/// str`, so the signature's default can be the literal `"plain"`).
+fn format_arg(name: &str, value: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+    let text = str_arg(name, value)?;
+    text.parse::<Format>()
+        .map(Format::as_str)
+        .map_err(|e| fail(value.py(), &e))
+}
+
+fn optional_str_arg(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    match value.cast::<PyString>() {
+        Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
+        Err(_) => Err(type_error(name, "a str or None", value)),
+    }
+}
+
+fn int_arg(name: &'static str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(type_error(name, "an int", value));
+    }
+    value.extract::<i64>().map_err(|_| {
+        argument_error(
+            value.py(),
+            name,
+            format!("{}: out of range", describe(value)),
+        )
+    })
+}
+
+fn optional_int_arg(name: &'static str, value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(type_error(name, "an int or None", value));
+    }
+    int_arg(name, value).map(Some)
+}
+
+fn str_list_arg(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<Vec<String>>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    let expected = "a sequence of str (such as a list) or None";
+    // A str is a sequence too, of one-letter strs: refused, as a likely
+    // mistake for a one-element list.
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+        return Err(type_error(name, expected, value));
+    }
+    let sequence = value
+        .cast::<PySequence>()
+        .map_err(|_| type_error(name, expected, value))?;
+    let mut out = Vec::with_capacity(sequence.len().unwrap_or(0));
+    for (i, item) in sequence.try_iter()?.enumerate() {
+        out.push(str_arg(&format!("{name}[{i}]"), &item?)?);
+    }
+    Ok(Some(out))
+}
+
+/// One reader per keyword argument (`#[pyo3(from_py_with = …)]` takes a
+/// function of the value alone), each naming its parameter.
+macro_rules! readers {
+    ($($reader:ident($name:literal) -> $ty:ty = $read:ident;)*) => {
+        $(
+            #[doc = concat!("Reads the `", $name, "` argument.")]
+            fn $reader(value: &Bound<'_, PyAny>) -> PyResult<$ty> {
+                $read($name, value)
+            }
+        )*
+    };
+}
+
+readers! {
+    format_reader("format") -> &'static str = format_arg;
+    timestamps_reader("timestamps") -> bool = bool_arg;
+    merge_reader("merge") -> bool = bool_arg;
+    names_reader("names") -> bool = bool_arg;
+    internal_domains_reader("internal_domains") -> Option<Vec<String>> = str_list_arg;
+    utc_offset_reader("utc_offset_minutes") -> Option<i64> = optional_int_arg;
+    call_id_reader("call_id") -> Option<String> = optional_str_arg;
+    max_chars_reader("max_chars") -> i64 = int_arg;
+    call_ids_reader("call_ids") -> Option<Vec<String>> = str_list_arg;
+    from_reader("from_date_time") -> Option<String> = optional_str_arg;
+    to_reader("to_date_time") -> Option<String> = optional_str_arg;
+    workspace_reader("workspace_id") -> Option<String> = optional_str_arg;
+    cursor_reader("cursor") -> Option<String> = optional_str_arg;
+    preset_reader("preset") -> Option<String> = optional_str_arg;
+}
+
 /// The JSON text of an argument: a `str` as it is, `bytes` read in place
 /// (UTF-8), a `dict` or `list` written by Python's `json.dumps` (compact, as
 /// `JSON.stringify` writes it, so errors read as the npm package's do).
@@ -314,7 +423,7 @@ fn call_options(
 fn account_from_email(
     py: Python<'_>,
     email: &Bound<'_, PyAny>,
-    internal_domains: Option<Vec<String>>,
+    #[pyo3(from_py_with = internal_domains_reader)] internal_domains: Option<Vec<String>>,
 ) -> PyResult<Option<String>> {
     let email = email
         .cast::<PyString>()
@@ -330,7 +439,7 @@ fn account_from_email(
 fn account_from_parties(
     py: Python<'_>,
     parties: &Bound<'_, PyAny>,
-    internal_domains: Option<Vec<String>>,
+    #[pyo3(from_py_with = internal_domains_reader)] internal_domains: Option<Vec<String>>,
 ) -> PyResult<Option<String>> {
     let json = json_text("parties", Kind::ArrayOrText, parties)?;
     let internal = internal_domains.unwrap_or_default();
@@ -347,7 +456,7 @@ fn account_from_parties(
 fn call_date(
     py: Python<'_>,
     value: &Bound<'_, PyAny>,
-    utc_offset_minutes: Option<i64>,
+    #[pyo3(from_py_with = utc_offset_reader)] utc_offset_minutes: Option<i64>,
 ) -> PyResult<String> {
     let offset = utc_offset(py, utc_offset_minutes)?;
     let time = if let Ok(s) = value.cast::<PyString>() {
@@ -377,11 +486,11 @@ fn call_date(
 fn format_transcript(
     py: Python<'_>,
     transcript: &Bound<'_, PyAny>,
-    format: &str,
-    timestamps: bool,
-    merge: bool,
+    #[pyo3(from_py_with = format_reader)] format: &str,
+    #[pyo3(from_py_with = timestamps_reader)] timestamps: bool,
+    #[pyo3(from_py_with = merge_reader)] merge: bool,
     parties: Option<&Bound<'_, PyAny>>,
-    call_id: Option<String>,
+    #[pyo3(from_py_with = call_id_reader)] call_id: Option<String>,
 ) -> PyResult<Py<PyAny>> {
     let json = json_text("transcript", Kind::AnyJson, transcript)?;
     let parties = optional_json("parties", Kind::ArrayOrText, parties)?;
@@ -417,13 +526,13 @@ fn normalize_call<'py>(
     py: Python<'py>,
     extensive: &Bound<'py, PyAny>,
     transcript: Option<&Bound<'py, PyAny>>,
-    format: &str,
-    timestamps: bool,
-    merge: bool,
-    names: bool,
-    internal_domains: Option<Vec<String>>,
-    utc_offset_minutes: Option<i64>,
-    call_id: Option<String>,
+    #[pyo3(from_py_with = format_reader)] format: &str,
+    #[pyo3(from_py_with = timestamps_reader)] timestamps: bool,
+    #[pyo3(from_py_with = merge_reader)] merge: bool,
+    #[pyo3(from_py_with = names_reader)] names: bool,
+    #[pyo3(from_py_with = internal_domains_reader)] internal_domains: Option<Vec<String>>,
+    #[pyo3(from_py_with = utc_offset_reader)] utc_offset_minutes: Option<i64>,
+    #[pyo3(from_py_with = call_id_reader)] call_id: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let json = json_text("extensive", Kind::ObjectOrText, extensive)?;
     let transcript = optional_json("transcript", Kind::AnyJson, transcript)?;
@@ -459,13 +568,13 @@ fn call_document(
     py: Python<'_>,
     extensive: &Bound<'_, PyAny>,
     transcript: Option<&Bound<'_, PyAny>>,
-    format: &str,
-    timestamps: bool,
-    merge: bool,
-    names: bool,
-    internal_domains: Option<Vec<String>>,
-    utc_offset_minutes: Option<i64>,
-    call_id: Option<String>,
+    #[pyo3(from_py_with = format_reader)] format: &str,
+    #[pyo3(from_py_with = timestamps_reader)] timestamps: bool,
+    #[pyo3(from_py_with = merge_reader)] merge: bool,
+    #[pyo3(from_py_with = names_reader)] names: bool,
+    #[pyo3(from_py_with = internal_domains_reader)] internal_domains: Option<Vec<String>>,
+    #[pyo3(from_py_with = utc_offset_reader)] utc_offset_minutes: Option<i64>,
+    #[pyo3(from_py_with = call_id_reader)] call_id: Option<String>,
 ) -> PyResult<Py<PyAny>> {
     let json = json_text("extensive", Kind::ObjectOrText, extensive)?;
     let transcript = optional_json("transcript", Kind::AnyJson, transcript)?;
@@ -499,12 +608,12 @@ fn call_document(
 fn chunk_transcript<'py>(
     py: Python<'py>,
     transcript: &Bound<'py, PyAny>,
-    max_chars: i64,
-    format: &str,
-    timestamps: bool,
-    merge: bool,
+    #[pyo3(from_py_with = max_chars_reader)] max_chars: i64,
+    #[pyo3(from_py_with = format_reader)] format: &str,
+    #[pyo3(from_py_with = timestamps_reader)] timestamps: bool,
+    #[pyo3(from_py_with = merge_reader)] merge: bool,
     parties: Option<&Bound<'py, PyAny>>,
-    call_id: Option<String>,
+    #[pyo3(from_py_with = call_id_reader)] call_id: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let json = json_text("transcript", Kind::AnyJson, transcript)?;
     let parties = optional_json("parties", Kind::ArrayOrText, parties)?;
@@ -544,14 +653,14 @@ fn chunk_document<'py>(
     py: Python<'py>,
     extensive: &Bound<'py, PyAny>,
     transcript: Option<&Bound<'py, PyAny>>,
-    max_chars: i64,
-    format: &str,
-    timestamps: bool,
-    merge: bool,
-    names: bool,
-    internal_domains: Option<Vec<String>>,
-    utc_offset_minutes: Option<i64>,
-    call_id: Option<String>,
+    #[pyo3(from_py_with = max_chars_reader)] max_chars: i64,
+    #[pyo3(from_py_with = format_reader)] format: &str,
+    #[pyo3(from_py_with = timestamps_reader)] timestamps: bool,
+    #[pyo3(from_py_with = merge_reader)] merge: bool,
+    #[pyo3(from_py_with = names_reader)] names: bool,
+    #[pyo3(from_py_with = internal_domains_reader)] internal_domains: Option<Vec<String>>,
+    #[pyo3(from_py_with = utc_offset_reader)] utc_offset_minutes: Option<i64>,
+    #[pyo3(from_py_with = call_id_reader)] call_id: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let json = json_text("extensive", Kind::ObjectOrText, extensive)?;
     let transcript = optional_json("transcript", Kind::AnyJson, transcript)?;
@@ -615,12 +724,12 @@ fn request_options(
 ))]
 fn extensive_request<'py>(
     py: Python<'py>,
-    call_ids: Option<Vec<String>>,
-    from_date_time: Option<String>,
-    to_date_time: Option<String>,
-    workspace_id: Option<String>,
-    cursor: Option<String>,
-    preset: Option<String>,
+    #[pyo3(from_py_with = call_ids_reader)] call_ids: Option<Vec<String>>,
+    #[pyo3(from_py_with = from_reader)] from_date_time: Option<String>,
+    #[pyo3(from_py_with = to_reader)] to_date_time: Option<String>,
+    #[pyo3(from_py_with = workspace_reader)] workspace_id: Option<String>,
+    #[pyo3(from_py_with = cursor_reader)] cursor: Option<String>,
+    #[pyo3(from_py_with = preset_reader)] preset: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let options = request_options(
         py,
@@ -642,11 +751,11 @@ fn extensive_request<'py>(
 ))]
 fn transcript_request<'py>(
     py: Python<'py>,
-    call_ids: Option<Vec<String>>,
-    from_date_time: Option<String>,
-    to_date_time: Option<String>,
-    workspace_id: Option<String>,
-    cursor: Option<String>,
+    #[pyo3(from_py_with = call_ids_reader)] call_ids: Option<Vec<String>>,
+    #[pyo3(from_py_with = from_reader)] from_date_time: Option<String>,
+    #[pyo3(from_py_with = to_reader)] to_date_time: Option<String>,
+    #[pyo3(from_py_with = workspace_reader)] workspace_id: Option<String>,
+    #[pyo3(from_py_with = cursor_reader)] cursor: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let options = request_options(
         py,
