@@ -265,8 +265,10 @@ def transcript_request(
     to_date_time: Optional[str] = None,
     workspace_id: Optional[str] = None,
     cursor: Optional[str] = None,
+    preset: None = None,
 ) -> TranscriptRequest:
-    """The body of `POST /v2/calls/transcript`."""
+    """The body of `POST /v2/calls/transcript`. `preset` is refused (GongkitError):
+    only extensive requests take one."""
 
 def batch_call_ids(ids: Union[JsonText, Sequence[str]]) -> List[List[str]]:
     """Call ids in batches of at most 100, repeats dropped."""

@@ -743,11 +743,13 @@ fn extensive_request<'py>(
     to_py(py, &work(py, 0, || options.extensive())?)
 }
 
-/// The body of `POST /v2/calls/transcript` (a dict).
+/// The body of `POST /v2/calls/transcript` (a dict). `preset` is taken
+/// only to be refused with the core's message, as in the npm package: only
+/// extensive requests take one.
 #[pyfunction]
 #[pyo3(signature = (
     *, call_ids = None, from_date_time = None, to_date_time = None, workspace_id = None,
-    cursor = None
+    cursor = None, preset = None
 ))]
 fn transcript_request<'py>(
     py: Python<'py>,
@@ -756,6 +758,7 @@ fn transcript_request<'py>(
     #[pyo3(from_py_with = to_reader)] to_date_time: Option<String>,
     #[pyo3(from_py_with = workspace_reader)] workspace_id: Option<String>,
     #[pyo3(from_py_with = cursor_reader)] cursor: Option<String>,
+    #[pyo3(from_py_with = preset_reader)] preset: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let options = request_options(
         py,
@@ -764,7 +767,7 @@ fn transcript_request<'py>(
         to_date_time,
         workspace_id,
         cursor,
-        None,
+        preset,
     )?;
     to_py(py, &work(py, 0, || options.transcript())?)
 }
