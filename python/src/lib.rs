@@ -291,7 +291,7 @@ fn json_text<'a>(
 ) -> PyResult<Cow<'a, str>> {
     let py = value.py();
     if let Ok(s) = value.cast::<PyString>() {
-        return s.to_cow();
+        return str_utf8(s).map(Cow::Borrowed);
     }
     if let Ok(b) = value.cast::<PyBytes>() {
         let bytes = b.as_bytes();
@@ -330,6 +330,51 @@ fn json_text<'a>(
         )),
         Err(e) => Err(e),
     }
+}
+
+/// The UTF-8 of a `str`, borrowed from the object. CPython keeps a str's
+/// UTF-8 once asked for it, and an ASCII str's UTF-8 is its own data: no
+/// copy at all, where PyO3's `to_cow` for abi3-py39 builds encodes into a
+/// new bytes object and copies that on every call.
+///
+/// `PyUnicode_AsUTF8AndSize` is in the stable ABI from Python 3.10 and has
+/// been exported by every CPython since 3.3 with this signature, so the
+/// abi3-py39 wheel may call it on 3.9 too (PyO3 declares it only for
+/// abi3-py310 builds, hence the declaration here).
+fn str_utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    use pyo3::ffi::{PyObject, Py_ssize_t};
+    extern "C" {
+        fn PyUnicode_AsUTF8AndSize(
+            unicode: *mut PyObject,
+            size: *mut Py_ssize_t,
+        ) -> *const std::os::raw::c_char;
+    }
+    let mut size: Py_ssize_t = 0;
+    // SAFETY: `s` is a live str, and the GIL is held (we have a `Bound`).
+    let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
+    if data.is_null() {
+        // A lone surrogate has no UTF-8 (Python's UnicodeEncodeError): text
+        // that is not JSON.
+        let reason = PyErr::take(s.py())
+            .map(|e| e.value(s.py()).to_string())
+            .unwrap_or_default();
+        return Err(fail(
+            s.py(),
+            &Error::Json {
+                path: String::new(),
+                message: format!("invalid JSON: not Unicode text ({reason})"),
+            },
+        ));
+    }
+    let len = usize::try_from(size).unwrap_or(0);
+    // SAFETY: CPython returns `size` bytes of valid UTF-8 that stay alive
+    // and unchanged as long as the (immutable) str object, which `s`
+    // borrows for 'a.
+    Ok(
+        unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len))
+        },
+    )
 }
 
 /// [`json_text`] of an optional argument: `None` is "not given".

@@ -217,3 +217,10 @@ def test_the_two_hour_call_through_every_entry() -> None:
     doc = gongkit.call_document(extensive, transcript.encode())
     chunks = gongkit.chunk_document(extensive, transcript, max_chars=2000)
     assert "".join(c["text"] for c in chunks).replace("\n", "") == doc.replace("\n", "") or len(chunks) > 1
+
+
+def test_a_str_that_is_not_unicode_text() -> None:
+    with pytest.raises(gongkit.GongkitError) as err:
+        gongkit.format_transcript('[{"sentences": [{"text": "\ud800"}]}]')
+    assert str(err.value).startswith("invalid JSON: not Unicode text (")
+    assert err.value.path == ""
