@@ -89,3 +89,18 @@ ensure_python_venv() {
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$want"
   done
 }
+
+# The Python package's test tools (maturin, pytest, hypothesis, mypy) at
+# pinned versions from PyPI, in .venv-py; reinstalled only when the pins
+# change. maturin comes as a binary wheel.
+PY_PKG_TOOLS="maturin==1.16.0 pytest==9.2.0 hypothesis==6.170.27 mypy==2.4.1"
+ensure_python_pkg_venv() {
+  command -v python3 >/dev/null || die "python3 (3.9 or newer) is needed for the Python package"
+  local venv="$ROOT/.venv-py" stamp="$ROOT/.venv-py/.gongkit-pins"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PY_PKG_TOOLS" ] && return
+  step "python3 -m venv .venv-py; pip install $PY_PKG_TOOLS"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $PY_PKG_TOOLS
+  echo "$PY_PKG_TOOLS" > "$stamp"
+}

@@ -121,6 +121,50 @@ impl Error {
     }
 }
 
+/// A message of the core in JSON's words: serde names Rust types
+/// (`expected i64`, `invalid type: map`), which a user of JSON, JavaScript or
+/// Python never wrote; this says `expected an integer`, `invalid type:
+/// object`. The npm package and the Python package word their errors with
+/// it.
+///
+/// # Examples
+///
+/// ```
+/// let err = gongkit::format_transcript(r#"[{"sentences": {}}]"#, &Default::default()).unwrap_err();
+/// assert_eq!(err.to_string(), "[0].sentences: invalid type: map, expected a sequence");
+/// assert_eq!(
+///     gongkit::json_words(&err.to_string()),
+///     "[0].sentences: invalid type: object, expected an array"
+/// );
+/// ```
+pub fn json_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 16] = [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected i32", "expected an integer"),
+        ("expected u32", "expected a non-negative integer"),
+        ("expected usize", "expected a non-negative integer"),
+        ("expected u16", "expected a non-negative integer"),
+        ("expected u8", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+        ("invalid type: map", "invalid type: object"),
+        ("invalid type: sequence", "invalid type: array"),
+        ("invalid type: unit value", "invalid type: null"),
+        ("invalid type: floating point", "invalid type: number"),
+        ("invalid type: integer", "invalid type: number"),
+        ("invalid value: integer", "invalid value: number"),
+    ];
+    let mut out = message.to_owned();
+    for (rust, json) in WORDS {
+        if out.contains(rust) {
+            out = out.replace(rust, json);
+        }
+    }
+    out
+}
+
 struct JsonMessage<'a> {
     path: &'a str,
     message: &'a str,

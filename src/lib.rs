@@ -48,7 +48,7 @@ pub use call::{
 };
 pub use chunk::{chunk_monologues, chunk_transcript, Chunk};
 pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
-pub use error::{Error, Result};
+pub use error::{json_words, Error, Result};
 pub use model::*;
 pub use options::{CallOptions, Format, TranscriptOptions};
 pub use request::{

@@ -11,8 +11,8 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    AnyExtensive, CallOptions, CallTime, Error, Format, Party, RequestOptions, TranscriptInput,
-    TranscriptOptions,
+    json_words, AnyExtensive, CallOptions, CallTime, Error, Format, Party, RequestOptions,
+    TranscriptInput, TranscriptOptions,
 };
 
 /// Makes a panic (a bug: the core returns errors for bad input) surface as a
@@ -120,36 +120,6 @@ fn check_optional(name: &str, kind: Kind, value: Option<&JsValue>) -> JsResult<b
         Some(v) if !v.is_undefined() && !v.is_null() => check(name, kind, v).map(|()| true),
         _ => Ok(false),
     }
-}
-
-/// Serde's Rust words in the core's messages, in JSON's words: a JS user
-/// never wrote an `i64`.
-fn json_words(message: &str) -> String {
-    const WORDS: [(&str, &str); 16] = [
-        ("expected i64", "expected an integer"),
-        ("expected u64", "expected a non-negative integer"),
-        ("expected i32", "expected an integer"),
-        ("expected u32", "expected a non-negative integer"),
-        ("expected usize", "expected a non-negative integer"),
-        ("expected u16", "expected a non-negative integer"),
-        ("expected u8", "expected a non-negative integer"),
-        ("expected f64", "expected a number"),
-        ("expected a sequence", "expected an array"),
-        ("expected a map", "expected an object"),
-        ("invalid type: map", "invalid type: object"),
-        ("invalid type: sequence", "invalid type: array"),
-        ("invalid type: unit value", "invalid type: null"),
-        ("invalid type: floating point", "invalid type: number"),
-        ("invalid type: integer", "invalid type: number"),
-        ("invalid value: integer", "invalid value: number"),
-    ];
-    let mut out = message.to_owned();
-    for (rust, json) in WORDS {
-        if out.contains(rust) {
-            out = out.replace(rust, json);
-        }
-    }
-    out
 }
 
 /// How this engine turns bytes in wasm memory into a string fastest.
