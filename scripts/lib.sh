@@ -83,7 +83,8 @@ ensure_python_venv() {
     python3 -m venv "$venv" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
   fi
   for want in "${PYTHON_TEST_PACKAGES[@]}"; do
-    have=$("$venv/bin/python" -m pip show "${want%%==*}" 2>/dev/null | awk '/^Version:/ { print $2 }')
+    # pip show fails for a package not installed yet: that is "have nothing".
+    have=$("$venv/bin/python" -m pip show "${want%%==*}" 2>/dev/null | awk '/^Version:/ { print $2 }' || true)
     [ "$have" = "${want#*==}" ] && continue
     step "pip install $want (into .venv-test)"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$want"
