@@ -26,7 +26,9 @@ const config = () => {
   if (!path || !existsSync(path)) fail(`--config ${path}: no such file`);
   return readFileSync(path, "utf8");
 };
-const cmd = args.filter((a) => !a.startsWith("-")).slice(0, 3).join(" ");
+// The command's words: those before the first flag.
+const first = args.findIndex((a) => a.startsWith("-"));
+const cmd = (first < 0 ? args : args.slice(0, first)).slice(0, 3).join(" ");
 
 if (cmd.startsWith("secret put")) {
   let stdin = "";
