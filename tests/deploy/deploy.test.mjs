@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,21 +76,30 @@ const calls = (dir) => existsSync(join(dir, "calls.jsonl"))
 const fingerprint = (token) => createHash("sha256").update(token).digest("hex").slice(0, 8);
 const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
+/**
+ * The real `wrangler deploy --dry-run` on the generated file (no account
+ * needed), from the repository's root: a copy under a git-ignored name, as
+ * build-worker hashes the real sources (find does not enter the scratch
+ * root's links).
+ */
 function dryRun(dir) {
   const out = mkdtempSync(join(tmpdir(), "gongkit-dry-"));
+  const config = `wrangler.deploy-test-${process.pid}.toml`;
+  copyFileSync(join(dir, CONFIG), join(root, config));
   try {
-    return execFileSync(`${root}node_modules/.bin/wrangler`, ["deploy", "--dry-run", "--config", CONFIG, "--outdir", out], {
-      cwd: dir,
+    return execFileSync(`${root}node_modules/.bin/wrangler`, ["deploy", "--dry-run", "--config", config, "--outdir", out], {
+      cwd: root,
       env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
       stdio: ["ignore", "pipe", "pipe"],
     }).toString();
   } finally {
     rmSync(out, { recursive: true, force: true });
+    rmSync(join(root, config), { force: true });
   }
 }
 
 test("the generated files are git-ignored", () => {
-  for (const f of [CONFIG, ".gongkit-token"]) execFileSync("git", ["check-ignore", "-q", f], { cwd: root });
+  for (const f of [CONFIG, `wrangler.deploy-test-${process.pid}.toml`, ".gongkit-token"]) execFileSync("git", ["check-ignore", "-q", f], { cwd: root });
 });
 
 test("without sign-in: a first deploy creates everything, a second creates nothing", async () => {
