@@ -2,7 +2,8 @@
 // `wrangler dev` (workerd, local D1): the sync backfills the library, then
 // this prints p50/p95 of /v1/search for two-word and other queries, the
 // export's rate in calls per second, and the D1 database's size on disk.
-// Figures, not a test: run by scripts/bench-search. CALLS=… to change the size.
+// Figures, not a test: run by scripts/bench-search. CALLS=… to change the size,
+// ROUNDS=… the times each query is sent (default 10).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { startSim, startWranglerDev, freePort, root, KEY, SECRET, TOKEN } from "../tests/worker/harness.mjs";
 
 const CALLS = Number(process.env.CALLS ?? 10_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const FROM = "2024-01-01T00:00:00Z";
 const TO = "2025-01-01T00:00:00Z";
 const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
@@ -79,7 +81,7 @@ try {
   for (const [kind, qs] of Object.entries(queries)) {
     const times = [];
     let counts = [];
-    for (let round = 0; round < 10; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       for (const q of qs) {
         const [words, ...filters] = q.split("&");
         const r = await get(`/v1/search?q=${encodeURIComponent(words)}${filters.length ? "&" + filters.join("&") : ""}`);

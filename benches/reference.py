@@ -3,8 +3,10 @@
 the same input as the Rust benchmark. Prints one JSON line per case.
 
 usage: python3 benches/reference.py [transcript.json] [extensive.json]
+BENCH_SECONDS=… sets the time per case (default 2; at least 20 runs each).
 """
 import json
+import os
 import statistics
 import sys
 import time
@@ -61,7 +63,7 @@ def normalize_call(raw_extensive, raw_transcript):
     }
 
 
-def bench(name, fn, size, min_seconds=2.0):
+def bench(name, fn, size, min_seconds=float(os.environ.get("BENCH_SECONDS", "2"))):
     fn()  # warm up
     samples, start = [], time.perf_counter()
     while time.perf_counter() - start < min_seconds or len(samples) < 20:

@@ -71,10 +71,11 @@ ensure_worker_build() {
   cargo install --locked worker-build --version "$want"
 }
 
-# The official Python MCP SDK for tests/worker/mcp_python.py, in a venv of its
+# The official Python MCP SDK for tests/worker/mcp_python.py and DuckDB for the
+# README's export recipe (tests/worker/export.test.mjs), in a venv of its
 # own (.venv-test, git-ignored) from PyPI: pinned versions, installed only when
 # missing or different.
-PYTHON_TEST_PACKAGES=("mcp==2.3.0")
+PYTHON_TEST_PACKAGES=("mcp==2.3.0" "duckdb==2.0.0")
 ensure_python_venv() {
   command -v python3 >/dev/null || die "python3 (3.10 or newer, with venv) is needed for the Python MCP test"
   local venv="$ROOT/.venv-test" want have

@@ -4,11 +4,12 @@
 // sync runs again. Under Miniflare with D1, the sync and the gate.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { startSim, startWorker, migratedDatabase, TOKEN, syncDone, storedCalls } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, TOKEN, syncDone, storedCalls, root } from "./harness.mjs";
 import { fold } from "./search-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
@@ -204,4 +205,36 @@ test("a private call's id never appears in an export of someone who could not se
   assert.ok(privateIds.length > 0);
   const body = (await worker.request("/v1/export?limit=10000")).body;
   for (const id of privateIds) assert.ok(!body.includes(id), `private call ${id} in the export`);
+});
+
+// Last, so the export carries removals (`{"id", "deleted": true}`) from the tests above.
+test("the README's DuckDB recipe (Python, duckdb from PyPI) loads an export as it comes: no last line, no removals", async (t) => {
+  const python = `${root}.venv-test/bin/python`;
+  if (!existsSync(python)) {
+    if (process.env.GONGKIT_REQUIRE_PYTHON) assert.fail(`${python} is missing: scripts/test makes it (ensure_python_venv in scripts/lib.sh)`);
+    return t.skip(`no ${python}: run scripts/test, or source scripts/lib.sh and ensure_python_venv`);
+  }
+  const readme = readFileSync(`${root}README.md`, "utf8");
+  const recipe = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('read_json("calls.ndjson"'));
+  assert.ok(recipe, "the README's python block that reads calls.ndjson");
+  const r = await worker.request("/v1/export?limit=10000");
+  const lines = r.body.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.ok(!("id" in lines.at(-1)), "the last line has no id");
+  assert.ok(lines.some((l) => l.deleted), "the export has removals");
+  const expected = lines.filter((l) => l.id && !l.deleted).map((l) => l.id).sort();
+  const work = mkdtempSync(join(tmpdir(), "gongkit-recipe-"));
+  writeFileSync(join(work, "calls.ndjson"), r.body);
+  const shown = execFileSync(python, ["-c", recipe], { cwd: work }).toString();
+  const check = `import duckdb, json
+db = duckdb.connect("gong.db")
+print(json.dumps({"ids": [r[0] for r in db.sql("SELECT id FROM calls").fetchall()],
+                  "types": sorted(r[0] for r in db.sql("SELECT DISTINCT typeof(id) FROM calls").fetchall()),
+                  "columns": db.sql("SELECT * FROM calls LIMIT 0").columns,
+                  "top": db.sql("SELECT account.name, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchall()[0][1]}))`;
+  const got = JSON.parse(execFileSync(python, ["-c", check], { cwd: work }).toString());
+  assert.deepEqual(got.ids.sort(), expected, "every call once, nothing else");
+  assert.deepEqual(got.types, ["VARCHAR"], "ids stay strings");
+  for (const c of ["cursor", "calls", "more", "deleted"]) assert.ok(!got.columns.includes(c), `no column ${c}`);
+  assert.ok(got.columns.includes("transcript") && got.columns.includes("account"));
+  assert.match(shown, new RegExp(`│ +${got.top} │`), `the recipe prints calls per account, the most first:\n${shown}`);
 });

@@ -1,0 +1,96 @@
+// A smoke run of every script the README names (scripts/test is the runner
+// itself): each with a handful of requests or iterations, on 127.0.0.1
+// only, asserting it exits 0 and prints its figures. The full runs stay out
+// of CI. scripts/deploy's own run is tests/deploy/deploy.test.mjs (a fake
+// wrangler); here only its --help. Needs what scripts/test builds first:
+// the Worker and the simulator.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs scripts/<name> with args and extra env; resolves to its output (stdout then stderr) once it exits 0. */
+function script(name, args = [], env = {}, timeout = 180_000) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(`${root}scripts/${name}`, args, {
+      cwd: root,
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", ...env },
+      timeout,
+      maxBuffer: 64 << 20,
+      killSignal: "SIGTERM",
+    }, (error, stdout, stderr) => {
+      const out = `${stdout}\n${stderr}`;
+      if (error) reject(new Error(`scripts/${name} ${args.join(" ")} failed (${error.code ?? error.signal}):\n${out.slice(-4000)}`));
+      else resolve(out);
+    });
+    child.stdin.end();
+  });
+}
+
+test("scripts/run (SMOKE=1): the simulator, the backfill, each printed curl answers", async () => {
+  const out = await script("run", [], { SMOKE: "1", PORT: String(await freePort()) });
+  assert.match(out, /library: [1-9]\d* calls, \d+ Gong requests by the sync today/);
+  for (const path of ["/v1/calls/7782342274025937895/document", "/v1/search?q=", "/v1/accounts", "/v1/export", "/v1/sync", "/v1/quota"]) {
+    assert.ok(out.includes(`ok  GET ${path}`), `${path} answered: ${out.slice(-2000)}`);
+  }
+  assert.match(out, /ok {2}GET \/__scheduled/);
+});
+
+test("scripts/deploy --help (its run: tests/deploy/)", async () => {
+  const out = await script("deploy", ["--help"]);
+  assert.match(out, /wrangler\.deploy\.toml/);
+  assert.match(out, /--yes/);
+});
+
+test("scripts/bench --smoke: the Python reference, the Rust side and the ratio table", async () => {
+  const out = await script("bench", ["--smoke"]);
+  assert.match(out, /"case": "format_transcript", "median_ms": [\d.]+/);
+  assert.match(out, /test two-hour\/normalize_call \.\.\. bench: +[\d,]+ ns\/iter/);
+  assert.match(out, /^format_transcript +[\d.]+ +[\d.]+ +\d+ +\d+ +[\d.]+x$/m);
+  assert.match(out, /^normalize_call +[\d.]+ +[\d.]+ +\d+ +\d+ +[\d.]+x$/m);
+});
+
+test("scripts/bench-search --smoke: search percentiles, the export's rate, the library's size", async () => {
+  const out = await script("bench-search", ["--smoke"]);
+  assert.match(out, /library: [1-9]\d* calls synced/);
+  assert.match(out, /^two words +\d+ +[\d.]+ +[\d.]+ +[\d.]+ /m);
+  assert.match(out, /\/v1\/export: [1-9]\d* calls, .* calls\/s/);
+  assert.match(out, /library on disk .* KB a call/);
+});
+
+test("scripts/cpu -n 1 --no-probe: CPU per request, no problems", async () => {
+  const out = await script("cpu", ["-n", "1", "--no-probe"]);
+  for (const kind of ["health", "small fresh", "2h fresh", "2h cached", "2h format"]) {
+    assert.match(out, new RegExp(`^${kind} +[\\d.]+ +[\\d.-]+ `, "m"), kind);
+  }
+  assert.doesNotMatch(out, /PROBLEM/);
+});
+
+test("scripts/load --smoke: every run with a few requests, no problems", async () => {
+  const out = await script("load", ["--smoke"]);
+  assert.match(out, /^healthy: +24 requests, concurrency 4: \d+ req\/s, p50 [\d.]+ ms/m);
+  assert.match(out, /statuses \{"200":24\}/);
+  assert.match(out, /^faults: .*\n.* correct calls, \d+ documented 502\/503 errors, 0 other/m);
+  assert.match(out, /cache hit rate 100\.0 %/);
+  assert.match(out, /^truncated +2 requests: 2 × 502 gong_bad_response/m);
+  assert.match(out, /^ +1000 +\d+ +\d+ +[\d.]+ +[\d.]+$/m);
+  assert.match(out, /\nno problems\n/);
+});
+
+test("scripts/fuzz --smoke: the seed corpora and every fuzz target compiled (stable cargo check)", async () => {
+  const out = await script("fuzz", ["--smoke"], {}, 600_000);
+  assert.match(out, /^transcript: [1-9]\d* seed inputs$/m);
+  assert.match(out, /6 fuzz targets compile: transcript call chunks date account worker_api/);
+});
