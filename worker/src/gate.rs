@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// At most this many Gong requests start in any one second.
 pub const PER_SECOND: usize = 3;
@@ -63,12 +63,7 @@ impl Settings {
     ///
     /// 503 `not_configured` naming the setting.
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings> {
-        let mut r = crate::settings::Reader::new(var, |_: &str| None);
-        let s = Settings::from_reader(&mut r);
-        match r.errors.into_iter().next() {
-            Some(why) => Err(Error::NotConfigured(why)),
-            None => Ok(s),
-        }
+        crate::settings::read_vars(var, |r| Settings::from_reader(r))
     }
 
     /// The settings from the table of settings ([`crate::settings`]); what

@@ -286,6 +286,27 @@ settings! {
         "how far before its checkpoint an incremental sync re-reads (Gong lists calls late)";
 }
 
+/// Reads plain variables through `read` (a Durable Object's own
+/// settings), refusing the first that does not parse.
+///
+/// # Errors
+///
+/// 503 `not_configured` naming the setting and the form it takes.
+pub fn read_vars<V, T>(
+    var: V,
+    read: impl FnOnce(&mut Reader<V, fn(&str) -> Option<String>>) -> T,
+) -> crate::error::Result<T>
+where
+    V: Fn(&str) -> Option<String>,
+{
+    let mut r: Reader<V, fn(&str) -> Option<String>> = Reader::new(var, |_| None);
+    let value = read(&mut r);
+    match r.errors.into_iter().next() {
+        Some(why) => Err(crate::error::Error::NotConfigured(why)),
+        None => Ok(value),
+    }
+}
+
 /// Reads settings from an environment, collecting what does not parse.
 pub struct Reader<V, S> {
     var: V,

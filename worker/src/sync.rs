@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,12 +140,7 @@ impl Settings {
     ///
     /// 503 `not_configured` naming a setting that does not parse.
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings> {
-        let mut r = crate::settings::Reader::new(var, |_: &str| None);
-        let s = Settings::from_reader(&mut r);
-        match r.errors.into_iter().next() {
-            Some(why) => Err(Error::NotConfigured(why)),
-            None => Ok(s),
-        }
+        crate::settings::read_vars(var, |r| Settings::from_reader(r))
     }
 
     /// The settings from the table of settings ([`crate::settings`]); what
