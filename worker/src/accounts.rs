@@ -144,7 +144,7 @@ impl Service {
         // One account matcher everywhere: the folded name, whole or a part.
         let rows = library
             .account_calls(
-                Some(&account),
+                &account,
                 &filters,
                 self.visibility(),
                 before.as_ref().map(|(s, i)| (*s, i.as_str())),

@@ -713,12 +713,11 @@ impl Library {
             .await
     }
 
-    /// Calls with an account in the range (one account: the filters'
-    /// `account_key`; or those whose folded name holds `contains`), newest
+    /// Calls of the accounts whose folded name holds `contains`, newest
     /// first, after `(started, id)` when given; at most `limit`.
     pub async fn account_calls(
         &self,
-        contains: Option<&str>,
+        contains: &str,
         filters: &Filters,
         who: Visibility<'_>,
         before: Option<(i64, &str)>,

@@ -318,17 +318,8 @@ pub const ACCOUNT_PEOPLE: &str = concat!(
    GROUP BY c.account_key, coalesce(q.email_key, q.name_key))
  WHERE k <= :per_account ORDER BY key, name"
 );
-/// Calls with an account, newest first, before a call.
-pub const ACCOUNT_CALLS: &str = concat!(
-    "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
- FROM calls AS c JOIN call_json AS j ON j.id = c.id
- WHERE c.account_key IS NOT NULL AND ",
-    filters!(),
-    "
-   AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
- ORDER BY c.started DESC, c.id DESC LIMIT :limit"
-);
-/// Calls the filters allow, newest first (a participant's calls).
+/// Calls the filters allow, newest first, before a call (an account's, a
+/// participant's).
 pub const CALLS_NEWEST_FIRST: &str = concat!(
     "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
  FROM calls AS c JOIN call_json AS j ON j.id = c.id
@@ -383,7 +374,6 @@ pub const STATEMENTS: &[&str] = &[
     TURNS,
     ACCOUNTS,
     ACCOUNT_PEOPLE,
-    ACCOUNT_CALLS,
     CALLS_NEWEST_FIRST,
     CHANGES,
     GET_MANY,
@@ -656,21 +646,16 @@ pub mod query {
         filtered(ACCOUNT_PEOPLE, filters, who, values)
     }
 
-    /// [`ACCOUNT_CALLS`].
+    /// [`CALLS_NEWEST_FIRST`] of the accounts whose folded name holds
+    /// `contains` (the one account matcher).
     pub fn account_calls(
-        contains: Option<&str>,
+        contains: &str,
         filters: &Filters,
         who: Visibility<'_>,
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Bound, String> {
-        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
-        let values = vec![
-            ("limit", limit.into()),
-            ("before_started", before_started.into()),
-            ("before_id", before_id.into()),
-        ];
-        filtered(ACCOUNT_CALLS, &containing(filters, contains), who, values)
+        calls_newest_first(&containing(filters, Some(contains)), who, before, limit)
     }
 
     /// [`CALLS_NEWEST_FIRST`].
@@ -777,7 +762,7 @@ mod tests {
                 query::turns(&ids, &[" acme ".to_owned()], Some("internal"), 3),
                 query::accounts(&f, Some("ac"), who, 10, 0),
                 query::account_people(&ids, &f, who, 5),
-                query::account_calls(None, &f, who, Some((3, "1")), 5),
+                query::account_calls("ac", &f, who, Some((3, "1")), 5),
                 query::calls_newest_first(&f, who, Some((3, "1")), 5),
                 query::changes(0, 10, who),
                 query::get_many(&ids),
@@ -808,8 +793,8 @@ mod tests {
             account_contains: Some("acm".into()),
             ..Filters::default()
         };
-        let a = query::account_calls(None, &part, who, None, 5).unwrap();
-        let b = query::account_calls(Some("acm"), &Filters::default(), who, None, 5).unwrap();
+        let a = query::calls_newest_first(&part, who, None, 5).unwrap();
+        let b = query::account_calls("acm", &Filters::default(), who, None, 5).unwrap();
         assert_eq!((&a.sql, &a.values), (&b.sql, &b.values));
         assert!(a.values.contains(&Param::Text("acm".into())));
     }

@@ -274,7 +274,7 @@ impl Service {
                                 };
                                 let rows = library
                                     .account_calls(
-                                        Some(&key),
+                                        &key,
                                         &filters,
                                         self.visibility(),
                                         None,
