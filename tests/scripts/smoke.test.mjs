@@ -48,6 +48,11 @@ test("scripts/run (SMOKE=1): the simulator, the first backfill, each printed cur
   assert.match(out, /ok {2}GET \/__scheduled/);
   assert.match(out, /README blocks: [1-9]\d* commands run against http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /the sample answer matches/);
+  // One log line a request (the Worker's own), no notice about CIMD, no stack trace for cf.json.
+  assert.doesNotMatch(out, /\[wrangler:info\] GET \//);
+  assert.doesNotMatch(out, /CIMD/);
+  assert.doesNotMatch(out, /workers\.cloudflare\.com\/cf\.json/);
+  assert.match(out, /^\{"calls":\[.*"route":"search_calls"/m);
 });
 
 test("scripts/run: a taken port is one line naming it", async () => {
