@@ -367,9 +367,28 @@ pub(super) fn check_range(
     to: Option<&str>,
     workspace: Option<&str>,
 ) -> Result<()> {
+    // In gongkit's words (`from`, `to`), not Gong's (`fromDateTime`).
+    let bound = |name: &str, value: &str| {
+        gongkit::parse_call_time(value)
+            .ok()
+            .filter(|t| !t.is_unix())
+            .map(|t| t.utc())
+            .ok_or_else(|| {
+                Error::InvalidQuery(format!(
+                    "{name} {value:?}: expected a date such as 2024-03-01 or ISO 8601 such as 2024-03-01T09:30:00Z"
+                ))
+            })
+    };
+    let start = from.map(|f| bound("from", f)).transpose()?;
+    let end = to.map(|t| bound("to", t)).transpose()?;
+    if let (Some(start), Some(end), Some(from), Some(to)) = (start, end, from, to) {
+        if start >= end {
+            return Err(Error::InvalidQuery(format!(
+                "to {to:?} is not after from {from:?}"
+            )));
+        }
+    }
     RequestOptions {
-        from_date_time: from.map(str::to_owned),
-        to_date_time: to.map(str::to_owned),
         workspace_id: workspace.map(str::to_owned),
         ..RequestOptions::default()
     }
