@@ -263,10 +263,11 @@ impl Service {
                     Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
                         match library.unindexed().await? {
                             0 => {
-                                let key = crate::words::nonempty(
-                                    crate::words::fold(&args.account),
+                                let key = gongkit::words::nonempty(
+                                    gongkit::words::fold(&args.account),
                                     "account",
-                                )?;
+                                )
+                                .map_err(Error::from_input)?;
                                 let filters = crate::library::Filters {
                                     from_ms: Some(from_ms),
                                     to_ms: Some(to_ms),
@@ -307,7 +308,7 @@ impl Service {
             }
         };
         // The one account matcher: folded (case and accents), a part of the name.
-        let wanted = crate::words::fold(&args.account);
+        let wanted = gongkit::words::fold(&args.account);
         let options = CallOptions {
             internal_domains: self.config.internal_domains.clone(),
             ..CallOptions::default()
@@ -351,7 +352,7 @@ impl Service {
             found.calls.extend(window.into_iter().rev().filter(|c| {
                 c["account"]["name"]
                     .as_str()
-                    .is_some_and(|name| crate::words::fold(name).contains(&wanted))
+                    .is_some_and(|name| gongkit::words::fold(name).contains(&wanted))
             }));
             end = start;
         }
