@@ -226,7 +226,13 @@ impl Service {
             .gate
             .as_ref()
             .ok_or_else(|| Error::NotConfigured("the Gong gate is not bound".into()))?;
-        gate.usage().await
+        let who = crate::gate::Ask {
+            purpose: crate::gate::Purpose::Demand,
+            user: self.user.label.clone(),
+            admin: self.user.admin,
+            max_wait_ms: 0,
+        };
+        gate.usage(Some(&who)).await
     }
 
     fn client(&self) -> Result<&(Gong, Signer)> {
@@ -236,7 +242,9 @@ impl Service {
                 let gong = Gong::new(base, key, secret);
                 #[cfg(target_arch = "wasm32")]
                 let gong = match &self.gate {
-                    Some(gate) => gong.with_gate(gate.clone(), crate::gate::Purpose::Demand),
+                    Some(gate) => gong
+                        .with_gate(gate.clone(), crate::gate::Purpose::Demand)
+                        .for_user(&self.user),
                     None => gong,
                 };
                 Ok((gong, Signer::new(base, key, secret)))
