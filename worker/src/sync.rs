@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+/// The end of a job removes at most this many unlisted calls a step.
+pub const UNLISTED_PER_STEP: usize = 500;
 /// No job reads more Gong pages than this (100 calls a page: a million
 /// calls), whatever Gong says its range holds.
 pub const MAX_PAGES_PER_JOB: u64 = 10_000;
@@ -90,6 +92,13 @@ pub struct Job {
     /// the next alarm, the step was killed before it finished.
     #[serde(default)]
     pub stepping: bool,
+    /// The whole range was listed: the steps now remove the library's calls
+    /// Gong did not list, a batch at a time.
+    #[serde(default)]
+    pub listed_all: bool,
+    /// Where the next batch of those starts: after this `(started, id)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlisted_after: Option<(i64, String)>,
 }
 
 /// A finished run.
@@ -211,6 +220,8 @@ impl State {
             attempts: 0,
             max_pages: None,
             stepping: false,
+            listed_all: false,
+            unlisted_after: None,
         };
         if self.job.is_some() {
             self.queue.push(job);
@@ -358,25 +369,15 @@ pub fn ms(iso: &str) -> Option<i64> {
 #[cfg(target_arch = "wasm32")]
 pub use remote::{serve, step, Client};
 
-/// The library's ids that Gong did not list: a hash set, so the end
-/// of a job is linear in its calls (a `Vec::contains` per id was
-/// quadratic: 8.6 s of one alarm step at 50,000 calls).
-pub fn unlisted(library: Vec<String>, listed: &std::collections::HashSet<String>) -> Vec<String> {
-    library
-        .into_iter()
-        .filter(|id| !listed.contains(id))
-        .collect()
-}
-
 #[cfg(target_arch = "wasm32")]
 mod remote {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashMap;
 
     use serde::Deserialize;
     use serde_json::value::RawValue;
     use worker::{Method, Request, Response, SqlStorageValue};
 
-    use super::{iso, unlisted, Kind, Settings, State};
+    use super::{iso, Kind, Settings, State, UNLISTED_PER_STEP};
     use crate::config::Config;
     use crate::error::{Error, Result};
     use crate::gate::{self, Purpose};
@@ -417,13 +418,9 @@ mod remote {
         }
     }
 
-    /// The sync's state, the ids a job has seen listed and the cursors it
-    /// has followed.
+    /// The sync's state and the cursors its job has followed (the ids it
+    /// saw listed are in the library's database: `sync_listed`).
     fn load(sql: &worker::SqlStorage) -> worker::Result<State> {
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY)",
-            None,
-        )?;
         sql.exec(
             "CREATE TABLE IF NOT EXISTS cursors (cursor TEXT PRIMARY KEY)",
             None,
@@ -479,7 +476,6 @@ mod remote {
                     }
                 }
                 if was_idle && s.job.is_some() {
-                    sql.exec("DELETE FROM seen", None)?;
                     sql.exec("DELETE FROM cursors", None)?;
                     // An i64 is an offset from now, in ms.
                     state.storage().set_alarm(0i64).await?;
@@ -590,7 +586,6 @@ mod remote {
 
     /// A job ended: its tables are emptied for the next, which starts now.
     fn ended(sql: &worker::SqlStorage, s: &State, now: i64) -> worker::Result<Option<i64>> {
-        sql.exec("DELETE FROM seen", None)?;
         sql.exec("DELETE FROM cursors", None)?;
         Ok(s.job.as_ref().map(|_| now))
     }
@@ -702,11 +697,18 @@ mod remote {
                 crate::library::BINDING
             ))
         })?;
-        let gong = gong(env, &config)?;
         let job = s
             .job
             .as_mut()
             .ok_or_else(|| Error::Internal("no job".into()))?;
+        if job.listed_all {
+            return remove_unlisted(job, &library, now).await;
+        }
+        if job.pages == 0 && job.cursor.is_none() {
+            // A new job: what an earlier one saw listed is not this one's.
+            library.clear_listed().await?;
+        }
+        let gong = gong(env, &config)?;
         let request = gongkit::RequestOptions {
             from_date_time: Some(iso(job.from_ms)),
             to_date_time: Some(iso(job.to_ms)),
@@ -793,13 +795,8 @@ mod remote {
                 kept.push((id, raw));
             }
         }
-        for (id, _) in &kept {
-            sql.exec(
-                "INSERT OR IGNORE INTO seen (id) VALUES (?)",
-                vec![SqlStorageValue::String(id.clone())],
-            )
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        }
+        let listed: Vec<String> = kept.iter().map(|(id, _)| id.clone()).collect();
+        library.note_listed(&listed).await?;
         if job.kind != Kind::Reconcile && !kept.is_empty() {
             let transcripts = transcripts(&gong, &kept).await?;
             let mut records = Vec::with_capacity(kept.len());
@@ -817,22 +814,33 @@ mod remote {
         if job.cursor.is_some() {
             return Ok(Progress::More);
         }
-        // The whole range was listed: what the library has in it that Gong
-        // did not list is gone from Gong.
-        let listed: HashSet<String> = {
-            #[derive(Deserialize)]
-            struct Id {
-                id: String,
-            }
-            let rows: Vec<Id> = sql
-                .exec("SELECT id FROM seen", None)
-                .and_then(|c| c.to_array())
-                .map_err(|e| Error::Internal(e.to_string()))?;
-            rows.into_iter().map(|r| r.id).collect()
-        };
-        let stale = unlisted(library.ids_between(job.from_ms, job.to_ms).await?, &listed);
-        job.removed += library.remove(&stale, now).await? as u64;
+        // The whole range was listed: the next steps remove what the
+        // library has in it that Gong did not list.
+        job.listed_all = true;
+        Ok(Progress::More)
+    }
+
+    /// One step of the end of a job: up to [`UNLISTED_PER_STEP`] of the
+    /// library's calls in the range that Gong did not list (one anti-join
+    /// in the database, after the last batch) are gone from Gong.
+    async fn remove_unlisted(
+        job: &mut super::Job,
+        library: &Library,
+        now: i64,
+    ) -> Result<Progress> {
+        let after = job.unlisted_after.as_ref().map(|(t, id)| (*t, id.as_str()));
+        let batch = library
+            .unlisted(job.from_ms, job.to_ms, after, UNLISTED_PER_STEP)
+            .await?;
+        let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
+        job.removed += library.remove(&ids, now).await? as u64;
+        job.attempts = 0;
+        if let (Some(last), true) = (batch.last(), batch.len() == UNLISTED_PER_STEP) {
+            job.unlisted_after = Some((last.started, last.id.clone()));
+            return Ok(Progress::More);
+        }
         library.cover(job.from_ms, job.to_ms).await?;
+        library.clear_listed().await?;
         Ok(Progress::Done)
     }
 
@@ -883,16 +891,6 @@ mod remote {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_end_of_a_job_removes_exactly_the_unlisted_calls() {
-        let listed: std::collections::HashSet<String> =
-            (0..200_000).map(|i| i.to_string()).collect();
-        let library: Vec<String> = (100_000..300_000).map(|i| i.to_string()).collect();
-        let gone = super::unlisted(library, &listed);
-        assert_eq!(gone.len(), 100_000);
-        assert_eq!(gone.first().map(String::as_str), Some("200000"));
-    }
 
     const DAY: i64 = 86_400_000;
 
