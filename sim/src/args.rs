@@ -5,7 +5,7 @@ use std::path::PathBuf;
 pub const USAGE: &str = "usage: gongkit-sim [--port N] [--key K --secret S] [--fixtures DIR]
        [--generate N] [--from ISO] [--to ISO] [--variety] [--seed N]
        [--private-percent P] [--late-percent P] [--late-after-ms MS]
-       [--page-size N] [--rate-limit N]";
+       [--page-size N] [--rate-limit N] [--loop-cursor]";
 
 /// How the simulator was started.
 #[derive(Clone, Debug)]
@@ -17,6 +17,9 @@ pub struct Config {
     pub page_size: usize,
     /// Gong requests allowed in any one-second window; 0 is no limit.
     pub rate_limit: usize,
+    /// A broken Gong: every listing page (`/v2/calls/extensive` by date)
+    /// is the first page again with the same cursor, for ever.
+    pub loop_cursor: bool,
     pub generate: Generate,
 }
 
@@ -67,6 +70,7 @@ impl Default for Config {
             )),
             page_size: 100,
             rate_limit: 0,
+            loop_cursor: false,
             generate: Generate::default(),
         }
     }
@@ -100,6 +104,7 @@ pub fn parse_args(args: Vec<String>) -> Result<Option<Config>, String> {
                 }
             }
             "--rate-limit" => config.rate_limit = number(&flag, &value()?)?,
+            "--loop-cursor" => config.loop_cursor = true,
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -166,8 +171,10 @@ mod tests {
             "--variety",
             "--rate-limit",
             "3",
+            "--loop-cursor",
         ])
         .unwrap();
+        assert!(c.loop_cursor);
         assert_eq!(c.generate.to, Some(1_735_689_600));
         assert_eq!(c.generate.private_percent, 5.0);
         assert_eq!(c.rate_limit, 3);
