@@ -1016,7 +1016,11 @@ mod tests {
     #[test]
     fn a_step_that_keeps_failing_ends_its_job_and_the_next_starts() {
         let mut s = State::default();
-        s.scheduled(100 * DAY, None, &Settings::default());
+        let settings = Settings {
+            initial_days: 0,
+            ..Settings::default()
+        };
+        s.scheduled(100 * DAY, None, &settings);
         s.start(Kind::Backfill, 0, DAY, 0);
         for i in 1..MAX_STEP_ATTEMPTS {
             assert!(
