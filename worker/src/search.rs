@@ -58,7 +58,6 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
         account_contains,
         email,
         name_key,
-        ..Filters::default()
     })
 }
 
