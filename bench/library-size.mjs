@@ -7,6 +7,7 @@
 // Needs the Worker and the simulator built (scripts/build-worker,
 // cargo build --release -p gongkit-sim). Prints bytes per call and per hour
 // of conversation, by part, and what that means for one 10 GB D1 database.
+import { execFileSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startSim, startWorker, migratedDatabase, fixture } from "../tests/worker/harness.mjs";
@@ -18,6 +19,34 @@ function bytes(dir) {
   return readdirSync(d)
     .filter((f) => !f.startsWith("metadata"))
     .reduce((sum, f) => sum + statSync(join(d, f)).size, 0);
+}
+
+// The database's pages by table and index (SQLite's dbstat, through the
+// sqlite3 command on the file Miniflare wrote: D1 allows neither dbstat nor
+// PRAGMA page_count), grouped into the parts of a call. The turns' pages are
+// split between their text, folded words and the rest by the bytes of each.
+const GROUPS = [
+  ["Gong's JSON (call_json)", /^(call_json|sqlite_autoindex_call_json_1)$/],
+  ["turns", /^(turns|sqlite_autoindex_turns_1)$/],
+  ["the FTS index (calls_fts)", /^calls_fts/],
+  ["calls rows and indexes", /^(calls|calls_.*|sqlite_autoindex_calls_1)$/],
+  ["parties", /^parties/],
+  ["changes", /^(changes|changes_call_seq|sqlite_sequence)$/],
+  ["accounts (summary)", /^accounts/],
+];
+
+function pages(dir) {
+  const d = join(dir, "miniflare-D1DatabaseObject");
+  const file = readdirSync(d).find((f) => f.endsWith(".sqlite") && !f.startsWith("metadata"));
+  try {
+    const sql = (q) => execFileSync("sqlite3", ["-readonly", join(d, file), q]).toString().trim();
+    const rows = sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").split("\n").map((l) => l.split("|"));
+    const size = Number(sql("PRAGMA page_count")) * Number(sql("PRAGMA page_size"));
+    const free = Number(sql("PRAGMA freelist_count")) * Number(sql("PRAGMA page_size"));
+    return { rows: rows.map(([n, b]) => [n, Number(b)]), size, free };
+  } catch {
+    return null; // no sqlite3 command (or no dbstat in it)
+  }
 }
 
 // Each part of a call as the database holds it: the bytes of its values
@@ -62,17 +91,39 @@ async function measure(label, sim, from, to, count) {
     await worker.dispose();
     await sim.stop();
   }
-  const total = bytes(dir) - empty;
+  const files = bytes(dir) - empty;
   const hours = seconds / 3600;
-  const named = parts.reduce((s, [, n]) => s + n, 0);
-  parts.push(["pages, indexes, row overhead (the rest of the file)", Math.max(0, total - named)]);
+  const paged = pages(dir);
+  let total;
+  if (paged) {
+    // The database itself (what D1 counts), by its pages.
+    total = paged.size;
+    const content = new Map(parts);
+    const turnBytes = ["turns: text", "turns: folded words", "turns: speaker, times, ids"].reduce((s, k) => s + content.get(k), 0) || 1;
+    const grouped = [];
+    for (const [name, re] of GROUPS) {
+      const n = paged.rows.filter(([t]) => re.test(t)).reduce((s, [, b]) => s + b, 0);
+      if (name === "turns") {
+        for (const k of ["turns: text", "turns: folded words", "turns: speaker, times, ids"]) grouped.push([`${k} (its share of the turns' pages)`, (n * content.get(k)) / turnBytes]);
+      } else grouped.push([name, n]);
+    }
+    const counted = grouped.reduce((s, [, n]) => s + n, 0);
+    grouped.push(["free pages", paged.free]);
+    grouped.push(["schema and the rest", Math.max(0, total - counted - paged.free)]);
+    parts = grouped;
+    console.log(`\n(the files on disk: ${(files / 1e6).toFixed(1)} MB, the write-ahead log included; the database's pages: ${(total / 1e6).toFixed(1)} MB)`);
+  } else {
+    total = files;
+    const named = parts.reduce((s, [, n]) => s + n, 0);
+    parts.push(["pages, indexes, row overhead (the rest of the file)", Math.max(0, total - named)]);
+  }
   const kb = (n) => (n / 1000).toFixed(1).padStart(9);
   console.log(`\n${label}: ${calls} calls, ${hours.toFixed(1)} hours of conversation, ${(total / 1e6).toFixed(1)} MB in D1`);
-  console.log(`${"part".padEnd(54)}${"KB/call".padStart(9)}${"KB/hour".padStart(9)}${"share".padStart(7)}`);
+  console.log(`${"part".padEnd(64)}${"KB/call".padStart(9)}${"KB/hour".padStart(9)}${"share".padStart(7)}`);
   for (const [name, n] of parts) {
-    console.log(`${name.padEnd(54)}${kb(n / calls)}${kb(n / hours)}${((100 * n) / total).toFixed(1).padStart(6)}%`);
+    console.log(`${name.padEnd(64)}${kb(n / calls)}${kb(n / hours)}${((100 * n) / total).toFixed(1).padStart(6)}%`);
   }
-  console.log(`${"total".padEnd(54)}${kb(total / calls)}${kb(total / hours)}`);
+  console.log(`${"total".padEnd(64)}${kb(total / calls)}${kb(total / hours)}`);
   console.log(`one 10 GB database holds about ${Math.floor(10e9 / (total / calls)).toLocaleString("en")} such calls, ${Math.floor(10e9 / (total / hours)).toLocaleString("en")} hours of conversation`);
   return total / calls;
 }

@@ -662,8 +662,9 @@ pub struct Change {
 
 impl Library {
     /// Calls that match an FTS5 expression over `calls_fts` and the
-    /// filters, best first: at most `limit` after `offset`, each with the
-    /// number of all matches (ranking reads them all anyway).
+    /// filters, best first among the [`RANK_BOUND`] newest-written
+    /// matches: at most `limit` after `offset`, each with the number of
+    /// matches up to the bound (the ranking pass counts them).
     pub async fn search(
         &self,
         fts: &str,
