@@ -101,8 +101,10 @@ async function measure(label, sim, from, to, count) {
     const content = new Map(parts);
     const turnBytes = ["turns: text", "turns: folded words", "turns: speaker, times, ids"].reduce((s, k) => s + content.get(k), 0) || 1;
     const grouped = [];
-    for (const [name, re] of GROUPS) {
-      const n = paged.rows.filter(([t]) => re.test(t)).reduce((s, [, b]) => s + b, 0);
+    // Each table or index in the first group that names it.
+    const groupOf = (t) => GROUPS.findIndex(([, re]) => re.test(t));
+    for (const [i, [name]] of GROUPS.entries()) {
+      const n = paged.rows.filter(([t]) => groupOf(t) === i).reduce((s, [, b]) => s + b, 0);
       if (name === "turns") {
         for (const k of ["turns: text", "turns: folded words", "turns: speaker, times, ids"]) grouped.push([`${k} (its share of the turns' pages)`, (n * content.get(k)) / turnBytes]);
       } else grouped.push([name, n]);
