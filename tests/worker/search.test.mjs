@@ -9,6 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startSim, startWorker, migratedDatabase, TOKEN, syncDone, storedCalls } from "./harness.mjs";
 import { document, fold, matches, parseQuery, termIn, words } from "./search-reference.mjs";
+import { customerDomain, mergedKeys } from "./accounts-reference.mjs";
 
 const FROM = "2024-01-01T00:00:00Z";
 const TO = "2024-07-01T00:00:00Z";
@@ -83,31 +84,17 @@ before(async () => {
     if (stored.has(c.id)) docs.set(c.id, document(c, accounts.get(c.id)));
   }
   assert.deepEqual([...accounts.keys()].sort(), [...docs.keys()].sort(), "the export holds every call the library should");
-  // The library's account merge: a call named from its customers' email
-  // domain belongs to the account the CRM names on the newest call of the
-  // same domain (the per-call name stays the core's, as the export gives it).
-  const sources = new Map(lines.filter((l) => !l.deleted).map((l) => [l.id, l.account?.source]));
+  // The library's account merge (accounts-reference.mjs); the per-call
+  // name stays the core's, as the export gives it.
   const raws = new Map((await sim.calls("?raw=true")).calls.map((c) => [c.id, c]));
-  const crmOf = new Map();
-  for (const d of [...docs.values()].sort((a, b) => a.started - b.started)) {
-    d.domain = customerDomain(raws.get(d.id));
-    d.ownKey = d.accountKey;
-    if (sources.get(d.id) === "crm" && d.domain) crmOf.set(d.domain, d.accountKey);
-  }
+  const exported = lines.filter((l) => !l.deleted);
+  const merged = mergedKeys(exported.map((l) => ({ id: l.id, account: l.account, extensive: raws.get(l.id).extensive })));
   for (const d of docs.values()) {
-    if (sources.get(d.id) === "email" && crmOf.has(d.domain)) d.accountKey = crmOf.get(d.domain);
+    d.domain = customerDomain(raws.get(d.id).extensive);
+    d.ownKey = d.accountKey;
+    d.accountKey = merged.get(d.id);
   }
 });
-
-/** The host of a call's first customer with a company address (the simulator's domains are registrable ones, but for one sub-domain). */
-function customerDomain(raw) {
-  for (const p of raw.extensive.parties ?? []) {
-    const host = p.emailAddress?.trim().split("@")[1]?.toLowerCase();
-    if (p.affiliation === "Internal" || !host) continue;
-    if (host !== "seller.io" && host !== "gmail.com") return host;
-  }
-  return null;
-}
 
 after(async () => {
   await worker?.dispose();
