@@ -15,7 +15,13 @@ use crate::error::{Error, Result};
 use gongkit::words::{email_key, fold};
 
 mod listed;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod plans;
 pub mod sql;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sqlite;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod summary;
 
 pub use listed::Unlisted;
 
@@ -32,7 +38,13 @@ const CALLS_PER_BATCH: usize = 25;
 pub const SEPARATOR: &str = " \u{E000} ";
 /// The search index's version: calls written with an older one (or before
 /// the index existed) are indexed again by the sync ([`Library::reindex`]).
-pub const INDEX_VERSION: i64 = 1;
+/// Version 2 adds each call's customer domain and CRM flag (the account
+/// merge of migration 0004).
+pub const INDEX_VERSION: i64 = 2;
+/// A search scores at most this many matches (the newest written that pass
+/// its filters): one more than the count it states exactly, so a search
+/// costs the same over a thousand calls and a million ([`sql::SEARCH`]).
+pub const RANK_BOUND: usize = 1001;
 
 /// What the search index holds of one call, each field folded
 /// ([`gongkit::words::fold`]).
@@ -82,6 +94,12 @@ pub struct Record {
     pub digest: String,
     /// The account name folded (how account names are compared).
     pub account_key: Option<String>,
+    /// The registrable domain of the call's customers' email
+    /// ([`gongkit::customer_domain`]): how a call without CRM context joins
+    /// the account the CRM names for the same domain on other calls.
+    pub domain: Option<String>,
+    /// The account name is the CRM's.
+    pub crm: bool,
     /// The participants: a JSON array of `{name, email, nameKey, emailKey,
     /// affiliation}`.
     pub parties: String,
@@ -202,7 +220,15 @@ impl Record {
             .as_ref()
             .map(|a| fold(&a.name))
             .filter(|k| !k.is_empty());
+        let domain =
+            gongkit::customer_domain(&data.parties, internal_domains).map_err(Error::from_gong)?;
+        let crm = call
+            .account
+            .as_ref()
+            .is_some_and(|a| a.source == gongkit::AccountSource::Crm);
         Ok(Record {
+            domain,
+            crm,
             emails,
             account_key,
             parties: serde_json::to_string(&parties).map_err(Error::internal)?,
@@ -549,12 +575,11 @@ pub struct Filters {
     pub from_ms: Option<i64>,
     /// End (ms, exclusive).
     pub to_ms: Option<i64>,
-    /// The account name, folded: that account only.
-    pub account_key: Option<String>,
     /// Part of an account name, folded ([`gongkit::words::fold`]): accounts
     /// whose folded name holds it (the whole name matches too). The one
     /// way part of a name is matched: [`Library::accounts`]' and
-    /// [`Library::account_calls`]' `contains` is this filter.
+    /// [`Library::account_calls`]' `contains` test it the same way
+    /// (`instr` on the folded key), on the accounts' summary first.
     pub account_contains: Option<String>,
     /// A participant's email, lower-cased.
     pub email: Option<String>,
@@ -640,8 +665,9 @@ pub struct Change {
 
 impl Library {
     /// Calls that match an FTS5 expression over `calls_fts` and the
-    /// filters, best first: at most `limit` after `offset`, each with the
-    /// number of all matches (ranking reads them all anyway).
+    /// filters, best first among the [`RANK_BOUND`] newest-written
+    /// matches: at most `limit` after `offset`, each with the number of
+    /// matches up to the bound (the ranking pass counts them).
     pub async fn search(
         &self,
         fts: &str,
@@ -687,16 +713,17 @@ impl Library {
     }
 
     /// Accounts with calls in the range (whose folded name holds `contains`
-    /// when given), the most recently met first.
+    /// when given), the most recently met first, after the account
+    /// `(last, key)` when given; at most `limit`.
     pub async fn accounts(
         &self,
         filters: &Filters,
         contains: Option<&str>,
         who: Visibility<'_>,
+        after: Option<(i64, &str)>,
         limit: usize,
-        offset: usize,
     ) -> Result<Vec<AccountRow>> {
-        self.rows(query::accounts(filters, contains, who, limit, offset))
+        self.rows(query::accounts(filters, contains, who, after, limit))
             .await
     }
 
@@ -780,8 +807,8 @@ impl Library {
                 &Filters::default(),
                 None,
                 who,
+                None,
                 NEAREST_SCAN,
-                0,
             ))
             .await?;
         Ok(nearest_names(q, &rows, limit))
