@@ -35,6 +35,7 @@ mod get_sync;
 mod get_transcript;
 mod list_accounts;
 mod list_calls;
+mod restore_call;
 mod search_calls;
 mod start_sync;
 
@@ -55,6 +56,7 @@ pub static ALL: &[&Capability] = &[
     &format_call::CAPABILITY,
     &export_library::CAPABILITY,
     &delete_call::CAPABILITY,
+    &restore_call::CAPABILITY,
     &get_quota::CAPABILITY,
     &get_sync::CAPABILITY,
     &start_sync::CAPABILITY,

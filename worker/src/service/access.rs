@@ -18,6 +18,16 @@ impl Service {
         self.user.may_see_call(call)
     }
 
+    /// `call_not_found` for `id`, said the same way whether the call does
+    /// not exist, is erased, or is not the caller's: the answer's source
+    /// (`X-Gongkit-Source`, `X-Gongkit-Cache`) is forgotten, since where
+    /// the refusal came from (the library holding someone else's call,
+    /// Gong or the cache answering for a missing one) would tell them apart.
+    pub(crate) fn not_found(&self, id: &CallId) -> Error {
+        self.source.set(None);
+        Error::CallNotFound(id.to_string())
+    }
+
     /// Which of the library's calls this request may see.
     pub(crate) fn visibility(&self) -> Visibility<'_> {
         Visibility {
@@ -34,9 +44,7 @@ impl Service {
     ) -> Result<&'e CallData<'e>> {
         let call = match parsed.select(Some(id.as_str())) {
             Ok(call) => call,
-            Err(gongkit::Error::CallNotFound(_)) => {
-                return Err(Error::CallNotFound(id.to_string()))
-            }
+            Err(gongkit::Error::CallNotFound(_)) => return Err(self.not_found(id)),
             Err(e) => return Err(Error::from_gong(e)),
         };
         let private = call
@@ -46,7 +54,7 @@ impl Service {
             .unwrap_or(false);
         if private && !self.config.include_private_calls {
             // Said exactly as for a call that does not exist.
-            return Err(Error::CallNotFound(id.to_string()));
+            return Err(self.not_found(id));
         }
         let emails = call
             .parties
@@ -54,7 +62,7 @@ impl Service {
             .filter_map(|p| p.email_address.as_deref());
         if !self.user.may_see(emails) {
             // Not this user's call: said exactly as for one that does not exist.
-            return Err(Error::CallNotFound(id.to_string()));
+            return Err(self.not_found(id));
         }
         Ok(call)
     }

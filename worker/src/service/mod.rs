@@ -349,6 +349,7 @@ impl Service {
 mod access;
 mod answers;
 mod calls;
+mod erasure;
 mod format;
 mod listing;
 mod sync;
