@@ -36,6 +36,7 @@ mod get_transcript;
 mod list_accounts;
 mod list_calls;
 mod restore_call;
+mod revoke_user_grants;
 mod search_calls;
 mod start_sync;
 
@@ -57,6 +58,7 @@ pub static ALL: &[&Capability] = &[
     &export_library::CAPABILITY,
     &delete_call::CAPABILITY,
     &restore_call::CAPABILITY,
+    &revoke_user_grants::CAPABILITY,
     &get_quota::CAPABILITY,
     &get_sync::CAPABILITY,
     &start_sync::CAPABILITY,

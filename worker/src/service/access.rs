@@ -28,6 +28,31 @@ impl Service {
         Error::CallNotFound(id.to_string())
     }
 
+    /// `DELETE /v1/users/{email}/grants`: whether the caller may revoke
+    /// this person's sign-in grants (an admin), and the email as grants
+    /// are kept (trimmed, lower-cased). The JS entry revokes them.
+    ///
+    /// # Errors
+    ///
+    /// 403 `forbidden` for anyone but an admin; 400 `invalid_query` for
+    /// something that is not an email.
+    pub fn allow_grant_revocation(&self, email: &str) -> Result<Value> {
+        self.user
+            .require_admin("revoking a person's sign-in grants")?;
+        let email = email.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && !email.contains(|c: char| c.is_whitespace() || c == '/' || c == ':');
+        if !valid {
+            return Err(Error::InvalidQuery(format!(
+                "{email:?} in the path is not an email address; send DELETE /v1/users/ann@example.com/grants"
+            )));
+        }
+        Ok(serde_json::json!({"email": email}))
+    }
+
     /// Which of the library's calls this request may see.
     pub(crate) fn visibility(&self) -> Visibility<'_> {
         Visibility {
