@@ -49,7 +49,7 @@ const ANN_TOKEN = `ann${randomBytes(20).toString("hex")}`;
 const REDIRECT = "http://127.0.0.1:9/callback"; // the MCP client's; never fetched
 const secrets = [...SECRETS, IDP_SECRET, CI_TOKEN, ANN_TOKEN];
 
-let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll;
+let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll, vars, basicPorts;
 let nextUser = "ann@seller.io";
 
 /** A call of the simulator's with these people as its seller's side. */
@@ -69,7 +69,11 @@ function call(id, emails, { isPrivate = false } = {}) {
 async function startIdp(port, callbacks) {
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post", grant_types: ["authorization_code", "refresh_token"] }],
+    clients: [
+      { client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post", grant_types: ["authorization_code", "refresh_token"] },
+      // An app registration that takes HTTP Basic only (OIDC_TOKEN_AUTH_METHOD=client_secret_basic).
+      { client_id: "gongkit-basic", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_basic", grant_types: ["authorization_code", "refresh_token"] },
+    ],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     cookies: { keys: [randomBytes(16).toString("hex")] },
     features: { devInteractions: { enabled: false } },
@@ -276,10 +280,11 @@ before(async () => {
   for (const c of [call(ANN_CALL, ["ann@seller.io"]), call(BOB_CALL, ["Bob@Seller.io"]), call(ANN_PRIVATE, ["ann@seller.io"], { isPrivate: true })]) {
     await fetch(`${sim.url}/__sim/calls`, { method: "POST", body: JSON.stringify(c) });
   }
-  const [workerPort, idpPort, allPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [workerPort, idpPort, allPort, basicPort, postPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  basicPorts = { basic: basicPort, post: postPort };
   base = `http://127.0.0.1:${workerPort}`;
   const allBase = `http://127.0.0.1:${allPort}`;
-  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`]));
+  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`, `http://127.0.0.1:${basicPort}/oauth/callback`, `http://127.0.0.1:${postPort}/oauth/callback`]));
   dir = mkdtempSync(join(tmpdir(), "gongkit-oauth-"));
   const envFile = join(dir, "secrets.env");
   writeFileSync(envFile, `GONGKIT_TOKEN=ci:all:${CI_TOKEN},ann-script:ann@seller.io:${ANN_TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\nOIDC_CLIENT_SECRET=${IDP_SECRET}\n`);
@@ -289,7 +294,7 @@ before(async () => {
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const vars = {
+  vars = {
     GONG_BASE_URL: sim.url,
     OIDC_ISSUER: idp,
     OIDC_CLIENT_ID: "gongkit",
@@ -762,4 +767,24 @@ test("registrations are rate-limited per client IP (429 with Retry-After)", asyn
   assert.ok(created <= 10, JSON.stringify(answers));
   assert.ok(limited.length >= 5, JSON.stringify(answers));
   assert.ok(limited.every((a) => a.retryAfter === "60"));
+});
+
+test("OIDC_TOKEN_AUTH_METHOD=client_secret_basic: the Worker authenticates with HTTP Basic at a provider that takes only that", { timeout: 60_000 }, async () => {
+  const worker = (port, method) => startWorker(sim, {
+    http: port,
+    bindings: { ...vars, OIDC_CLIENT_ID: "gongkit-basic", OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}`, ...(method ? { OIDC_TOKEN_AUTH_METHOD: method } : {}) },
+  });
+  const basic = await worker(basicPorts.basic, "client_secret_basic");
+  const post = await worker(basicPorts.post, undefined);
+  try {
+    const { client } = await mcpAs("ann@seller.io", basic.url);
+    const r = await client.callTool({ name: "get_call", arguments: { callId: ANN_CALL } });
+    assert.notEqual(r.isError, true, text(r));
+    await client.close();
+    // The default (client_secret_post) at that provider: refused there, so no sign-in.
+    await assert.rejects(mcpAs("ann@seller.io", post.url), (e) => /error=access_denied/.test(String(e?.message ?? e)));
+  } finally {
+    await basic.dispose();
+    await post.dispose();
+  }
 });

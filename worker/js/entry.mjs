@@ -328,10 +328,10 @@ function publicOrigin(env, request) {
  * revoking and the client tries again later.
  */
 async function onTokenExchange({ grantType, clientId, props, env }) {
-  if (grantType === "authorization_code") {
-    await keepRegistration(env, clientId);
-    return;
-  }
+  if (grantType !== "authorization_code" && grantType !== "refresh_token") return;
+  // Each exchange (one KV read) keeps the registration: the provider may
+  // have renewed it with an expiry after a slow first exchange.
+  await keepRegistration(env, clientId);
   if (grantType !== "refresh_token") return;
   const upstream = props?.upstream;
   if (typeof upstream !== "string" || !upstream) {
