@@ -41,6 +41,8 @@ const USERS = {
   "temp@seller.io": "Temp",
   "unverified@seller.io": "Unverified",
 };
+/** How the identity provider's token requests authenticated, in order. */
+const tokenRequests = [];
 /** People whose identity-provider account has no email_verified claim. */
 const UNVERIFIED = new Set(["unverified@seller.io"]);
 const IDP_SECRET = `idp-secret-${randomBytes(12).toString("hex")}`;
@@ -71,7 +73,7 @@ async function startIdp(port, callbacks) {
   const provider = new Provider(issuer, {
     clients: [
       { client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post", grant_types: ["authorization_code", "refresh_token"] },
-      // An app registration that takes HTTP Basic only (OIDC_TOKEN_AUTH_METHOD=client_secret_basic).
+      // An app registration with HTTP Basic (OIDC_TOKEN_AUTH_METHOD=client_secret_basic).
       { client_id: "gongkit-basic", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_basic", grant_types: ["authorization_code", "refresh_token"] },
     ],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
@@ -94,6 +96,8 @@ async function startIdp(port, callbacks) {
   });
   const handler = provider.callback();
   const server = createHttpServer(async (req, res) => {
+    // How each token request authenticated (oidc-provider itself takes either form).
+    if (req.method === "POST" && req.url.startsWith("/token")) tokenRequests.push(/^Basic /i.test(req.headers.authorization ?? "") ? "basic" : "post");
     if (req.url.startsWith("/interaction/")) {
       // The login page (and, for offline_access, the consent), answered at once for `nextUser`.
       try {
@@ -769,22 +773,23 @@ test("registrations are rate-limited per client IP (429 with Retry-After)", asyn
   assert.ok(limited.every((a) => a.retryAfter === "60"));
 });
 
-test("OIDC_TOKEN_AUTH_METHOD=client_secret_basic: the Worker authenticates with HTTP Basic at a provider that takes only that", { timeout: 60_000 }, async () => {
-  const worker = (port, method) => startWorker(sim, {
+test("OIDC_TOKEN_AUTH_METHOD: the Worker authenticates at the company's token endpoint with HTTP Basic when set, else in the form body", { timeout: 60_000 }, async () => {
+  const worker = (port, clientId, method) => startWorker(sim, {
     http: port,
-    bindings: { ...vars, OIDC_CLIENT_ID: "gongkit-basic", OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}`, ...(method ? { OIDC_TOKEN_AUTH_METHOD: method } : {}) },
+    bindings: { ...vars, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}`, ...(method ? { OIDC_TOKEN_AUTH_METHOD: method } : {}) },
   });
-  const basic = await worker(basicPorts.basic, "client_secret_basic");
-  const post = await worker(basicPorts.post, undefined);
-  try {
-    const { client } = await mcpAs("ann@seller.io", basic.url);
-    const r = await client.callTool({ name: "get_call", arguments: { callId: ANN_CALL } });
-    assert.notEqual(r.isError, true, text(r));
-    await client.close();
-    // The default (client_secret_post) at that provider: refused there, so no sign-in.
-    await assert.rejects(mcpAs("ann@seller.io", post.url), (e) => /error=access_denied/.test(String(e?.message ?? e)));
-  } finally {
-    await basic.dispose();
-    await post.dispose();
+  for (const [port, clientId, method, expected] of [[basicPorts.basic, "gongkit-basic", "client_secret_basic", "basic"], [basicPorts.post, "gongkit", undefined, "post"]]) {
+    const w = await worker(port, clientId, method);
+    try {
+      tokenRequests.length = 0;
+      const { client } = await mcpAs("ann@seller.io", w.url);
+      const r = await client.callTool({ name: "get_call", arguments: { callId: ANN_CALL } });
+      assert.notEqual(r.isError, true, text(r));
+      await client.close();
+      assert.ok(tokenRequests.length > 0, "the Worker asked the company's token endpoint");
+      assert.deepEqual([...new Set(tokenRequests)], [expected], `${method ?? "the default"}: ${tokenRequests}`);
+    } finally {
+      await w.dispose();
+    }
   }
 });
