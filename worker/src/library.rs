@@ -36,6 +36,9 @@ const CALLS_PER_BATCH: usize = 25;
 /// private-use character, a word of its own to the index that no folded
 /// query word can be, so no phrase matches across the boundary.
 pub const SEPARATOR: &str = " \u{E000} ";
+/// The purpose of the keyed hash ([`crate::sign::Signer::pseudonym`]) that
+/// stands for an email in an erased call's changes.
+pub const ERASURE_TAG: &str = "erased-email";
 /// The search index's version: calls written with an older one (or before
 /// the index existed) are indexed again by the sync ([`Library::reindex`]).
 /// Version 2 adds each call's customer domain and CRM flag (the account
@@ -472,9 +475,13 @@ impl Library {
             return Ok(0);
         }
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        // An erased call is never written again, whoever brings it (the
+        // sync, or an answer fetched from Gong).
+        let erased = self.erased_among(&ids).await?;
         let known: Vec<IdDigest> = self.rows(query::digests(&ids)).await?;
         let changed: Vec<&Record> = records
             .iter()
+            .filter(|r| !erased.contains(&r.id))
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
             .collect();
         for batch in changed.chunks(CALLS_PER_BATCH) {
@@ -512,6 +519,71 @@ impl Library {
             self.db.batch(statements).await.map_err(d1)?;
         }
         Ok(present.len())
+    }
+
+    /// Which of these calls are erased ([`Library::erase`]).
+    pub async fn erased_among(&self, ids: &[String]) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Id> = self.rows(query::erased_among(ids)).await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Whether call `id` is erased: then nothing of it is served.
+    pub async fn is_erased(&self, id: &str) -> Result<bool> {
+        Ok(!self.erased_among(&[id.to_owned()]).await?.is_empty())
+    }
+
+    /// Erases call `id` for good: removed (its removal logged for the
+    /// export's tombstone), its changes' emails replaced by `tag(email)`
+    /// (a keyed hash: the export still finds who saw it, no email is
+    /// kept), and its id remembered, so neither the sync nor an answer from
+    /// Gong stores it again until [`Library::restore`]. Returns whether
+    /// the library held it.
+    pub async fn erase(&self, id: &str, now_ms: i64, tag: impl Fn(&str) -> String) -> Result<bool> {
+        #[derive(Deserialize)]
+        struct Email {
+            email: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Id {
+            #[allow(dead_code)]
+            id: String,
+        }
+        let present = !self
+            .rows::<Id>(query::present(&[id.to_owned()]))
+            .await?
+            .is_empty();
+        let emails: Vec<Email> = self.rows(query::erasure_emails(id)).await?;
+        let mut tags: Vec<String> = emails
+            .iter()
+            .filter_map(|e| e.email.as_deref())
+            .filter(|e| !e.is_empty())
+            .map(&tag)
+            .collect();
+        tags.sort();
+        tags.dedup();
+        let tags = serde_json::to_string(&tags).map_err(Error::internal)?;
+        let mut statements = Vec::new();
+        for b in query::erase(id, present, &tags, now_ms).map_err(unbound)? {
+            statements.push(self.prepare(Ok(b))?);
+        }
+        self.db.batch(statements).await.map_err(d1)?;
+        Ok(present)
+    }
+
+    /// Lifts an erasure: the call may be stored and served again (the next
+    /// sync over its range, or the next read, brings it back). Returns
+    /// whether it was erased.
+    pub async fn restore(&self, id: &str) -> Result<bool> {
+        let was = self.is_erased(id).await?;
+        self.prepare(query::restore(id))?.run().await.map_err(d1)?;
+        Ok(was)
     }
 
     /// The ids of the library's calls that started in `[from_ms, to_ms)`.
@@ -661,6 +733,8 @@ pub struct Change {
     /// 1: the caller could see the call at some change (so a removal, or
     /// the loss of sight of it, is theirs to hear of).
     pub shown: i64,
+    /// 1: the call is erased (its line is a tombstone).
+    pub erased: i64,
 }
 
 impl Library {
@@ -773,13 +847,16 @@ impl Library {
     /// The changes after `after` (a change log position), each call's
     /// newest only, in order; at most `limit`. Each says whether `who` may
     /// see the call now, and whether they could at any change of it.
+    /// `tag`: the keyed hash of `who`'s email, as [`Library::erase`] keeps
+    /// it (so an erased call's tombstone reaches those who saw it).
     pub async fn changes(
         &self,
         after: i64,
         limit: usize,
         who: Visibility<'_>,
+        tag: Option<&str>,
     ) -> Result<Vec<Change>> {
-        self.rows(query::changes(after, limit, who)).await
+        self.rows(query::changes(after, limit, who, tag)).await
     }
 
     /// These calls as stored (those the library still has).

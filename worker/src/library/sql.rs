@@ -405,7 +405,8 @@ pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
       AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant))))) AS current,
    EXISTS (SELECT 1 FROM changes AS o WHERE o.call_id = ch.call_id
       AND (:private = 1 OR coalesce(o.private, 0) = 0)
-      AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = :participant)))) AS shown
+      AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = :participant OR value = :participant_tag)))) AS shown,
+   EXISTS (SELECT 1 FROM erased AS e WHERE e.id = ch.call_id) AS erased
  FROM changes AS ch
  WHERE ch.seq > :after AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
  ORDER BY ch.seq LIMIT :limit";
@@ -425,6 +426,20 @@ pub const UNLISTED: &str = "SELECT c.id, c.started FROM calls AS c
  ORDER BY c.started, c.id LIMIT :limit";
 /// The sync: a job starts or ends.
 pub const LISTED_CLEAR: &str = "DELETE FROM sync_listed";
+/// Which of these calls are erased (a JSON array of ids).
+pub const ERASED_AMONG: &str =
+    "SELECT id FROM erased WHERE id IN (SELECT value FROM json_each(:ids))";
+/// The emails a call's changes and participants name (what an erasure
+/// rewrites as keyed hashes).
+pub const ERASURE_EMAILS: &str = "SELECT value AS email FROM changes AS ch, json_each(coalesce(ch.emails, '[]')) WHERE ch.call_id = :id
+ UNION SELECT email_key FROM parties WHERE call_id = :id AND coalesce(email_key, '') <> ''";
+/// A call's changes with their emails replaced (a JSON array of keyed hashes).
+pub const SCRUB_CHANGES: &str = "UPDATE changes SET emails = :emails WHERE call_id = :id";
+/// A call remembered as erased.
+pub const ERASE: &str = "INSERT INTO erased (id, at) VALUES (:id, :at)
+ ON CONFLICT (id) DO UPDATE SET at = excluded.at";
+/// A call no longer erased.
+pub const RESTORE: &str = "DELETE FROM erased WHERE id = :id";
 
 /// Every statement of the library.
 pub const STATEMENTS: &[&str] = &[
@@ -465,6 +480,11 @@ pub const STATEMENTS: &[&str] = &[
     CALLS_NEWEST_FIRST,
     CHANGES,
     GET_MANY,
+    ERASED_AMONG,
+    ERASURE_EMAILS,
+    SCRUB_CHANGES,
+    ERASE,
+    RESTORE,
 ];
 
 /// `sql` bound to the filters' values and these.
@@ -822,7 +842,15 @@ pub mod query {
     }
 
     /// [`CHANGES`].
-    pub fn changes(after: i64, limit: usize, who: Visibility<'_>) -> Result<Bound, String> {
+    ///
+    /// `tag`: the keyed hash of the participant's email, as an erasure
+    /// wrote it in place of the email.
+    pub fn changes(
+        after: i64,
+        limit: usize,
+        who: Visibility<'_>,
+        tag: Option<&str>,
+    ) -> Result<Bound, String> {
         bind(
             CHANGES,
             &[
@@ -830,8 +858,40 @@ pub mod query {
                 ("limit", limit.into()),
                 ("private", who.private.into()),
                 ("participant", Param::opt(who.participant)),
+                ("participant_tag", Param::opt(tag)),
             ],
         )
+    }
+
+    /// [`ERASED_AMONG`].
+    pub fn erased_among(ids: &[String]) -> Result<Bound, String> {
+        bind(ERASED_AMONG, &[("ids", json_list(ids))])
+    }
+
+    /// [`ERASURE_EMAILS`].
+    pub fn erasure_emails(id: &str) -> Result<Bound, String> {
+        bind(ERASURE_EMAILS, &[("id", id.into())])
+    }
+
+    /// An erasure: the removal logged (when the library has the call), the
+    /// call removed, its changes' emails replaced by `tags` (a JSON array),
+    /// the id remembered. In this order, in one batch.
+    pub fn erase(id: &str, present: bool, tags: &str, now_ms: i64) -> Result<Vec<Bound>, String> {
+        let mut out = Vec::with_capacity(4);
+        if present {
+            out.extend(remove(id, now_ms)?);
+        }
+        out.push(bind(
+            SCRUB_CHANGES,
+            &[("id", id.into()), ("emails", tags.into())],
+        )?);
+        out.push(bind(ERASE, &[("id", id.into()), ("at", now_ms.into())])?);
+        Ok(out)
+    }
+
+    /// [`RESTORE`].
+    pub fn restore(id: &str) -> Result<Bound, String> {
+        bind(RESTORE, &[("id", id.into())])
     }
 
     /// [`GET_MANY`].
@@ -886,8 +946,11 @@ pub(crate) mod tests {
                 query::account_people(&ids, &f, who, 5),
                 query::account_calls("ac", &f, who, Some((3, "1")), 5),
                 query::calls_newest_first(&f, who, Some((3, "1")), 5),
-                query::changes(0, 10, who),
+                query::changes(0, 10, who, Some("tag")),
                 query::get_many(&ids),
+                query::erased_among(&ids),
+                query::erasure_emails("1"),
+                query::restore("1"),
                 query::listed_add(&ids),
                 query::unlisted(0, 9, Some((3, "1")), 500),
                 query::listed_clear(),
@@ -896,6 +959,7 @@ pub(crate) mod tests {
             .map(Result::unwrap),
         );
         bound.extend(query::remove("1", 5).unwrap());
+        bound.extend(query::erase("1", true, "[]", 5).unwrap());
         bound
     }
 
@@ -939,6 +1003,7 @@ pub(crate) mod tests {
             account_contains: Some("acme".into()),
             ..Filters::default()
         };
+        assert_eq!(query::erase("1", false, "[]", 5).unwrap().len(), 2);
         for b in &bound {
             assert!(!b.sql.contains(':'), "{}", b.sql);
             let positions = (1..=b.values.len()).all(|n| b.sql.contains(&format!("?{n}")));
