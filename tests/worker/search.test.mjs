@@ -188,9 +188,9 @@ test("accents, case and Japanese without spaces are matched; hits quote turns, m
   const quoted = japanese.hits.flatMap((h) => h.turns).map((t) => t.text);
   assert.ok(quoted.some((t) => t.includes("**調達**を担当")), "found inside 調達を担当");
   for (const hit of japanese.hits) {
-    assert.deepEqual(Object.keys(hit).sort(), ["account", "callId", "date", "score", "title", "turns"]);
+    assert.deepEqual(Object.keys(hit).sort(), ["account", "callId", "score", "started", "title", "turns"]);
     assert.match(hit.callId, /^\d+$/);
-    assert.match(hit.date, /^2024-0[1-6]-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.match(hit.started, /^2024-0[1-6]-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.ok(hit.turns.length <= 3);
     for (const turn of hit.turns) {
       assert.match(turn.at, /^(\d+:)?\d\d:\d\d$/);

@@ -148,7 +148,7 @@ impl Service {
                 json!({
                     "callId": f.id,
                     "title": f.title,
-                    "date": crate::sync::iso(f.started),
+                    "started": crate::sync::iso(f.started),
                     "account": f.account,
                     "score": (-f.rank * 1000.0).round() / 1000.0,
                     "turns": quoted,
