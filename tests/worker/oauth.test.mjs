@@ -43,6 +43,8 @@ const USERS = {
 };
 /** How the identity provider's token requests authenticated, in order. */
 const tokenRequests = [];
+/** The authorization requests the suite's provider received (their query). */
+const mainAuthorizations = [];
 /** People whose identity-provider account has no email_verified claim. */
 const UNVERIFIED = new Set(["unverified@seller.io"]);
 const IDP_SECRET = `idp-secret-${randomBytes(12).toString("hex")}`;
@@ -51,7 +53,7 @@ const ANN_TOKEN = `ann${randomBytes(20).toString("hex")}`;
 const REDIRECT = "http://127.0.0.1:9/callback"; // the MCP client's; never fetched
 const secrets = [...SECRETS, IDP_SECRET, CI_TOKEN, ANN_TOKEN];
 
-let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll, vars, basicPorts;
+let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll, vars, basicPorts, noOffline;
 let nextUser = "ann@seller.io";
 
 /** A call of the simulator's with these people as its seller's side. */
@@ -67,14 +69,19 @@ function call(id, emails, { isPrivate = false } = {}) {
   return { extensive, transcript: { ...transcript, callId: id } };
 }
 
-/** The company's identity provider: oidc-provider, logging in `nextUser`. */
-async function startIdp(port, callbacks) {
+/**
+ * The company's identity provider: oidc-provider, logging in `nextUser`.
+ * `offline: false`: a provider that does not offer offline_access (as Google).
+ */
+async function startIdp(port, callbacks, { offline = true, authorizations = [] } = {}) {
   const issuer = `http://127.0.0.1:${port}`;
+  const grant_types = offline ? ["authorization_code", "refresh_token"] : ["authorization_code"];
   const provider = new Provider(issuer, {
+    ...(offline ? {} : { scopes: ["openid"] }),
     clients: [
-      { client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post", grant_types: ["authorization_code", "refresh_token"] },
+      { client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post", grant_types },
       // An app registration with HTTP Basic (OIDC_TOKEN_AUTH_METHOD=client_secret_basic).
-      { client_id: "gongkit-basic", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_basic", grant_types: ["authorization_code", "refresh_token"] },
+      { client_id: "gongkit-basic", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_basic", grant_types },
     ],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     cookies: { keys: [randomBytes(16).toString("hex")] },
@@ -96,6 +103,7 @@ async function startIdp(port, callbacks) {
   });
   const handler = provider.callback();
   const server = createHttpServer(async (req, res) => {
+    if (req.url.startsWith("/auth?")) authorizations.push(new URL(req.url, issuer).searchParams);
     // How each token request authenticated (oidc-provider itself takes either form).
     if (req.method === "POST" && req.url.startsWith("/token")) tokenRequests.push(/^Basic /i.test(req.headers.authorization ?? "") ? "basic" : "post");
     if (req.url.startsWith("/interaction/")) {
@@ -284,11 +292,13 @@ before(async () => {
   for (const c of [call(ANN_CALL, ["ann@seller.io"]), call(BOB_CALL, ["Bob@Seller.io"]), call(ANN_PRIVATE, ["ann@seller.io"], { isPrivate: true })]) {
     await fetch(`${sim.url}/__sim/calls`, { method: "POST", body: JSON.stringify(c) });
   }
-  const [workerPort, idpPort, allPort, basicPort, postPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [workerPort, idpPort, allPort, basicPort, postPort, idp2Port, w2Port] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   basicPorts = { basic: basicPort, post: postPort };
+  noOffline = { authorizations: [], workerPort: w2Port };
+  ({ server: noOffline.server, issuer: noOffline.issuer } = await startIdp(idp2Port, [`http://127.0.0.1:${w2Port}/oauth/callback`], { offline: false, authorizations: noOffline.authorizations }));
   base = `http://127.0.0.1:${workerPort}`;
   const allBase = `http://127.0.0.1:${allPort}`;
-  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`, `http://127.0.0.1:${basicPort}/oauth/callback`, `http://127.0.0.1:${postPort}/oauth/callback`]));
+  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`, `http://127.0.0.1:${basicPort}/oauth/callback`, `http://127.0.0.1:${postPort}/oauth/callback`], { authorizations: mainAuthorizations }));
   dir = mkdtempSync(join(tmpdir(), "gongkit-oauth-"));
   const envFile = join(dir, "secrets.env");
   writeFileSync(envFile, `GONGKIT_TOKEN=ci:all:${CI_TOKEN},ann-script:ann@seller.io:${ANN_TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\nOIDC_CLIENT_SECRET=${IDP_SECRET}\n`);
@@ -322,6 +332,7 @@ after(async () => {
   await stopWrangler?.();
   await mfAll?.dispose();
   await new Promise((r) => (idpServer ? idpServer.close(r) : r()));
+  await new Promise((r) => (noOffline?.server ? noOffline.server.close(r) : r()));
   await sim?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -791,5 +802,27 @@ test("OIDC_TOKEN_AUTH_METHOD: the Worker authenticates at the company's token en
     } finally {
       await w.dispose();
     }
+  }
+});
+
+test("a refresh token is asked for: offline_access with prompt=consent, or access_type=offline from a provider without it (as Google)", { timeout: 60_000 }, async () => {
+  // The suite's provider lists offline_access.
+  mainAuthorizations.length = 0;
+  const code = await codeFor("ann@seller.io", randomBytes(32).toString("base64url"));
+  assert.ok(code);
+  const [main] = mainAuthorizations;
+  assert.match(main.get("scope"), /\boffline_access\b/);
+  assert.equal(main.get("prompt"), "consent");
+  assert.equal(main.get("access_type"), null);
+  const w = await startWorker(sim, { http: noOffline.workerPort, bindings: { ...vars, OIDC_ISSUER: noOffline.issuer, OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}` } });
+  try {
+    const { client } = await mcpAs("ann@seller.io", w.url);
+    await client.close();
+    const [asked] = noOffline.authorizations;
+    assert.equal(asked.get("access_type"), "offline");
+    assert.equal(asked.get("prompt"), "consent");
+    assert.doesNotMatch(asked.get("scope"), /offline_access/);
+  } finally {
+    await w.dispose();
   }
 });

@@ -221,9 +221,13 @@ It cannot change anything in Gong.</p>
   url.searchParams.set("response_type", "code");
   // A refresh token from the company's provider is what lets each refresh
   // of this grant ask it again whether the person is still there.
+  // OpenID Connect's way is the offline_access scope (with prompt=consent,
+  // as it requires); a provider that does not list it (Google) takes
+  // access_type=offline instead, which others ignore as unknown (RFC 6749 §3.1).
   const offline = (as.scopes_supported ?? []).includes("offline_access");
   url.searchParams.set("scope", offline ? "openid email profile offline_access" : "openid email profile");
-  if (offline) url.searchParams.set("prompt", "consent");
+  if (!offline) url.searchParams.set("access_type", "offline");
+  url.searchParams.set("prompt", "consent");
   url.searchParams.set("state", state);
   url.searchParams.set("nonce", nonce);
   url.searchParams.set("code_challenge", await oidc.calculatePKCECodeChallenge(verifier));
