@@ -16,8 +16,8 @@
 -- belongs to the account the CRM names on the newest call of the same
 -- domain (so `Acme` from acme.com's email joins `Acme Corporation Ltd`);
 -- `account`/`account_key` are that resolved account, which every
--- accounts query, filter and this table use. The library's writes keep
--- them (worker/src/library/sql.rs: RESOLVE_CALL, RESOLVE_DOMAIN).
+-- accounts query, filter and this table use. The triggers at the end keep
+-- them from what SET_INDEXED (worker/src/library/sql.rs) writes.
 
 ALTER TABLE calls ADD COLUMN own_account TEXT;
 ALTER TABLE calls ADD COLUMN own_key TEXT;
