@@ -5,7 +5,7 @@
 -- Triggers on `calls` keep it: a call that enters an account adds itself;
 -- one that leaves it (removed, re-keyed by a merge, made private, moved in
 -- time) takes itself out, and the first and last call and the name are
--- looked up again through `calls_account_scope` only when it was the first
+-- looked up again through the account index only when it was the first
 -- or the last. Built here for the calls already in the library.
 --
 -- The account merge: a call's own account (`own_account`, `own_key`: the
