@@ -5,7 +5,7 @@
 -- Triggers on `calls` keep it: a call that enters an account adds itself;
 -- one that leaves it (removed, re-keyed by a merge, made private, moved in
 -- time) takes itself out, and the first and last call and the name are
--- looked up again through `calls_account_scope` only when it was the first
+-- looked up again through the account index only when it was the first
 -- or the last. Built here for the calls already in the library.
 --
 -- The account merge: a call's own account (`own_account`, `own_key`: the
@@ -16,8 +16,8 @@
 -- belongs to the account the CRM names on the newest call of the same
 -- domain (so `Acme` from acme.com's email joins `Acme Corporation Ltd`);
 -- `account`/`account_key` are that resolved account, which every
--- accounts query, filter and this table use. The library's writes keep
--- them (worker/src/library/sql.rs: RESOLVE_CALL, RESOLVE_DOMAIN).
+-- accounts query, filter and this table use. The triggers at the end keep
+-- them from what SET_INDEXED (worker/src/library/sql.rs) writes.
 
 ALTER TABLE calls ADD COLUMN own_account TEXT;
 ALTER TABLE calls ADD COLUMN own_key TEXT;

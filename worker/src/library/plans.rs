@@ -98,6 +98,14 @@ fn the_scale_statements_read_their_indexes() {
     assert!(calls.contains("calls_account"), "{calls}");
     let people = plan_of(sql::ACCOUNTS_OF_PARTICIPANT);
     assert!(people.contains("parties_email"), "{people}");
+    // One account's page in the order of its index (ties of a start time
+    // aside): no sort of all its calls.
+    let one = plan_of(sql::ONE_ACCOUNT_CALLS);
+    assert!(one.contains("calls_account_key"), "{one}");
+    assert!(!one.contains("TEMP B-TREE FOR ORDER BY"), "{one}");
+    // The people of a page's accounts: each account's newest calls only.
+    let met = plan_of(sql::ACCOUNT_PEOPLE);
+    assert!(met.contains("calls_account_key"), "{met}");
 }
 
 #[test]

@@ -175,6 +175,9 @@ pub fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<Named<'static>> {
     ]
 }
 
+/// The people an account lists are those of its newest this many calls.
+pub const PEOPLE_FROM_CALLS: usize = 200;
+
 /// The earliest and latest instants a filter takes (JavaScript's safe integers).
 pub const MIN_MS: i64 = -(1 << 53);
 /// See [`MIN_MS`].
@@ -364,19 +367,24 @@ pub const ACCOUNTS_OF_PARTICIPANT: &str = concat!(
     "
  ORDER BY last DESC, key LIMIT :limit"
 );
-/// The people not on the seller's side in these accounts' calls.
-pub const ACCOUNT_PEOPLE: &str = concat!(
-    "SELECT key, name, email FROM (
-   SELECT c.account_key AS key, max(q.name) AS name, max(q.email) AS email,
-     row_number() OVER (PARTITION BY c.account_key ORDER BY count(*) DESC, max(q.name)) AS k
-   FROM parties AS q JOIN calls AS c ON c.id = q.call_id
-   WHERE c.account_key IN (SELECT value FROM json_each(:keys))
-     AND coalesce(q.affiliation, '') <> 'Internal' AND ",
-    filters!(),
-    "
-   GROUP BY c.account_key, coalesce(q.email_key, q.name_key))
- WHERE k <= :per_account ORDER BY key, name"
-);
+/// The people not on the seller's side in these accounts' calls: of each
+/// account's newest :recent calls in the range (through
+/// `calls_account_key`), so a page costs the same whatever an account's
+/// history.
+pub const ACCOUNT_PEOPLE: &str = "SELECT key, name, email FROM (
+   SELECT a.value AS key, max(q.name) AS name, max(q.email) AS email,
+     row_number() OVER (PARTITION BY a.value ORDER BY count(*) DESC, max(q.name)) AS k
+   FROM json_each(:keys) AS a
+   JOIN calls AS c ON c.id IN (
+     SELECT r.id FROM calls AS r
+     WHERE r.account_key = a.value AND r.started >= :from AND r.started < :to
+       AND (:private = 1 OR r.is_private = 0)
+       AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = r.id AND p.email_key = :participant)))
+     ORDER BY r.started DESC LIMIT :recent)
+   JOIN parties AS q ON q.call_id = c.id
+   WHERE coalesce(q.affiliation, '') <> 'Internal'
+   GROUP BY a.value, coalesce(q.email_key, q.name_key))
+ WHERE k <= :per_account ORDER BY key, name";
 /// Calls the filters allow, newest first, before a call (an account's, a
 /// participant's).
 pub const CALLS_NEWEST_FIRST: &str = concat!(
@@ -395,6 +403,20 @@ pub const ACCOUNT_CALLS: &str = "SELECT c.id, c.started, c.is_private, j.extensi
  FROM calls AS c JOIN call_json AS j ON j.id = c.id
  WHERE c.account_key IN (SELECT a.key FROM accounts AS a WHERE a.scope = 1 AND instr(a.key, :contains) > 0)
    AND c.started >= :from AND c.started < :to AND c.is_private IN (0, :private)
+   AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
+   AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
+ ORDER BY c.started DESC, c.id DESC LIMIT :limit";
+/// The keys of the accounts whose folded name holds :contains (the
+/// summary, not calls), at most :limit.
+pub const ACCOUNT_KEYS: &str = "SELECT a.key FROM accounts AS a
+ WHERE a.scope = 1 AND instr(a.key, :contains) > 0 ORDER BY a.key LIMIT :limit";
+/// One account's calls, newest first, before a call: in the order of
+/// `calls_account_key`, so a page reads a page of rows (the visibility is
+/// tested on each, not used to pick the index).
+pub const ONE_ACCOUNT_CALLS: &str = "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id
+ WHERE c.account_key = :key AND c.started >= :from AND c.started < :to
+   AND (:private = 1 OR c.is_private = 0)
    AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
    AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
  ORDER BY c.started DESC, c.id DESC LIMIT :limit";
@@ -477,6 +499,8 @@ pub const STATEMENTS: &[&str] = &[
     ACCOUNTS_OF_PARTICIPANT,
     ACCOUNT_PEOPLE,
     ACCOUNT_CALLS,
+    ACCOUNT_KEYS,
+    ONE_ACCOUNT_CALLS,
     CALLS_NEWEST_FIRST,
     CHANGES,
     GET_MANY,
@@ -793,11 +817,50 @@ pub mod query {
         who: Visibility<'_>,
         per_account: usize,
     ) -> Result<Bound, String> {
-        let values = vec![
-            ("keys", json_list(keys)),
-            ("per_account", per_account.into()),
-        ];
-        filtered(ACCOUNT_PEOPLE, filters, who, values)
+        bind(
+            ACCOUNT_PEOPLE,
+            &[
+                ("keys", json_list(keys)),
+                ("per_account", per_account.into()),
+                ("recent", PEOPLE_FROM_CALLS.into()),
+                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+            ],
+        )
+    }
+
+    /// [`ACCOUNT_KEYS`].
+    pub fn account_keys(contains: &str, limit: usize) -> Result<Bound, String> {
+        bind(
+            ACCOUNT_KEYS,
+            &[("contains", contains.into()), ("limit", limit.into())],
+        )
+    }
+
+    /// [`ONE_ACCOUNT_CALLS`]: the calls of the account `key`.
+    pub fn one_account_calls(
+        key: &str,
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        bind(
+            ONE_ACCOUNT_CALLS,
+            &[
+                ("key", key.into()),
+                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+                ("before_started", before_started.into()),
+                ("before_id", before_id.into()),
+                ("limit", limit.into()),
+            ],
+        )
     }
 
     /// [`ACCOUNT_CALLS`]: the calls of the accounts whose folded name
@@ -945,6 +1008,8 @@ pub(crate) mod tests {
                 query::accounts(&f, Some("ac"), who, Some((3, "k")), 10),
                 query::account_people(&ids, &f, who, 5),
                 query::account_calls("ac", &f, who, Some((3, "1")), 5),
+                query::account_keys("ac", 2),
+                query::one_account_calls("acme", &f, who, Some((3, "1")), 5),
                 query::calls_newest_first(&f, who, Some((3, "1")), 5),
                 query::changes(0, 10, who, Some("tag")),
                 query::get_many(&ids),

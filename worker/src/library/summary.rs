@@ -94,16 +94,20 @@ fn accounts(
     }
 }
 
+/// The ids of the calls of the accounts whose name holds `contains`, newest
+/// first, as [`super::Library::account_calls`] reads them: the one
+/// account's statement when one account matches (the same calls as the
+/// statement for several).
 fn account_calls(conn: &Connection, contains: &str) -> Vec<String> {
-    let b = query::account_calls(
-        contains,
-        &Filters::default(),
-        Visibility::default(),
-        None,
-        100,
-    )
-    .unwrap();
-    sqlite::rows(conn, &b).iter().map(|r| text(&r[0])).collect()
+    let (f, who) = (Filters::default(), Visibility::default());
+    let ids = |b| -> Vec<String> { sqlite::rows(conn, &b).iter().map(|r| text(&r[0])).collect() };
+    let all = ids(query::account_calls(contains, &f, who, None, 100).unwrap());
+    let keys = ids(query::account_keys(contains, 2).unwrap());
+    if let [key] = keys.as_slice() {
+        let one = ids(query::one_account_calls(key, &f, who, None, 100).unwrap());
+        assert_eq!(one, all);
+    }
+    all
 }
 
 const DAY: i64 = 86_400_000;
