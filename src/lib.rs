@@ -37,6 +37,10 @@ mod stream;
 mod transcript;
 #[cfg(feature = "wasm")]
 mod wasm;
+/// Words as search sees them (accents, case and width folded away; Chinese
+/// and Japanese a character a word), shared by the Worker's search index and
+/// the browser page's filter so the two always agree.
+pub mod words;
 mod writer;
 
 pub use account::{

@@ -36,6 +36,8 @@ pub struct TranscriptPlan {
     segment_ms: u64,
     speakers: Vec<String>,
     language: usize,
+    /// Indexes into `THEMES`: the call's theme, and a second one or not.
+    themes: (usize, Option<usize>),
 }
 
 /// SplitMix64: small, fast, and the same on every platform.
@@ -260,6 +262,80 @@ const TOPICS: &[&str] = &[
     "価格",
 ];
 
+/// What a call is mostly about: a name (for Gong's brief), a title, and
+/// the English sentences its people say (with small talk from
+/// `LANGUAGES[0]`), so a search for a theme finds its calls, not all.
+const THEMES: &[(&str, &str, &[&str])] = &[
+    (
+        "pricing",
+        "Pricing follow-up / {a}",
+        &[
+            "Pricing is per seat, billed annually.",
+            "We're at $48,000/yr — is that right?",
+            "Can you do better on the per-seat price if we sign for three years?",
+            "Our budget for this is closer to $35,000.",
+            "Is there a discount for a multi-year commitment?",
+            "The Enterprise tier includes premium support and SSO.",
+        ],
+    ),
+    (
+        "security",
+        "{a}: security review & SSO",
+        &[
+            "Quick question: do you support SSO (SAML 2.0) & SCIM?",
+            "Could you share the \"security questionnaire\" again?",
+            "Do you have a SOC 2 Type II report?",
+            "Where is our data stored — EU or US?",
+            "Our security team wants a pen-test summary.",
+            "Everything is encrypted at rest with AES-256.",
+        ],
+    ),
+    (
+        "competitors",
+        "{a} — competitive evaluation",
+        &[
+            "We're also evaluating Chorus and Clari.",
+            "Honestly, Salesforce offered us a bundle price.",
+            "How are you different from Outreach?",
+            "Our current vendor's contract ends in June.",
+            "The last tool we tried never got adopted by the reps.",
+        ],
+    ),
+    (
+        "the rollout",
+        "{a} rollout planning",
+        &[
+            "Honestly... the onboarding took too long last time.",
+            "I'm worried about the rollout across three regions.",
+            "Our reps won't use another tool unless it lives in Salesforce.",
+            "What does the implementation timeline look like?",
+            "We need training for about 120 people.",
+        ],
+    ),
+    (
+        "the contract",
+        "Contract & DPA – {a}",
+        &[
+            "Our procurement team needs a DPA before Q3.",
+            "Legal will want to redline the MSA.",
+            "Can you send the order form by Friday?",
+            "We'd need it by 1 March, at the latest!",
+            "Who signs on your side?",
+        ],
+    ),
+    (
+        "next steps",
+        "{a} — next steps?",
+        &[
+            "I'll send a recap by email.",
+            "Let's book a technical deep-dive next Tuesday.",
+            "Next step: a pilot with the EMEA team.",
+            "Can you loop in your CFO for the business case?",
+            "So—what does the roadmap look like for 2025?",
+        ],
+    ),
+];
+
 /// Sentences by language: English first; the call's language code beside.
 const LANGUAGES: &[(&str, &[&str])] = &[
     (
@@ -268,16 +344,7 @@ const LANGUAGES: &[(&str, &[&str])] = &[
             "Hi, thanks for joining.",
             "Can everyone hear me okay?",
             "Let's talk about your use case.",
-            "We're at $48,000/yr — is that right?",
-            "Quick question: do you support SSO (SAML 2.0) & SCIM?",
-            "Our procurement team needs a DPA before Q3.",
             "That's a great point; let me check with our engineers.",
-            "Honestly... the onboarding took too long last time.",
-            "We'd need it by 1 March, at the latest!",
-            "So—what does the roadmap look like for 2025?",
-            "I'll send a recap by email.",
-            "Pricing is per seat, billed annually.",
-            "Could you share the \"security questionnaire\" again?",
             "Sounds good 👍",
             "Let me share my screen.",
             "Okay.",
@@ -384,8 +451,14 @@ fn varied(r: &mut Rng, id: &str, time: i64) -> (Value, Transcript) {
         }
     }
     let buyer = BUYERS[first_buyer].0;
-    let title = r
-        .pick(TITLES)
+    let theme = r.below(THEMES.len());
+    let second = r.chance(40.0).then(|| r.below(THEMES.len()));
+    let title = if r.chance(50.0) {
+        THEMES[theme].1
+    } else {
+        *r.pick(TITLES)
+    };
+    let title = title
         .replace("{a}", crm.filter(|_| with_crm).unwrap_or(label))
         .replace("{b}", buyer);
 
@@ -430,7 +503,7 @@ fn varied(r: &mut Rng, id: &str, time: i64) -> (Value, Transcript) {
     }
     if r.chance(50.0) {
         call["content"] = json!({
-            "brief": format!("{buyer} asked about pricing and security; next step: a follow-up with {label}."),
+            "brief": format!("{buyer} asked about {}; next step: a follow-up with {label}.", THEMES[theme].0),
             "keyPoints": [{"text": "Budget approved for Q3 — needs SSO."}, {"text": "調達は来月までに決定。"}],
             "callOutcome": {"id": "MEETING_BOOKED", "category": "Answered", "name": "Meeting booked"}
         });
@@ -450,6 +523,7 @@ fn varied(r: &mut Rng, id: &str, time: i64) -> (Value, Transcript) {
         segment_ms,
         speakers,
         language,
+        themes: (theme, second),
     };
     (call, Transcript::Generated(Box::new(plan)))
 }
@@ -472,17 +546,30 @@ pub fn transcript(id: &str, plan: &TranscriptPlan) -> String {
         let start = s as u64 * plan.segment_ms;
         let count = 1 + r.below(4) as u64;
         let slice = plan.segment_ms / count;
+        let mut said: Vec<&str> = Vec::new();
         let sentences: Vec<Value> = (0..count)
             .map(|k| {
                 let pool = if plan.language != 0 && r.chance(75.0) {
                     LANGUAGES[plan.language].1
                 } else if r.chance(5.0) {
                     r.pick(LANGUAGES).1
+                } else if r.chance(60.0) {
+                    let (theme, second) = plan.themes;
+                    THEMES[second.filter(|_| r.chance(35.0)).unwrap_or(theme)].2
                 } else {
                     LANGUAGES[0].1
                 };
                 let from = start + k * slice;
-                json!({"start": from, "end": from + slice - r.range(0, slice / 4), "text": r.pick(pool)})
+                // No sentence twice in one monologue (a few tries).
+                let mut text = *r.pick(pool);
+                for _ in 0..3 {
+                    if !said.contains(&text) {
+                        break;
+                    }
+                    text = *r.pick(pool);
+                }
+                said.push(text);
+                json!({"start": from, "end": from + slice - r.range(0, slice / 4), "text": text})
             })
             .collect();
         let mut m = json!({"speakerId": speaker_id, "sentences": sentences});
@@ -621,6 +708,29 @@ mod tests {
         // Every generated start time reads back as the time it was given.
         let first: Value = serde_json::from_str(&calls[0].extensive).unwrap();
         assert_eq!(crate::store::call_time(&first["metaData"]), calls[0].time);
+    }
+
+    /// A theme's words are in some calls, not all: a search for one finds
+    /// its calls (the demo's searches show something).
+    #[test]
+    fn themes_set_calls_apart() {
+        let calls: Vec<Call> = generate(&variety(400, 1))
+            .into_iter()
+            .map(|c| Call::new(c.extensive, c.transcript, None).unwrap())
+            .collect();
+        for words in [
+            "SOC 2",
+            "Chorus",
+            "per-seat price",
+            "redline the MSA",
+            "pilot with the EMEA",
+        ] {
+            let with = calls
+                .iter()
+                .filter(|c| c.transcript_json().contains(words))
+                .count();
+            assert!((8..=200).contains(&with), "{words}: in {with} of 400 calls");
+        }
     }
 
     #[test]

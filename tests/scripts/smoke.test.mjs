@@ -39,13 +39,35 @@ function script(name, args = [], env = {}, timeout = 180_000) {
   });
 }
 
-test("scripts/run (SMOKE=1): the simulator, the backfill, each printed curl answers", async () => {
-  const out = await script("run", [], { SMOKE: "1", PORT: String(await freePort()) });
+test("scripts/run (SMOKE=1): the simulator, the first backfill, each printed curl finds something, then the README's shell blocks against it", async () => {
+  const out = await script("run", ["--", "node", "tests/scripts/readme-blocks.mjs"], { SMOKE: "1", PORT: String(await freePort()) }, 400_000);
   assert.match(out, /library: [1-9]\d* calls, \d+ Gong requests by the sync today/);
-  for (const path of ["/v1/calls/7782342274025937895/document", "/v1/search?q=", "/v1/accounts", "/v1/export", "/v1/sync", "/v1/quota"]) {
+  for (const path of ["/v1/search?q=", "/v1/accounts?", "/v1/accounts/Globex%20Corporation/calls", "/v1/calls?from=", "/v1/calls/7782342274025937895/document", "/v1/export", "/v1/sync", "/v1/quota"]) {
     assert.ok(out.includes(`ok  GET ${path}`), `${path} answered: ${out.slice(-2000)}`);
   }
   assert.match(out, /ok {2}GET \/__scheduled/);
+  assert.match(out, /README blocks: [1-9]\d* commands run against http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(out, /the sample answer matches/);
+  // One log line a request (the Worker's own), no notice about CIMD, no stack trace for cf.json.
+  assert.doesNotMatch(out, /\[wrangler:info\] GET \//);
+  assert.doesNotMatch(out, /CIMD/);
+  assert.doesNotMatch(out, /workers\.cloudflare\.com\/cf\.json/);
+  assert.match(out, /^\{"calls":\[.*"route":"search_calls"/m);
+});
+
+test("scripts/run: a taken port is one line naming it", async () => {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  const { port } = server.address();
+  try {
+    await assert.rejects(script("run", [], { SMOKE: "1", PORT: String(port) }), (e) => {
+      assert.match(e.message, new RegExp(`port ${port} is taken .*PORT=`));
+      assert.doesNotMatch(e.message, /at .*\.js:\d+/, "no stack trace");
+      return true;
+    });
+  } finally {
+    server.close();
+  }
 });
 
 test("scripts/deploy --help (its run: tests/deploy/)", async () => {

@@ -240,7 +240,7 @@ test("bad parameters and cursors are refused, saying what was wrong", async () =
     ["/v1/search?q=a&speaker=both", /invalid speaker: expected one of internal, external, got "both"/],
     ["/v1/search?q=a&from=yesterday", /invalid date "yesterday"/],
     ["/v1/search?q=a&from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z", /from must be before to/],
-    ["/v1/search?q=a&account=%20%2C", /account has no letters or digits/],
+    ["/v1/search?q=a&account=%20%2C", /invalid account: has no letters or digits/],
     ["/v1/search?q=a&sort=date", /unknown query parameter "sort"/],
     ["/v1/search?q=a&cursor=forged", /cursor/],
     ["/v1/accounts?limit=0", /limit=0/],

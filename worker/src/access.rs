@@ -46,12 +46,12 @@ struct SignedIn {
 }
 
 /// Whether `email` is one of `admin_emails` (`ADMIN_EMAILS`), compared as
-/// every email is ([`crate::words::email_key`]).
+/// every email is ([`gongkit::words::email_key`]).
 pub fn is_admin(admin_emails: &[String], email: &str) -> bool {
-    let email = crate::words::email_key(email);
+    let email = gongkit::words::email_key(email);
     admin_emails
         .iter()
-        .any(|a| crate::words::email_key(a) == email)
+        .any(|a| gongkit::words::email_key(a) == email)
 }
 
 impl User {
@@ -77,7 +77,7 @@ impl User {
     pub fn signed_in(json: &str, policy: Policy, admin_emails: &[String]) -> Result<User> {
         let who: SignedIn = serde_json::from_str(json)
             .map_err(|e| Error::Internal(format!("GONGKIT_USER is not the entry's JSON: {e}")))?;
-        let email = crate::words::email_key(&who.email);
+        let email = gongkit::words::email_key(&who.email);
         if !email.contains('@') {
             return Err(Error::Internal("GONGKIT_USER has no email".into()));
         }
@@ -103,7 +103,7 @@ impl User {
         match &self.scope {
             Scope::All => true,
             Scope::Participant(mine) => {
-                !mine.is_empty() && emails.any(|e| crate::words::email_key(e) == *mine)
+                !mine.is_empty() && emails.any(|e| gongkit::words::email_key(e) == *mine)
             }
         }
     }
@@ -221,11 +221,11 @@ pub fn parse_token(
             "GONGKIT_TOKEN entry number {n} has the name {name:?}: use letters, digits, `-`, `_` and `.`"
         ));
     }
-    let (scope, admin, email) = match crate::words::email_key(policy).as_str() {
+    let (scope, admin, email) = match gongkit::words::email_key(policy).as_str() {
         "admin" => (Scope::All, true, None),
         "all" => (Scope::All, false, None),
         email if email.contains('@') && !email.starts_with('@') && !email.ends_with('@') => {
-            let admin = admins.iter().any(|a| crate::words::email_key(a) == email);
+            let admin = admins.iter().any(|a| gongkit::words::email_key(a) == email);
             (
                 Scope::Participant(email.to_owned()),
                 admin,

@@ -8,14 +8,14 @@
 use serde_json::{json, Value};
 
 use crate::args::{page_size, AccountCallsArgs, AccountsArgs, ACCOUNTS_LIMIT, ACCOUNT_CALLS_LIMIT};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::library::Filters;
 use crate::list::Paged;
 use crate::search::{digest, range};
 use crate::service::{Service, Source};
 use crate::sync::iso;
-use crate::words::fold;
-use crate::words::nonempty;
+use gongkit::words::fold;
+use gongkit::words::nonempty;
 
 /// The people listed per account at most.
 pub const PEOPLE_PER_ACCOUNT: usize = 25;
@@ -48,7 +48,7 @@ impl Service {
             ..Filters::default()
         };
         let contains = match &args.q {
-            Some(q) => Some(nonempty(fold(q), "q")?),
+            Some(q) => Some(nonempty(fold(q), "q").map_err(Error::from_input)?),
             None => None,
         };
         let key = digest(&[
@@ -119,7 +119,7 @@ impl Service {
     /// 400 `invalid_query` or `invalid_cursor`; 503 without the library.
     pub async fn account_calls(&self, args: &AccountCallsArgs) -> Result<AccountCalls> {
         let library = self.require_library("get_account_calls")?;
-        let account = nonempty(fold(&args.account), "account")?;
+        let account = nonempty(fold(&args.account), "account").map_err(Error::from_input)?;
         let (from_ms, to_ms) = range(args.from.as_deref(), args.to.as_deref())?;
         let filters = Filters {
             from_ms,

@@ -244,6 +244,15 @@ impl Error {
         }
     }
 
+    /// The same complaint about a JSON body rather than a query string:
+    /// `invalid_body`, whose message names the field.
+    pub fn in_body(self) -> Error {
+        match self {
+            Error::InvalidQuery(m) => Error::InvalidBody(m),
+            other => other,
+        }
+    }
+
     /// Something in Gong's answer the core could not read.
     pub fn from_gong(e: gongkit::Error) -> Error {
         match e {

@@ -30,7 +30,6 @@ pub mod settings;
 pub mod sign;
 pub mod sync;
 pub mod tools;
-pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 mod http;

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
 
 use crate::error::{Error, Result};
-use crate::words::{email_key, fold};
+use gongkit::words::{email_key, fold};
 
 pub mod sql;
 
@@ -32,7 +32,7 @@ pub const SEPARATOR: &str = " \u{E000} ";
 pub const INDEX_VERSION: i64 = 1;
 
 /// What the search index holds of one call, each field folded
-/// ([`crate::words::fold`]).
+/// ([`gongkit::words::fold`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Index {
     /// The title.
@@ -548,7 +548,7 @@ pub struct Filters {
     pub to_ms: Option<i64>,
     /// The account name, folded: that account only.
     pub account_key: Option<String>,
-    /// Part of an account name, folded ([`crate::words::fold`]): accounts
+    /// Part of an account name, folded ([`gongkit::words::fold`]): accounts
     /// whose folded name holds it (the whole name matches too). The one
     /// way part of a name is matched: [`Library::accounts`]' and
     /// [`Library::account_calls`]' `contains` is this filter.

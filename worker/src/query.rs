@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use crate::error::{Error, Result};
-use crate::words::{self, Word};
+use gongkit::words::{self, Word};
 
 /// The most terms (words or phrases) a query may have.
 pub const MAX_TERMS: usize = 32;

@@ -13,7 +13,7 @@ use crate::library::Filters;
 use crate::list::Paged;
 use crate::query::Query;
 use crate::service::{instant, Service};
-use crate::words::{email_key, fold, nonempty};
+use gongkit::words::{email_key, fold, nonempty};
 
 /// Calls are counted exactly up to this many; beyond, the count is
 /// `"1000+"`.
@@ -42,12 +42,15 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
     let (from_ms, to_ms) = range(args.from.as_deref(), args.to.as_deref())?;
     // One account matcher everywhere: the folded name, whole or a part.
     let account_contains = match &args.account {
-        Some(a) => Some(nonempty(fold(a), "account")?),
+        Some(a) => Some(nonempty(fold(a), "account").map_err(Error::from_input)?),
         None => None,
     };
     let (email, name_key) = match args.participant.as_deref().map(str::trim) {
         Some(p) if p.contains('@') => (Some(email_key(p)), None),
-        Some(p) => (None, Some(nonempty(fold(p), "participant")?)),
+        Some(p) => (
+            None,
+            Some(nonempty(fold(p), "participant").map_err(Error::from_input)?),
+        ),
         None => (None, None),
     };
     Ok(Filters {

@@ -284,6 +284,8 @@ settings! {
         "when the day's budget resets (UTC, `HH:MM`)";
     SYNC_OVERLAP_HOURS: Var, Rust, "72", None, Form::Whole { min: 0, max: 8760 },
         "how far before its checkpoint an incremental sync re-reads (Gong lists calls late)";
+    INITIAL_SYNC_DAYS: Var, Rust, "90", None, Form::Whole { min: 0, max: 3650 },
+        "the days the first scheduled run backfills while the library is empty (0: none)";
 }
 
 /// Reads plain variables through `read` (a Durable Object's own

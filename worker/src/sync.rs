@@ -122,6 +122,9 @@ pub struct Settings {
     pub overlap_hours: i64,
     /// Days between reconciles (7).
     pub reconcile_days: i64,
+    /// `INITIAL_SYNC_DAYS` (default 90): what the first scheduled run
+    /// backfills when the library holds nothing yet; 0 leaves it empty.
+    pub initial_days: i64,
 }
 
 impl Default for Settings {
@@ -129,6 +132,7 @@ impl Default for Settings {
         Settings {
             overlap_hours: 72,
             reconcile_days: 7,
+            initial_days: 90,
         }
     }
 }
@@ -151,8 +155,10 @@ impl Settings {
         S: Fn(&str) -> Option<String>,
     {
         let hours = r.number(&crate::settings::SYNC_OVERLAP_HOURS);
+        let days = r.number(&crate::settings::INITIAL_SYNC_DAYS);
         Settings {
             overlap_hours: i64::try_from(hours).unwrap_or(i64::MAX),
+            initial_days: i64::try_from(days).unwrap_or(i64::MAX),
             ..Settings::default()
         }
     }
@@ -183,9 +189,11 @@ impl State {
         }
     }
 
-    /// What the Cron Trigger starts at `now_ms`: an incremental run from
-    /// the checkpoint less the overlap, or a reconcile of `covered` once a
-    /// week; nothing while a job runs.
+    /// What the Cron Trigger starts at `now_ms`: the first backfill (the
+    /// last `initial_days`) while the library covers nothing and no run has
+    /// finished, so a freshly deployed Worker fills itself; then an
+    /// incremental run from the checkpoint less the overlap, or a reconcile
+    /// of `covered` once a week; nothing while a job runs.
     pub fn scheduled(
         &mut self,
         now_ms: i64,
@@ -194,6 +202,11 @@ impl State {
     ) -> Option<Kind> {
         if self.job.is_some() {
             return None;
+        }
+        if covered.is_none() && self.checkpoint_ms.is_none() && settings.initial_days > 0 {
+            let from = now_ms.saturating_sub(settings.initial_days.saturating_mul(86_400_000));
+            self.start(Kind::Backfill, from, now_ms, now_ms);
+            return Some(Kind::Backfill);
         }
         let week = settings.reconcile_days * 86_400_000;
         if let Some((from, to)) = covered {
@@ -699,7 +712,10 @@ mod tests {
 
     #[test]
     fn incremental_runs_reread_the_overlap_and_move_the_checkpoint() {
-        let settings = Settings::default();
+        let settings = Settings {
+            initial_days: 0,
+            ..Settings::default()
+        };
         let mut s = State::default();
         assert_eq!(
             s.scheduled(100 * DAY, None, &settings),
@@ -714,6 +730,31 @@ mod tests {
         assert_eq!(s.checkpoint_ms, Some(100 * DAY));
         s.scheduled(101 * DAY, None, &settings);
         assert_eq!(s.job.as_ref().unwrap().from_ms, 100 * DAY - 3 * DAY);
+    }
+
+    #[test]
+    fn the_first_run_over_an_empty_library_backfills_the_initial_days() {
+        let settings = Settings::default();
+        let mut s = State::default();
+        assert_eq!(
+            s.scheduled(100 * DAY, None, &settings),
+            Some(Kind::Backfill)
+        );
+        let job = s.job.clone().unwrap();
+        assert_eq!((job.from_ms, job.to_ms), (10 * DAY, 100 * DAY));
+        s.finish(100 * DAY + 5);
+        assert_eq!(s.checkpoint_ms, Some(100 * DAY));
+        // Later runs are incremental, even if the backfill found nothing.
+        assert_eq!(
+            s.scheduled(101 * DAY, None, &settings),
+            Some(Kind::Incremental)
+        );
+        // A library filled by hand is not backfilled again.
+        let mut s = State::default();
+        assert_eq!(
+            s.scheduled(100 * DAY, Some((DAY, 2 * DAY)), &settings),
+            Some(Kind::Incremental)
+        );
     }
 
     #[test]

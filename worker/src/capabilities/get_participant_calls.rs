@@ -12,14 +12,14 @@ use super::answer::{
 };
 use super::{Capability, Hints, Input, Method, Rest, Tool};
 use crate::args::{self, Schema};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::library::Filters;
 use crate::list::Paged;
 use crate::reply::Reply;
 use crate::search::{digest, range};
 use crate::service::{Service, Source};
-use crate::words::nonempty;
-use crate::words::{email_key, fold};
+use gongkit::words::nonempty;
+use gongkit::words::{email_key, fold};
 
 /// The largest `limit`, and its default.
 pub const LIMIT: (u64, u64) = (1000, 50);
@@ -95,7 +95,10 @@ async fn calls(svc: &Service, a: &ParticipantCallsArgs) -> Result<(Vec<Value>, O
     let (email, name_key) = if who.contains('@') {
         (Some(email_key(who)), None)
     } else {
-        (None, Some(nonempty(fold(who), "participant")?))
+        (
+            None,
+            Some(nonempty(fold(who), "participant").map_err(Error::from_input)?),
+        )
     };
     // The cursor is bound to the person as compared, not as typed.
     let person = email.as_deref().or(name_key.as_deref()).unwrap_or_default();

@@ -28,8 +28,8 @@ async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
     let body = serde_json::from_str(input.body).map_err(|e| {
         Error::InvalidBody(format!("the body must be JSON such as {{\"from\": \"2024-01-01\", \"to\": \"2024-02-01\"}}: {e}"))
     })?;
-    let args: SyncArgs = Schema::sync().read(body)?;
-    let state = svc.start_sync(&args).await?;
+    let args: SyncArgs = Schema::sync().read(body).map_err(Error::in_body)?;
+    let state = svc.start_sync(&args).await.map_err(Error::in_body)?;
     let mut reply = Reply::json(serde_json::to_string(&state).map_err(Error::internal)?);
     reply.status = 202;
     Ok(reply)

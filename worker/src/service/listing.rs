@@ -263,10 +263,11 @@ impl Service {
                     Some(c) if c.from_ms <= from_ms && to_ms <= c.to_ms => {
                         match library.unindexed().await? {
                             0 => {
-                                let key = crate::words::nonempty(
-                                    crate::words::fold(&args.account),
+                                let key = gongkit::words::nonempty(
+                                    gongkit::words::fold(&args.account),
                                     "account",
-                                )?;
+                                )
+                                .map_err(Error::from_input)?;
                                 let filters = crate::library::Filters {
                                     from_ms: Some(from_ms),
                                     to_ms: Some(to_ms),
@@ -307,7 +308,7 @@ impl Service {
             }
         };
         // The one account matcher: folded (case and accents), a part of the name.
-        let wanted = crate::words::fold(&args.account);
+        let wanted = gongkit::words::fold(&args.account);
         let options = CallOptions {
             internal_domains: self.config.internal_domains.clone(),
             ..CallOptions::default()
@@ -351,7 +352,7 @@ impl Service {
             found.calls.extend(window.into_iter().rev().filter(|c| {
                 c["account"]["name"]
                     .as_str()
-                    .is_some_and(|name| crate::words::fold(name).contains(&wanted))
+                    .is_some_and(|name| gongkit::words::fold(name).contains(&wanted))
             }));
             end = start;
         }
@@ -367,9 +368,28 @@ pub(super) fn check_range(
     to: Option<&str>,
     workspace: Option<&str>,
 ) -> Result<()> {
+    // In gongkit's words (`from`, `to`), not Gong's (`fromDateTime`).
+    let bound = |name: &str, value: &str| {
+        gongkit::parse_call_time(value)
+            .ok()
+            .filter(|t| !t.is_unix())
+            .map(|t| t.utc())
+            .ok_or_else(|| {
+                Error::InvalidQuery(format!(
+                    "{name} {value:?}: expected a date such as 2024-03-01 or ISO 8601 such as 2024-03-01T09:30:00Z"
+                ))
+            })
+    };
+    let start = from.map(|f| bound("from", f)).transpose()?;
+    let end = to.map(|t| bound("to", t)).transpose()?;
+    if let (Some(start), Some(end), Some(from), Some(to)) = (start, end, from, to) {
+        if start >= end {
+            return Err(Error::InvalidQuery(format!(
+                "to {to:?} is not after from {from:?}"
+            )));
+        }
+    }
     RequestOptions {
-        from_date_time: from.map(str::to_owned),
-        to_date_time: to.map(str::to_owned),
         workspace_id: workspace.map(str::to_owned),
         ..RequestOptions::default()
     }

@@ -5,17 +5,31 @@
 //! to find, so each of its characters is a word of its own and a query
 //! asks for them in a row: `調達` is found inside `調達を担当`.
 //!
-//! The search index (FTS5, `unicode61` with no folding of its own) is fed
-//! these words joined by spaces, so SQLite's tokenizer and this module can
-//! never disagree about where a word starts.
+//! The Worker's search index (FTS5, `unicode61` with no folding of its own)
+//! is fed these words joined by spaces, so SQLite's tokenizer and this module
+//! can never disagree about where a word starts; the browser page filters a
+//! transcript with the same folding (`foldText` in the npm package), so a
+//! filter finds what a search would.
+//!
+//! ```
+//! use gongkit::words::fold;
+//! assert_eq!(fold("José MÜLLER, 調達"), "jose muller 調 達");
+//! assert!(fold("Hi José!").contains(&fold("jose")));
+//! ```
 
 use std::ops::Range;
 
-use crate::error::{Error, Result};
-
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
-/// One word of a text: its folded form and where it is in the text.
+use crate::error::{Error, Result};
+
+/// One word of a text: its folded form and where it is in the text (so a
+/// hit can be marked in the original, accents and all).
+///
+/// ```
+/// let w = &gongkit::words::words("Hi José")[1];
+/// assert_eq!((w.text.as_str(), w.span.clone()), ("jose", 3..8));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
     /// The folded word.
@@ -26,6 +40,12 @@ pub struct Word {
 
 /// Whether `c` belongs to a script written without spaces between words
 /// (Han, Hiragana, Katakana): each such character is a word.
+///
+/// ```
+/// use gongkit::words::is_unspaced;
+/// assert!(is_unspaced('調') && is_unspaced('カ'));
+/// assert!(!is_unspaced('a') && !is_unspaced('가'));
+/// ```
 pub fn is_unspaced(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF      // Hiragana, Katakana
@@ -40,7 +60,7 @@ pub fn is_unspaced(c: char) -> bool {
 /// The words of `text`, in order.
 ///
 /// ```
-/// use gongkit_worker::words::words;
+/// use gongkit::words::words;
 /// let w: Vec<String> = words("José's ﬁne 調達!").into_iter().map(|w| w.text).collect();
 /// assert_eq!(w, ["jose", "s", "fine", "調", "達"]);
 /// ```
@@ -58,7 +78,7 @@ pub fn words(text: &str) -> Vec<Word> {
             continue;
         }
         let mut pieces = Vec::with_capacity(2);
-        decompose_compatible(c, |d| {
+        decompose(c, |d| {
             if !is_combining_mark(d) {
                 pieces.extend(d.to_lowercase().filter(|l| !is_combining_mark(*l)));
             }
@@ -86,11 +106,19 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// The compatibility decomposition (NFKD) of one character, given piece by
+/// piece: the one place that knows where Unicode's tables come from, so a
+/// build that has them already (V8's `String.prototype.normalize`) can
+/// supply them here instead of carrying its own.
+fn decompose(c: char, each: impl FnMut(char)) {
+    decompose_compatible(c, each);
+}
+
 /// The folded words of `text` joined by single spaces: what the search
 /// index stores, and what names are compared by.
 ///
 /// ```
-/// use gongkit_worker::words::fold;
+/// use gongkit::words::fold;
 /// assert_eq!(fold("  Acme, Inc. — São Paulo "), "acme inc sao paulo");
 /// assert_eq!(fold("ÉLAN"), fold("elan"));
 /// ```
@@ -110,7 +138,7 @@ pub fn fold(text: &str) -> String {
 /// policy).
 ///
 /// ```
-/// assert_eq!(gongkit_worker::words::email_key(" Ann.Lee@Acme.COM "), "ann.lee@acme.com");
+/// assert_eq!(gongkit::words::email_key(" Ann.Lee@Acme.COM "), "ann.lee@acme.com");
 /// ```
 pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
@@ -120,7 +148,7 @@ pub fn email_key(email: &str) -> String {
 /// ranges of word positions (from [`words`]); overlapping ones are joined.
 ///
 /// ```
-/// use gongkit_worker::words::{mark, words};
+/// use gongkit::words::{mark, words};
 /// let text = "Pricing is per seat.";
 /// let w = words(text);
 /// assert_eq!(mark(text, &w, &[0..1, 2..4]), "**Pricing** is **per seat**.");
@@ -153,16 +181,28 @@ pub fn mark(text: &str, words: &[Word], hits: &[Range<usize>]) -> String {
 }
 
 /// A folded value that must hold something to match (`name` is the
-/// argument's name, for the error).
+/// argument's name, for the error): a filter of only punctuation would
+/// otherwise match everything.
+///
+/// ```
+/// use gongkit::words::{fold, nonempty};
+/// assert_eq!(nonempty(fold("Acme!"), "account")?, "acme");
+/// assert_eq!(
+///     nonempty(fold(" , "), "account").unwrap_err().to_string(),
+///     "invalid account: has no letters or digits to match"
+/// );
+/// # Ok::<(), gongkit::Error>(())
+/// ```
 ///
 /// # Errors
 ///
-/// 400 `invalid_query` when folding left nothing.
-pub fn nonempty(folded: String, name: &str) -> Result<String> {
+/// [`Error::InvalidArgument`] naming `name` when folding left nothing.
+pub fn nonempty(folded: String, name: &'static str) -> Result<String> {
     if folded.is_empty() {
-        return Err(Error::InvalidQuery(format!(
-            "{name} has no letters or digits to match"
-        )));
+        return Err(Error::InvalidArgument {
+            name,
+            reason: "has no letters or digits to match".to_owned(),
+        });
     }
     Ok(folded)
 }
