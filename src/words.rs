@@ -18,8 +18,9 @@
 //! ```
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_normalization::char::is_combining_mark;
 
 use crate::error::{Error, Result};
 
@@ -106,12 +107,59 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// A compatibility decomposition (NFKD) of one character, handed out piece
+/// by piece: what a host that has Unicode's tables already (V8's
+/// `String.prototype.normalize`) gives [`set_decompose`].
+pub type Decompose = fn(char, &mut dyn FnMut(char));
+
+/// The host's decomposition, when one was set.
+static HOST_DECOMPOSE: OnceLock<Decompose> = OnceLock::new();
+
+/// Makes folding decompose characters with `f` instead of this crate's own
+/// tables, for the rest of the program: a WebAssembly build inside a
+/// JavaScript engine (the Worker) need not carry tables the engine has. The
+/// first call wins; it answers whether this call set `f`. Without the
+/// `nfkd-tables` feature a host must set one, or characters outside ASCII
+/// are folded undecomposed (`ﬁ` stays `ﬁ`; a decomposed accent is still
+/// dropped).
+///
+/// ```
+/// use gongkit::words::{fold, set_decompose};
+/// // A host whose "decomposition" keeps every character as it is:
+/// assert!(set_decompose(|c, each| each(c)));
+/// assert_eq!(fold("ﬁne Café"), "ﬁne café");
+/// ```
+pub fn set_decompose(f: Decompose) -> bool {
+    HOST_DECOMPOSE.set(f).is_ok()
+}
+
+/// This crate's own compatibility decomposition (`unicode-normalization`'s
+/// tables): what a host's decomposition is tested against.
+///
+/// ```
+/// let mut out = String::new();
+/// gongkit::words::decompose_with_tables('ﬁ', &mut |c| out.push(c));
+/// assert_eq!(out, "fi");
+/// ```
+#[cfg(feature = "nfkd-tables")]
+pub fn decompose_with_tables(c: char, each: &mut dyn FnMut(char)) {
+    unicode_normalization::char::decompose_compatible(c, each);
+}
+
 /// The compatibility decomposition (NFKD) of one character, given piece by
-/// piece: the one place that knows where Unicode's tables come from, so a
-/// build that has them already (V8's `String.prototype.normalize`) can
-/// supply them here instead of carrying its own.
-fn decompose(c: char, each: impl FnMut(char)) {
-    decompose_compatible(c, each);
+/// piece: the one place that knows where Unicode's tables come from (the
+/// host's, else this crate's). ASCII decomposes to itself.
+fn decompose(c: char, mut each: impl FnMut(char)) {
+    if c.is_ascii() {
+        return each(c);
+    }
+    if let Some(host) = HOST_DECOMPOSE.get() {
+        return host(c, &mut each);
+    }
+    #[cfg(feature = "nfkd-tables")]
+    decompose_with_tables(c, &mut each);
+    #[cfg(not(feature = "nfkd-tables"))]
+    each(c);
 }
 
 /// The folded words of `text` joined by single spaces: what the search
