@@ -4,6 +4,7 @@
 use gongkit::{AnyExtensive, Chunk, TranscriptInput};
 use serde_json::Value;
 
+use super::answers::RENDERED_PART;
 use super::{Service, Text};
 use crate::args::{self, CallArgs, CallId, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
 use crate::error::{Error, Result};
@@ -12,10 +13,19 @@ impl Service {
     /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON.
     pub async fn call(&self, args: &CallArgs) -> Result<String> {
         let id = &args.call_id;
+        let options = self.options(&args.options, id);
+        if let Some((ext, json)) = self
+            .rendered(id, args.fresh, &options, args.transcript)
+            .await?
+        {
+            let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+            self.select(&parsed, id)?;
+            self.returned(id.as_str());
+            return Ok(json);
+        }
         let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         self.select(&parsed, id)?;
-        let options = self.options(&args.options, id);
         let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
         let call = match gongkit::normalize_call(&parsed, input, &options) {
             // Gong's answer holds no transcript of this call (yet).
@@ -29,6 +39,9 @@ impl Service {
         let with_transcript = call.transcript.is_some();
         drop(call);
         drop(parsed);
+        if with_transcript || !args.transcript {
+            self.keep_rendered(id, &ext, &options, args.transcript, &json)?;
+        }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
         Ok(json)
@@ -115,7 +128,13 @@ impl Service {
             }
             None => 0,
         };
-        for part in ["extensive", "transcript", "fetched", "missing"] {
+        for part in [
+            "extensive",
+            "transcript",
+            "fetched",
+            "missing",
+            RENDERED_PART,
+        ] {
             self.store
                 .delete(&signer.cache_key(id.as_str(), part))
                 .await;
