@@ -4,6 +4,11 @@
 //   node bench/cpu.mjs --worker URL --pgid PID --sim URL --token T
 //                      [--probe URL --probe-pgid PID] [-n 50] [--store cache|kv]
 //   node bench/cpu.mjs --miniflare --sim URL --key K --secret S [-n 50] [--store cache|kv] [--no-probe]
+//   either with [--upload "RAW KiB / GZ KiB"] [--cold 5] [--readme README.md]
+// --upload: wrangler's "Total Upload" figures (scripts/cpu runs the dry run);
+// --cold N: N fresh Miniflare instances (Miniflare runs only) for the cold start;
+// --readme FILE: rewrites the block between FILE's `<!-- worker-cpu: generated
+// by scripts/cpu -->` and `<!-- /worker-cpu -->` with the table of goals.
 // With --miniflare the Worker and the probe run in Miniflare started here
 // (the same workerd, with no inspector attached): wrangler dev attaches its
 // inspector proxy, which enables the Network domain, and every subrequest
@@ -13,7 +18,8 @@
 // HTTP stack. The probe (bench/cpu-probe.js, a JS Worker in a second
 // wrangler dev) prices the subrequests and the cache operations alone, so
 // they can be taken out.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
@@ -81,7 +87,7 @@ async function startMiniflare(options) {
   const url = String(await mf.ready).replace(/\/$/, "");
   const pids = workerds(mine).filter((p) => !known.has(p));
   if (pids.length !== 1) throw new Error(`expected one new workerd, found ${pids.join(", ")}`);
-  return { url, select: (pid) => pid === pids[0], dispose: () => mf.dispose() };
+  return { url, pid: pids[0], select: (pid) => pid === pids[0], dispose: () => mf.dispose() };
 }
 
 /** CPU of each process (ms, from utime+stime) and of each of its threads (ns, from schedstat). */
@@ -99,6 +105,17 @@ function snapshot(pids) {
     snap.set(pid, { ms: stat(`/proc/${pid}/stat`).ms, threads });
   }
   return snap;
+}
+
+/** CPU (ms) a process has spent since it started, every live thread's schedstat summed (ns precision, not /proc's 10 ms ticks). */
+function processMs(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {}
+  }
+  return ns / 1e6;
 }
 
 /** Per process: total ms, the main thread's ms, every other thread's ms by name. */
@@ -195,25 +212,28 @@ const idle = async (group) => {
 const root = new URL("../", import.meta.url).pathname;
 const compatibilityDate = readFileSync(`${root}wrangler.toml`, "utf8").match(/compatibility_date = "([^"]+)"/)[1];
 const instances = [];
+let workerOptions, probeOptions;
 if (miniflare) {
   const key = opt("--key"), secret = opt("--secret");
   token = `cpu-${randomBytes(24).toString("hex")}`;
-  const worker = await startMiniflare({
+  workerOptions = {
     scriptPath: `${root}worker/build/index.js`,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     bindings: { GONG_BASE_URL: simUrl, INTERNAL_DOMAINS: "", ALLOWED_ORIGINS: "", CACHE_TTL_SECONDS: "86400", GONGKIT_TOKEN: token, GONG_API_KEY: key, GONG_API_SECRET: secret },
     kvNamespaces: store === "kv" ? ["GONGKIT_CACHE"] : [],
     cache: true,
-  });
+  };
+  probeOptions = {
+    scriptPath: `${root}bench/cpu-probe.js`,
+    bindings: { SIM_URL: simUrl, SIM_CALL: "4400000000000000001", KEY: key, SECRET: secret },
+    kvNamespaces: ["KV"],
+    cache: true,
+  };
+  const worker = await startMiniflare(workerOptions);
   instances.push(worker);
   [base, pgid] = [worker.url, worker.select];
   if (!args.includes("--no-probe")) {
-    const p = await startMiniflare({
-      scriptPath: `${root}bench/cpu-probe.js`,
-      bindings: { SIM_URL: simUrl, SIM_CALL: "4400000000000000001", KEY: key, SECRET: secret },
-      kvNamespaces: ["KV"],
-      cache: true,
-    });
+    const p = await startMiniflare(probeOptions);
     instances.push(p);
     [probe, probePgid] = [p.url, p.select];
   }
@@ -262,6 +282,8 @@ for (const r of rows) {
 }
 
 // --- the probe: the runtime's share -------------------------------------------
+/** The Worker's own CPU per request (ms), by kind, once the probe's share is taken out. */
+const own = {};
 if (probe && probePgid) {
   const prow = {};
   const p = async (name, path, init) => (prow[name] = perReq(await measure(probePgid, (i) => timed(`${probe}${path(i)}`, init, expect(200)))).total);
@@ -285,7 +307,7 @@ if (probe && probePgid) {
   const by = Object.fromEntries(rows.map((r) => [r.name, r.total - health]));
   console.log(`\nthe two-hour call, CPU ms per request, /health taken out:`);
   console.log(`  ${"".padEnd(10)}${"measured".padStart(9)}${"- storage".padStart(10)}${"- subreq/body/answer".padStart(22)}`);
-  const est = (name, storage, io) => console.log(`  ${name.padEnd(10)}${by[name].toFixed(1).padStart(9)}${(by[name] - storage).toFixed(1).padStart(10)}${(by[name] - storage - io).toFixed(1).padStart(22)}`);
+  const est = (name, storage, io) => (own[name] = by[name] - storage - io, console.log(`  ${name.padEnd(10)}${by[name].toFixed(1).padStart(9)}${(by[name] - storage).toFixed(1).padStart(10)}${(by[name] - storage - io).toFixed(1).padStart(22)}`));
   est("2h fresh", net.put, net.fetch + net.respond);
   est("2h cached", net.get, net.respond);
   est("2h format", 0, net.upload + net.respond);
@@ -294,5 +316,61 @@ if (probe && probePgid) {
    which leaves the Worker's own code: wasm, its glue, its copies)`);
 }
 for (const i of instances) await i.dispose();
+
+// --- cold start ------------------------------------------------------------------
+// A fresh workerd (a new Miniflare) per run: the CPU of its whole process from
+// its start to the end of the first answer (compiling and instantiating the
+// wasm, the JS entry, the first request), less the same for the probe, a
+// plain JS Worker in the same Miniflare set-up (workerd's and Miniflare's own
+// start-up). The first request is GET /health.
+const COLD = Number(opt("--cold", "5"));
+let cold;
+if (miniflare && COLD > 0 && probeOptions) {
+  const startToFirst = async (options, path) => {
+    const runs = [];
+    for (let i = 0; i < COLD; i++) {
+      const inst = await startMiniflare(options);
+      const ready = processMs(inst.pid);
+      await timed(`${inst.url}${path}`, {}, expect(200));
+      runs.push({ total: processMs(inst.pid), ready });
+      await inst.dispose();
+    }
+    return { total: quantile(runs.map((r) => r.total), 0.5), first: quantile(runs.map((r) => r.total - r.ready), 0.5) };
+  };
+  const w = await startToFirst(workerOptions, "/health");
+  const p = await startToFirst(probeOptions, "/noop");
+  cold = { worker: w.total - p.total, first: w.first - p.first };
+  console.log(`\ncold start (median of ${COLD} fresh workerd processes, CPU ms of the whole process from its start to the first answer):`);
+  console.log(`  the Worker ${w.total.toFixed(1)} (of which its first request ${w.first.toFixed(1)}), the probe ${p.total.toFixed(1)} (${p.first.toFixed(1)})`);
+  console.log(`  the Worker's own: ${cold.worker.toFixed(1)} ms (its first request alone, probe's taken out: ${cold.first.toFixed(1)} ms)`);
+}
+
+// --- the issue's table ---------------------------------------------------------
+const upload = opt("--upload"); // "2078.67 KiB / 794.93 KiB"
+const [rawKiB, gzKiB] = upload ? upload.split("/").map((x) => parseFloat(x)) : [];
+const ms = (x) => (x === undefined || Number.isNaN(x) ? "not measured" : `${x.toFixed(1)} ms`);
+const goals = [
+  ["Worker's own CPU, two-hour call, `fresh=true`", ms(own["2h fresh"]), "≤ 8 ms", own["2h fresh"] <= 8],
+  ["the same, answered from the Cache API", ms(own["2h cached"]), "≤ 4 ms", own["2h cached"] <= 4],
+  ["`POST /v1/format` of the two-hour call", ms(own["2h format"]), "≤ 5 ms", own["2h format"] <= 5],
+  ["cold start: CPU of a fresh isolate's start and first request", ms(cold?.worker), "≤ 50 ms", cold?.worker <= 50],
+  ["Worker upload (`wrangler deploy --dry-run`), raw / gzipped", upload ? `${rawKiB.toFixed(0)} KiB / ${gzKiB.toFixed(0)} KiB` : "not measured", "≤ 500 KiB gzipped", gzKiB <= 500],
+];
+const table = [
+  "| what | now | goal | met |",
+  "|---|---|---|---|",
+  ...goals.map(([what, now, goal, met]) => `| ${what} | ${now} | ${goal} | ${met ? "yes" : "no"} |`),
+].join("\n");
+console.log(`\n${table}`);
+const readme = opt("--readme");
+if (readme && !problems) {
+  const text = readFileSync(readme, "utf8");
+  const open = "<!-- worker-cpu: generated by scripts/cpu -->", close = "<!-- /worker-cpu -->";
+  const a = text.indexOf(open), b = text.indexOf(close);
+  if (a < 0 || b < a) throw new Error(`${readme} has no ${open} … ${close} block`);
+  const how = `(\`scripts/cpu --miniflare -n ${N} --readme\`, ${new Date().toISOString().slice(0, 10)}, on ${cpus().length} shared cores)`;
+  writeFileSync(readme, `${text.slice(0, a + open.length)}\n${table}\n\n${how}\n${text.slice(b)}`);
+  console.log(`\n${readme}: the block between ${open} and ${close} rewritten`);
+}
 console.log(problems ? `\n${problems} problems` : "");
 process.exit(problems ? 1 : 0);

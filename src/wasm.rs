@@ -712,10 +712,20 @@ pub struct SearchWord {
 /// The words of `text` as the gongkit Worker's search folds them (the core's
 /// `gongkit::words`), in order: a filter that folds with them finds what a
 /// search would (`jose` finds `José`, `調達` finds `調達を担当`).
+/// `String.prototype.normalize("NFKD")` of one character, piece by piece.
+fn js_nfkd(c: char, each: &mut dyn FnMut(char)) {
+    String::from(js_sys::JsString::from(c).normalize("NFKD"))
+        .chars()
+        .for_each(each);
+}
+
 #[wasm_bindgen(js_name = searchWords, unchecked_return_type = "SearchWord[]")]
 pub fn search_words(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> JsResult {
     check("text", Kind::Text, &text)?;
     let text = text.as_string().unwrap_or_default();
+    // Fold with the JS engine's NFKD: the package is built without the
+    // core's tables (about 65 KB gzipped), which the engine has already.
+    crate::words::set_decompose(js_nfkd);
     // Byte offsets to UTF-16 ones, walking forward from the last start
     // (starts never go back; one character may give several words).
     let utf16 = |(byte, unit): (usize, usize), to: usize| match text.get(byte..to) {

@@ -18,9 +18,8 @@
 //! ```
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
-#[cfg(not(all(feature = "wasm", target_arch = "wasm32")))]
-use unicode_normalization::char::decompose_compatible;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::error::{Error, Result};
@@ -108,25 +107,63 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// A compatibility decomposition (NFKD) of one character, handed out piece
+/// by piece: what a host that has Unicode's tables already (V8's
+/// `String.prototype.normalize`) gives [`set_decompose`].
+pub type Decompose = fn(char, &mut dyn FnMut(char));
+
+/// The host's decomposition, when one was set.
+static HOST_DECOMPOSE: OnceLock<Decompose> = OnceLock::new();
+
+/// Makes folding decompose characters with `f` instead of this crate's own
+/// tables, for the rest of the program: a WebAssembly build inside a
+/// JavaScript engine (the Worker) need not carry tables the engine has. The
+/// first call wins; it answers whether this call set `f`. Without the
+/// `nfkd-tables` feature a host must set one, or characters outside ASCII
+/// are folded undecomposed (`ﬁ` stays `ﬁ`; a decomposed accent is still
+/// dropped).
+///
+/// ```
+/// use gongkit::words::{fold, set_decompose};
+/// // A host whose "decomposition" keeps every character as it is:
+/// assert!(set_decompose(|c, each| each(c)));
+/// assert_eq!(fold("ﬁne Café"), "ﬁne café");
+/// ```
+pub fn set_decompose(f: Decompose) -> bool {
+    HOST_DECOMPOSE.set(f).is_ok()
+}
+
+/// This crate's own compatibility decomposition (`unicode-normalization`'s
+/// tables): what a host's decomposition is tested against.
+///
+/// ```
+/// let mut out = String::new();
+/// gongkit::words::decompose_with_tables('ﬁ', &mut |c| out.push(c));
+/// assert_eq!(out, "fi");
+/// ```
+#[cfg(feature = "nfkd-tables")]
+pub fn decompose_with_tables(c: char, each: &mut dyn FnMut(char)) {
+    unicode_normalization::char::decompose_compatible(c, each);
+}
+
 /// The compatibility decomposition (NFKD) of one character, given piece by
-/// piece: the one place that knows where Unicode's tables come from, so a
-/// build that has them already (the JS engine's `String.prototype.normalize`)
-/// supplies them here instead of carrying its own. The npm package does
-/// (feature `wasm`): the tables would add about 65 KB gzipped to its wasm.
+/// piece: the one place that knows where Unicode's tables come from (the
+/// host's, else this crate's).
 fn decompose(c: char, mut each: impl FnMut(char)) {
     // ASCII and the unified CJK ideographs decompose to themselves (Unicode
-    // gives them no decomposition): no table, no call out.
+    // gives them no decomposition): no table, no call out to a host.
     if c.is_ascii()
         || matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x20000..=0x2F7FF | 0x30000..=0x3134F)
     {
         return each(c);
     }
-    #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
-    String::from(js_sys::JsString::from(c).normalize("NFKD"))
-        .chars()
-        .for_each(each);
-    #[cfg(not(all(feature = "wasm", target_arch = "wasm32")))]
-    decompose_compatible(c, each);
+    if let Some(host) = HOST_DECOMPOSE.get() {
+        return host(c, &mut each);
+    }
+    #[cfg(feature = "nfkd-tables")]
+    decompose_with_tables(c, &mut each);
+    #[cfg(not(feature = "nfkd-tables"))]
+    each(c);
 }
 
 /// The folded words of `text` joined by single spaces: what the search

@@ -32,7 +32,7 @@ mod native {
     use gongkit_worker::library::sql::{self, query, Bound};
     use gongkit_worker::library::{Filters, Record, Visibility};
     use gongkit_worker::query::Query;
-    use gongkit_worker::words::fold;
+    use gongkit::words::fold;
     use rusqlite::Connection;
 
     use super::sqlite;

@@ -33,6 +33,8 @@ pub mod tools;
 
 #[cfg(target_arch = "wasm32")]
 mod http;
+#[cfg(target_arch = "wasm32")]
+pub mod nfkd;
 
 /// The Cron Trigger: an incremental sync run (or the weekly reconcile).
 #[cfg(target_arch = "wasm32")]

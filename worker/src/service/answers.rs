@@ -1,9 +1,13 @@
 //! Gong's answers about one call, from the nearest place that has them:
 //! the library (D1), else the cache, else Gong (through the gate); and what
-//! is kept of them once the core has read them.
+//! is kept of them once the core has read them. A call rendered from cached
+//! answers is kept rendered too (one entry a call, [`RENDERED_PART`]), so
+//! asking again with the same options reads it back instead of parsing and
+//! formatting the transcript again.
 
 use futures::join;
-use gongkit::RequestOptions;
+use gongkit::{CallOptions, RequestOptions};
+use sha2::{Digest, Sha256};
 
 use super::{Service, Source, Write};
 use crate::args::CallId;
@@ -14,6 +18,40 @@ use crate::library::Record;
 /// An unknown call id is remembered this long, so a looping client does
 /// not spend Gong's quota asking again.
 pub const NOT_FOUND_TTL_SECONDS: u64 = 300;
+
+/// The cache part (as in [`crate::sign::Signer::cache_key`]) of a call's
+/// rendered answer: one entry a call, so erasing the call erases it.
+pub const RENDERED_PART: &str = "answer";
+
+/// What a rendered answer was made from: the options as applied, whether
+/// the transcript was asked for, Gong's extensive answer and this release
+/// (whose output it is). The transcript answer is not hashed: it is cached
+/// and fetched again only with the extensive one, and a fresh fetch renders
+/// anew.
+pub fn rendered_fingerprint(options: &CallOptions, transcript: bool, extensive: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update([0, u8::from(transcript)]);
+    h.update(format!("{options:?}"));
+    h.update([0]);
+    h.update(extensive);
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The rendered answer in a cache entry `{fingerprint}\n{answer}`, when it
+/// was made from `fingerprint`.
+pub fn rendered_for(mut entry: String, fingerprint: &str) -> Option<String> {
+    let body = entry
+        .strip_prefix(fingerprint)
+        .and_then(|rest| rest.strip_prefix('\n'))?;
+    let start = entry.len() - body.len();
+    // Moved down in place: the answer can be megabytes.
+    entry.drain(..start);
+    Some(entry)
+}
 
 /// One of Gong's answers, and whether it still needs caching.
 pub(super) struct Fetched {
@@ -130,6 +168,80 @@ impl Service {
         }
     }
 
+    /// The call's answer rendered before from the same answers with the
+    /// same options (`fingerprint` of `options`, `transcript` and the
+    /// extensive answer): a read of the extensive answer where
+    /// [`Service::answers`] would find it (the library, else the cache; the
+    /// access rule needs it) and one of the rendered answer. `None` for a
+    /// `fresh` ask, or when nothing rendered from these answers is cached.
+    pub(super) async fn rendered(
+        &self,
+        id: &CallId,
+        fresh: bool,
+        options: &CallOptions,
+        transcript: bool,
+    ) -> Result<Option<(Fetched, String)>> {
+        if fresh {
+            return Ok(None);
+        }
+        let (_, signer) = self.client()?;
+        let rendered_key = signer.cache_key(id.as_str(), RENDERED_PART);
+        let stored = match &self.library {
+            Some(library) => library.get(id.as_str()).await?,
+            None => None,
+        };
+        let (source, ext, entry) = match stored {
+            Some(stored) => (
+                Source::Library,
+                Some(stored.extensive),
+                self.store.get(&rendered_key).await,
+            ),
+            None => {
+                let ext_key = signer.cache_key(id.as_str(), "extensive");
+                let (ext, entry) = join!(self.store.get(&ext_key), self.store.get(&rendered_key));
+                (Source::Cache, ext, entry)
+            }
+        };
+        let (Some(ext), Some(entry)) = (ext, entry) else {
+            return Ok(None);
+        };
+        let fingerprint = rendered_fingerprint(options, transcript, &ext);
+        Ok(rendered_for(entry, &fingerprint).map(|answer| {
+            self.note(source);
+            (
+                Fetched {
+                    text: ext,
+                    fresh_key: None,
+                },
+                answer,
+            )
+        }))
+    }
+
+    /// Keeps `answer`, rendered from `ext` with `options` (see
+    /// [`Service::rendered`]).
+    pub(super) fn keep_rendered(
+        &self,
+        id: &CallId,
+        ext: &Fetched,
+        options: &CallOptions,
+        transcript: bool,
+        answer: &str,
+    ) -> Result<()> {
+        let (_, signer) = self.client()?;
+        let fingerprint = rendered_fingerprint(options, transcript, &ext.text);
+        let mut value = String::with_capacity(fingerprint.len() + 1 + answer.len());
+        value.push_str(&fingerprint);
+        value.push('\n');
+        value.push_str(answer);
+        self.pending.borrow_mut().push(Write {
+            key: signer.cache_key(id.as_str(), RENDERED_PART),
+            value,
+            ttl: self.config.cache_ttl_seconds,
+        });
+        Ok(())
+    }
+
     /// Notes when call `id` was last fetched from Gong.
     pub(super) fn fetched_now(&self, id: &CallId) -> Result<()> {
         let (_, signer) = self.client()?;
@@ -201,5 +313,40 @@ impl Service {
             self.fetched_now(id)?;
         }
         Ok((ext, tr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendered_answer_is_served_only_for_what_it_was_made_from() {
+        let o = CallOptions::default();
+        let fp = rendered_fingerprint(&o, true, r#"{"calls":[]}"#);
+        assert_eq!(fp.len(), 32);
+        let entry = format!("{fp}\n{{\"id\":\"1\"}}");
+        assert_eq!(
+            rendered_for(entry.clone(), &fp).as_deref(),
+            Some(r#"{"id":"1"}"#)
+        );
+        // Other options, the transcript left out, or another extensive answer: not served.
+        let other = CallOptions {
+            timestamps: !o.timestamps,
+            ..o.clone()
+        };
+        for different in [
+            rendered_fingerprint(&other, true, r#"{"calls":[]}"#),
+            rendered_fingerprint(&o, false, r#"{"calls":[]}"#),
+            rendered_fingerprint(&o, true, r#"{"calls":[{}]}"#),
+        ] {
+            assert_ne!(different, fp);
+            assert_eq!(rendered_for(entry.clone(), &different), None);
+        }
+        assert_eq!(
+            rendered_for(fp.clone(), &fp),
+            None,
+            "no separator, no answer"
+        );
     }
 }

@@ -15,6 +15,16 @@ impl Service {
     /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON.
     pub async fn call(&self, args: &CallArgs) -> Result<String> {
         let id = &args.call_id;
+        let options = self.options(&args.options, id);
+        if let Some((ext, json)) = self
+            .rendered(id, args.fresh, &options, args.transcript)
+            .await?
+        {
+            let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
+            self.select(&parsed, id)?;
+            self.returned(id.as_str());
+            return Ok(json);
+        }
         let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         if let Err(e) = self.select(&parsed, id) {
@@ -22,7 +32,6 @@ impl Service {
             self.settle_unseen(&e, ext, tr);
             return Err(e);
         }
-        let options = self.options(&args.options, id);
         let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
         let call = match gongkit::normalize_call(&parsed, input, &options) {
             // Gong's answer holds no transcript of this call (yet).
@@ -36,6 +45,9 @@ impl Service {
         let with_transcript = call.transcript.is_some();
         drop(call);
         drop(parsed);
+        if with_transcript || !args.transcript {
+            self.keep_rendered(id, &ext, &options, args.transcript, &json)?;
+        }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
         Ok(json)

@@ -23,7 +23,13 @@ impl Service {
                 signer.pseudonym(crate::library::ERASURE_TAG, email)
             })
             .await?;
-        for part in ["extensive", "transcript", "fetched", "missing"] {
+        for part in [
+            "extensive",
+            "transcript",
+            "fetched",
+            "missing",
+            super::answers::RENDERED_PART,
+        ] {
             self.store
                 .delete(&signer.cache_key(id.as_str(), part))
                 .await;
