@@ -46,7 +46,7 @@ pub use call::{
     call_document, chunk_call_document, normalize_call, Account, AccountSource, AnyExtensive,
     NormalizedCall, Participant, Summary, DOCUMENT_VERSION,
 };
-pub use chunk::{chunk_monologues, chunk_transcript, Chunk};
+pub use chunk::{chunk_monologues, chunk_transcript, Chunk, MAX_CHARS};
 pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
 pub use error::{json_words, Error, Result};
 pub use model::*;

@@ -43,6 +43,52 @@ pub fn from_json<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T> {
     serde_json::from_str(json).map_err(|e| Error::in_document(json, &e))
 }
 
+/// JSON text from UTF-8 bytes (an HTTP body as it came), checked in place:
+/// the byte entry point of the bindings, which take bytes where they take
+/// JSON text.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(gongkit::json_str_from_utf8(b"[1]")?, "[1]");
+/// assert_eq!(
+///     gongkit::json_str_from_utf8(b"[\"\xff\"]").unwrap_err().to_string(),
+///     "invalid JSON: not UTF-8 (byte 2 of 5)"
+/// );
+/// # Ok::<(), gongkit::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Json`] naming the first byte that is not UTF-8.
+pub fn json_str_from_utf8(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(e.valid_up_to(), bytes.len()))
+}
+
+/// [`json_str_from_utf8`] for bytes the caller owns: no copy.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(gongkit::json_from_utf8(b"{}".to_vec())?, "{}");
+/// # Ok::<(), gongkit::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`json_str_from_utf8`].
+pub fn json_from_utf8(bytes: Vec<u8>) -> Result<String> {
+    let len = bytes.len();
+    String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error().valid_up_to(), len))
+}
+
+fn not_utf8(at: usize, len: usize) -> Error {
+    Error::Json {
+        path: String::new(),
+        message: format!("invalid JSON: not UTF-8 (byte {at} of {len})"),
+    }
+}
+
 /// A string from Gong's JSON, borrowed from the input when it has no escapes.
 ///
 /// It dereferences to `str`, so it can be used wherever a `&str` is expected.

@@ -170,30 +170,49 @@ impl<'o, 'p> Writer<'o, 'p> {
                 }
                 out.push_str(&self.text);
             }
-            Format::WebVtt => {
-                self.cue.advance(self.start, self.end);
-                out.push('\n');
-                self.cue.push_times(out, '.');
-                out.push_str("<v ");
+            Format::WebVtt | Format::Srt => {
+                let vtt = options.format == Format::WebVtt;
+                // The turn's line: `<v Name>text` or `Name: text`.
                 self.scratch.clear();
-                label.push(&mut self.scratch);
-                push_escaped(out, &self.scratch);
-                out.push('>');
-                push_escaped(out, &self.text);
-                out.push('\n');
-            }
-            Format::Srt => {
-                self.cue.advance(self.start, self.end);
-                if self.turns > 0 {
-                    out.push('\n');
+                if vtt {
+                    let mut name = String::new();
+                    label.push(&mut name);
+                    self.scratch.push_str("<v ");
+                    push_escaped(&mut self.scratch, &name);
+                    self.scratch.push('>');
+                    push_escaped(&mut self.scratch, &self.text);
+                } else {
+                    label.push(&mut self.scratch);
+                    self.scratch.push_str(": ");
+                    self.scratch.push_str(&self.text);
                 }
-                out.push_str(itoa(self.turns as u64 + 1).as_str());
-                out.push('\n');
-                self.cue.push_times(out, ',');
-                label.push(out);
-                out.push_str(": ");
-                out.push_str(&self.text);
-                out.push('\n');
+                self.scratch.push('\n');
+                match (self.start, self.end) {
+                    (Some(start), Some(end)) => {
+                        // A cue of its own, with the lines of untimed turns
+                        // before it when it is the first.
+                        self.cue.advance(start, end);
+                        if vtt {
+                            out.push('\n');
+                        } else {
+                            if self.cue.count > 0 {
+                                out.push('\n');
+                            }
+                            out.push_str(itoa(self.cue.count as u64 + 1).as_str());
+                            out.push('\n');
+                        }
+                        self.cue.push_times(out, if vtt { '.' } else { ',' });
+                        out.push_str(&self.cue.waiting);
+                        self.cue.waiting.clear();
+                        out.push_str(&self.scratch);
+                        self.cue.count += 1;
+                    }
+                    // Without a start and an end a turn has no time to show,
+                    // and none is made up: its line joins the cue before it
+                    // (which the output ends with), or waits for the first.
+                    _ if self.cue.count > 0 => out.push_str(&self.scratch),
+                    _ => self.cue.waiting.push_str(&self.scratch),
+                }
             }
             Format::Json => {
                 if self.turns > 0 {
@@ -298,21 +317,27 @@ impl<'x> Label<'x> {
     }
 }
 
-/// Times of caption cues: never negative, and each ends at least 1 ms after
-/// it starts (WebVTT requires the end to be greater than the start), whatever
-/// times Gong sent; a turn without times starts where the previous cue ended.
+/// Caption cues: their times are the turn's own, never negative, and each
+/// ends at least 1 ms after it starts (WebVTT requires the end to be greater
+/// than the start) whatever times Gong sent. A turn without a start or an
+/// end (a sentence without times) gets no cue of its own: no time is made up
+/// for it. Its line is shown in the cue before it, or, before the first cue,
+/// in the first.
 #[derive(Default)]
 struct Cue {
     start: i64,
     end: i64,
+    /// Cues written so far.
+    count: usize,
+    /// Lines of untimed turns before the first cue.
+    waiting: String,
 }
 
 impl Cue {
-    fn advance(&mut self, start: Option<i64>, end: Option<i64>) {
+    fn advance(&mut self, start: i64, end: i64) {
         // Clamped so that start + 1 cannot overflow.
-        let start = start.unwrap_or(self.end).clamp(0, i64::MAX - 1);
-        let end = end.unwrap_or(start).max(start + 1);
-        *self = Cue { start, end };
+        self.start = start.clamp(0, i64::MAX - 1);
+        self.end = end.max(self.start + 1);
     }
 
     fn push_times(&self, out: &mut String, decimal: char) {

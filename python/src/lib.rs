@@ -294,20 +294,9 @@ fn json_text<'a>(
         return str_utf8(s).map(Cow::Borrowed);
     }
     if let Ok(b) = value.cast::<PyBytes>() {
-        let bytes = b.as_bytes();
-        return std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
-            fail(
-                py,
-                &Error::Json {
-                    path: String::new(),
-                    message: format!(
-                        "invalid JSON: not UTF-8 (byte {} of {})",
-                        e.valid_up_to(),
-                        bytes.len()
-                    ),
-                },
-            )
-        });
+        return gongkit::json_str_from_utf8(b.as_bytes())
+            .map(Cow::Borrowed)
+            .map_err(|e| fail(py, &e));
     }
     if !kind.accepts_parsed(value) {
         return Err(type_error(name, kind.expected(), value));
