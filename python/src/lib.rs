@@ -731,11 +731,12 @@ fn request_options(
     let preset = match preset.as_deref() {
         None => None,
         Some("callView") => Some(Preset::CallView),
+        Some("metadata") => Some(Preset::Metadata),
         Some(other) => {
             return Err(argument_error(
                 py,
                 "preset",
-                format!("{other:?}: expected \"callView\""),
+                format!("{other:?}: expected \"callView\" or \"metadata\""),
             ))
         }
     };
