@@ -57,6 +57,7 @@ pub use request::{
     GongError, InteractionFields, Preset, RequestOptions, TranscriptRequest, MAX_CALL_IDS,
 };
 pub use transcript::{
-    format_monologues, format_transcript, select_call_transcript, AnyTranscript, TranscriptInput,
+    check_has_text, format_monologues, format_transcript, select_call_transcript, AnyTranscript,
+    TranscriptInput,
 };
 pub use writer::clock;

@@ -215,30 +215,45 @@ fn decode(d: &Decoders, s: &str) -> Option<JsValue> {
     d.utf16.1.call1(&d.utf16.0, &view).ok()
 }
 
-/// The Latin-1 bytes of `s`, if every character fits: one pass without a
-/// branch per byte but at the (rarer) lead bytes.
+/// The Latin-1 bytes of `s`, if every character fits. Sixteen bytes at a
+/// time while they are ASCII (an OR over them, which becomes one vector
+/// instruction, and a 16-byte copy); byte by byte around the rarer lead
+/// bytes. This was a byte loop, 0.13 ms of the 0.23 ms a two-hour
+/// transcript with accents cost over an ASCII one in Node 20.
 fn latin1(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
-    let mut out = vec![0u8; bytes.len()];
-    let mut o = 0;
+    let mut out = Vec::with_capacity(bytes.len());
     // Added to the byte after a lead byte: 0xC2 xx is U+00xx, 0xC3 xx is
     // U+00xx + 0x40.
     let mut add = 0u8;
-    let mut wider = false;
-    for &b in bytes {
+    let mut step = |b: u8, out: &mut Vec<u8>| -> bool {
         if b >= 0xC0 {
-            wider |= b > 0xC3;
             add = (b & 1) * 0x40;
+            return b <= 0xC3;
+        }
+        out.push(b.wrapping_add(add));
+        add = 0;
+        true
+    };
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(0u8, |any, &b| any | b) < 0x80 {
+            // All ASCII, and so no pending lead byte before it either (a
+            // lead byte is always followed by a byte of 0x80 or more).
+            out.extend_from_slice(chunk);
             continue;
         }
-        out[o] = b.wrapping_add(add);
-        add = 0;
-        o += 1;
+        for &b in chunk {
+            if !step(b, &mut out) {
+                return None;
+            }
+        }
     }
-    if wider {
-        return None;
+    for &b in chunks.remainder() {
+        if !step(b, &mut out) {
+            return None;
+        }
     }
-    out.truncate(o);
     Some(out)
 }
 
@@ -512,34 +527,13 @@ fn optional_transcript(value: Option<JsValue>) -> JsResult<Option<String>> {
     }
 }
 
-/// A formatted transcript that is only its format's frame (nothing, `[]`,
-/// a bare `WEBVTT` header) had no monologue with text: an error, not an
-/// empty result that looks like success.
+/// A transcript that formats to nothing is an error ([`crate::check_has_text`]),
+/// worded `transcript: …` as a parameter's problem.
 fn require_text(json: &str, text: &str, options: &TranscriptOptions<'_>) -> JsResult<()> {
-    let empty = crate::format_transcript(
-        "[]",
-        &TranscriptOptions {
-            call_id: None,
-            ..*options
-        },
-    )
-    .map_err(fail)?;
-    if text == empty {
-        let captions = matches!(options.format, Format::Srt | Format::WebVtt);
-        let has_text = captions && {
-            let plain = TranscriptOptions {
-                format: Format::Plain,
-                ..*options
-            };
-            crate::format_transcript(json, &plain).is_ok_and(|t| !t.is_empty())
-        };
-        return Err(fail(if has_text {
-            "transcript: no sentence has a start and an end, which every SRT and WebVTT cue needs (plain, markdown and json show text without times)"
-        } else {
-            "transcript: no usable monologue (none has a sentence with text)"
-        }));
-    }
-    Ok(())
+    crate::check_has_text(json, text, options).map_err(|e| match e {
+        Error::InvalidArgument { name, reason } => fail(format!("{name}: {reason}")),
+        other => fail(other),
+    })
 }
 
 /// Runs `f` over the extensive argument, parsed from its JSON text.

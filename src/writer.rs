@@ -49,6 +49,15 @@ pub(crate) struct Writer<'o, 'p> {
     start: Option<i64>,
     end: Option<i64>,
     scratch: String,
+    /// Plain and Markdown: the turn is written straight into `out` as it
+    /// comes (its label when it opens, each sentence as it is read), not
+    /// gathered in `text` and copied at its close.
+    direct: bool,
+    /// Where the open turn's line starts (after its separator), for a
+    /// timestamp that becomes known after the label is written.
+    line_at: usize,
+    /// Where the open turn's text starts in `out`.
+    text_at: usize,
 }
 
 impl<'o, 'p> Writer<'o, 'p> {
@@ -73,7 +82,53 @@ impl<'o, 'p> Writer<'o, 'p> {
             start: None,
             end: None,
             scratch: String::new(),
+            direct: matches!(options.format, Format::Plain | Format::Markdown),
+            line_at: 0,
+            text_at: 0,
         }
+    }
+
+    /// Plain and Markdown: opens the turn's line in `out`: the separator,
+    /// the label and topic. Its timestamp goes in front of the label when
+    /// its first time is read ([`Writer::stamp`]).
+    fn open_line(&mut self) {
+        let options = self.options;
+        let markdown = options.format == Format::Markdown;
+        let out = &mut self.out;
+        if self.turns > 0 {
+            out.push_str(if markdown { "\n\n" } else { "\n" });
+            if let Some(layout) = &mut self.layout {
+                layout.lines.push(out.len());
+            }
+        }
+        self.line_at = out.len();
+        let label = Label::new(self.speaker.as_deref(), options.parties);
+        if markdown {
+            out.push_str("**");
+            label.push(out);
+            out.push_str("**");
+        } else {
+            label.push(out);
+        }
+        if let Some(topic) = &self.topic {
+            out.push_str(" (");
+            out.push_str(topic);
+            out.push(')');
+        }
+        out.push_str(": ");
+        self.text_at = out.len();
+    }
+
+    /// Plain and Markdown with timestamps: `[mm:ss] ` in front of the open
+    /// line, once its first time is known (almost always at its first
+    /// sentence, when only the label is there to move).
+    fn stamp(&mut self, start: i64) {
+        let mut stamp = String::with_capacity(12);
+        stamp.push('[');
+        push_clock(&mut stamp, start);
+        stamp.push_str("] ");
+        self.out.insert_str(self.line_at, &stamp);
+        self.text_at += stamp.len();
     }
 
     pub(crate) fn monologue(
@@ -103,6 +158,35 @@ impl<'o, 'p> Writer<'o, 'p> {
             set(&mut self.speaker, speaker_id);
             set(&mut self.topic, has_topic.then_some(topic.as_str()));
             self.scratch = topic;
+            if self.direct {
+                self.open_line();
+            }
+        }
+        if self.direct {
+            for s in kept {
+                if self.start.is_none() && self.options.timestamps {
+                    if let Some(start) = s.start {
+                        self.stamp(start);
+                    }
+                }
+                if self.out.len() > self.text_at {
+                    self.out.push(' ');
+                }
+                let from = self.out.len() - self.text_at;
+                push_normalized(&mut self.out, s.text.as_deref().unwrap_or_default());
+                self.start = self.start.or(s.start);
+                self.end = s.end.or(self.end);
+                if self.layout.is_some() {
+                    self.spans.push(SentenceSpan {
+                        from,
+                        to: self.out.len() - self.text_at,
+                        first_in_line: from == 0,
+                        start: s.start,
+                        end: s.end,
+                    });
+                }
+            }
+            return;
         }
         for s in kept {
             if !self.text.is_empty() {
@@ -134,41 +218,17 @@ impl<'o, 'p> Writer<'o, 'p> {
         let label = Label::new(self.speaker.as_deref(), options.parties);
         let out = &mut self.out;
         match options.format {
+            // Written as it came (open_line, monologue): only the
+            // sentences' places are left to note.
             Format::Plain | Format::Markdown => {
-                let markdown = options.format == Format::Markdown;
-                if self.turns > 0 {
-                    out.push_str(if markdown { "\n\n" } else { "\n" });
-                    if let Some(layout) = &mut self.layout {
-                        layout.lines.push(out.len());
-                    }
-                }
-                if let (true, Some(start)) = (options.timestamps, self.start) {
-                    out.push('[');
-                    push_clock(out, start);
-                    out.push_str("] ");
-                }
-                if markdown {
-                    out.push_str("**");
-                    label.push(out);
-                    out.push_str("**");
-                } else {
-                    label.push(out);
-                }
-                if let Some(topic) = &self.topic {
-                    out.push_str(" (");
-                    out.push_str(topic);
-                    out.push(')');
-                }
-                out.push_str(": ");
                 if let Some(layout) = &mut self.layout {
-                    let offset = out.len();
+                    let offset = self.text_at;
                     layout.sentences.extend(self.spans.drain(..).map(|mut s| {
                         s.from += offset;
                         s.to += offset;
                         s
                     }));
                 }
-                out.push_str(&self.text);
             }
             Format::WebVtt | Format::Srt => {
                 let vtt = options.format == Format::WebVtt;

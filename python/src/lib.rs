@@ -407,24 +407,9 @@ fn max_chars(py: Python<'_>, value: i64) -> PyResult<usize> {
         .map_err(|_| argument_error(py, "maxChars", format!("{value}: must be at least 1")))
 }
 
-/// A formatted transcript that is only its format's frame (nothing, `[]`,
-/// a bare `WEBVTT` header) had no monologue with text: an error, not an
-/// empty result that looks like success (as in the npm package).
-fn require_text(text: &str, options: &TranscriptOptions<'_>) -> Result<(), Error> {
-    let empty = gongkit::format_transcript(
-        "[]",
-        &TranscriptOptions {
-            call_id: None,
-            ..*options
-        },
-    )?;
-    if text == empty {
-        return Err(Error::InvalidArgument {
-            name: "transcript",
-            reason: "no usable monologue (none has a sentence with text)".to_owned(),
-        });
-    }
-    Ok(())
+/// A transcript that formats to nothing is an error (the core's rule).
+fn require_text(json: &str, text: &str, options: &TranscriptOptions<'_>) -> Result<(), Error> {
+    gongkit::check_has_text(json, text, options)
 }
 
 /// The call options from the keyword arguments.
@@ -542,7 +527,7 @@ fn format_transcript(
             call_id: call_id.as_deref(),
         };
         let out = gongkit::format_transcript(&json, &options)?;
-        require_text(&out, &options)?;
+        require_text(&json, &out, &options)?;
         Ok(out)
     })?;
     Ok(text(py, &out))
@@ -668,7 +653,7 @@ fn chunk_transcript<'py>(
         let chunks = gongkit::chunk_transcript(&json, max, &options)?;
         if chunks.is_empty() {
             let out = gongkit::format_transcript(&json, &options)?;
-            require_text(&out, &options)?;
+            require_text(&json, &out, &options)?;
         }
         Ok(chunks)
     })?;

@@ -130,3 +130,15 @@ test("SRT and WebVTT never make up a time: an untimed sentence joins the cue bef
     assert.throws(() => g.formatTranscript(none, { format }), { message: /^transcript: no sentence has a start and an end, which every SRT and WebVTT cue needs/ });
   }
 });
+
+test("texts cross to JavaScript intact whatever their characters and where they fall", () => {
+  const pieces = ["a", "é", "ü", "ÿ", "\u0080", "日", "😀", " b", "ç", "x".repeat(15)];
+  for (let seed = 1; seed < 200; seed++) {
+    let text = "";
+    for (let k = 0, r = seed; k < 40; k++, r = (r * 1103515245 + 12345) % 2147483648) text += pieces[r % pieces.length];
+    text = text.trim().replace(/ +/g, " ");
+    const t = JSON.stringify([{ speakerId: "1", sentences: [{ text }] }]);
+    assert.equal(g.formatTranscript(t), `Speaker 1: ${text}`, JSON.stringify(text));
+    assert.equal(g.formatTranscript(bytes(t)), `Speaker 1: ${text}`, JSON.stringify(text));
+  }
+});

@@ -94,7 +94,7 @@ def test_the_literal_formats_are_the_runtime_formats() -> None:
     assert literal(format_info.annotation) == {f["name"] for f in gongkit.formats()}
     alias = next(n for n in TREE.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "FormatName")
     for name in literal(alias.value):
-        gongkit.format_transcript('[{"sentences": [{"text": "a"}]}]', format=name)  # type: ignore[arg-type]
+        gongkit.format_transcript('[{"sentences": [{"start": 0, "end": 900, "text": "a"}]}]', format=name)  # type: ignore[arg-type]
 
 
 def test_typed_dicts_have_the_runtime_keys() -> None:
