@@ -923,7 +923,7 @@ mod tests {
         let err = format_transcript(JsValue::TRUE, None).unwrap_err();
         assert_eq!(
             message(err),
-            "transcript: expected an object, an array or their JSON text, got a boolean (true)"
+            "transcript: expected an object, an array or their JSON text (a string or UTF-8 bytes), got a boolean (true)"
         );
     }
 
@@ -937,6 +937,31 @@ mod tests {
             assert_eq!(get("extension").as_deref(), Some(format.extension()));
             assert_eq!(get("contentType").as_deref(), Some(format.content_type()));
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn bytes_are_read_as_json_text() {
+        let bytes = js_sys::Uint8Array::from(TRANSCRIPT.as_bytes());
+        let from_bytes = format_transcript(bytes.clone().into(), None).unwrap();
+        let from_buffer = format_transcript(bytes.buffer().into(), None).unwrap();
+        let from_text = format_transcript(TRANSCRIPT.into(), None).unwrap();
+        assert_eq!(from_bytes.as_string(), from_text.as_string());
+        assert_eq!(from_buffer.as_string(), from_text.as_string());
+        let bad = js_sys::Uint8Array::from(&b"[\"\xff\"]"[..]);
+        assert_eq!(
+            message(format_transcript(bad.into(), None).unwrap_err()),
+            "invalid JSON: not UTF-8 (byte 2 of 5)"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn latin1_is_exact_around_every_chunk_boundary() {
+        for n in 0..40 {
+            let text = format!("{}é{}ÿ", "a".repeat(n), "b".repeat(n % 17));
+            assert_eq!(latin1(&text).map(|v| v.len()), Some(text.chars().count()));
+            assert_eq!(js_text(&text).as_string().as_deref(), Some(text.as_str()));
+        }
+        assert_eq!(latin1(&format!("{}日", "a".repeat(20))), None);
     }
 
     #[wasm_bindgen_test]
