@@ -33,6 +33,7 @@ mod options;
 mod path;
 mod request;
 mod shape;
+mod simd;
 mod stream;
 mod transcript;
 #[cfg(feature = "wasm")]

@@ -427,7 +427,9 @@ pub(crate) fn push_normalized(out: &mut String, text: &str) {
 /// Whether text needs no change: no leading, trailing or doubled spaces, no
 /// other whitespace. Most sentences pass and are copied whole. The loop has
 /// no branch per byte, so the compiler turns it into vector code (this check
-/// was a third of the formatting time as a byte-by-byte `match`).
+/// was a third of the formatting time as a byte-by-byte `match`; explicit
+/// SSE2 sixteen bytes a step, with the pair of loads a doubled space needs,
+/// was 10 % slower on the two-hour call).
 fn is_normalized(bytes: &[u8]) -> bool {
     // Tab to carriage return, and the lead bytes of the only multi-byte
     // sequences that can be Unicode whitespace (U+0085, U+00A0, U+1680,
@@ -546,6 +548,28 @@ fn itoa(mut n: u64) -> Digits {
         n /= 10;
         if n == 0 {
             break d;
+        }
+    }
+}
+
+#[cfg(test)]
+mod normalized_tests {
+    /// The SIMD check and its tail agree with `split_whitespace` for every
+    /// kind of whitespace at every place in texts of up to 50 bytes.
+    #[test]
+    fn is_normalized_agrees_with_split_whitespace_at_every_place() {
+        let specials = [
+            "  ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{1680}", "\u{2003}",
+            "\u{3000}", "é", "日", "Â", " ",
+        ];
+        for len in 0..50 {
+            for at in 0..=len {
+                for sp in specials {
+                    let text = format!("{}{sp}{}", "a".repeat(at), "b".repeat(len - at));
+                    let want = text.split_whitespace().collect::<Vec<_>>().join(" ") == text;
+                    assert_eq!(super::is_normalized(text.as_bytes()), want, "{text:?}");
+                }
+            }
         }
     }
 }
