@@ -53,3 +53,32 @@ pub(crate) fn special16(chunk: &[u8]) -> u32 {
     }
     mask
 }
+
+/// Whether all sixteen bytes are ASCII (none has its high bit set).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn ascii16(chunk: &[u8]) -> bool {
+    use std::arch::x86_64::*;
+    assert!(chunk.len() >= 16);
+    // SAFETY: SSE2 is part of every x86-64 CPU; the load reads 16 bytes of
+    // `chunk`, which has at least that many (checked above).
+    unsafe { _mm_movemask_epi8(_mm_loadu_si128(chunk.as_ptr().cast())) == 0 }
+}
+
+/// Whether all sixteen bytes are ASCII (none has its high bit set).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) fn ascii16(chunk: &[u8]) -> bool {
+    use core::arch::wasm32::*;
+    assert!(chunk.len() >= 16);
+    // SAFETY: the load reads 16 bytes of `chunk`, which has at least that
+    // many (checked above); v128_load takes unaligned addresses.
+    u8x16_bitmask(unsafe { v128_load(chunk.as_ptr().cast()) }) == 0
+}
+
+/// Whether all sixteen bytes are ASCII (none has its high bit set).
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+pub(crate) fn ascii16(chunk: &[u8]) -> bool {
+    chunk[..16].iter().fold(0u8, |any, &b| any | b) < 0x80
+}
