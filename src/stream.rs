@@ -406,13 +406,37 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next key. The keys of sentences and monologues, as Gong writes
+    /// them (no escapes), are known by their bytes, with no search for the
+    /// closing quote (a third of the strings of a transcript are these
+    /// keys); any other key is read as a string.
+    fn key(&mut self) -> Read<Text<'a>> {
+        self.ws();
+        let rest = &self.b[self.i..];
+        let candidates: &[&'static str] = match rest.get(1) {
+            _ if rest.first() != Some(&b'"') => &[],
+            Some(b's') => &["start", "sentences", "speakerId"],
+            Some(b'e') => &["end"],
+            Some(b't') => &["text", "topic"],
+            _ => &[],
+        };
+        for name in candidates {
+            let n = name.len();
+            if rest.get(1..=n) == Some(name.as_bytes()) && rest.get(n + 1) == Some(&b'"') {
+                self.i += n + 2;
+                return Ok(Text::from(*name));
+            }
+        }
+        self.string()
+    }
+
     /// `{` … `}` with a callback per key, which reads the value.
     fn object(&mut self, mut member: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
         self.eat(b'{')?;
         self.enter()?;
         if !self.closed(b'}') {
             loop {
-                let key = self.string()?;
+                let key = self.key()?;
                 self.eat(b':')?;
                 member(self, &key)?;
                 if !self.more(b'}')? {
