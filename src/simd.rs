@@ -1,8 +1,8 @@
-//! Sixteen bytes at a time: byte classes for the transcript reader as bit
-//! masks (bit `k` for byte `k`), with SSE2 on x86-64 (part of
-//! every such CPU) and SIMD128 in WebAssembly (`.cargo/config.toml` turns it
-//! on; Node 16.4+, current browsers and workerd have it), and eight-byte
-//! words elsewhere.
+//! Sixteen bytes at a time: byte classes as bit masks (bit `k` for byte
+//! `k`) for the transcript reader, and the ASCII test of the npm package's
+//! text output; SSE2 on x86-64 (part of every such CPU), SIMD128 in
+//! WebAssembly (`.cargo/config.toml` turns it on; Node 16.4+, current
+//! browsers and workerd have it), eight-byte words elsewhere.
 
 /// A bit per byte that is '"', '\\' or below 0x20.
 #[cfg(target_arch = "x86_64")]
@@ -54,7 +54,9 @@ pub(crate) fn special16(chunk: &[u8]) -> u32 {
     mask
 }
 
-/// Whether all sixteen bytes are ASCII (none has its high bit set).
+/// Whether all sixteen bytes are ASCII (none has its high bit set): for
+/// the npm package's Latin-1 texts.
+#[cfg(feature = "wasm")]
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn ascii16(chunk: &[u8]) -> bool {
     use std::arch::x86_64::*;
@@ -64,7 +66,9 @@ pub(crate) fn ascii16(chunk: &[u8]) -> bool {
     unsafe { _mm_movemask_epi8(_mm_loadu_si128(chunk.as_ptr().cast())) == 0 }
 }
 
-/// Whether all sixteen bytes are ASCII (none has its high bit set).
+/// Whether all sixteen bytes are ASCII (none has its high bit set): for
+/// the npm package's Latin-1 texts.
+#[cfg(feature = "wasm")]
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) fn ascii16(chunk: &[u8]) -> bool {
     use core::arch::wasm32::*;
@@ -74,7 +78,9 @@ pub(crate) fn ascii16(chunk: &[u8]) -> bool {
     u8x16_bitmask(unsafe { v128_load(chunk.as_ptr().cast()) }) == 0
 }
 
-/// Whether all sixteen bytes are ASCII (none has its high bit set).
+/// Whether all sixteen bytes are ASCII (none has its high bit set): for
+/// the npm package's Latin-1 texts.
+#[cfg(feature = "wasm")]
 #[cfg(not(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
