@@ -179,55 +179,6 @@ fn decoders() -> Option<Decoders> {
     })
 }
 
-thread_local! {
-    /// `new TextEncoder()` and its `encodeInto`, where the engine has them.
-    static ENCODER: Option<(JsValue, js_sys::Function)> = {
-        use js_sys::{Function, Reflect};
-        let global = js_sys::global();
-        Reflect::get(&global, &"TextEncoder".into())
-            .ok()
-            .and_then(|ctor| ctor.dyn_into::<Function>().ok())
-            .and_then(|ctor| Reflect::construct(&ctor, &js_sys::Array::new()).ok())
-            .and_then(|encoder| {
-                let encode_into = Reflect::get(&encoder, &"encodeInto".into()).ok()?;
-                Some((encoder, encode_into.dyn_into::<Function>().ok()?))
-            })
-    };
-}
-
-/// A JS string as UTF-8 in wasm memory: one `TextEncoder.encodeInto`
-/// straight into a buffer of three bytes per UTF-16 unit. wasm-bindgen's own
-/// conversion copies ASCII with a JavaScript loop, one character at a time,
-/// up to the first other character: 0.75 ms of the 1.6 ms of an all-ASCII
-/// two-hour transcript in Node 20, where this takes 0.14 ms.
-fn utf8_of(text: &js_sys::JsString) -> String {
-    let encoded = ENCODER.with(|encoder| {
-        let (encoder, encode_into) = encoder.as_ref()?;
-        let room = (text.length() as usize).checked_mul(3)?;
-        let mut buffer: Vec<u8> = Vec::with_capacity(room);
-        // SAFETY: the view covers the buffer's spare capacity and is used
-        // by `encodeInto` at once, before anything could allocate (and so
-        // move wasm memory); nothing reads the bytes before they are
-        // written, and only the `written` ones are kept.
-        let view = unsafe { js_sys::Uint8Array::view_mut_raw(buffer.as_mut_ptr(), room) };
-        let result = encode_into.call2(encoder, text, &view).ok()?;
-        let read = js_sys::Reflect::get(&result, &"read".into())
-            .ok()?
-            .as_f64()?;
-        let written = js_sys::Reflect::get(&result, &"written".into())
-            .ok()?
-            .as_f64()? as usize;
-        if read as u32 != text.length() || written > room {
-            return None;
-        }
-        // SAFETY: `encodeInto` wrote `written` bytes at the buffer's start.
-        unsafe { buffer.set_len(written) };
-        // Encoders write UTF-8 (lone surrogates as U+FFFD); checked anyway.
-        String::from_utf8(buffer).ok()
-    });
-    encoded.unwrap_or_else(|| String::from(text))
-}
-
 /// Hands a big text to JavaScript the cheapest way. Engines decode UTF-8
 /// with non-ASCII characters slowly (0.52 ms for the two-hour transcript in
 /// Node 20) and UTF-16 faster (0.38 ms); Node's Latin-1 is fastest (0.19
@@ -332,9 +283,6 @@ fn to_js<T: Serialize>(value: &T) -> JsResult {
 /// same results and the same error messages (with the JSON path), and the
 /// wasm module carries one deserializer per type instead of two.
 fn json_text(name: &'static str, value: &JsValue) -> Result<String, Error> {
-    if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
-        return Ok(utf8_of(text));
-    }
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
