@@ -142,3 +142,12 @@ test("texts cross to JavaScript intact whatever their characters and where they 
     assert.equal(g.formatTranscript(bytes(t)), `Speaker 1: ${text}`, JSON.stringify(text));
   }
 });
+
+test("a JSON string crosses as UTF-8 whatever it holds, short or long: ASCII, beyond, a lone surrogate (as U+FFFD)", () => {
+  const ascii = transcript.normalize("NFD").replace(/[^\x00-\x7f]/g, "");
+  assert.equal(g.formatTranscript(ascii), g.formatTranscript(bytes(ascii)));
+  for (const pad of ["", "x".repeat(100)]) {
+    assert.equal(g.formatTranscript(`[{"speakerId": "1", "sentences": [{"text": "${pad}a\ud800b 😀 é"}]}]`), `Speaker 1: ${pad}a\ufffdb 😀 é`);
+  }
+  assert.equal(g.accountFromEmail("x@acme.com"), "Acme");
+});
