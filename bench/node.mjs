@@ -114,6 +114,16 @@ race(
   Buffer.byteLength(transcript),
   1.25,
 );
+// The same call with its accents taken off: English calls are all ASCII.
+const asciiTranscript = transcript.normalize("NFD").replace(/[^\x00-\x7f]/g, "");
+race(
+  "formatTranscript (ASCII string)",
+  [
+    { name: "gongkit (wasm, JSON string)", fn: () => gongkit.formatTranscript(asciiTranscript) },
+    { name: "plain JS (JSON.parse + loops)", fn: () => formatTranscriptJs(asciiTranscript) },
+  ],
+  asciiTranscript.length,
+);
 const decoder = new TextDecoder();
 race(
   "formatTranscript from bytes",
