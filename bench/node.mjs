@@ -1,7 +1,9 @@
 // The npm package against a straightforward JavaScript implementation of the
 // reference's logic (JSON.parse plus the same loops), on the two-hour
 // fixture call: same run, same input, alternating. Prints both medians,
-// MB/s and the ratio, and the .wasm size.
+// MB/s and the ratio, each beside its goal (issue 22), and the .wasm size.
+// "from bytes" is what a fetch gives: `await res.arrayBuffer()` handed to
+// gongkit as it is, against `JSON.parse(new TextDecoder().decode(buf))`.
 //
 // usage: node bench/node.mjs [seconds per case]   (after scripts/build-pkg)
 import { readFileSync, statSync } from "node:fs";
@@ -14,6 +16,8 @@ const dir = new URL("../tests/fixtures/calls/", import.meta.url);
 const transcript = readFileSync(new URL("two-hour.transcript.json", dir), "utf8");
 const extensive = readFileSync(new URL("two-hour.extensive.json", dir), "utf8");
 const seconds = Number(process.argv[2] ?? 3);
+// The body of a fetch: `await res.arrayBuffer()`.
+const transcriptBytes = await new Response(readFileSync(new URL("two-hour.transcript.json", dir))).arrayBuffer();
 
 // --- the reference's logic in plain JavaScript ---------------------------
 function formatTranscriptJs(raw) {
@@ -73,7 +77,9 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
-function race(name, cases, bytes) {
+const results = [];
+
+function race(name, cases, bytes, goal) {
   const times = cases.map(() => []);
   for (const c of cases) for (let i = 0; i < 20; i++) c.fn(); // warm up
   const end = performance.now() + seconds * 1000 * cases.length;
@@ -92,8 +98,10 @@ function race(name, cases, bytes) {
     runs: times[i].length,
   }));
   console.table(rows);
-  console.log(`${name}: wasm is ${(med[1] / med[0]).toFixed(2)}x the speed of plain JS\n`);
-  return med[1] / med[0];
+  const ratio = med[1] / med[0];
+  console.log(`${name}: wasm is ${ratio.toFixed(2)}x the speed of plain JS${goal ? ` (goal ${goal}x)` : ""}\n`);
+  results.push({ case: name, "gongkit ms": med[0].toFixed(3), "plain JS ms": med[1].toFixed(3), ratio: `${ratio.toFixed(2)}x`, goal: goal ? `>= ${goal}x` : "-", met: goal ? (ratio >= goal ? "yes" : "no") : "-" });
+  return ratio;
 }
 
 console.log(`node ${process.version}, input ${transcript.length} chars (${Buffer.byteLength(transcript)} bytes)`);
@@ -104,6 +112,27 @@ race(
     { name: "plain JS (JSON.parse + loops)", fn: () => formatTranscriptJs(transcript) },
   ],
   Buffer.byteLength(transcript),
+  1.25,
+);
+// The same call with its accents taken off: English calls are all ASCII.
+const asciiTranscript = transcript.normalize("NFD").replace(/[^\x00-\x7f]/g, "");
+race(
+  "formatTranscript (ASCII string)",
+  [
+    { name: "gongkit (wasm, JSON string)", fn: () => gongkit.formatTranscript(asciiTranscript) },
+    { name: "plain JS (JSON.parse + loops)", fn: () => formatTranscriptJs(asciiTranscript) },
+  ],
+  asciiTranscript.length,
+);
+const decoder = new TextDecoder();
+race(
+  "formatTranscript from bytes",
+  [
+    { name: "gongkit (wasm, ArrayBuffer)", fn: () => gongkit.formatTranscript(transcriptBytes) },
+    { name: "plain JS (TextDecoder + JSON.parse + loops)", fn: () => formatTranscriptJs(decoder.decode(transcriptBytes)) },
+  ],
+  transcriptBytes.byteLength,
+  1.5,
 );
 race(
   "normalizeCall",
@@ -122,6 +151,8 @@ race(
   ],
   Buffer.byteLength(transcript),
 );
+console.log("Side by side with the goals:");
+console.table(results);
 const wasmFile = new URL("../pkg/gongkit_bg.wasm", import.meta.url);
 const wasm = readFileSync(wasmFile);
 console.log(`pkg/gongkit_bg.wasm: ${statSync(wasmFile).size} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped`);

@@ -254,9 +254,11 @@ def extensive_request(
     to_date_time: Optional[str] = None,
     workspace_id: Optional[str] = None,
     cursor: Optional[str] = None,
-    preset: Optional[Literal["callView"]] = None,
+    preset: Optional[Literal["callView", "metadata"]] = None,
 ) -> ExtensiveRequest:
-    """The body of `POST /v2/calls/extensive`. Raises GongkitError above 100 call ids."""
+    """The body of `POST /v2/calls/extensive`. Without a preset it asks for the call view
+    (parties, content, speakers: what normalize_call reads); "metadata" asks for metadata
+    only. Raises GongkitError above 100 call ids."""
 
 def transcript_request(
     *,

@@ -517,25 +517,29 @@ pub fn call_document(
 /// use gongkit::{chunk_call_document, AnyExtensive, AnyTranscript, CallOptions};
 ///
 /// let extensive = AnyExtensive::from_json(r#"{"metaData": {"title": "Intro"}}"#)?;
-/// let transcript: AnyTranscript = gongkit::from_json(
-///     r#"[{"speakerId": "2", "sentences": [{"start": 1000, "end": 2000, "text": "Hello."}]}]"#,
-/// )?;
-/// let chunks = chunk_call_document(&extensive, Some((&transcript).into()), 20, &CallOptions::default())?;
-/// let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
-/// assert_eq!(texts, ["Title: Intro\n\n", "[00:01] Speaker 2: ", "Hello."]);
-/// assert_eq!(chunks[2].start, Some(1000));
+/// let hello = "Hello there. ".repeat(20);
+/// let json = format!(
+///     r#"[{{"speakerId": "2", "sentences": [{{"start": 1000, "end": 2000, "text": "{hello}"}}]}}]"#,
+/// );
+/// let transcript: AnyTranscript = gongkit::from_json(&json)?;
+/// let chunks = chunk_call_document(&extensive, Some((&transcript).into()), 200, &CallOptions::default())?;
+/// assert_eq!(chunks[0].text, "Title: Intro\n\n");
+/// assert!(chunks[1].text.starts_with("[00:01] Speaker 2: Hello there."));
+/// assert_eq!(chunks[1].start, Some(1000));
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 ///
 /// # Errors
 ///
-/// As [`normalize_call`], and [`Error::InvalidArgument`] for `max_chars` 0.
+/// As [`normalize_call`], and [`Error::InvalidArgument`] for `max_chars`
+/// outside [`crate::MAX_CHARS`].
 pub fn chunk_call_document(
     extensive: &AnyExtensive<'_>,
     transcript: Option<TranscriptInput<'_, '_>>,
     max_chars: usize,
     options: &CallOptions,
 ) -> Result<Vec<Chunk>> {
+    crate::chunk::check_range(max_chars)?;
     check(max_chars, Format::Plain)?;
     let (text, layout) = document_layout(extensive, transcript, options)?;
     Ok(chunk_layout(&text, &layout, max_chars))

@@ -1,6 +1,8 @@
 //! Cutting a transcript or a call document into pieces for models with
 //! small context windows.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -8,6 +10,19 @@ use crate::model::Monologue;
 use crate::options::{Format, TranscriptOptions};
 use crate::transcript::{render, write_monologues, TranscriptInput};
 use crate::writer::Layout;
+
+/// How many characters a chunk may hold when cut from JSON
+/// ([`chunk_transcript`], [`crate::chunk_call_document`]): the npm and
+/// Python packages and the Worker take `maxChars` in this range. Below 200 a
+/// chunk would hold little more than a speaker's label; above a million
+/// characters, one chunk is the whole of any call.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(gongkit::MAX_CHARS, 200..=1_000_000);
+/// ```
+pub const MAX_CHARS: RangeInclusive<usize> = 200..=1_000_000;
 
 /// One piece of a transcript or document.
 ///
@@ -48,27 +63,33 @@ pub struct Chunk {
 /// ```
 /// use gongkit::{chunk_transcript, TranscriptOptions};
 ///
-/// let json = r#"[
-///     {"speakerId": "1", "sentences": [{"start": 0, "end": 1000, "text": "Hello there."}]},
-///     {"speakerId": "2", "sentences": [{"start": 1000, "end": 2000, "text": "Hi."}, {"start": 2000, "end": 3000, "text": "How are you?"}]}
-/// ]"#;
-/// let chunks = chunk_transcript(json, 30, &TranscriptOptions::default())?;
-/// let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
-/// assert_eq!(texts, ["Speaker 1: Hello there.\n", "Speaker 2: Hi. How are you?"]);
+/// let long = "word ".repeat(30);
+/// let json = format!(r#"[
+///     {{"speakerId": "1", "sentences": [{{"start": 0, "end": 1000, "text": "{long}"}}]}},
+///     {{"speakerId": "2", "sentences": [{{"start": 1000, "end": 2000, "text": "Hi."}}, {{"start": 2000, "end": 3000, "text": "{long}"}}]}}
+/// ]"#);
+/// let chunks = chunk_transcript(&json, 200, &TranscriptOptions::default())?;
+/// assert_eq!(chunks.len(), 2);
+/// assert!(chunks[0].text.ends_with("word\n"));
+/// assert!(chunks[1].text.starts_with("Speaker 2: Hi. word"));
 /// assert_eq!((chunks[1].start, chunks[1].end), (Some(1000), Some(3000)));
-/// assert_eq!(chunks[1].count, 2);
+/// assert_eq!(
+///     chunk_transcript(&json, 10, &TranscriptOptions::default()).unwrap_err().to_string(),
+///     "invalid maxChars: 10: expected 200 to 1000000 characters"
+/// );
 /// # Ok::<(), gongkit::Error>(())
 /// ```
 ///
 /// # Errors
 ///
 /// As [`crate::format_transcript`] (the same JSON is accepted), and [`Error::InvalidArgument`] for
-/// `max_chars` 0 or a format other than plain or Markdown.
+/// `max_chars` outside [`MAX_CHARS`] or a format other than plain or Markdown.
 pub fn chunk_transcript(
     json: &str,
     max_chars: usize,
     options: &TranscriptOptions<'_>,
 ) -> Result<Vec<Chunk>> {
+    check_range(max_chars)?;
     check(max_chars, options.format)?;
     let (text, layout) = render(TranscriptInput::Json(json), options, true)?;
     Ok(chunk_layout(&text, &layout, max_chars))
@@ -102,6 +123,21 @@ pub fn chunk_monologues(
     check(max_chars, options.format)?;
     let (text, layout) = write_monologues(monologues, options, true);
     Ok(chunk_layout(&text, &layout, max_chars))
+}
+
+/// `max_chars` within [`MAX_CHARS`], for the entry points that take JSON.
+pub(crate) fn check_range(max_chars: usize) -> Result<()> {
+    if MAX_CHARS.contains(&max_chars) {
+        return Ok(());
+    }
+    Err(Error::argument(
+        "maxChars",
+        format!(
+            "{max_chars}: expected {} to {} characters",
+            MAX_CHARS.start(),
+            MAX_CHARS.end()
+        ),
+    ))
 }
 
 pub(crate) fn check(max_chars: usize, format: Format) -> Result<()> {

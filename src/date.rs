@@ -136,6 +136,32 @@ impl CallTime {
             .ok_or_else(|| invalid(&value.to_string(), "number is out of range"))
     }
 
+    /// An instant in Unix milliseconds, as a JavaScript `Date` holds it
+    /// (`getTime()`): always milliseconds, whatever the size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gongkit::CallTime;
+    ///
+    /// assert_eq!(CallTime::from_unix_millis(1734535800123)?.to_utc_string(), "2024-12-18T15:30:00.123Z");
+    /// assert_eq!(CallTime::from_unix_millis(86_400_000)?.to_utc_string(), "1970-01-02T00:00:00Z");
+    /// # Ok::<(), gongkit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A date out of the range of years 0 to 9999.
+    pub fn from_unix_millis(ms: i64) -> Result<CallTime> {
+        DateTime::from_timestamp_millis(ms)
+            .and_then(|utc| in_range(utc.fixed_offset()))
+            .map(|instant| CallTime {
+                instant,
+                unix: true,
+            })
+            .ok_or_else(|| invalid(&ms.to_string(), "number is out of range"))
+    }
+
     /// A Unix timestamp given as a floating-point number, as JavaScript
     /// numbers are: whole values only.
     ///

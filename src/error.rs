@@ -33,7 +33,7 @@ pub enum Error {
         message: String,
     },
     /// A call time that is neither Unix seconds nor ISO 8601.
-    #[error("invalid call time {value:?}: {reason}")]
+    #[error("invalid call time {}: {reason}", Shown(value))]
     InvalidCallTime {
         /// The value as it was given.
         value: String,
@@ -44,7 +44,7 @@ pub enum Error {
     #[error("invalid UTC offset {0} minutes: expected a value from -1439 to 1439")]
     InvalidUtcOffset(i64),
     /// A string that is not a well-formed email address.
-    #[error("invalid email {value:?}: {reason}")]
+    #[error("invalid email {}: {reason}", Shown(value))]
     InvalidEmail {
         /// The value as it was given.
         value: String,
@@ -82,7 +82,7 @@ impl Error {
     pub(crate) fn argument(name: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidArgument {
             name,
-            reason: reason.into(),
+            reason: cap_quoted(reason.into()),
         }
     }
 
@@ -117,7 +117,10 @@ impl Error {
         } else if path.is_empty() {
             message.insert_str(0, "invalid JSON: ");
         }
-        Error::Json { path, message }
+        Error::Json {
+            path,
+            message: cap_quoted(message),
+        }
     }
 }
 
@@ -162,6 +165,77 @@ pub fn json_words(message: &str) -> String {
             out = out.replace(rust, json);
         }
     }
+    out
+}
+
+/// The most characters of an input value a message repeats: enough to
+/// recognize it, never the whole of a big input.
+pub(crate) const SHOWN_CHARS: usize = 60;
+
+/// A value as a message quotes it: `"…"` with Rust's escapes, cut after
+/// [`SHOWN_CHARS`] characters with `…` after the closing quote.
+pub(crate) struct Shown<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => write!(f, "{:?}…", &self.0[..cut]),
+            None => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
+/// `message` with every quoted value in it (`"…"` with escapes, or serde's
+/// `` `…` ``) cut to [`SHOWN_CHARS`] characters: serde quotes a wrong string
+/// or an unknown key whole, and an input can be megabytes.
+pub(crate) fn cap_quoted(message: String) -> String {
+    if message.len() <= SHOWN_CHARS * 2 {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message.as_str();
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest.as_bytes()[open];
+        out.push_str(&rest[..=open]);
+        let body = &rest[open + 1..];
+        // The closing quote: the next one not escaped by a backslash.
+        let mut close = None;
+        let mut escaped = false;
+        for (i, b) in body.bytes().enumerate() {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' && quote == b'"' {
+                escaped = true;
+            } else if b == quote {
+                close = Some(i);
+                break;
+            }
+        }
+        let Some(close) = close else {
+            rest = body;
+            break;
+        };
+        let inner = &body[..close];
+        match inner.char_indices().nth(SHOWN_CHARS) {
+            Some((mut cut, _)) => {
+                // Never end inside an escape such as `\u{e9}` or `\"`.
+                if let Some(slash) = inner[..cut].rfind('\\') {
+                    if cut - slash < 10 {
+                        cut = slash;
+                    }
+                }
+                out.push_str(&inner[..cut]);
+                out.push(char::from(quote));
+                out.push('…');
+            }
+            None => {
+                out.push_str(inner);
+                out.push(char::from(quote));
+            }
+        }
+        rest = &body[close + 1..];
+    }
+    out.push_str(rest);
     out
 }
 

@@ -33,6 +33,7 @@ mod options;
 mod path;
 mod request;
 mod shape;
+mod simd;
 mod stream;
 mod transcript;
 #[cfg(feature = "wasm")]
@@ -51,7 +52,7 @@ pub use call::{
     call_document, chunk_call_document, normalize_call, Account, AccountSource, AnyExtensive,
     NormalizedCall, Participant, Summary, DOCUMENT_VERSION,
 };
-pub use chunk::{chunk_monologues, chunk_transcript, Chunk};
+pub use chunk::{chunk_monologues, chunk_transcript, Chunk, MAX_CHARS};
 pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
 pub use error::{json_words, Error, Result};
 pub use model::*;
@@ -62,6 +63,7 @@ pub use request::{
     GongError, InteractionFields, Preset, RequestOptions, TranscriptRequest, MAX_CALL_IDS,
 };
 pub use transcript::{
-    format_monologues, format_transcript, select_call_transcript, AnyTranscript, TranscriptInput,
+    check_has_text, format_monologues, format_transcript, select_call_transcript, AnyTranscript,
+    TranscriptInput,
 };
 pub use writer::clock;

@@ -226,23 +226,31 @@ pub struct RequestOptions {
     pub workspace_id: Option<String>,
     /// The cursor of the previous page.
     pub cursor: Option<String>,
-    /// A content selector preset (extensive requests only).
+    /// A content selector preset (extensive requests only); none is
+    /// [`Preset::CallView`].
     pub preset: Option<Preset>,
 }
 
-/// Content selector presets.
+/// Content selector presets. Without one, an extensive request asks for
+/// [`Preset::CallView`]: what [`crate::normalize_call`] reads (parties
+/// above all). Gong answers a request without a content selector with
+/// metadata only, which is what [`Preset::Metadata`] asks for.
 ///
 /// # Examples
 ///
 /// ```
 /// assert_eq!(serde_json::from_str::<gongkit::Preset>(r#""callView""#).unwrap(), gongkit::Preset::CallView);
+/// assert_eq!(serde_json::from_str::<gongkit::Preset>(r#""metadata""#).unwrap(), gongkit::Preset::Metadata);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub enum Preset {
-    /// [`ContentSelector::call_view`].
+    /// [`ContentSelector::call_view`] (the default).
     CallView,
+    /// No content selector: Gong sends each call's metadata only (no
+    /// parties, no content), the smallest answer.
+    Metadata,
 }
 
 impl RequestOptions {
@@ -293,7 +301,10 @@ impl RequestOptions {
     ///
     /// ```
     /// let options = gongkit::RequestOptions { call_ids: Some(vec!["12".into()]), ..Default::default() };
-    /// assert_eq!(serde_json::to_string(&options.extensive()?).unwrap(), r#"{"filter":{"callIds":["12"]}}"#);
+    /// let body = serde_json::to_value(options.extensive()?).unwrap();
+    /// assert_eq!(body["contentSelector"]["exposedFields"]["parties"], true);
+    /// let metadata = gongkit::RequestOptions { preset: Some(gongkit::Preset::Metadata), ..options };
+    /// assert_eq!(serde_json::to_string(&metadata.extensive()?).unwrap(), r#"{"filter":{"callIds":["12"]}}"#);
     /// # Ok::<(), gongkit::Error>(())
     /// ```
     ///
@@ -303,8 +314,9 @@ impl RequestOptions {
     pub fn extensive(&self) -> Result<ExtensiveRequest> {
         let mut request = ExtensiveRequest::new(self.filter()?);
         request.cursor.clone_from(&self.cursor);
-        if let Some(Preset::CallView) = self.preset {
-            request.content_selector = Some(ContentSelector::call_view());
+        match self.preset.unwrap_or(Preset::CallView) {
+            Preset::CallView => request.content_selector = Some(ContentSelector::call_view()),
+            Preset::Metadata => {}
         }
         Ok(request)
     }
@@ -336,12 +348,35 @@ impl RequestOptions {
     }
 }
 
+/// A bound of a range as Gong takes it: an ISO 8601 date and time with an
+/// offset (`2024-01-01T00:00:00Z`, `2024-01-01T00:00:00-08:00`). A plain
+/// date or a time without an offset is refused rather than passed on for
+/// Gong to refuse (or to read in a time zone nobody chose).
+/// Whether an ISO 8601 text has a time after its date and an offset (`Z`
+/// or `±hh:mm`) after its time.
+fn has_time_and_offset(value: &str) -> bool {
+    let Some(time) = value
+        .get(10..)
+        .and_then(|t| t.strip_prefix(['T', 't', ' ']))
+    else {
+        return false;
+    };
+    time.ends_with(['Z', 'z']) || time.contains(['+', '-'])
+}
+
 fn iso_bound(name: &'static str, value: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    let shown = crate::error::Shown(value);
     match crate::parse_call_time(value) {
-        Ok(t) if !t.is_unix() => Ok(t.utc()),
+        Ok(t) if !t.is_unix() && has_time_and_offset(value) => Ok(t.utc()),
+        Ok(t) if !t.is_unix() => Err(Error::argument(
+            name,
+            format!(
+                "{shown}: expected a date and time with an offset, such as 2024-12-18T00:00:00Z"
+            ),
+        )),
         _ => Err(Error::argument(
             name,
-            format!("{value:?}: expected ISO 8601 such as 2024-12-18T00:00:00Z"),
+            format!("{shown}: expected ISO 8601 such as 2024-12-18T00:00:00Z"),
         )),
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::model::{from_json, CallTranscript, Id, Monologue, TranscriptResponse};
-use crate::options::TranscriptOptions;
+use crate::options::{Format, TranscriptOptions};
 use crate::shape::{self, Key, Kind, Shape};
 use crate::writer::{Layout, Writer};
 
@@ -204,6 +204,56 @@ impl<'de> Visitor<'de> for AnyTranscriptVisitor {
 /// of [`AnyTranscript::monologues`].
 pub fn format_transcript(json: &str, options: &TranscriptOptions<'_>) -> Result<String> {
     Ok(render(TranscriptInput::Json(json), options, false)?.0)
+}
+
+/// Checks that a formatted transcript says something: output that is only
+/// its format's frame (nothing, `[]`, a bare `WEBVTT` header) had no
+/// monologue with text, or, for SRT and WebVTT, no sentence with a start
+/// and an end. The bindings make that an error rather than an empty result
+/// that looks like success; `json` and `options` are what `text` was
+/// formatted from.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::{check_has_text, format_transcript, Format, TranscriptOptions};
+///
+/// let json = r#"[{"speakerId": "1", "sentences": [{"text": "Hi."}]}]"#;
+/// let srt = TranscriptOptions { format: Format::Srt, ..Default::default() };
+/// let text = format_transcript(json, &srt)?;
+/// assert_eq!(text, "");
+/// assert_eq!(
+///     check_has_text(json, &text, &srt).unwrap_err().to_string(),
+///     "invalid transcript: no sentence has a start and an end, which every SRT and WebVTT cue needs (plain, markdown and json show text without times)"
+/// );
+/// # Ok::<(), gongkit::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming `transcript`.
+pub fn check_has_text(json: &str, text: &str, options: &TranscriptOptions<'_>) -> Result<()> {
+    let bare = TranscriptOptions {
+        call_id: None,
+        ..*options
+    };
+    if text != format_transcript("[]", &bare)? {
+        return Ok(());
+    }
+    let captions = matches!(options.format, Format::Srt | Format::WebVtt);
+    let plain = TranscriptOptions {
+        format: Format::Plain,
+        ..*options
+    };
+    let untimed = captions && format_transcript(json, &plain).is_ok_and(|t| !t.is_empty());
+    Err(crate::Error::argument(
+        "transcript",
+        if untimed {
+            "no sentence has a start and an end, which every SRT and WebVTT cue needs (plain, markdown and json show text without times)"
+        } else {
+            "no usable monologue (none has a sentence with text)"
+        },
+    ))
 }
 
 /// A transcript to format: already parsed, or JSON text. JSON text is

@@ -7,7 +7,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Some((&size, rest)) = data.split_first() else { return };
     let Ok(json) = std::str::from_utf8(rest) else { return };
-    let max = usize::from(size % 64) + 1;
+    // The smallest sizes chunk_transcript takes (gongkit::MAX_CHARS).
+    let max = *gongkit::MAX_CHARS.start() + usize::from(size % 64);
     let options = TranscriptOptions {
         format: if size & 0x80 != 0 { Format::Markdown } else { Format::Plain },
         timestamps: size & 0x40 != 0,

@@ -294,20 +294,9 @@ fn json_text<'a>(
         return str_utf8(s).map(Cow::Borrowed);
     }
     if let Ok(b) = value.cast::<PyBytes>() {
-        let bytes = b.as_bytes();
-        return std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
-            fail(
-                py,
-                &Error::Json {
-                    path: String::new(),
-                    message: format!(
-                        "invalid JSON: not UTF-8 (byte {} of {})",
-                        e.valid_up_to(),
-                        bytes.len()
-                    ),
-                },
-            )
-        });
+        return gongkit::json_str_from_utf8(b.as_bytes())
+            .map(Cow::Borrowed)
+            .map_err(|e| fail(py, &e));
     }
     if !kind.accepts_parsed(value) {
         return Err(type_error(name, kind.expected(), value));
@@ -418,24 +407,9 @@ fn max_chars(py: Python<'_>, value: i64) -> PyResult<usize> {
         .map_err(|_| argument_error(py, "maxChars", format!("{value}: must be at least 1")))
 }
 
-/// A formatted transcript that is only its format's frame (nothing, `[]`,
-/// a bare `WEBVTT` header) had no monologue with text: an error, not an
-/// empty result that looks like success (as in the npm package).
-fn require_text(text: &str, options: &TranscriptOptions<'_>) -> Result<(), Error> {
-    let empty = gongkit::format_transcript(
-        "[]",
-        &TranscriptOptions {
-            call_id: None,
-            ..*options
-        },
-    )?;
-    if text == empty {
-        return Err(Error::InvalidArgument {
-            name: "transcript",
-            reason: "no usable monologue (none has a sentence with text)".to_owned(),
-        });
-    }
-    Ok(())
+/// A transcript that formats to nothing is an error (the core's rule).
+fn require_text(json: &str, text: &str, options: &TranscriptOptions<'_>) -> Result<(), Error> {
+    gongkit::check_has_text(json, text, options)
 }
 
 /// The call options from the keyword arguments.
@@ -553,7 +527,7 @@ fn format_transcript(
             call_id: call_id.as_deref(),
         };
         let out = gongkit::format_transcript(&json, &options)?;
-        require_text(&out, &options)?;
+        require_text(&json, &out, &options)?;
         Ok(out)
     })?;
     Ok(text(py, &out))
@@ -679,7 +653,7 @@ fn chunk_transcript<'py>(
         let chunks = gongkit::chunk_transcript(&json, max, &options)?;
         if chunks.is_empty() {
             let out = gongkit::format_transcript(&json, &options)?;
-            require_text(&out, &options)?;
+            require_text(&json, &out, &options)?;
         }
         Ok(chunks)
     })?;
@@ -742,11 +716,12 @@ fn request_options(
     let preset = match preset.as_deref() {
         None => None,
         Some("callView") => Some(Preset::CallView),
+        Some("metadata") => Some(Preset::Metadata),
         Some(other) => {
             return Err(argument_error(
                 py,
                 "preset",
-                format!("{other:?}: expected \"callView\""),
+                format!("{other:?}: expected \"callView\" or \"metadata\""),
             ))
         }
     };

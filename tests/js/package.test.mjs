@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import * as g from "gongkit";
-import { cases, read, run, expectedFile, formatNamed, jsonWords } from "./table.mjs";
+import { cases, read, run, expectedFile, formatNamed, jsonWords, FORMS } from "./table.mjs";
 
 const FUNCTIONS = [
   "accountFromEmail", "accountFromParties", "batchCallIds", "callDate", "callDocument",
@@ -23,8 +23,8 @@ test("import gives every function, the same ones as require, and nothing else", 
   assert.equal(g.documentVersion(), 1);
 });
 
-for (const asObjects of [false, true]) {
-  test(`fixture outputs match the expected files (inputs as ${asObjects ? "objects" : "JSON strings"})`, () => {
+for (const form of FORMS) {
+  test(`fixture outputs match the expected files (inputs as ${form})`, () => {
     let checked = 0;
     for (const call of cases.calls) {
       const extensive = read(`calls/${call.name}.extensive.json`);
@@ -32,8 +32,8 @@ for (const asObjects of [false, true]) {
       for (const variantName of call.variants) {
         const { fn, options } = cases.variants[variantName];
         const out = ["formatTranscript", "chunkTranscript"].includes(fn)
-          ? run(g, fn, { input: transcript, options, partiesFrom: extensive, asObjects })
-          : run(g, fn, { input: extensive, transcript, options: { ...options, internalDomains: call.internalDomains }, asObjects });
+          ? run(g, fn, { input: transcript, options, partiesFrom: extensive, form })
+          : run(g, fn, { input: extensive, transcript, options: { ...options, internalDomains: call.internalDomains }, form });
         const expected = read(expectedFile(call.name, variantName));
         if (typeof out === "string") {
           assert.equal(out, expected, `${call.name}.${variantName}`);
@@ -79,13 +79,15 @@ test("the email table", () => {
   }
 });
 
-test("the bad-input table: each throws an Error with the core's message", () => {
-  assert.ok(cases.errors.length >= 30);
-  for (const c of cases.errors) {
-    const call = () => run(g, c.fn, { input: c.input, transcript: c.transcript, options: c.options ?? {} });
-    assert.throws(call, (e) => e instanceof Error && e.message === jsonWords(c.error), `${c.fn}: ${JSON.stringify(c.input)}`);
-  }
-});
+for (const form of ["text", "bytes", "arraybuffer"]) {
+  test(`the bad-input table: each throws an Error with the core's message (inputs as ${form})`, () => {
+    assert.ok(cases.errors.length >= 30);
+    for (const c of cases.errors) {
+      const call = () => run(g, c.fn, { input: c.input, transcript: c.transcript, options: c.options ?? {}, form });
+      assert.throws(call, (e) => e instanceof Error && e.message === jsonWords(c.error), `${c.fn}: ${JSON.stringify(c.input)?.slice(0, 200)}`);
+    }
+  });
+}
 
 test("messages speak JSON: no Rust type names in any error of the table", () => {
   const rust = /\b(?:[iu](?:8|16|32|64|128|size)|f32|f64|sequence|unit value)\b|expected a map|invalid type: map/;
@@ -163,29 +165,29 @@ const WRONG = [
   ["accountFromEmail", [null], "email: expected a string, got null"],
   ["accountFromEmail", ["x@acme.com", "acme.com"], "options: expected an object, got a string"],
   ["accountFromEmail", ["x@acme.com", ["acme.com"]], "options: expected an object, got an array"],
-  ["accountFromParties", [{}], "parties: expected an array or its JSON text, got an object"],
-  ["accountFromParties", [], "parties: expected an array or its JSON text, got undefined"],
-  ["callDate", [], "value: expected a string or a number, got undefined"],
-  ["callDate", [true], "value: expected a string or a number, got a boolean (true)"],
-  ["callDate", [{}], "value: expected a string or a number, got an object"],
+  ["accountFromParties", [{}], "parties: expected an array or its JSON text (a string or UTF-8 bytes), got an object"],
+  ["accountFromParties", [], "parties: expected an array or its JSON text (a string or UTF-8 bytes), got undefined"],
+  ["callDate", [], "value: expected a string, a number or a Date, got undefined"],
+  ["callDate", [true], "value: expected a string, a number or a Date, got a boolean (true)"],
+  ["callDate", [{}], "value: expected a string, a number or a Date, got an object"],
   ["callDate", [1, 5], "options: expected an object, got a number (5)"],
   ["callDate", ["1", "not an object"], "options: expected an object, got a string"],
-  ["formatTranscript", [], "transcript: expected an object, an array or their JSON text, got undefined"],
-  ["formatTranscript", [42], "transcript: expected an object, an array or their JSON text, got a number (42)"],
+  ["formatTranscript", [], "transcript: expected an object, an array or their JSON text (a string or UTF-8 bytes), got undefined"],
+  ["formatTranscript", [42], "transcript: expected an object, an array or their JSON text (a string or UTF-8 bytes), got a number (42)"],
   ["formatTranscript", ["[]", "markdown"], "options: expected an object, got a string"],
-  ["normalizeCall", [[]], "extensive: expected an object or its JSON text, got an array"],
-  ["normalizeCall", [null], "extensive: expected an object or its JSON text, got null"],
-  ["normalizeCall", ["{}", 7], "transcript: expected an object, an array or their JSON text, got a number (7)"],
-  ["callDocument", [1], "extensive: expected an object or its JSON text, got a number (1)"],
+  ["normalizeCall", [[]], "extensive: expected an object or its JSON text (a string or UTF-8 bytes), got an array"],
+  ["normalizeCall", [null], "extensive: expected an object or its JSON text (a string or UTF-8 bytes), got null"],
+  ["normalizeCall", ["{}", 7], "transcript: expected an object, an array or their JSON text (a string or UTF-8 bytes), got a number (7)"],
+  ["callDocument", [1], "extensive: expected an object or its JSON text (a string or UTF-8 bytes), got a number (1)"],
   ["callDocument", ["{}", undefined, true], "options: expected an object, got a boolean (true)"],
   ["chunkTranscript", ["[]"], "options: expected an object, got undefined"],
-  ["chunkTranscript", [false, { maxChars: 10 }], "transcript: expected an object, an array or their JSON text, got a boolean (false)"],
+  ["chunkTranscript", [false, { maxChars: 10 }], "transcript: expected an object, an array or their JSON text (a string or UTF-8 bytes), got a boolean (false)"],
   ["chunkDocument", [{ calls: [] }, undefined], "options: expected an object, got undefined"],
-  ["chunkDocument", [() => 1, undefined, { maxChars: 5 }], "extensive: expected an object or its JSON text, got a function"],
+  ["chunkDocument", [() => 1, undefined, { maxChars: 5 }], "extensive: expected an object or its JSON text (a string or UTF-8 bytes), got a function"],
   ["extensiveRequest", ["callView"], "options: expected an object, got a string"],
   ["transcriptRequest", [3], "options: expected an object, got a number (3)"],
-  ["batchCallIds", [], "ids: expected an array or its JSON text, got undefined"],
-  ["batchCallIds", [{ 0: "1" }], "ids: expected an array or its JSON text, got an object"],
+  ["batchCallIds", [], "ids: expected an array or its JSON text (a string or UTF-8 bytes), got undefined"],
+  ["batchCallIds", [{ 0: "1" }], "ids: expected an array or its JSON text (a string or UTF-8 bytes), got an object"],
 ];
 
 test("wrong argument types are TypeErrors naming the parameter", () => {
@@ -202,7 +204,7 @@ test("a transcript with no usable monologue is an error, in every format", () =>
     for (const { name: format } of g.formats()) {
       assert.throws(() => g.formatTranscript(input, { format }), { message }, `${JSON.stringify(input)} as ${format}`);
     }
-    assert.throws(() => g.chunkTranscript(input, { maxChars: 100 }), { message }, JSON.stringify(input));
+    assert.throws(() => g.chunkTranscript(input, { maxChars: 200 }), { message }, JSON.stringify(input));
   }
 });
 
@@ -270,5 +272,5 @@ test("an object JSON cannot hold is an error naming the parameter", () => {
   cycle.push(cycle);
   assert.throws(() => g.formatTranscript(cycle), { message: "invalid transcript: cannot be turned into JSON (a cycle, or a BigInt?)" });
   assert.throws(() => g.normalizeCall({ calls: [{ metaData: { id: 1n } }] }), { message: "invalid extensive: cannot be turned into JSON (a cycle, or a BigInt?)" });
-  assert.throws(() => g.formatTranscript("[]", { parties: [{ speakerId: 2n }] }), { message: "invalid options: cannot be turned into JSON (a cycle, or a BigInt?)" });
+  assert.throws(() => g.formatTranscript("[]", { parties: [{ speakerId: 2n }] }), { message: "invalid parties: cannot be turned into JSON (a cycle, or a BigInt?)" });
 });

@@ -27,19 +27,44 @@ export function expectedFile(call, variantName) {
   return `expected/${call}.${variantName}.${ext}`;
 }
 
+/** The forms a JSON input can take: text, parsed, or UTF-8 bytes of both kinds. */
+export const FORMS = ["text", "objects", "bytes", "arraybuffer"];
+
+const encoder = new TextEncoder();
+
+/** JSON text in one of the `FORMS`. */
+export function inForm(json, form) {
+  if (typeof json !== "string") return json;
+  switch (form) {
+    case "objects":
+      return JSON.parse(json);
+    case "bytes":
+      return encoder.encode(json);
+    case "arraybuffer": {
+      // An ArrayBuffer of exactly the text, as `await res.arrayBuffer()` gives.
+      const bytes = encoder.encode(json);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    }
+    default:
+      return json;
+  }
+}
+
 /**
  * Runs one function of the table through the package `g`, as
- * tests/fixtures.rs runs it through the Rust API. `asObjects` passes JSON
- * inputs as parsed objects instead of strings.
+ * tests/fixtures.rs runs it through the Rust API. `form` passes JSON
+ * inputs as text (the default), parsed objects, or UTF-8 bytes. With
+ * `names`, `formatTranscript` gets the `parties` option as the extensive
+ * answer in that form (as parsed parties for objects).
  */
-export function run(g, fn, { input, transcript, options = {}, partiesFrom, asObjects = false }) {
-  const arg = (json) => (asObjects && json !== undefined ? JSON.parse(json) : json);
+export function run(g, fn, { input, transcript, options = {}, partiesFrom, asObjects = false, form = asObjects ? "objects" : "text" }) {
+  const arg = (json) => (json === undefined ? json : inForm(json, form));
   const { names, maxChars, ...rest } = options;
   switch (fn) {
     case "formatTranscript":
     case "chunkTranscript": {
       const o = { ...rest };
-      if (names && partiesFrom) o.parties = JSON.parse(partiesFrom).calls[0].parties;
+      if (names && partiesFrom) o.parties = form === "objects" ? JSON.parse(partiesFrom).calls[0].parties : inForm(partiesFrom, form);
       if (fn === "chunkTranscript") return g.chunkTranscript(arg(input), { ...o, maxChars: maxChars ?? 0 });
       return g.formatTranscript(arg(input), o);
     }
@@ -56,7 +81,7 @@ export function run(g, fn, { input, transcript, options = {}, partiesFrom, asObj
     case "transcriptRequest":
       return g.transcriptRequest(options);
     case "batchCallIds":
-      return g.batchCallIds(input);
+      return g.batchCallIds(arg(input));
     default:
       throw new Error(`unknown fn ${fn}`);
   }

@@ -52,6 +52,10 @@ const text: string = formatTranscript(response, formatOptions);
 const fromString: string = formatTranscript(JSON.stringify(response));
 const fromArray: string = formatTranscript(monologues, { format: "webvtt" });
 const fromCall: string = formatTranscript(callTranscript);
+// JSON as UTF-8 bytes, as `await res.arrayBuffer()` gives it; parties as the extensive answer.
+const bytes: Uint8Array = new TextEncoder().encode(JSON.stringify(response));
+const fromBytes: string = formatTranscript(bytes, { parties: JSON.stringify({ calls: [] }) });
+const fromBuffer: string = formatTranscript(bytes.buffer as ArrayBuffer, { parties: bytes });
 
 const call: CallData = { metaData: { id: "1", title: "Intro", scheduled: 1734535800 }, parties: [party] };
 const extensive: ExtensiveResponse = { calls: [call] };
@@ -71,6 +75,9 @@ const first: { index: number; count: number; text: string; start: number | null;
 
 const day: string = callDate("2024-12-18T23:30:00-05:00", { utcOffsetMinutes: 0 });
 const fromNumber: string = callDate(1518863400);
+const fromDate: string = callDate(new Date());
+const metadataOnly: ExtensiveRequest = extensiveRequest({ callIds: ["1"], preset: "metadata" });
+const idsFromBytes: string[][] = batchCallIds(new TextEncoder().encode('["1"]'));
 const name: string | undefined = accountFromEmail("jane@big-corp.com", { internalDomains: ["seller.io"] });
 const fromParties: string | undefined = accountFromParties([party]);
 
@@ -96,7 +103,7 @@ formatTranscript(response, { format: "docx" });
 chunkTranscript(response, {});
 
 export const used = [
-  text, fromString, fromArray, fromCall, account, participants, summary, title, date, document,
+  text, fromString, fromArray, fromCall, fromBytes, fromBuffer, fromDate, metadataOnly, idsFromBytes, account, participants, summary, title, date, document,
   documentChunks, first, day, fromNumber, name, fromParties, body, transcriptBody, batches, version,
   affiliation, idNumber, formatName, download, contentType,
 ];

@@ -224,3 +224,20 @@ def test_a_str_that_is_not_unicode_text() -> None:
         gongkit.format_transcript('[{"sentences": [{"text": "\ud800"}]}]')
     assert str(err.value).startswith("invalid JSON: not Unicode text (")
     assert err.value.path == ""
+
+
+def test_captions_never_make_up_a_time() -> None:
+    untimed = '[{"speakerId": "1", "sentences": [{"text": "No time."}]}, {"speakerId": "2", "sentences": [{"start": 24100, "end": 25000, "text": "Timed."}]}]'
+    assert gongkit.format_transcript(untimed, format="srt") == "1\n00:00:24,100 --> 00:00:25,000\nSpeaker 1: No time.\nSpeaker 2: Timed.\n"
+    with pytest.raises(gongkit.GongkitError, match="no sentence has a start and an end"):
+        gongkit.format_transcript('[{"speakerId": "1", "sentences": [{"text": "Hi."}]}]', format="webvtt")
+
+
+def test_max_chars_has_the_worker_bounds() -> None:
+    with pytest.raises(gongkit.GongkitError, match=r"^invalid max_chars: 10: expected 200 to 1000000 characters$"):
+        gongkit.chunk_transcript('[{"speakerId": "1", "sentences": [{"text": "Hi."}]}]', max_chars=10)
+
+
+def test_extensive_request_asks_for_the_call_view_unless_metadata() -> None:
+    assert gongkit.extensive_request(call_ids=["1"])["contentSelector"]["exposedFields"]["parties"] is True
+    assert gongkit.extensive_request(call_ids=["1"], preset="metadata") == {"filter": {"callIds": ["1"]}}

@@ -94,7 +94,7 @@ def test_the_literal_formats_are_the_runtime_formats() -> None:
     assert literal(format_info.annotation) == {f["name"] for f in gongkit.formats()}
     alias = next(n for n in TREE.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "FormatName")
     for name in literal(alias.value):
-        gongkit.format_transcript('[{"sentences": [{"text": "a"}]}]', format=name)  # type: ignore[arg-type]
+        gongkit.format_transcript('[{"sentences": [{"start": 0, "end": 900, "text": "a"}]}]', format=name)  # type: ignore[arg-type]
 
 
 def test_typed_dicts_have_the_runtime_keys() -> None:
@@ -142,8 +142,8 @@ def test_the_return_types() -> None:
         "format_transcript": gongkit.format_transcript(transcript),
         "normalize_call": gongkit.normalize_call(extensive),
         "call_document": gongkit.call_document(extensive),
-        "chunk_transcript": gongkit.chunk_transcript(transcript, max_chars=100),
-        "chunk_document": gongkit.chunk_document(extensive, max_chars=100),
+        "chunk_transcript": gongkit.chunk_transcript(transcript, max_chars=200),
+        "chunk_document": gongkit.chunk_document(extensive, max_chars=200),
         "extensive_request": gongkit.extensive_request(),
         "transcript_request": gongkit.transcript_request(),
         "batch_call_ids": gongkit.batch_call_ids(["1"]),
