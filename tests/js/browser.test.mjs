@@ -111,7 +111,7 @@ test("the page: rendered transcript, charts, filter, exports, drop, all local", 
   for (let i = 0; i < 5; i++) times.push(await drop(page, twoHour));
   const median = [...times].sort((a, b) => a - b)[2];
   console.log(`two-hour call (425 KB transcript): drop to rendered page ${median.toFixed(0)} ms median of 5 (${times.map((x) => x.toFixed(0)).join(", ")} ms)`);
-  assert.ok(median < 500, `${median} ms`);
+  // A figure, not a timed assertion (speed goals live in scripts that print them).
   const twoHourLines = await page.locator("#rendered .line").count();
   assert.ok(twoHourLines >= 1000, `${twoHourLines} lines`);
   assert.ok((await page.locator("#talk .bar").count()) >= 2);

@@ -13,8 +13,12 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
 
-/// The smallest and largest chunk size, everywhere.
-pub const MAX_CHARS: (u64, u64) = (200, 1_000_000);
+/// The smallest and largest chunk size: the core's (`gongkit::MAX_CHARS`),
+/// as the JSON Schema's bounds.
+pub const MAX_CHARS: (u64, u64) = (
+    *gongkit::MAX_CHARS.start() as u64,
+    *gongkit::MAX_CHARS.end() as u64,
+);
 /// The most chunks one answer carries when all are asked for.
 pub const MAX_CHUNKS_PER_ANSWER: usize = 1000;
 /// The largest `limit` of a listing, and its default.
