@@ -119,6 +119,7 @@ class NormalizedCall(TypedDict):
     title: Optional[str]
     url: Optional[str]
     scheduled: Optional[str]
+    started: Optional[str]
     date: Optional[str]
     durationSeconds: Optional[int]
     direction: Optional[str]

@@ -328,6 +328,9 @@ pub struct NormalizedCall<'a> {
     pub url: Option<Text<'a>>,
     /// When it was scheduled (else started), ISO 8601 in UTC with `Z`.
     pub scheduled: Option<String>,
+    /// When it started (Gong's `started`), ISO 8601 in UTC with `Z`: the
+    /// instant; `date` is its day.
+    pub started: Option<String>,
     /// Its calendar date, `YYYY-MM-DD`.
     pub date: Option<String>,
     /// Length in seconds.
@@ -442,6 +445,7 @@ fn header<'a>(call: &'a CallData<'a>, options: &CallOptions) -> Result<Normalize
         title: meta.title,
         url: meta.url,
         scheduled: when.map(|t| t.to_utc_string()),
+        started: meta.started.map(|t| t.to_utc_string()),
         date,
         duration_seconds: meta.duration,
         direction: meta.direction,
