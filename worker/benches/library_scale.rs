@@ -29,10 +29,10 @@ fn main() {}
 mod native {
     use std::time::Instant;
 
+    use gongkit::words::fold;
     use gongkit_worker::library::sql::{self, query, Bound};
     use gongkit_worker::library::{Filters, Record, Visibility};
     use gongkit_worker::query::Query;
-    use gongkit::words::fold;
     use rusqlite::Connection;
 
     use super::sqlite;
