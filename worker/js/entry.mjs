@@ -19,6 +19,7 @@ import RustWorker, { GongGate, GongSync } from "../build/index.js";
 import { OAuthProvider, AuthorizationError, CimdFetchError, authorizationErrorRedirect } from "@cloudflare/workers-oauth-provider";
 import * as oidc from "oauth4webapi";
 import { readSettings } from "./settings.mjs";
+import { isWebhook, gongWebhook } from "./webhook.mjs";
 
 export { GongGate, GongSync };
 
@@ -299,6 +300,7 @@ function resourceMetadataUrl(request, env) {
 
 export default {
   async fetch(request, env, ctx) {
+    if (isWebhook(request)) return gongWebhook(request, env);
     if (!oauthEnabled(env)) return rust(request, withUser(env, undefined), ctx);
     // Sign-in is on: every setting it reads must parse, or nothing is served
     // (503 naming the setting, as the Rust Worker answers for its own).

@@ -258,6 +258,8 @@ settings! {
         "the Worker's public origin, when it is served under more than one name (the OAuth resource and issuer)";
     OAUTH_ACCESS_TOKEN_TTL_SECONDS: Var, Js, "3600", None, at_least(60),
         "lifetime of OAuth access tokens (at least 60); refresh tokens last 30 days";
+    GONG_WEBHOOK_PUBLIC_KEY: Secret, Js, "", None, Form::Text,
+        "the public key of Gong's automation rule that posts calls to `/v1/webhooks/gong` (\"Signed JWT header\"), base64 as Gong shows it or PEM; unset: that route answers 503 `not_configured` ([Gong webhooks](#gong-webhooks))";
     GONG_API_KEY: Secret, Rust, "", None, Form::Text,
         "Gong's access key";
     GONG_API_SECRET: Secret, Rust, "", None, Form::Text,
