@@ -5,7 +5,7 @@ use std::path::PathBuf;
 pub const USAGE: &str = "usage: gongkit-sim [--port N] [--key K --secret S] [--fixtures DIR]
        [--generate N] [--from ISO] [--to ISO] [--variety] [--seed N]
        [--private-percent P] [--late-percent P] [--late-after-ms MS]
-       [--page-size N] [--rate-limit N]";
+       [--page-size N] [--rate-limit N] [--webhook-url URL]";
 
 /// How the simulator was started.
 #[derive(Clone, Debug)]
@@ -18,6 +18,8 @@ pub struct Config {
     /// Gong requests allowed in any one-second window; 0 is no limit.
     pub rate_limit: usize,
     pub generate: Generate,
+    /// Where Gong's automation rule posts processed calls (`webhook.rs`).
+    pub webhook_url: Option<String>,
 }
 
 /// What `--generate` and its companions ask for.
@@ -68,6 +70,7 @@ impl Default for Config {
             page_size: 100,
             rate_limit: 0,
             generate: Generate::default(),
+            webhook_url: None,
         }
     }
 }
@@ -100,6 +103,7 @@ pub fn parse_args(args: Vec<String>) -> Result<Option<Config>, String> {
                 }
             }
             "--rate-limit" => config.rate_limit = number(&flag, &value()?)?,
+            "--webhook-url" => config.webhook_url = Some(value()?),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
