@@ -126,3 +126,100 @@ test("a test webhook is 200 and stores nothing; a minute of clock skew is allowe
   const wrong = await post(pub, test, await sign(key.privateKey, test));
   assert.equal(wrong.status, 401, wrong.body);
 });
+
+/** Adds calls to the simulator (so Gong has their transcripts) and returns their callData. */
+async function gongHas(s, ids, { isPrivate = false } = {}) {
+  const transcript = JSON.parse(fixture("calls/acme-discovery.transcript.json")).callTranscripts[0];
+  const calls = ids.map((id) => ({ extensive: callData(id, { isPrivate }), transcript: { ...transcript, callId: id } }));
+  await s.addCalls({ calls });
+  return calls.map((c) => c.extensive);
+}
+
+async function until(what, f, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test("verified webhooks store their calls at once; their transcripts come in one batch; private and repeated ones cost nothing", { timeout: 120_000 }, async () => {
+  const { s, w, key } = await setUp({ WEBHOOK_BATCH_SECONDS: "3" });
+  const ids = ["7700000000000000011", "7700000000000000012", "7700000000000000013"];
+  const calls = await gongHas(s, ids);
+  const [privateCall] = await gongHas(s, ["7700000000000000014"], { isPrivate: true });
+  await s.reset();
+  const send = async (call) => {
+    const body = JSON.stringify({ callData: call, isTest: false });
+    return post(w, body, await sign(key.privateKey, body));
+  };
+  for (const call of calls) {
+    const r = await send(call);
+    assert.equal(r.status, 202, r.body);
+    assert.equal(r.json().stored, true, r.body);
+  }
+  // Stored at once, from the call data given: no Gong request yet.
+  assert.equal(await inLibrary(w), 3);
+  const stored = await w.request(`/v1/calls/${ids[0]}`);
+  assert.equal(stored.status, 200, stored.body);
+  assert.equal(stored.headers.get("X-Gongkit-Source"), "library");
+  assert.equal((await s.stats()).requests, 0);
+
+  // A private call is not stored.
+  const p = await send(privateCall);
+  assert.equal(p.status, 202, p.body);
+  assert.equal(p.json().stored, false);
+  assert.equal(p.json().reason, "private");
+  assert.equal(await inLibrary(w), 3);
+
+  // The three transcripts: one request, after the batch's wait.
+  await until("the batch", async () => (await s.stats()).transcript >= 1);
+  await new Promise((r) => setTimeout(r, 1500));
+  const stats = await s.stats();
+  assert.equal(stats.transcript, 1, JSON.stringify(stats));
+  assert.equal(stats.extensive, 0);
+  const log = await s.log();
+  assert.deepEqual([...log[0].callIds].sort(), [...ids].sort());
+  await until("the transcripts in the library", async () => {
+    const t = await w.request(`/v1/calls/${ids[2]}/transcript?format=text`);
+    return t.status === 200 && t.headers.get("X-Gongkit-Source") === "library" && t.body.length > 100;
+  });
+
+  // The same webhook again: nothing more asked of Gong, nothing written.
+  const again = await send(calls[0]);
+  assert.equal(again.status, 202, again.body);
+  assert.equal(again.json().stored, false, again.body);
+  assert.equal(again.json().reason, "unchanged");
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal((await s.stats()).requests, 1);
+});
+
+test("the simulator's own webhooks (--webhook-url) bring a processed call into the library", { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const hook = `http://127.0.0.1:${port}/v1/webhooks/gong`;
+  const s = await startSim({ generate: 0, args: ["--webhook-url", hook] });
+  cleanup.push(() => s.stop());
+  assert.match(s.webhookPublicKey, /^MII[A-Za-z0-9+/=]+$/);
+  const w = await startWorker(s, {
+    http: port,
+    library: await migratedDatabase(),
+    bindings: { GONG_WEBHOOK_PUBLIC_KEY: s.webhookPublicKey, PUBLIC_URL: `http://127.0.0.1:${port}`, WEBHOOK_BATCH_SECONDS: "0" },
+  });
+  cleanup.push(() => w.dispose());
+  const id = "7700000000000000021";
+  const transcript = JSON.parse(fixture("calls/acme-discovery.transcript.json")).callTranscripts[0];
+  await s.addCalls({ extensive: callData(id), transcript: { ...transcript, callId: id }, pending: true });
+  assert.equal(await inLibrary(w), 0);
+  await s.process([id]);
+  const sent = await until("the webhook", async () => {
+    const r = await s.webhooks();
+    return r.log.find((e) => e.id === id);
+  });
+  assert.equal(sent.status, 202);
+  await until("the call and its transcript", async () => {
+    const t = await w.request(`/v1/calls/${id}/transcript?format=text`);
+    return t.status === 200 && t.headers.get("X-Gongkit-Source") === "library" && t.body.length > 100;
+  });
+});
