@@ -1,13 +1,15 @@
 // Load and faults against a running Worker and Gong simulator (scripts/load
 // starts both): bounded loops on 127.0.0.1 only. Prints what it measures;
 // exits non-zero when an answer is wrong.
-//   node bench/load.mjs <worker-url> <sim-url> <token> [--smoke]
+//   node bench/load.mjs <worker-url> <sim-url> <token> [<participant-token>] [--smoke]
 // --smoke: the same runs with a few requests each (scripts/test's smoke run).
+// With a participant's token (a `name:email:token` entry), a last run shows
+// that person's burst of fresh asks cannot hold back the admin's request.
 import { execFileSync } from "node:child_process";
 
 const SMOKE = process.argv.includes("--smoke");
-const [base, simUrl, token] = process.argv.slice(2).filter((a) => a !== "--smoke");
-if (!token) throw new Error("usage: node bench/load.mjs <worker-url> <sim-url> <token> [--smoke]");
+const [base, simUrl, token, participant] = process.argv.slice(2).filter((a) => a !== "--smoke");
+if (!token) throw new Error("usage: node bench/load.mjs <worker-url> <sim-url> <token> [<participant-token>] [--smoke]");
 // Requests and concurrency of the big runs, of the fault runs, and the transcript sizes.
 const [TOTAL, CONCURRENCY] = SMOKE ? [24, 4] : [2000, 50];
 const FAULTS_TOTAL = SMOKE ? 8 : 2000;
@@ -142,6 +144,34 @@ for (const n of SIZES) {
   const bytes = Buffer.byteLength(JSON.stringify(doc));
   const median = times[Math.floor(REPEAT / 2)];
   console.log(`${String(n).padStart(8)} ${String(bytes).padStart(12)} ${String(size).padStart(14)} ${median.toFixed(1).padStart(40)} ${((median / n) * 1000).toFixed(1).padStart(22)}`);
+}
+
+// 6. Fairness: one participant fires a burst of concurrent `fresh=true` asks
+// for ids Gong does not have; the admin's request, sent once the burst holds
+// the gate, waits no more than the gate's pacing (two windows of 1.25 s, and
+// room for a busy machine). The day is charged only the requests Gong saw.
+if (participant) {
+  const BURST = SMOKE ? 10 : 40;
+  await sim("POST", "/__sim/reset");
+  const before = (await (await fetch(`${base}/v1/quota`, { headers: auth })).json()).used.demand;
+  const unknown = () => `1${Array.from({ length: 18 }, () => Math.floor(Math.random() * 10)).join("")}`;
+  const burst = Promise.all(
+    Array.from({ length: BURST }, () => fetch(`${base}/v1/calls/${unknown()}?fresh=true`, { headers: { Authorization: `Bearer ${participant}` } }).then((r) => r.status)),
+  );
+  for (let i = 0; i < 200 && (await sim("GET", "/__sim/stats")).requests < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  const t = performance.now();
+  const res = await fetch(`${base}/v1/calls/${ids[1]}?fresh=true&transcript=false`, { headers: auth });
+  await res.text();
+  const waited = performance.now() - t;
+  const statuses = await burst;
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = (await sim("GET", "/__sim/stats")).requests;
+  const charged = (await (await fetch(`${base}/v1/quota`, { headers: auth })).json()).used.demand - before;
+  console.log(`\nfairness:       a participant's ${BURST} concurrent fresh asks for unknown ids: ${JSON.stringify(statuses.reduce((m, st) => ((m[st] = (m[st] ?? 0) + 1), m), {}))}`);
+  console.log(`                the admin's request meanwhile: ${res.status} in ${waited.toFixed(0)} ms; ${sent} Gong requests sent, ${charged} charged to the day`);
+  if (res.status !== 200) problem(`fairness: the admin's request was ${res.status}`);
+  if (waited > 2 * 1250 + 2500) problem(`fairness: the admin waited ${waited.toFixed(0)} ms`);
+  if (charged !== sent) problem(`fairness: ${charged} charged for ${sent} sent`);
 }
 
 console.log(problems ? `\n${problems} problems` : "\nno problems");

@@ -695,6 +695,48 @@ pub fn document_version() -> u32 {
     crate::DOCUMENT_VERSION
 }
 
+/// A word as search sees it: folded (accents, case and width dropped),
+/// with where it is in the text as JS string offsets, so a hit can be
+/// marked in the original.
+#[derive(Tsify, Serialize)]
+pub struct SearchWord {
+    /// The folded word (`jose` for `José`); Chinese and Japanese one
+    /// character a word.
+    text: String,
+    /// Where the word starts in the text (a JS string index, UTF-16).
+    start: usize,
+    /// Where it ends in the text (exclusive).
+    end: usize,
+}
+
+/// The words of `text` as the gongkit Worker's search folds them (the core's
+/// `gongkit::words`), in order: a filter that folds with them finds what a
+/// search would (`jose` finds `José`, `調達` finds `調達を担当`).
+#[wasm_bindgen(js_name = searchWords, unchecked_return_type = "SearchWord[]")]
+pub fn search_words(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> JsResult {
+    check("text", Kind::Text, &text)?;
+    let text = text.as_string().unwrap_or_default();
+    // Byte offsets to UTF-16 ones, walking forward from the last start
+    // (starts never go back; one character may give several words).
+    let utf16 = |(byte, unit): (usize, usize), to: usize| match text.get(byte..to) {
+        Some(s) => (to, unit + s.encode_utf16().count()),
+        None => (to, text.get(..to).map_or(0, |s| s.encode_utf16().count())),
+    };
+    let mut at = (0, 0);
+    let list: Vec<SearchWord> = crate::words::words(&text)
+        .into_iter()
+        .map(|w| {
+            at = utf16(at, w.span.start);
+            SearchWord {
+                text: w.text,
+                start: at.1,
+                end: utf16(at, w.span.end).1,
+            }
+        })
+        .collect();
+    to_js(&list)
+}
+
 #[cfg(test)]
 mod tests {
     //! The bindings under Node (`wasm-bindgen-test-runner`): values cross
@@ -822,5 +864,19 @@ mod tests {
         assert!(account_from_email("x@acme.com".into(), Some(options))
             .unwrap()
             .is_undefined());
+    }
+
+    #[wasm_bindgen_test]
+    fn search_words_are_folded_with_js_offsets() {
+        let text = "😀 José, 調達!";
+        let words = js_sys::JSON::stringify(&search_words(text.into()).unwrap()).unwrap();
+        assert_eq!(
+            String::from(words),
+            r#"[{"text":"jose","start":3,"end":7},{"text":"調","start":9,"end":10},{"text":"達","start":10,"end":11}]"#
+        );
+        assert_eq!(
+            message(search_words(JsValue::from(1)).unwrap_err()),
+            "text: expected a string, got a number (1)"
+        );
     }
 }

@@ -19,7 +19,9 @@
 
 use std::ops::Range;
 
-use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+#[cfg(not(all(feature = "wasm", target_arch = "wasm32")))]
+use unicode_normalization::char::decompose_compatible;
+use unicode_normalization::char::is_combining_mark;
 
 use crate::error::{Error, Result};
 
@@ -108,9 +110,22 @@ pub fn words(text: &str) -> Vec<Word> {
 
 /// The compatibility decomposition (NFKD) of one character, given piece by
 /// piece: the one place that knows where Unicode's tables come from, so a
-/// build that has them already (V8's `String.prototype.normalize`) can
-/// supply them here instead of carrying its own.
-fn decompose(c: char, each: impl FnMut(char)) {
+/// build that has them already (the JS engine's `String.prototype.normalize`)
+/// supplies them here instead of carrying its own. The npm package does
+/// (feature `wasm`): the tables would add about 65 KB gzipped to its wasm.
+fn decompose(c: char, mut each: impl FnMut(char)) {
+    // ASCII and the unified CJK ideographs decompose to themselves (Unicode
+    // gives them no decomposition): no table, no call out.
+    if c.is_ascii()
+        || matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x20000..=0x2F7FF | 0x30000..=0x3134F)
+    {
+        return each(c);
+    }
+    #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+    String::from(js_sys::JsString::from(c).normalize("NFKD"))
+        .chars()
+        .for_each(each);
+    #[cfg(not(all(feature = "wasm", target_arch = "wasm32")))]
     decompose_compatible(c, each);
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 pub const USAGE: &str = "usage: gongkit-sim [--port N] [--key K --secret S] [--fixtures DIR]
        [--generate N] [--from ISO] [--to ISO] [--variety] [--seed N]
        [--private-percent P] [--late-percent P] [--late-after-ms MS]
-       [--page-size N] [--rate-limit N] [--webhook-url URL]";
+       [--page-size N] [--rate-limit N] [--loop-cursor] [--webhook-url URL]";
 
 /// How the simulator was started.
 #[derive(Clone, Debug)]
@@ -17,6 +17,9 @@ pub struct Config {
     pub page_size: usize,
     /// Gong requests allowed in any one-second window; 0 is no limit.
     pub rate_limit: usize,
+    /// A broken Gong: every listing page (`/v2/calls/extensive` by date)
+    /// is the first page again with the same cursor, for ever.
+    pub loop_cursor: bool,
     pub generate: Generate,
     /// Where Gong's automation rule posts processed calls (`webhook.rs`).
     pub webhook_url: Option<String>,
@@ -69,6 +72,7 @@ impl Default for Config {
             )),
             page_size: 100,
             rate_limit: 0,
+            loop_cursor: false,
             generate: Generate::default(),
             webhook_url: None,
         }
@@ -103,6 +107,7 @@ pub fn parse_args(args: Vec<String>) -> Result<Option<Config>, String> {
                 }
             }
             "--rate-limit" => config.rate_limit = number(&flag, &value()?)?,
+            "--loop-cursor" => config.loop_cursor = true,
             "--webhook-url" => config.webhook_url = Some(value()?),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -170,8 +175,10 @@ mod tests {
             "--variety",
             "--rate-limit",
             "3",
+            "--loop-cursor",
         ])
         .unwrap();
+        assert!(c.loop_cursor);
         assert_eq!(c.generate.to, Some(1_735_689_600));
         assert_eq!(c.generate.private_percent, 5.0);
         assert_eq!(c.rate_limit, 3);

@@ -138,8 +138,14 @@ impl Sim {
             return error(404, NO_CALLS);
         }
         let fingerprint = fingerprint(&request["filter"]);
+        // `--loop-cursor`: a listing that never ends (the same page, the
+        // same cursor), as a broken Gong would answer.
+        let looping = self.config.loop_cursor
+            && endpoint == Endpoint::Extensive
+            && request["filter"]["callIds"].is_null();
         let (page_number, start) = match request.get("cursor") {
             None | Some(Value::Null) => (0, 0),
+            Some(Value::String(c)) if looping && c == LOOP_CURSOR => (1, 0),
             Some(c) => match c.as_str().and_then(decode_cursor) {
                 Some(cursor) if cursor.fingerprint == fingerprint => {
                     // The first call after the last one sent, wherever
@@ -160,6 +166,9 @@ impl Sim {
         });
         if let (Some(last), true) = (page.last(), start + page.len() < selected.len()) {
             records["cursor"] = json!(encode_cursor(page_number + 1, last, fingerprint));
+        }
+        if looping {
+            records["cursor"] = json!(LOOP_CURSOR);
         }
         let mut bytes = page_body(endpoint, request_id, &records, page);
         if truncate {
@@ -264,6 +273,9 @@ pub fn selection(request: &Value, endpoint: Endpoint) -> Result<Selection, Strin
         primary_users,
     })
 }
+
+/// The one cursor of `--loop-cursor`.
+const LOOP_CURSOR: &str = "loop-cursor";
 
 /// Ties a cursor to its filter.
 fn fingerprint(filter: &Value) -> u64 {

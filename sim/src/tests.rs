@@ -573,3 +573,27 @@ fn bad_admin_input_is_a_clear_400_never_a_panic() {
         200
     );
 }
+
+#[test]
+fn loop_cursor_answers_the_same_page_and_cursor_for_ever() {
+    let s = sim(&["--generate", "300", "--loop-cursor"]);
+    let filter =
+        json!({"fromDateTime": "2000-01-01T00:00:00Z", "toDateTime": "2100-01-01T00:00:00Z"});
+    let first = ok(gong(&s, Endpoint::Extensive, json!({ "filter": filter })));
+    let cursor = first["records"]["cursor"].as_str().unwrap().to_owned();
+    let again = ok(gong(
+        &s,
+        Endpoint::Extensive,
+        json!({"filter": filter, "cursor": cursor}),
+    ));
+    assert_eq!(again["records"]["cursor"].as_str(), Some(cursor.as_str()));
+    assert_eq!(again["calls"], first["calls"]);
+    // Calls asked for by id are answered as always.
+    let id = first["calls"][0]["metaData"]["id"].clone();
+    let one = ok(gong(
+        &s,
+        Endpoint::Extensive,
+        json!({"filter": {"callIds": [id]}}),
+    ));
+    assert!(one["records"]["cursor"].is_null());
+}

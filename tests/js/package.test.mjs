@@ -10,7 +10,7 @@ import { cases, read, run, expectedFile, formatNamed, jsonWords } from "./table.
 const FUNCTIONS = [
   "accountFromEmail", "accountFromParties", "batchCallIds", "callDate", "callDocument",
   "chunkDocument", "chunkTranscript", "documentVersion", "extensiveRequest", "formatTranscript",
-  "formats", "normalizeCall", "transcriptRequest",
+  "formats", "normalizeCall", "searchWords", "transcriptRequest",
 ];
 
 test("import gives every function, the same ones as require, and nothing else", () => {

@@ -9,6 +9,7 @@ const TYPES = {
   ".css": "text/css; charset=utf-8",
   ".wasm": "application/wasm",
   ".json": "application/json",
+  ".svg": "image/svg+xml",
 };
 
 /** Serves `root` on a free port; resolves to { url, close }. */

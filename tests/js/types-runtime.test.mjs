@@ -164,6 +164,7 @@ test("the .d.ts matches every fixture output, field by field", () => {
   checkResult("callDate", g.callDate(0), "callDate");
   checkResult("documentVersion", g.documentVersion(), "documentVersion");
   checkResult("formats", g.formats(), "formats");
+  checkResult("searchWords", g.searchWords("Hi José, 調達"), "searchWords");
   // the table does reach the optional summary fields, present and absent
   assert.ok(fields.has("summary.keyPoints") && fields.has("summary.outline"), [...fields].join(", "));
   assert.ok(checked >= 45, `${checked} outputs`);

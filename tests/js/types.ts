@@ -14,6 +14,7 @@ import {
   formatTranscript,
   formats,
   normalizeCall,
+  searchWords,
   transcriptRequest,
   type Account,
   type Affiliation,
@@ -31,6 +32,7 @@ import {
   type Participant,
   type Party,
   type RequestOptions,
+  type SearchWord,
   type Sentence,
   type Summary,
   type TranscriptRequest,
@@ -81,6 +83,9 @@ const formatList: FormatInfo[] = formats();
 const formatName: Format = formatList[0].name; // a name the format option takes
 const download: string = `call.${formatList[0].extension}`;
 const contentType: string = formatList[0].contentType;
+const words: SearchWord[] = searchWords("Hi José");
+const folded: string = words.map((w) => w.text).join(" ");
+const marked: string = "Hi José".slice(words[1].start, words[1].end);
 
 // What must not compile: numbers as ids in results, a misspelled format.
 // @ts-expect-error ids in results are strings

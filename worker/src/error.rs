@@ -104,6 +104,13 @@ pub enum Error {
         /// Which budget: `day` or `sync`.
         budget: String,
     },
+    /// The caller's own daily budget of Gong requests on demand is spent
+    /// (`USER_DAILY_GONG_BUDGET`); the library and the cache still answer.
+    #[error("your daily budget of Gong requests is spent (USER_DAILY_GONG_BUDGET); it resets in {retry_after} s. Calls in the library and answers already fetched are still served")]
+    UserQuotaExhausted {
+        /// Seconds until the day resets.
+        retry_after: u64,
+    },
     /// A setting or secret is missing or wrong (fail closed).
     #[error("{0}")]
     NotConfigured(String),
@@ -133,6 +140,7 @@ impl Error {
             | Error::ChunkNotFound { .. } => 404,
             Error::MethodNotAllowed(_) => 405,
             Error::PayloadTooLarge(_) => 413,
+            Error::UserQuotaExhausted { .. } => 429,
             Error::Internal(_) => 500,
             Error::GongAuthFailed(_)
             | Error::GongBadRequest(_)
@@ -170,6 +178,7 @@ impl Error {
             Error::GongUnavailable(_) => "gong_unavailable",
             Error::GongRateLimited(_) => "gong_rate_limited",
             Error::GongQuotaExhausted { .. } => "gong_quota_exhausted",
+            Error::UserQuotaExhausted { .. } => "user_quota_exhausted",
             Error::NotConfigured(_) => "not_configured",
             Error::Internal(_) => "internal_error",
         }
@@ -179,7 +188,8 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Error::GongRateLimited(seconds) => Some(*seconds),
-            Error::GongQuotaExhausted { retry_after, .. } => Some(*retry_after),
+            Error::GongQuotaExhausted { retry_after, .. }
+            | Error::UserQuotaExhausted { retry_after } => Some(*retry_after),
             _ => None,
         }
     }
@@ -219,7 +229,7 @@ impl Error {
             Error::CallNotFound(_) | Error::TranscriptNotFound(_) => format!("{m} — check the id, or use list_calls to find the call."),
             Error::ChunkNotFound { .. } => format!("{m} — ask for a chunk from 0 to the count minus one."),
             Error::GongRateLimited(_) => format!("{m} Wait and call the tool again."),
-            Error::GongQuotaExhausted { .. } => format!("{m} Calls already in the library can still be read; tell the user the rest waits for the reset."),
+            Error::GongQuotaExhausted { .. } | Error::UserQuotaExhausted { .. } => format!("{m} Calls already in the library can still be read; tell the user the rest waits for the reset."),
             Error::GongUnavailable(_) | Error::GongBadResponse(_) => format!("Gong is not answering properly right now ({m}). Try again in a minute."),
             Error::GongAuthFailed(_) | Error::GongRedirect { .. } => format!("The gongkit server cannot reach Gong: {m} Tell the user; retrying will not help."),
             Error::NotConfigured(_) => format!("The gongkit server is not set up for this: {m} Tell the user; retrying will not help."),
@@ -302,5 +312,14 @@ mod tests {
         assert!(Error::CallNotFound("1".into())
             .tool_text()
             .contains("list_calls"));
+        let e = Error::UserQuotaExhausted { retry_after: 60 };
+        assert_eq!(
+            (e.status(), e.code(), e.headers()),
+            (
+                429,
+                "user_quota_exhausted",
+                vec![("Retry-After", "60".to_owned())]
+            )
+        );
     }
 }

@@ -4,7 +4,16 @@
 //! every isolate of this Worker within a smaller share: at most 3 requests
 //! in any second (with a margin for network jitter), a daily budget of
 //! which the sync may spend only part (so answers on demand keep a reserve),
-//! and a pause for everyone when Gong says 429.
+//! a daily budget per user for answers on demand (`USER_DAILY_GONG_BUDGET`),
+//! and a pause for everyone when Gong says 429 (with one probe a minute
+//! through a long pause: a half-open circuit breaker).
+//!
+//! A permit is booked only when the caller will use it: the ask carries the
+//! caller's longest acceptable wait, and a slot later than that is refused
+//! without booking it or counting it against any budget, so `GET /v1/quota`
+//! counts only requests sent. A user other than an admin holds at most
+//! [`USER_AHEAD`] slots that have not started yet, so one person's burst
+//! cannot push everyone else's requests back by more than about a second.
 //!
 //! The policy here is pure and tested natively; one SQLite-backed Durable
 //! Object per Gong tenant (`GongGate` in `lib.rs`) holds a [`Gate`] and
@@ -22,6 +31,12 @@ pub const PER_SECOND: usize = 3;
 /// fourth. 250 ms held on a loaded 2-core test machine where 100 ms did not.
 pub const MARGIN_MS: u64 = 250;
 const DAY_MS: u64 = 86_400_000;
+/// A pause longer than this lets one probe request through every this
+/// long; the probe's success lifts the pause.
+pub const PROBE_EVERY_MS: u64 = 60_000;
+/// Slots not yet started that one user (not an admin) may hold: one
+/// second's worth, so others wait at most about a second more for them.
+pub const USER_AHEAD: usize = PER_SECOND;
 
 /// Who asks: answers on demand, or the sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,14 +48,46 @@ pub enum Purpose {
     Sync,
 }
 
+/// Who asks for a permit, and how long they will wait for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ask {
+    /// On demand or the sync.
+    pub purpose: Purpose,
+    /// Whose request it is: `email:<address>` or `token:<name>` (the
+    /// user's label), `sync` for the sync.
+    #[serde(default)]
+    pub user: String,
+    /// Admins are limited only by the day's budget.
+    #[serde(default)]
+    pub admin: bool,
+    /// The longest wait the caller accepts; a later slot is refused.
+    pub max_wait_ms: u64,
+}
+
+impl Ask {
+    /// The sync's ask (it waits up to `max_wait_ms`).
+    pub fn sync(max_wait_ms: u64) -> Ask {
+        Ask {
+            purpose: Purpose::Sync,
+            user: "sync".into(),
+            admin: true,
+            max_wait_ms,
+        }
+    }
+}
+
 /// The gate's settings (`GONG_DAILY_BUDGET`, `SYNC_DAILY_BUDGET`,
-/// `GONG_DAY_RESET_UTC`).
+/// `USER_DAILY_GONG_BUDGET`, `GONG_DAY_RESET_UTC`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// Gong requests a day, all purposes together (default 8000).
     pub daily_budget: u64,
     /// Of those, at most this many for the sync (default 5000).
     pub sync_budget: u64,
+    /// Requests on demand per user (not an admin) a day; 0: no limit
+    /// (default 500).
+    pub user_budget: u64,
     /// Minutes after 00:00 UTC when the day resets (default 0).
     pub reset_minutes: u64,
 }
@@ -50,6 +97,7 @@ impl Default for Settings {
         Settings {
             daily_budget: 8000,
             sync_budget: 5000,
+            user_budget: 500,
             reset_minutes: 0,
         }
     }
@@ -77,6 +125,7 @@ impl Settings {
         Settings {
             daily_budget: r.number(&s::GONG_DAILY_BUDGET),
             sync_budget: r.number(&s::SYNC_DAILY_BUDGET),
+            user_budget: r.number(&s::USER_DAILY_GONG_BUDGET),
             reset_minutes: r.number(&s::GONG_DAY_RESET_UTC),
         }
     }
@@ -103,8 +152,17 @@ pub struct Gate {
     pub sync: u64,
     /// The start times of the last [`PER_SECOND`] grants.
     pub recent: Vec<u64>,
-    /// No request starts before this (after Gong's 429).
+    /// No request starts before this (after Gong's 429), but a probe.
     pub paused_until: u64,
+    /// During a long pause, the next probe may start at this time.
+    #[serde(default)]
+    pub next_probe: u64,
+    /// Requests granted today on demand, by user.
+    #[serde(default)]
+    pub users: std::collections::BTreeMap<String, u64>,
+    /// Slots granted to users (not admins) that start later: (user, start).
+    #[serde(default)]
+    pub ahead: Vec<(String, u64)>,
 }
 
 /// The gate's answer to a permit.
@@ -115,12 +173,22 @@ pub enum Decision {
     Go {
         /// Milliseconds to wait first.
         wait_ms: u64,
+        /// The probe through a long pause: report its success
+        /// ([`Gate::resume`]).
+        #[serde(default)]
+        probe: bool,
+    },
+    /// Refused, nothing booked: no slot within the caller's wait (the rate,
+    /// a pause, or the user's slots ahead).
+    Busy {
+        /// Seconds until asking again may succeed.
+        retry_after: u64,
     },
     /// Refused: the budget is spent until the day resets.
     Exhausted {
         /// Seconds until the reset.
         retry_after: u64,
-        /// Which budget: `"day"` or `"sync"`.
+        /// Which budget: `"day"`, `"sync"` or `"user"`.
         budget: String,
     },
 }
@@ -144,6 +212,26 @@ pub struct Usage {
     pub resets_in_seconds: u64,
     /// When requests may start again after a 429 (ISO 8601), if later than now.
     pub paused_until: Option<String>,
+    /// The caller's own use on demand today.
+    pub you: Option<UserUsage>,
+    /// Everyone's use on demand today, by user (shown to admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<std::collections::BTreeMap<String, u64>>,
+}
+
+/// One user's use on demand today.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserUsage {
+    /// The user: `email:<address>` or `token:<name>`.
+    pub user: String,
+    /// Gong requests made on demand for this user today.
+    pub used: u64,
+    /// The user's daily budget (`USER_DAILY_GONG_BUDGET`); none for an
+    /// admin or when there is no per-user limit.
+    pub budget: Option<u64>,
+    /// What is left of it today.
+    pub left: Option<u64>,
 }
 
 /// Counts by purpose.
@@ -162,11 +250,24 @@ impl Gate {
             self.day = today;
             self.demand = 0;
             self.sync = 0;
+            self.users.clear();
+        }
+        self.ahead.retain(|(_, slot)| *slot > now_ms);
+    }
+
+    /// The earliest start the rate allows at or after `from`.
+    fn slot(&self, from: u64) -> u64 {
+        if self.recent.len() >= PER_SECOND {
+            let oldest = self.recent[self.recent.len() - PER_SECOND];
+            from.max(oldest + 1000 + MARGIN_MS)
+        } else {
+            from
         }
     }
 
-    /// A permit for one Gong request at `now_ms`.
-    pub fn permit(&mut self, now_ms: u64, purpose: Purpose, settings: &Settings) -> Decision {
+    /// A permit for one Gong request at `now_ms`. Nothing is booked or
+    /// counted unless the answer is [`Decision::Go`].
+    pub fn permit(&mut self, now_ms: u64, ask: &Ask, settings: &Settings) -> Decision {
         self.roll(now_ms, settings);
         let total = self.demand + self.sync;
         let exhausted = |budget: &str| Decision::Exhausted {
@@ -176,39 +277,91 @@ impl Gate {
                 .div_ceil(1000),
             budget: budget.to_owned(),
         };
+        let busy = |at: u64| Decision::Busy {
+            retry_after: at.saturating_sub(now_ms).div_ceil(1000).max(1),
+        };
         if total >= settings.daily_budget {
             return exhausted("day");
         }
-        if purpose == Purpose::Sync && self.sync >= settings.sync_budget {
+        if ask.purpose == Purpose::Sync && self.sync >= settings.sync_budget {
             return exhausted("sync");
         }
-        let mut slot = now_ms.max(self.paused_until);
-        if self.recent.len() >= PER_SECOND {
-            let oldest = self.recent[self.recent.len() - PER_SECOND];
-            slot = slot.max(oldest + 1000 + MARGIN_MS);
+        let limited = ask.purpose == Purpose::Demand && !ask.admin;
+        let used = self.users.get(&ask.user).copied().unwrap_or(0);
+        if limited && settings.user_budget > 0 && used >= settings.user_budget {
+            return exhausted("user");
+        }
+        // After a 429: nobody starts before the pause ends, but through a
+        // long pause one probe a minute goes (half-open).
+        let mut probe = false;
+        let mut from = now_ms;
+        if self.paused_until > now_ms {
+            let long = self.paused_until - now_ms > PROBE_EVERY_MS;
+            if long && now_ms >= self.next_probe {
+                probe = true;
+            } else if long {
+                return busy(self.next_probe.min(self.paused_until));
+            } else {
+                from = self.paused_until;
+            }
+        }
+        let slot = self.slot(from);
+        if slot - now_ms > ask.max_wait_ms {
+            return busy(slot);
+        }
+        if limited && slot > now_ms {
+            let mine: Vec<u64> = self
+                .ahead
+                .iter()
+                .filter(|(who, _)| *who == ask.user)
+                .map(|(_, at)| *at)
+                .collect();
+            if mine.len() >= USER_AHEAD {
+                return busy(mine.into_iter().min().unwrap_or(slot));
+            }
+            self.ahead.push((ask.user.clone(), slot));
+        }
+        if probe {
+            self.next_probe = now_ms + PROBE_EVERY_MS;
         }
         self.recent.push(slot);
         if self.recent.len() > PER_SECOND {
             self.recent.remove(0);
         }
-        match purpose {
-            Purpose::Demand => self.demand += 1,
+        match ask.purpose {
+            Purpose::Demand => {
+                self.demand += 1;
+                *self.users.entry(ask.user.clone()).or_default() += 1;
+            }
             Purpose::Sync => self.sync += 1,
         }
         Decision::Go {
             wait_ms: slot - now_ms,
+            probe,
         }
     }
 
-    /// Gong answered 429: nobody starts a request for `seconds`.
+    /// Gong said 429: nobody starts a request for `seconds` (at most a
+    /// day), but a pause longer than [`PROBE_EVERY_MS`] lets one probe
+    /// through each minute.
     pub fn pause(&mut self, now_ms: u64, seconds: u64) {
+        let seconds = seconds.min(DAY_MS / 1000);
         self.paused_until = self
             .paused_until
             .max(now_ms.saturating_add(seconds.saturating_mul(1000)));
+        if self.next_probe <= now_ms {
+            self.next_probe = now_ms + PROBE_EVERY_MS;
+        }
     }
 
-    /// Today's use.
-    pub fn usage(&mut self, now_ms: u64, settings: &Settings) -> Usage {
+    /// A probe through a pause succeeded: Gong answers again, the pause is over.
+    pub fn resume(&mut self) {
+        self.paused_until = 0;
+        self.next_probe = 0;
+    }
+
+    /// Today's use, with `who`'s own (and everyone's when `who` is an admin).
+    pub fn usage(&mut self, now_ms: u64, settings: &Settings, who: Option<&Ask>) -> Usage {
         self.roll(now_ms, settings);
         let total = self.demand + self.sync;
         let ends = settings.day_ends(now_ms);
@@ -227,6 +380,17 @@ impl Gate {
             resets_at: iso(ends),
             resets_in_seconds: ends.saturating_sub(now_ms).div_ceil(1000),
             paused_until: (self.paused_until > now_ms).then(|| iso(self.paused_until)),
+            you: who.map(|w| {
+                let used = self.users.get(&w.user).copied().unwrap_or(0);
+                let budget = (!w.admin && settings.user_budget > 0).then_some(settings.user_budget);
+                UserUsage {
+                    user: w.user.clone(),
+                    used,
+                    budget,
+                    left: budget.map(|b| b.saturating_sub(used)),
+                }
+            }),
+            users: who.filter(|w| w.admin).map(|_| self.users.clone()),
         }
     }
 }
@@ -245,8 +409,27 @@ mod tests {
 
     fn go(d: Decision) -> u64 {
         match d {
-            Decision::Go { wait_ms } => wait_ms,
+            Decision::Go { wait_ms, .. } => wait_ms,
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// An admin's ask on demand, or the sync's, waiting up to a minute.
+    fn ask(purpose: Purpose) -> Ask {
+        Ask {
+            purpose,
+            user: "token:admin".into(),
+            admin: true,
+            max_wait_ms: 60_000,
+        }
+    }
+
+    fn person(user: &str, max_wait_ms: u64) -> Ask {
+        Ask {
+            purpose: Purpose::Demand,
+            user: user.into(),
+            admin: false,
+            max_wait_ms,
         }
     }
 
@@ -255,7 +438,7 @@ mod tests {
         let s = Settings::default();
         let mut g = Gate::default();
         let starts: Vec<u64> = (0..30)
-            .map(|_| T0 + go(g.permit(T0, Purpose::Demand, &s)))
+            .map(|_| T0 + go(g.permit(T0, &ask(Purpose::Demand), &s)))
             .collect();
         for (i, a) in starts.iter().enumerate() {
             let in_window = starts[i..]
@@ -268,7 +451,7 @@ mod tests {
         // Spread over time, nobody waits.
         let mut g = Gate::default();
         for i in 0..10 {
-            assert_eq!(go(g.permit(T0 + i * 450, Purpose::Sync, &s)), 0);
+            assert_eq!(go(g.permit(T0 + i * 450, &ask(Purpose::Sync), &s)), 0);
         }
     }
 
@@ -277,15 +460,16 @@ mod tests {
         let s = Settings {
             daily_budget: 10,
             sync_budget: 4,
+            user_budget: 0,
             reset_minutes: 0,
         };
         let mut g = Gate::default();
         let mut now = T0;
         for _ in 0..4 {
-            go(g.permit(now, Purpose::Sync, &s));
+            go(g.permit(now, &ask(Purpose::Sync), &s));
             now += 2000;
         }
-        match g.permit(now, Purpose::Sync, &s) {
+        match g.permit(now, &ask(Purpose::Sync), &s) {
             Decision::Exhausted {
                 budget,
                 retry_after,
@@ -296,21 +480,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
         for _ in 0..6 {
-            go(g.permit(now, Purpose::Demand, &s));
+            go(g.permit(now, &ask(Purpose::Demand), &s));
             now += 2000;
         }
         assert!(matches!(
-            g.permit(now, Purpose::Demand, &s),
+            g.permit(now, &ask(Purpose::Demand), &s),
             Decision::Exhausted { .. }
         ));
-        let u = g.usage(now, &s);
+        let u = g.usage(now, &s, None);
         assert_eq!(
             (u.used.demand, u.used.sync, u.left.demand, u.left.sync),
             (6, 4, 0, 0)
         );
         // The next day starts afresh.
-        assert_eq!(go(g.permit(T0 + DAY_MS, Purpose::Demand, &s)), 0);
-        assert_eq!(g.usage(T0 + DAY_MS, &s).used.demand, 1);
+        assert_eq!(go(g.permit(T0 + DAY_MS, &ask(Purpose::Demand), &s)), 0);
+        assert_eq!(g.usage(T0 + DAY_MS, &s, None).used.demand, 1);
     }
 
     #[test]
@@ -322,7 +506,7 @@ mod tests {
         assert_eq!(s.day(T0 + 7 * 3_600_000), s.day(T0 - 1));
         assert_ne!(s.day(T0 + 8 * 3_600_000), s.day(T0));
         assert_eq!(s.day_ends(T0), T0 + 7 * 3_600_000 + 30 * 60_000);
-        let u = Gate::default().usage(T0, &s);
+        let u = Gate::default().usage(T0, &s, None);
         assert_eq!(u.resets_at, "2026-01-01T07:30:00Z");
     }
 
@@ -331,9 +515,156 @@ mod tests {
         let s = Settings::default();
         let mut g = Gate::default();
         g.pause(T0, 5);
-        assert_eq!(go(g.permit(T0 + 1000, Purpose::Demand, &s)), 4000);
+        assert_eq!(go(g.permit(T0 + 1000, &ask(Purpose::Demand), &s)), 4000);
+        // A caller who waits less is refused, and nothing is booked.
+        let before = g.clone();
+        assert_eq!(
+            g.permit(T0 + 1000, &person("email:a@x.com", 1000), &s),
+            Decision::Busy { retry_after: 4 }
+        );
+        assert_eq!(g, before);
+    }
+
+    #[test]
+    fn a_long_pause_lets_one_probe_through_a_minute_and_its_success_lifts_it() {
+        let s = Settings::default();
+        let mut g = Gate::default();
+        // An absurd Retry-After is a day at most.
         g.pause(T0, u64::MAX);
-        assert!(go(g.permit(T0, Purpose::Demand, &s)) > 0);
+        assert_eq!(g.paused_until, T0 + DAY_MS);
+        let admin = ask(Purpose::Demand);
+        assert_eq!(
+            g.permit(T0 + 1000, &admin, &s),
+            Decision::Busy { retry_after: 59 }
+        );
+        assert_eq!(g.usage(T0 + 1000, &s, None).used.demand, 0);
+        // A minute on: one probe goes at once, the next waits another minute.
+        assert_eq!(
+            g.permit(T0 + 60_000, &admin, &s),
+            Decision::Go {
+                wait_ms: 0,
+                probe: true
+            }
+        );
+        assert_eq!(
+            g.permit(T0 + 60_500, &ask(Purpose::Sync), &s),
+            Decision::Busy { retry_after: 60 }
+        );
+        // The probe failed with another 429: the next probe a minute later.
+        g.pause(T0 + 61_000, 86_400);
+        assert!(matches!(
+            g.permit(T0 + 119_000, &admin, &s),
+            Decision::Busy { .. }
+        ));
+        assert!(matches!(
+            g.permit(T0 + 120_000, &admin, &s),
+            Decision::Go { probe: true, .. }
+        ));
+        // It succeeded: everyone goes again.
+        g.resume();
+        for user in ["email:a@x.com", "email:b@x.com"] {
+            assert_eq!(
+                g.permit(T0 + 122_000, &person(user, 10_000), &s),
+                Decision::Go {
+                    wait_ms: 0,
+                    probe: false
+                }
+            );
+        }
+        // A short pause (a minute or less) has no probe: everyone waits it out.
+        let mut g = Gate::default();
+        g.pause(T0, 60);
+        assert_eq!(go(g.permit(T0, &admin, &s)), 60_000);
+    }
+
+    #[test]
+    fn a_permit_beyond_the_callers_wait_books_nothing() {
+        // The reproduction: a participant fires 60 requests (120
+        // permits) each willing to wait 10 s; only what is granted counts.
+        let s = Settings::default();
+        let mut g = Gate::default();
+        let mut granted = 0;
+        for _ in 0..120 {
+            if let Decision::Go { .. } = g.permit(T0, &person("email:p@x.com", 10_000), &s) {
+                granted += 1;
+            }
+        }
+        assert_eq!(granted, PER_SECOND + USER_AHEAD);
+        let u = g.usage(T0, &s, Some(&person("email:p@x.com", 0)));
+        assert_eq!(u.used.demand, granted as u64);
+        assert_eq!(u.you.as_ref().map(|y| y.used), Some(granted as u64));
+        assert!(u.users.is_none(), "everyone's use is for admins");
+        // The admin's request comes right after the participant's slots:
+        // within two windows of the rate.
+        let wait = go(g.permit(T0, &ask(Purpose::Demand), &s));
+        assert!(wait <= 2 * (1000 + MARGIN_MS), "the admin waits {wait} ms");
+        // An admin may queue further (up to their wait), and is counted.
+        let mut g = Gate::default();
+        let admin = Ask {
+            max_wait_ms: 10_000,
+            ..ask(Purpose::Demand)
+        };
+        let mut granted = 0;
+        while let Decision::Go { .. } = g.permit(T0, &admin, &s) {
+            granted += 1;
+        }
+        // Slots at 0, 1.25 s, … 10 s: nine windows of three.
+        assert_eq!(granted, 27);
+        let usage = g.usage(T0, &s, Some(&admin));
+        assert_eq!(usage.used.demand, 27);
+        assert_eq!(usage.users.map(|u| u["token:admin"]), Some(27));
+    }
+
+    #[test]
+    fn a_user_budget_limits_people_not_admins() {
+        let s = Settings {
+            user_budget: 3,
+            ..Settings::default()
+        };
+        let mut g = Gate::default();
+        let mut now = T0;
+        for _ in 0..3 {
+            go(g.permit(now, &person("token:bot", 10_000), &s));
+            now += 2000;
+        }
+        match g.permit(now, &person("token:bot", 10_000), &s) {
+            Decision::Exhausted {
+                budget,
+                retry_after,
+            } => {
+                assert_eq!(budget, "user");
+                assert_eq!(retry_after, 86_400 - 6);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Someone else, and an admin, still go.
+        go(g.permit(now, &person("email:b@x.com", 10_000), &s));
+        for _ in 0..5 {
+            now += 2000;
+            go(g.permit(now, &ask(Purpose::Demand), &s));
+        }
+        let you = g.usage(now, &s, Some(&person("token:bot", 0))).you;
+        assert_eq!(
+            you,
+            Some(UserUsage {
+                user: "token:bot".into(),
+                used: 3,
+                budget: Some(3),
+                left: Some(0)
+            })
+        );
+        // 0: no per-user limit.
+        let s = Settings {
+            user_budget: 0,
+            ..s
+        };
+        go(g.permit(now + 5000, &person("token:bot", 10_000), &s));
+        // The next day starts afresh.
+        let s = Settings {
+            user_budget: 3,
+            ..s
+        };
+        go(g.permit(T0 + DAY_MS, &person("token:bot", 10_000), &s));
     }
 
     #[test]
@@ -362,7 +693,7 @@ mod tests {
 /// request, a pause after a 429, today's usage.
 #[cfg(target_arch = "wasm32")]
 pub mod remote {
-    use super::{Decision, Gate, Purpose, Settings, Usage};
+    use super::{Ask, Decision, Gate, Settings, Usage};
     use crate::error::{Error, Result};
     use serde::de::DeserializeOwned;
     use worker::{Method, Request, RequestInit, Response, Stub};
@@ -387,10 +718,18 @@ pub mod remote {
             call_object(&self.stub, path, body).await
         }
 
-        /// A permit for one request.
-        pub async fn permit(&self, purpose: Purpose) -> Result<Decision> {
-            let body = serde_json::json!({ "purpose": purpose }).to_string();
+        /// A permit for one request, refused (and not booked) when it
+        /// cannot start within the ask's wait.
+        pub async fn permit(&self, ask: &Ask) -> Result<Decision> {
+            let body = serde_json::to_string(ask).map_err(Error::internal)?;
             self.ask("/permit", Some(body)).await
+        }
+
+        /// A probe through a pause succeeded: the pause is lifted.
+        pub async fn resume(&self) -> Result<()> {
+            self.ask::<serde_json::Value>("/resume", Some("{}".into()))
+                .await
+                .map(drop)
         }
 
         /// Gong said 429: everyone waits `seconds`.
@@ -401,9 +740,10 @@ pub mod remote {
                 .map(drop)
         }
 
-        /// Today's use.
-        pub async fn usage(&self) -> Result<Usage> {
-            self.ask("/usage", None).await
+        /// Today's use, with `who`'s own (everyone's for an admin).
+        pub async fn usage(&self, who: Option<&Ask>) -> Result<Usage> {
+            let body = serde_json::json!({ "who": who }).to_string();
+            self.ask("/usage", Some(body)).await
         }
     }
 
@@ -458,8 +798,8 @@ pub mod remote {
     }
 
     #[derive(serde::Deserialize)]
-    struct PermitAsk {
-        purpose: Purpose,
+    struct UsageAsk {
+        who: Option<Ask>,
     }
 
     #[derive(serde::Deserialize)]
@@ -529,15 +869,22 @@ pub mod remote {
         let now = worker::Date::now().as_millis();
         let body = match path.as_str() {
             "/permit" => {
-                let ask: PermitAsk = serde_json::from_str(&ask)?;
-                serde_json::to_string(&gate.permit(now, ask.purpose, &settings))?
+                let ask: Ask = serde_json::from_str(&ask)?;
+                serde_json::to_string(&gate.permit(now, &ask, &settings))?
+            }
+            "/resume" => {
+                gate.resume();
+                "{}".to_owned()
             }
             "/pause" => {
                 let ask: PauseAsk = serde_json::from_str(&ask)?;
                 gate.pause(now, ask.seconds);
                 "{}".to_owned()
             }
-            "/usage" => serde_json::to_string(&gate.usage(now, &settings))?,
+            "/usage" => {
+                let ask: UsageAsk = serde_json::from_str(&ask)?;
+                serde_json::to_string(&gate.usage(now, &settings, ask.who.as_ref()))?
+            }
             _ => return Response::error("no such gate route", 404),
         };
         save_state(&sql, &gate)?;

@@ -133,10 +133,7 @@ pub fn basic_auth(key: &str, secret: &str) -> String {
 /// request, and a count of the requests made.
 pub struct Gong {
     #[cfg(target_arch = "wasm32")]
-    gate: Option<(
-        std::rc::Rc<crate::gate::remote::Client>,
-        crate::gate::Purpose,
-    )>,
+    gate: Option<(std::rc::Rc<crate::gate::remote::Client>, crate::gate::Ask)>,
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     max_wait: Duration,
     // Read by the Workers-runtime `post` only.
@@ -183,10 +180,29 @@ impl Gong {
         gate: std::rc::Rc<crate::gate::remote::Client>,
         purpose: crate::gate::Purpose,
     ) -> Self {
-        if purpose == crate::gate::Purpose::Sync {
+        let ask = if purpose == crate::gate::Purpose::Sync {
             self.max_wait = Duration::from_secs(60);
+            crate::gate::Ask::sync(0)
+        } else {
+            crate::gate::Ask {
+                purpose,
+                user: String::new(),
+                admin: false,
+                max_wait_ms: 0,
+            }
+        };
+        self.gate = Some((gate, ask));
+        self
+    }
+
+    /// The requests are made for `user`: counted against their daily
+    /// budget unless they are an admin.
+    #[cfg(target_arch = "wasm32")]
+    pub fn for_user(mut self, user: &crate::access::User) -> Self {
+        if let Some((_, ask)) = &mut self.gate {
+            ask.user = user.label.clone();
+            ask.admin = user.admin;
         }
-        self.gate = Some((gate, purpose));
         self
     }
 
@@ -214,9 +230,18 @@ impl Gong {
         let mut waited = Duration::ZERO;
         loop {
             tries += 1;
-            if let Some((gate, purpose)) = &self.gate {
-                match gate.permit(*purpose).await? {
-                    crate::gate::Decision::Go { wait_ms } => {
+            // Whether this try is the probe through a long pause.
+            let mut probe = false;
+            if let Some((gate, ask)) = &self.gate {
+                // The gate books a slot only within what is left of the wait.
+                let left = self.max_wait.saturating_sub(waited);
+                let ask = crate::gate::Ask {
+                    max_wait_ms: u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+                    ..ask.clone()
+                };
+                match gate.permit(&ask).await? {
+                    crate::gate::Decision::Go { wait_ms, probe: p } => {
+                        probe = p;
                         let wait = Duration::from_millis(wait_ms);
                         if waited.saturating_add(wait) > self.max_wait {
                             return Err(Error::GongRateLimited(wait_ms.div_ceil(1000).max(1)));
@@ -226,6 +251,13 @@ impl Gong {
                             waited = waited.saturating_add(wait);
                         }
                     }
+                    crate::gate::Decision::Busy { retry_after } => {
+                        return Err(Error::GongRateLimited(retry_after))
+                    }
+                    crate::gate::Decision::Exhausted {
+                        retry_after,
+                        budget,
+                    } if budget == "user" => return Err(Error::UserQuotaExhausted { retry_after }),
                     crate::gate::Decision::Exhausted {
                         retry_after,
                         budget,
@@ -270,12 +302,16 @@ impl Gong {
                     let location = header("Location");
                     let text = crate::cache::body_text(response).await;
                     match (status, text) {
-                        (200, Ok(text)) => return Ok(Answer::Body(text)),
+                        (200, Ok(text)) => {
+                            self.answered(probe).await;
+                            return Ok(Answer::Body(text));
+                        }
                         (200, Err(_)) => {
                             after_failure("the answer was cut off", tries, waited, self.max_wait)
                         }
                         (404, Ok(text)) if gongkit::is_no_calls_found(404, &text) => {
-                            return Ok(Answer::NoCalls)
+                            self.answered(probe).await;
+                            return Ok(Answer::NoCalls);
                         }
                         (429, _) => {
                             let seconds = retry_after_seconds(
@@ -313,6 +349,15 @@ impl Gong {
                 }
                 Next::Stop(e) => return Err(e),
             }
+        }
+    }
+
+    /// Gong answered the probe through a long pause: the pause is over for
+    /// everyone.
+    #[cfg(target_arch = "wasm32")]
+    async fn answered(&self, probe: bool) {
+        if let (true, Some((gate, _))) = (probe, &self.gate) {
+            let _ = gate.resume().await;
         }
     }
 

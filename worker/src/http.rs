@@ -82,7 +82,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     if let Some(library) = Library::open(&env) {
         svc = svc.with_library(library);
     }
-    svc = svc.with_env(env.clone());
+    svc = svc.with_env(env.clone()).with_client_signal(&req);
     let (caller, refused) = match caller {
         Some(Ok(caller)) => (Some(caller), None),
         Some(Err(e)) => (None, Some(e)),

@@ -14,7 +14,10 @@ use worker::wasm_bindgen::JsValue;
 use crate::error::{Error, Result};
 use gongkit::words::{email_key, fold};
 
+mod listed;
 pub mod sql;
+
+pub use listed::Unlisted;
 
 use sql::{query, Bound, Param};
 

@@ -76,19 +76,9 @@ impl PageGuard {
         let max = *self
             .max_pages
             .get_or_insert_with(|| limit.div_ceil(len.max(1)) + 1);
-        if len == 0 && cursor.is_some() {
-            return Err(Error::GongBadResponse(format!(
-                "page {} of the listing has no calls but a cursor for more",
-                self.pages
-            )));
-        }
+        let repeated = cursor.is_some_and(|c| self.seen.iter().any(|s| s == c));
+        check_page(self.pages, len, cursor, repeated)?;
         if let Some(c) = cursor {
-            if self.seen.iter().any(|s| s == c) {
-                return Err(Error::GongBadResponse(format!(
-                    "page {} of the listing repeats an earlier page's cursor",
-                    self.pages
-                )));
-            }
             self.seen.push(c.to_owned());
         }
         if self.pages > max {
@@ -103,6 +93,30 @@ impl PageGuard {
     pub fn pages(&self) -> usize {
         self.pages
     }
+}
+
+/// The rule every reader of Gong's listing holds its pages to (a request's
+/// [`PageGuard`], and the sync, whose job spans many alarms and keeps the
+/// cursors it has seen in its own SQLite): page number `page` (from 1) of
+/// `len` calls with Gong's `cursor` for the next, `repeated` when that
+/// cursor came before in the same listing.
+///
+/// # Errors
+///
+/// 502 `gong_bad_response` for an empty page that still has a cursor, or a
+/// cursor seen before (a loop).
+pub fn check_page(page: usize, len: usize, cursor: Option<&str>, repeated: bool) -> Result<()> {
+    if len == 0 && cursor.is_some() {
+        return Err(Error::GongBadResponse(format!(
+            "page {page} of the listing has no calls but a cursor for more"
+        )));
+    }
+    if repeated && cursor.is_some() {
+        return Err(Error::GongBadResponse(format!(
+            "page {page} of the listing repeats an earlier page's cursor"
+        )));
+    }
+    Ok(())
 }
 
 /// What to take from a page of `len` calls and where to go next.

@@ -282,6 +282,8 @@ settings! {
         "Gong requests this Worker may spend a day, all purposes (Gong allows 10,000 for the whole company)";
     SYNC_DAILY_BUDGET: Var, Rust, "5000", None, at_least(0),
         "of those, what the sync may spend, so answers on demand keep a reserve";
+    USER_DAILY_GONG_BUDGET: Var, Rust, "500", None, at_least(0),
+        "Gong requests made on demand for one user (a person, or a static token's name) a day; beyond it 429 `user_quota_exhausted` (the library and the cache still answer). Admins are limited only by `GONG_DAILY_BUDGET`; `0`: no per-user limit";
     GONG_DAY_RESET_UTC: Var, Rust, "00:00", None, Form::TimeOfDay,
         "when the day's budget resets (UTC, `HH:MM`)";
     SYNC_OVERLAP_HOURS: Var, Rust, "72", None, Form::Whole { min: 0, max: 8760 },

@@ -12,10 +12,42 @@
 //! since Gong lists calls late, and a weekly reconcile that lists the
 //! library's range without transcripts. Every job removes the library's
 //! calls in its range that Gong no longer lists (deleted, or now private).
+//!
+//! A Gong that answers inconsistently ends the job with its `lastError`
+//! instead of paging on: the listing's rule ([`crate::list::check_page`]: an
+//! empty page with a cursor, a cursor seen before in the job) and a page
+//! cap per job (what the range's `totalRecords` needs, with a margin, and
+//! never more than [`MAX_PAGES_PER_JOB`]). The job's state is saved before
+//! each step's work, so a step killed by the runtime counts as a failure
+//! when the alarm comes again; [`MAX_STEP_ATTEMPTS`] failures of one step
+//! end the job, and a Cron run re-arms a job's alarm that is missing.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+
+/// The end of a job removes at most this many unlisted calls a step.
+pub const UNLISTED_PER_STEP: usize = 500;
+/// No job reads more Gong pages than this (100 calls a page: a million
+/// calls), whatever Gong says its range holds.
+pub const MAX_PAGES_PER_JOB: u64 = 10_000;
+/// A job whose current step fails this many times in a row ends with its
+/// `lastError` (a spent budget or Gong's rate limit does not count: it is
+/// waited out).
+pub const MAX_STEP_ATTEMPTS: u32 = 10;
+
+/// The most pages a job may read, from Gong's `totalRecords` for its range
+/// and the first page's length: what the range holds, plus a tenth and two
+/// pages for calls Gong lists while the job runs.
+pub fn page_cap(total_records: Option<u64>, first_page: usize) -> u64 {
+    match (total_records, first_page as u64) {
+        (Some(total), len) if len > 0 => {
+            let pages = total.div_ceil(len);
+            (pages + pages / 10 + 2).min(MAX_PAGES_PER_JOB)
+        }
+        _ => MAX_PAGES_PER_JOB,
+    }
+}
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +85,20 @@ pub struct Job {
     pub started_ms: i64,
     /// Failed tries of the current step, for the backoff.
     pub attempts: u32,
+    /// The most pages this job may read ([`page_cap`], set by its first page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pages: Option<u64>,
+    /// A step's work is under way (saved before it starts): found set at
+    /// the next alarm, the step was killed before it finished.
+    #[serde(default)]
+    pub stepping: bool,
+    /// The whole range was listed: the steps now remove the library's calls
+    /// Gong did not list, a batch at a time.
+    #[serde(default)]
+    pub listed_all: bool,
+    /// Where the next batch of those starts: after this `(started, id)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlisted_after: Option<(i64, String)>,
 }
 
 /// A finished run.
@@ -69,7 +115,7 @@ pub struct Run {
     pub started: String,
     /// When it ended.
     pub ended: String,
-    /// `ok`.
+    /// `ok`, or `failed` (see the state's `lastError`).
     pub result: String,
     /// Pages read, calls written and removed, Gong requests.
     pub pages: u64,
@@ -178,6 +224,10 @@ impl State {
             requests: 0,
             started_ms: now_ms,
             attempts: 0,
+            max_pages: None,
+            stepping: false,
+            listed_all: false,
+            unlisted_after: None,
         };
         if self.job.is_some() {
             self.queue.push(job);
@@ -228,20 +278,38 @@ impl State {
 
     /// The job finished: remember it, move the checkpoint, start the next.
     pub fn finish(&mut self, now_ms: i64) -> Option<Run> {
-        let job = self.job.take()?;
+        let job = self.job.as_ref()?;
         if job.kind == Kind::Reconcile {
             self.last_reconcile_ms = Some(now_ms);
         } else {
             self.checkpoint_ms = Some(self.checkpoint_ms.unwrap_or(i64::MIN).max(job.to_ms));
         }
         self.last_error = None;
+        self.end(now_ms, "ok")
+    }
+
+    /// The job cannot go on (Gong loops, or its step keeps failing): it
+    /// ends with `lastError` saying why, without moving the checkpoint or
+    /// the covered range, and the next job starts.
+    pub fn halt(&mut self, now_ms: i64, code: &str, message: &str) -> Option<Run> {
+        self.last_error = Some(LastError {
+            at: iso(now_ms),
+            code: code.to_owned(),
+            message: format!("the job was stopped: {message}"),
+            retry_at: None,
+        });
+        self.end(now_ms, "failed")
+    }
+
+    fn end(&mut self, now_ms: i64, result: &str) -> Option<Run> {
+        let job = self.job.take()?;
         let run = Run {
             kind: job.kind,
             from: iso(job.from_ms),
             to: iso(job.to_ms),
             started: iso(job.started_ms),
             ended: iso(now_ms),
-            result: "ok".into(),
+            result: result.into(),
             pages: job.pages,
             written: job.written,
             removed: job.removed,
@@ -256,18 +324,35 @@ impl State {
         Some(run)
     }
 
-    /// A step failed: when to try it again (the page is read again).
+    /// A step failed: when to try it again (the page is read again), or
+    /// `None` when this was its [`MAX_STEP_ATTEMPTS`]th failure and the job
+    /// ended ([`State::halt`]).
     pub fn failed(
         &mut self,
         now_ms: i64,
         code: &str,
         message: &str,
         retry_after_s: Option<u64>,
-    ) -> i64 {
+    ) -> Option<i64> {
+        // Waiting for a budget or Gong's rate limit is not the step failing.
+        let counts = !matches!(
+            code,
+            "gong_quota_exhausted" | "gong_rate_limited" | "user_quota_exhausted"
+        );
         let attempts = self.job.as_mut().map_or(1, |j| {
-            j.attempts += 1;
-            j.attempts
+            j.attempts += u32::from(counts);
+            j.attempts.max(1)
         });
+        if counts && attempts >= MAX_STEP_ATTEMPTS {
+            self.halt(
+                now_ms,
+                code,
+                &format!(
+                    "the same step failed {attempts} times in a row; the last time: {message}"
+                ),
+            );
+            return None;
+        }
         let backoff_s = retry_after_s.unwrap_or_else(|| (1u64 << attempts.min(9)).min(300));
         let at = now_ms + (backoff_s as i64) * 1000;
         self.last_error = Some(LastError {
@@ -276,7 +361,7 @@ impl State {
             message: message.to_owned(),
             retry_at: Some(iso(at)),
         });
-        at
+        Some(at)
     }
 }
 
@@ -297,25 +382,15 @@ pub fn ms(iso: &str) -> Option<i64> {
 #[cfg(target_arch = "wasm32")]
 pub use remote::{serve, step, Client};
 
-/// The library's ids that Gong did not list: a hash set, so the end
-/// of a job is linear in its calls (a `Vec::contains` per id was
-/// quadratic: 8.6 s of one alarm step at 50,000 calls).
-pub fn unlisted(library: Vec<String>, listed: &std::collections::HashSet<String>) -> Vec<String> {
-    library
-        .into_iter()
-        .filter(|id| !listed.contains(id))
-        .collect()
-}
-
 #[cfg(target_arch = "wasm32")]
 mod remote {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashMap;
 
     use serde::Deserialize;
     use serde_json::value::RawValue;
     use worker::{Method, Request, Response, SqlStorageValue};
 
-    use super::{iso, unlisted, Kind, Settings, State};
+    use super::{iso, Kind, Settings, State, UNLISTED_PER_STEP};
     use crate::config::Config;
     use crate::error::{Error, Result};
     use crate::gate::{self, Purpose};
@@ -356,10 +431,11 @@ mod remote {
         }
     }
 
-    /// The sync's state, and the ids a job has seen listed.
+    /// The sync's state and the cursors its job has followed (the ids it
+    /// saw listed are in the library's database: `sync_listed`).
     fn load(sql: &worker::SqlStorage) -> worker::Result<State> {
         sql.exec(
-            "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY)",
+            "CREATE TABLE IF NOT EXISTS cursors (cursor TEXT PRIMARY KEY)",
             None,
         )?;
         gate::remote::load_state(sql)
@@ -413,8 +489,12 @@ mod remote {
                     }
                 }
                 if was_idle && s.job.is_some() {
-                    sql.exec("DELETE FROM seen", None)?;
+                    sql.exec("DELETE FROM cursors", None)?;
                     // An i64 is an offset from now, in ms.
+                    state.storage().set_alarm(0i64).await?;
+                } else if s.job.is_some() && state.storage().get_alarm().await?.is_none() {
+                    // A job with no alarm (the runtime gave up retrying a
+                    // killed step) would block every later run: go on.
                     state.storage().set_alarm(0i64).await?;
                 }
                 save(&sql, &s)?;
@@ -439,23 +519,58 @@ mod remote {
             }
             return Response::ok("idle");
         }
-        let next = match advance(&mut s, &sql, env, now).await {
-            Ok(true) => {
-                if let Some(run) = s.finish(now) {
-                    worker::console_log!("{}", serde_json::json!({"sync": run}));
+        let next = match interrupted(&mut s, now) {
+            // The last step was killed: it is tried again after its backoff.
+            Some(Some(at)) => Some(at),
+            Some(None) => ended(&sql, &s, now)?,
+            None => {
+                // Saved before the work: if this step is killed, the next
+                // alarm knows.
+                if let Some(job) = s.job.as_mut() {
+                    job.stepping = true;
                 }
-                sql.exec("DELETE FROM seen", None)?;
-                s.job.as_ref().map(|_| now)
-            }
-            Ok(false) => Some(now),
-            Err(e) => {
-                let retry = e.retry_after();
-                let at = s.failed(now, e.code(), &e.to_string(), retry);
-                worker::console_log!(
-                    "{}",
-                    serde_json::json!({"syncError": e.code(), "retryAt": iso(at)})
-                );
-                Some(at)
+                save(&sql, &s)?;
+                let progress = advance(&mut s, &sql, env, now).await;
+                if let Some(job) = s.job.as_mut() {
+                    job.stepping = false;
+                }
+                match progress {
+                    Ok(Progress::Done) => {
+                        if let Some(run) = s.finish(now) {
+                            worker::console_log!("{}", serde_json::json!({"sync": run}));
+                        }
+                        ended(&sql, &s, now)?
+                    }
+                    Ok(Progress::More) => Some(now),
+                    Ok(Progress::Halt(e)) => {
+                        if let Some(run) = s.halt(now, e.code(), &e.to_string()) {
+                            worker::console_log!(
+                                "{}",
+                                serde_json::json!({"sync": run, "syncError": e.code()})
+                            );
+                        }
+                        ended(&sql, &s, now)?
+                    }
+                    Err(e) => {
+                        let retry = e.retry_after();
+                        match s.failed(now, e.code(), &e.to_string(), retry) {
+                            Some(at) => {
+                                worker::console_log!(
+                                    "{}",
+                                    serde_json::json!({"syncError": e.code(), "retryAt": iso(at)})
+                                );
+                                Some(at)
+                            }
+                            None => {
+                                worker::console_log!(
+                                    "{}",
+                                    serde_json::json!({"syncError": e.code(), "ended": true})
+                                );
+                                ended(&sql, &s, now)?
+                            }
+                        }
+                    }
+                }
             }
         };
         save(&sql, &s)?;
@@ -466,6 +581,36 @@ mod remote {
             state.storage().set_alarm((at - now).max(0)).await?;
         }
         Response::ok("stepped")
+    }
+
+    /// The step before this alarm was stopped before it finished (the
+    /// runtime's CPU or time limit): a failure of that step. `None`: it
+    /// was not; `Some(None)`: the job ended.
+    fn interrupted(s: &mut State, now: i64) -> Option<Option<i64>> {
+        let job = s.job.as_mut().filter(|j| j.stepping)?;
+        job.stepping = false;
+        Some(s.failed(
+            now,
+            "step_interrupted",
+            "the step was stopped before it finished (the runtime's CPU or time limit); it is tried again",
+            None,
+        ))
+    }
+
+    /// A job ended: its tables are emptied for the next, which starts now.
+    fn ended(sql: &worker::SqlStorage, s: &State, now: i64) -> worker::Result<Option<i64>> {
+        sql.exec("DELETE FROM cursors", None)?;
+        Ok(s.job.as_ref().map(|_| now))
+    }
+
+    /// After a step.
+    enum Progress {
+        /// More pages to read.
+        More,
+        /// The range was read.
+        Done,
+        /// Gong answered so that the job cannot go on (a loop).
+        Halt(Error),
     }
 
     /// Calls the sync indexes again per step (no Gong request: D1 work only).
@@ -511,6 +656,8 @@ mod remote {
     #[derive(Deserialize)]
     struct Records {
         cursor: Option<String>,
+        #[serde(default, rename = "totalRecords")]
+        total_records: Option<u64>,
     }
 
     #[derive(Deserialize)]
@@ -546,13 +693,13 @@ mod remote {
         Ok(Gong::new(base, key, secret).with_gate(std::rc::Rc::new(gate), Purpose::Sync))
     }
 
-    /// Reads one page of the job; `true` when the job is done.
+    /// Reads one page of the job.
     async fn advance(
         s: &mut State,
         sql: &worker::SqlStorage,
         env: &worker::Env,
         now: i64,
-    ) -> Result<bool> {
+    ) -> Result<Progress> {
         let config = Config::read(
             |n| env.var(n).ok().map(|v| v.to_string()),
             |n| env.secret(n).ok().map(|v| v.to_string()),
@@ -563,11 +710,18 @@ mod remote {
                 crate::library::BINDING
             ))
         })?;
-        let gong = gong(env, &config)?;
         let job = s
             .job
             .as_mut()
             .ok_or_else(|| Error::Internal("no job".into()))?;
+        if job.listed_all {
+            return remove_unlisted(job, &library, now).await;
+        }
+        if job.pages == 0 && job.cursor.is_none() {
+            // A new job: what an earlier one saw listed is not this one's.
+            library.clear_listed().await?;
+        }
+        let gong = gong(env, &config)?;
         let request = gongkit::RequestOptions {
             from_date_time: Some(iso(job.from_ms)),
             to_date_time: Some(iso(job.to_ms)),
@@ -591,6 +745,53 @@ mod remote {
             serde_json::from_str(&text)
                 .map_err(|e| Error::GongBadResponse(format!("a listing page: {e}")))?
         };
+        // The listing's rule, across the job's alarms: no empty page with a
+        // cursor, no cursor twice, no more pages than the range holds.
+        let page_no = job.pages + 1;
+        let next = page.records.as_ref().and_then(|r| r.cursor.as_deref());
+        let repeated = match next {
+            Some(c) => {
+                #[derive(Deserialize)]
+                struct Count {
+                    n: u64,
+                }
+                let rows: Vec<Count> = sql
+                    .exec(
+                        "SELECT COUNT(*) AS n FROM cursors WHERE cursor = ?",
+                        vec![SqlStorageValue::String(c.to_owned())],
+                    )
+                    .and_then(|c| c.to_array())
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                rows.first().is_some_and(|r| r.n > 0)
+            }
+            None => false,
+        };
+        job.requests += u64::from(gong.requests());
+        if let Err(e) = crate::list::check_page(page_no as usize, page.calls.len(), next, repeated)
+        {
+            return Ok(Progress::Halt(e));
+        }
+        let cap = *job.max_pages.get_or_insert_with(|| {
+            super::page_cap(
+                page.records.as_ref().and_then(|r| r.total_records),
+                page.calls.len(),
+            )
+        });
+        if next.is_some() && page_no >= cap {
+            return Ok(Progress::Halt(Error::GongBadResponse(format!(
+                "Gong's listing of {} to {} goes on past {cap} pages, more than the range holds",
+                iso(job.from_ms),
+                iso(job.to_ms)
+            ))));
+        }
+        if let Some(c) = next {
+            sql.exec(
+                "INSERT OR IGNORE INTO cursors (cursor) VALUES (?)",
+                vec![SqlStorageValue::String(c.to_owned())],
+            )
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        let listed_requests = gong.requests();
         // Each call's own JSON, its id, and whether it may be kept.
         let mut kept: Vec<(String, &RawValue)> = Vec::new();
         let mut gone: Vec<String> = Vec::new();
@@ -607,13 +808,8 @@ mod remote {
                 kept.push((id, raw));
             }
         }
-        for (id, _) in &kept {
-            sql.exec(
-                "INSERT OR IGNORE INTO seen (id) VALUES (?)",
-                vec![SqlStorageValue::String(id.clone())],
-            )
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        }
+        let listed: Vec<String> = kept.iter().map(|(id, _)| id.clone()).collect();
+        library.note_listed(&listed).await?;
         if job.kind != Kind::Reconcile && !kept.is_empty() {
             let transcripts = transcripts(&gong, &kept).await?;
             let mut records = Vec::with_capacity(kept.len());
@@ -623,31 +819,42 @@ mod remote {
             }
             job.written += library.upsert(&records, now).await? as u64;
         }
-        job.requests += u64::from(gong.requests());
+        job.requests += u64::from(gong.requests() - listed_requests);
         job.removed += library.remove(&gone, now).await? as u64;
         job.pages += 1;
         job.attempts = 0;
         job.cursor = page.records.and_then(|r| r.cursor);
         if job.cursor.is_some() {
-            return Ok(false);
+            return Ok(Progress::More);
         }
-        // The whole range was listed: what the library has in it that Gong
-        // did not list is gone from Gong.
-        let listed: HashSet<String> = {
-            #[derive(Deserialize)]
-            struct Id {
-                id: String,
-            }
-            let rows: Vec<Id> = sql
-                .exec("SELECT id FROM seen", None)
-                .and_then(|c| c.to_array())
-                .map_err(|e| Error::Internal(e.to_string()))?;
-            rows.into_iter().map(|r| r.id).collect()
-        };
-        let stale = unlisted(library.ids_between(job.from_ms, job.to_ms).await?, &listed);
-        job.removed += library.remove(&stale, now).await? as u64;
+        // The whole range was listed: the next steps remove what the
+        // library has in it that Gong did not list.
+        job.listed_all = true;
+        Ok(Progress::More)
+    }
+
+    /// One step of the end of a job: up to [`UNLISTED_PER_STEP`] of the
+    /// library's calls in the range that Gong did not list (one anti-join
+    /// in the database, after the last batch) are gone from Gong.
+    async fn remove_unlisted(
+        job: &mut super::Job,
+        library: &Library,
+        now: i64,
+    ) -> Result<Progress> {
+        let after = job.unlisted_after.as_ref().map(|(t, id)| (*t, id.as_str()));
+        let batch = library
+            .unlisted(job.from_ms, job.to_ms, after, UNLISTED_PER_STEP)
+            .await?;
+        let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
+        job.removed += library.remove(&ids, now).await? as u64;
+        job.attempts = 0;
+        if let (Some(last), true) = (batch.last(), batch.len() == UNLISTED_PER_STEP) {
+            job.unlisted_after = Some((last.started, last.id.clone()));
+            return Ok(Progress::More);
+        }
         library.cover(job.from_ms, job.to_ms).await?;
-        Ok(true)
+        library.clear_listed().await?;
+        Ok(Progress::Done)
     }
 
     /// The transcripts of these calls (≤ 100 ids: one request, following
@@ -697,16 +904,6 @@ mod remote {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_end_of_a_job_removes_exactly_the_unlisted_calls() {
-        let listed: std::collections::HashSet<String> =
-            (0..200_000).map(|i| i.to_string()).collect();
-        let library: Vec<String> = (100_000..300_000).map(|i| i.to_string()).collect();
-        let gone = super::unlisted(library, &listed);
-        assert_eq!(gone.len(), 100_000);
-        assert_eq!(gone.first().map(String::as_str), Some("200000"));
-    }
 
     const DAY: i64 = 86_400_000;
 
@@ -791,16 +988,19 @@ mod tests {
     fn failures_back_off_and_jobs_queue() {
         let mut s = State::default();
         s.start(Kind::Backfill, 0, DAY, 0);
-        assert_eq!(s.failed(0, "gong_unavailable", "x", None), 2000);
-        assert_eq!(s.failed(0, "gong_unavailable", "x", None), 4000);
-        assert_eq!(
-            s.failed(0, "gong_quota_exhausted", "x", Some(3600)),
-            3_600_000
-        );
+        assert_eq!(s.failed(0, "gong_unavailable", "x", None), Some(2000));
+        assert_eq!(s.failed(0, "gong_unavailable", "x", None), Some(4000));
+        // Waiting for the budget is not the step failing.
         for _ in 0..20 {
+            assert_eq!(
+                s.failed(0, "gong_quota_exhausted", "x", Some(3600)),
+                Some(3_600_000)
+            );
+        }
+        for _ in 0..6 {
             s.failed(0, "gong_unavailable", "x", None);
         }
-        assert_eq!(s.failed(0, "gong_unavailable", "x", None), 300_000);
+        assert_eq!(s.failed(0, "gong_unavailable", "x", None), Some(300_000));
         assert_eq!(s.last_error.as_ref().unwrap().code, "gong_unavailable");
         s.start(Kind::Backfill, DAY, 2 * DAY, 5);
         assert_eq!(s.queue.len(), 1);
@@ -811,5 +1011,66 @@ mod tests {
             "the queued job runs next"
         );
         assert!(s.last_error.is_none());
+    }
+
+    #[test]
+    fn a_step_that_keeps_failing_ends_its_job_and_the_next_starts() {
+        let mut s = State::default();
+        s.scheduled(100 * DAY, None, &Settings::default());
+        s.start(Kind::Backfill, 0, DAY, 0);
+        for i in 1..MAX_STEP_ATTEMPTS {
+            assert!(
+                s.failed(DAY, "step_interrupted", "killed", None).is_some(),
+                "failure {i}"
+            );
+        }
+        assert_eq!(s.failed(DAY, "step_interrupted", "killed", None), None);
+        let last = s.last.clone().unwrap();
+        assert_eq!(
+            (last.kind, last.result.as_str()),
+            (Kind::Incremental, "failed")
+        );
+        let e = s.last_error.clone().unwrap();
+        assert_eq!(e.code, "step_interrupted");
+        assert!(
+            e.message.contains("failed 10 times") && e.message.contains("killed"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.retry_at, None);
+        assert_eq!(
+            s.checkpoint_ms, None,
+            "a failed run does not move the checkpoint"
+        );
+        assert_eq!(
+            s.job.as_ref().unwrap().kind,
+            Kind::Backfill,
+            "the queued job runs"
+        );
+        // A loop in Gong's listing ends the job at once.
+        let run = s
+            .halt(
+                DAY,
+                "gong_bad_response",
+                "page 2 of the listing repeats an earlier page's cursor",
+            )
+            .unwrap();
+        assert_eq!(run.result, "failed");
+        assert!(s.job.is_none());
+        assert!(s.last_error.as_ref().unwrap().message.contains("repeats"));
+        // And the next Cron run starts a job again.
+        assert_eq!(
+            s.scheduled(101 * DAY, None, &Settings::default()),
+            Some(Kind::Incremental)
+        );
+    }
+
+    #[test]
+    fn a_job_reads_no_more_pages_than_its_range_holds() {
+        assert_eq!(page_cap(Some(2500), 100), 25 + 2 + 2);
+        assert_eq!(page_cap(Some(50), 100), 3);
+        assert_eq!(page_cap(None, 100), MAX_PAGES_PER_JOB);
+        assert_eq!(page_cap(Some(10), 0), MAX_PAGES_PER_JOB);
+        assert_eq!(page_cap(Some(u64::MAX), 100), MAX_PAGES_PER_JOB);
     }
 }

@@ -12,9 +12,9 @@ use crate::service::Service;
 pub static CAPABILITY: Capability = Capability {
     name: "get_quota",
     title: "Gong quota",
-    description: "Gong requests used and left today (the company-wide daily budget and the sync's share), by purpose, and when the budget resets.",
+    description: "Gong requests used and left today (the company-wide daily budget and the sync's share), by purpose, the caller's own use on demand and budget (USER_DAILY_GONG_BUDGET; everyone's use for an admin), and when the budget resets.",
     rest: Some(Rest {
-        doc: "Gong requests used and left today, by purpose (`demand`, `sync`), and when the day resets.",
+        doc: "Gong requests sent and left today, by purpose (`demand`, `sync`); the caller's own use on demand and budget (`you`), and everyone's (`users`) for an admin; when the day resets.",
         method: Method::Get,
         path: "/v1/quota",
         body: false,

@@ -344,8 +344,24 @@ pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
 pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
  FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))";
 
+/// The sync: ids a job saw Gong list (a page at a time).
+pub const LISTED_ADD: &str =
+    "INSERT OR IGNORE INTO sync_listed (id) SELECT value FROM json_each(:ids)";
+/// The sync: the library's calls in the job's range that Gong did not list,
+/// one anti-join a batch at a time, after `(started, id)` (keyset on
+/// `calls_started`, so no batch re-reads the one before).
+pub const UNLISTED: &str = "SELECT c.id, c.started FROM calls AS c
+ WHERE c.started >= :from AND c.started < :to AND (c.started, c.id) > (:after_started, :after_id)
+ AND NOT EXISTS (SELECT 1 FROM sync_listed AS l WHERE l.id = c.id)
+ ORDER BY c.started, c.id LIMIT :limit";
+/// The sync: a job starts or ends.
+pub const LISTED_CLEAR: &str = "DELETE FROM sync_listed";
+
 /// Every statement of the library.
 pub const STATEMENTS: &[&str] = &[
+    LISTED_ADD,
+    UNLISTED,
+    LISTED_CLEAR,
     GET,
     COUNT,
     UPSERT_CALL,
@@ -532,6 +548,37 @@ pub mod query {
             bind(LOG_REMOVAL, &[("id", id.into()), ("at", now_ms.into())])?,
             bind(DELETE_CALL, &[("id", id.into())])?,
         ])
+    }
+
+    /// [`LISTED_ADD`].
+    pub fn listed_add(ids: &[String]) -> Result<Bound, String> {
+        bind(LISTED_ADD, &[("ids", json_list(ids))])
+    }
+
+    /// [`UNLISTED`]: after `(started, id)`; from the start of the range
+    /// when `None`.
+    pub fn unlisted(
+        from_ms: i64,
+        to_ms: i64,
+        after: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
+        let (after_started, after_id) = after.unwrap_or((MIN_MS, ""));
+        bind(
+            UNLISTED,
+            &[
+                ("from", from_ms.into()),
+                ("to", to_ms.into()),
+                ("after_started", after_started.into()),
+                ("after_id", after_id.into()),
+                ("limit", limit.into()),
+            ],
+        )
+    }
+
+    /// [`LISTED_CLEAR`].
+    pub fn listed_clear() -> Result<Bound, String> {
+        bind(LISTED_CLEAR, &[])
     }
 
     /// [`IDS_BETWEEN`].
@@ -766,6 +813,9 @@ mod tests {
                 query::calls_newest_first(&f, who, Some((3, "1")), 5),
                 query::changes(0, 10, who),
                 query::get_many(&ids),
+                query::listed_add(&ids),
+                query::unlisted(0, 9, Some((3, "1")), 500),
+                query::listed_clear(),
             ]
             .into_iter()
             .map(Result::unwrap),

@@ -172,7 +172,9 @@ impl Service {
             }
         }
         let missing = signer.cache_key(id.as_str(), "missing");
-        if !fresh && self.store.get(&missing).await.is_some() {
+        // Even `fresh=true` respects this memory: asking again for an id
+        // Gong just said it does not have costs nothing.
+        if self.store.get(&missing).await.is_some() {
             self.note(Source::Cache);
             return Err(Error::CallNotFound(id.to_string()));
         }

@@ -1,5 +1,9 @@
 //! One call: its details, its transcript, its document (whole or in
 //! chunks), and erasing it.
+//!
+//! Gong's answers are kept whoever asked, even when this caller may not
+//! see the call (access is checked on every read, never by the cache key),
+//! so asking again costs no Gong request.
 
 use gongkit::{AnyExtensive, Chunk, TranscriptInput};
 use serde_json::Value;
@@ -14,7 +18,11 @@ impl Service {
         let id = &args.call_id;
         let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
-        self.select(&parsed, id)?;
+        if let Err(e) = self.select(&parsed, id) {
+            drop(parsed);
+            self.settle_unseen(&e, ext, tr);
+            return Err(e);
+        }
         let options = self.options(&args.options, id);
         let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
         let call = match gongkit::normalize_call(&parsed, input, &options) {
@@ -42,7 +50,14 @@ impl Service {
         // whether the call is private.
         let (ext, tr) = self.answers(id, args.fresh, true).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
-        let call = self.select(&parsed, id)?;
+        let call = match self.select(&parsed, id) {
+            Ok(call) => call,
+            Err(e) => {
+                drop(parsed);
+                self.settle_unseen(&e, ext, tr);
+                return Err(e);
+            }
+        };
         let tr = tr.ok_or_else(|| Error::TranscriptNotFound(id.to_string()))?;
         let o = &args.options;
         let options = gongkit::TranscriptOptions {
@@ -74,7 +89,11 @@ impl Service {
         let id = &args.call_id;
         let (ext, tr) = self.answers(id, args.fresh, true).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
-        self.select(&parsed, id)?;
+        if let Err(e) = self.select(&parsed, id) {
+            drop(parsed);
+            self.settle_unseen(&e, ext, tr);
+            return Err(e);
+        }
         let options = self.options(&args.options, id);
         let input = tr.as_ref().map(|t| TranscriptInput::Json(&t.text));
         // The core's errors stay apart from ours until a missing transcript
@@ -100,6 +119,20 @@ impl Service {
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
         Ok(text)
+    }
+
+    /// Gong's answers about a call this caller may not see (not theirs, or
+    /// private) are kept all the same, for whoever asks next: the access
+    /// rule is applied on every read, never by what is cached.
+    fn settle_unseen(
+        &self,
+        e: &Error,
+        ext: super::answers::Fetched,
+        tr: Option<super::answers::Fetched>,
+    ) {
+        if matches!(e, Error::CallNotFound(_)) {
+            self.settle(ext, tr);
+        }
     }
 
     /// `DELETE /v1/calls/{id}`: the call leaves the library and the cache

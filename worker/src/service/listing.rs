@@ -17,6 +17,11 @@ pub const FIND_SCAN_LIMIT: usize = 1000;
 /// `find_calls_by_account` reads the range in windows of this many days,
 /// newest first.
 pub const FIND_WINDOW_DAYS: i64 = 30;
+/// A live scan of Gong by `find_calls_by_account` sends at most this many
+/// requests (a window with no calls costs one too): one question must not
+/// spend the company's quota. Beyond it the answer is `truncated` with the
+/// range it covered, and the library is the way to ask about the rest.
+pub const FIND_GONG_REQUESTS: u32 = 10;
 
 /// Where a listing from the library stands.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -291,6 +296,7 @@ impl Service {
                                     truncated: false,
                                     source: Source::Library,
                                     fallback: None,
+                                    covered: None,
                                 });
                             }
                             unindexed => format!(
@@ -319,42 +325,67 @@ impl Service {
             truncated: false,
             source: Source::Gong,
             fallback: Some(fallback),
+            covered: None,
         };
+        let iso =
+            |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let sent_before = self.gong_requests();
+        let spent = || self.gong_requests().saturating_sub(sent_before);
+        // Whether the scan must stop before its next request: the request
+        // cap, the calls cap, or a client that has gone away.
+        let stop = |scanned: usize| {
+            spent() >= FIND_GONG_REQUESTS || scanned >= FIND_SCAN_LIMIT || self.client_gone()
+        };
+        // Everything from here to the range's end has been looked at.
         let mut end = to;
-        while end > from {
-            if found.scanned >= FIND_SCAN_LIMIT {
+        'windows: while end > from {
+            if stop(found.scanned) {
                 found.truncated = true;
                 break;
             }
             let start = (end - chrono::Duration::days(FIND_WINDOW_DAYS)).max(from);
             let mut position = Position {
-                from: start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                to: end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                from: iso(start),
+                to: iso(end),
                 ..Position::default()
             };
             let mut window = Vec::new();
             let mut guard = PageGuard::default();
             let room = FIND_SCAN_LIMIT - found.scanned;
+            let mut complete = false;
             while let Some(page) = self.page(&position, &options).await? {
                 guard.page(page.calls.len(), page.cursor.as_deref(), room)?;
                 found.scanned += page.calls.len();
                 window.extend(page.calls.into_iter().flatten());
                 match page.cursor {
-                    Some(next) if window.len() < room => position.page = Some(next),
+                    Some(next) if window.len() < room && !stop(found.scanned) => {
+                        position.page = Some(next)
+                    }
                     Some(_) => {
                         found.truncated = true;
                         break;
                     }
-                    None => break,
+                    None => {
+                        complete = true;
+                        break;
+                    }
                 }
             }
+            // "No calls found" ends the loop with the window complete too.
+            let complete = complete || !found.truncated;
             // Gong lists oldest first; this window's newest come first.
             found.calls.extend(window.into_iter().rev().filter(|c| {
                 c["account"]["name"]
                     .as_str()
                     .is_some_and(|name| gongkit::words::fold(name).contains(&wanted))
             }));
+            if !complete {
+                break 'windows;
+            }
             end = start;
+        }
+        if end < to {
+            found.covered = Some((iso(end), iso(to)));
         }
         found.calls.truncate(args.limit);
         self.returned_all(&found.calls);

@@ -76,6 +76,9 @@ pub struct Found {
     pub source: Source,
     /// Why Gong was scanned instead of the library.
     pub fallback: Option<String>,
+    /// The part of the range looked at completely (ISO 8601 `from`, `to`),
+    /// when Gong was scanned: the newest part, up to the range's end.
+    pub covered: Option<(String, String)>,
 }
 
 /// One request's view of the Worker: its settings, cache and Gong client.
@@ -102,6 +105,9 @@ pub struct Service {
     /// The runtime's bindings, for the sync's Durable Object.
     #[cfg(target_arch = "wasm32")]
     env: Option<worker::Env>,
+    /// Aborted when the client goes away (`request.signal`).
+    #[cfg(target_arch = "wasm32")]
+    client_signal: Option<worker::web_sys::AbortSignal>,
 }
 
 /// A cache write to make after the answer.
@@ -134,6 +140,29 @@ impl Service {
             tool: Cell::new(None),
             #[cfg(target_arch = "wasm32")]
             env: None,
+            #[cfg(target_arch = "wasm32")]
+            client_signal: None,
+        }
+    }
+
+    /// The request's signal, aborted when the client goes away: long work
+    /// for it (a live scan of Gong) stops instead of spending Gong's quota
+    /// for nobody. Needs the `enable_request_signal` compatibility flag.
+    #[cfg(target_arch = "wasm32")]
+    pub fn with_client_signal(mut self, request: &worker::Request) -> Service {
+        self.client_signal = Some(request.inner().signal());
+        self
+    }
+
+    /// Whether the client has gone away.
+    pub(crate) fn client_gone(&self) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.client_signal.as_ref().is_some_and(|s| s.aborted())
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            false
         }
     }
 
@@ -226,7 +255,13 @@ impl Service {
             .gate
             .as_ref()
             .ok_or_else(|| Error::NotConfigured("the Gong gate is not bound".into()))?;
-        gate.usage().await
+        let who = crate::gate::Ask {
+            purpose: crate::gate::Purpose::Demand,
+            user: self.user.label.clone(),
+            admin: self.user.admin,
+            max_wait_ms: 0,
+        };
+        gate.usage(Some(&who)).await
     }
 
     fn client(&self) -> Result<&(Gong, Signer)> {
@@ -236,7 +271,9 @@ impl Service {
                 let gong = Gong::new(base, key, secret);
                 #[cfg(target_arch = "wasm32")]
                 let gong = match &self.gate {
-                    Some(gate) => gong.with_gate(gate.clone(), crate::gate::Purpose::Demand),
+                    Some(gate) => gong
+                        .with_gate(gate.clone(), crate::gate::Purpose::Demand)
+                        .for_user(&self.user),
                     None => gong,
                 };
                 Ok((gong, Signer::new(base, key, secret)))
@@ -356,4 +393,4 @@ mod sync;
 pub use answers::NOT_FOUND_TTL_SECONDS;
 pub use format::{format_raw, format_raw_transcript};
 pub(crate) use listing::instant;
-pub use listing::{FIND_SCAN_LIMIT, FIND_WINDOW_DAYS};
+pub use listing::{FIND_GONG_REQUESTS, FIND_SCAN_LIMIT, FIND_WINDOW_DAYS};

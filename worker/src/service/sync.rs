@@ -79,7 +79,7 @@ impl Service {
             None => None,
         };
         let requests_today = match &self.gate {
-            Some(gate) => Some(gate.usage().await?.used.sync),
+            Some(gate) => Some(gate.usage(None).await?.used.sync),
             None => None,
         };
         Ok(serde_json::json!({
