@@ -10,7 +10,7 @@
 //! usage: gongkit-sim [--port N] [--key K --secret S] [--fixtures DIR]
 //!        [--generate N] [--from ISO] [--to ISO] [--variety] [--seed N]
 //!        [--private-percent P] [--late-percent P] [--late-after-ms MS]
-//!        [--page-size N] [--rate-limit N] [--webhook-url URL]
+//!        [--page-size N] [--rate-limit N] [--loop-cursor] [--webhook-url URL]
 //! ```
 //! It prints `{"url": "http://127.0.0.1:PORT", "calls": N}` on its first
 //! line of output once it listens (with `--webhook-url`, also

@@ -288,6 +288,10 @@ settings! {
         "when the day's budget resets (UTC, `HH:MM`)";
     SYNC_OVERLAP_HOURS: Var, Rust, "72", None, Form::Whole { min: 0, max: 8760 },
         "how far before its checkpoint an incremental sync re-reads (Gong lists calls late)";
+    SYNC_REREAD_MINUTES: Var, Rust, "360", None, Form::Whole { min: 0, max: 10_080 },
+        "how often a Cron run reads the whole `SYNC_OVERLAP_HOURS` again, for calls Gong lists late; the runs between read from their checkpoint less an hour (0: every run re-reads)";
+    WEBHOOK_BATCH_SECONDS: Var, Rust, "600", None, Form::Whole { min: 0, max: 86_400 },
+        "how long a call from a Gong webhook waits for others before their transcripts are fetched in one request (up to 100)";
     INITIAL_SYNC_DAYS: Var, Rust, "90", None, Form::Whole { min: 0, max: 3650 },
         "the days the first scheduled run backfills while the library is empty (0: none)";
 }
