@@ -1419,10 +1419,15 @@ mod tests {
         assert_eq!(run.result, "failed");
         assert!(s.job.is_none());
         assert!(s.last_error.as_ref().unwrap().message.contains("repeats"));
-        // And the next Cron run starts a job again.
+        // And the next Cron run starts a job again (over a library still
+        // empty, with INITIAL_SYNC_DAYS, the first backfill again).
         assert_eq!(
-            s.scheduled(101 * DAY, None, &Settings::default()),
+            s.scheduled(101 * DAY, None, &settings),
             Some(Kind::Incremental)
+        );
+        assert_eq!(
+            State::default().scheduled(101 * DAY, None, &Settings::default()),
+            Some(Kind::Backfill)
         );
     }
 
