@@ -183,7 +183,7 @@ test("verified webhooks store their calls at once; their transcripts come in one
   const log = await s.log();
   assert.deepEqual([...log[0].callIds].sort(), [...ids].sort());
   await until("the transcripts in the library", async () => {
-    const t = await w.request(`/v1/calls/${ids[2]}/transcript?format=text`);
+    const t = await w.request(`/v1/calls/${ids[2]}/transcript`);
     return t.status === 200 && t.headers.get("X-Gongkit-Source") === "library" && t.body.length > 100;
   });
 
@@ -219,7 +219,7 @@ test("the simulator's own webhooks (--webhook-url) bring a processed call into t
   });
   assert.equal(sent.status, 202);
   await until("the call and its transcript", async () => {
-    const t = await w.request(`/v1/calls/${id}/transcript?format=text`);
+    const t = await w.request(`/v1/calls/${id}/transcript`);
     return t.status === 200 && t.headers.get("X-Gongkit-Source") === "library" && t.body.length > 100;
   });
 });
