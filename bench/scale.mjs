@@ -12,6 +12,9 @@
 //                    + (24 / LATE_EVERY_HOURS) × (the same re-read)
 //   the weekly reconcile (a listing of the library's range, no transcript) / 7
 //
+// BEFORE=1 prints the table as the sync before tiers costs (every Cron run
+// re-read SYNC_OVERLAP_HOURS with transcripts).
+//
 // Every figure in the table is a count of the simulator's requests (its
 // /__sim/stats), not a guess. Figures, not a test: run by scripts/bench-scale
 // (`--smoke`: 100 calls a day only). Prints Markdown: the README's "Sync cost"
@@ -23,7 +26,9 @@ const RATES = SMOKE ? [100] : (process.env.RATES ?? "100,1000,5000").split(",").
 const DAYS = 4; // the library's steady state: more than SYNC_OVERLAP_HOURS of calls
 const OVERLAP_HOURS = 72;
 const CRON_RUNS = 96; // */15 * * * *
-// The tiers as the sync has them (worker/src/sync.rs), read back from the status.
+// The defaults of SYNC_REREAD_MINUTES and WEBHOOK_BATCH_SECONDS (worker/src/settings.rs).
+const REREAD_MINUTES = 360;
+const BATCH_SECONDS = 600;
 const HOUR = 3_600_000;
 
 const template = {
@@ -57,11 +62,16 @@ async function measure(rate) {
   });
   const w = await startWorker(sim, {
     library: await migratedDatabase(),
-    bindings: { INITIAL_SYNC_DAYS: String(DAYS + 1), SYNC_OVERLAP_HOURS: String(OVERLAP_HOURS), WEBHOOK_BATCH_SECONDS: "0" },
+    bindings: {
+      INITIAL_SYNC_DAYS: String(DAYS + 1),
+      SYNC_OVERLAP_HOURS: String(OVERLAP_HOURS),
+      SYNC_REREAD_MINUTES: String(REREAD_MINUTES),
+      WEBHOOK_BATCH_SECONDS: String(BATCH_SECONDS),
+    },
   });
   const get = (p) => w.request(p);
   try {
-    // The first Cron run backfills the library.
+    // The first Cron run backfills the library; the next re-reads the overlap.
     await w.scheduled();
     let status = await syncDone(get);
     const settle = async () => {
@@ -89,8 +99,7 @@ async function measure(rate) {
     if (r.status !== 202) throw new Error(`POST /v1/sync: ${r.status} ${r.body}`);
     status = await syncDone(get, status.lastRun);
     const late = await requests(sim);
-    const tiers = status.tiers ?? {};
-    return { rate, perRun, cron, cronRun, late, tiers, inLibrary: status.callsInLibrary };
+    return { rate, perRun, cron, cronRun, late, inLibrary: status.callsInLibrary };
   } finally {
     await w.dispose();
     await sim.stop();
@@ -100,8 +109,8 @@ async function measure(rate) {
 const rows = [];
 for (const rate of RATES) rows.push(await measure(rate));
 
-const lateEvery = rows[0].tiers.lateEveryHours ?? null;
-const batchSeconds = rows[0].tiers.webhookBatchSeconds ?? null;
+const lateEvery = process.env.BEFORE ? null : REREAD_MINUTES / 60;
+const batchSeconds = BATCH_SECONDS;
 console.log(`| calls a day | a Cron run (15 min of new calls) | re-read of ${OVERLAP_HOURS} h, nothing new | without webhooks, a day | with webhooks, a day |`);
 console.log("|---|---|---|---|---|");
 for (const r of rows) {
@@ -119,7 +128,8 @@ for (const r of rows) {
 console.log("");
 if (lateEvery) {
   console.log(`without webhooks = ${CRON_RUNS} × (a Cron run) + ${24 / lateEvery} × (the re-read of SYNC_OVERLAP_HOURS, every ${lateEvery} h)`);
-  console.log(`with webhooks = min(calls, ${86_400 / batchSeconds}) transcript batches × ⌈calls a batch / 100⌉ + ${24 / lateEvery} × (the re-read); the Cron run's own listing is skipped while webhooks arrive`);
+  console.log(`with webhooks = min(calls, ${86_400 / batchSeconds}) transcript batches (WEBHOOK_BATCH_SECONDS=${batchSeconds}) × ⌈calls a batch / 100⌉ + ${24 / lateEvery} × (the re-read); the Cron runs between re-reads start nothing while webhooks arrive`);
+  console.log(`the weekly reconcile adds ⌈calls in the library / 100⌉ / 7 a day (a listing, no transcript): ${rows.map((r) => `${Math.ceil((r.rate * 90) / 100 / 7)} at ${r.rate.toLocaleString("en")} a day over 90 days`).join(", ")}`);
 } else {
   console.log(`without webhooks = ${CRON_RUNS} × (a Cron run, which re-reads ${OVERLAP_HOURS} h with transcripts); no webhooks, no tiers`);
 }
