@@ -12,9 +12,6 @@
 //                    + (24 / LATE_EVERY_HOURS) × (the same re-read)
 //   the weekly reconcile (a listing of the library's range, no transcript) / 7
 //
-// BEFORE=1 prints the table as the sync before tiers costs (every Cron run
-// re-read SYNC_OVERLAP_HOURS with transcripts).
-//
 // Every figure in the table is a count of the simulator's requests (its
 // /__sim/stats), not a guess. Figures, not a test: run by scripts/bench-scale
 // (`--smoke`: 100 calls a day only). Prints Markdown: the README's "Sync cost"
@@ -109,7 +106,7 @@ async function measure(rate) {
 const rows = [];
 for (const rate of RATES) rows.push(await measure(rate));
 
-const lateEvery = process.env.BEFORE ? null : REREAD_MINUTES / 60;
+const lateEvery = REREAD_MINUTES / 60;
 const batchSeconds = BATCH_SECONDS;
 console.log(`| calls a day | a Cron run (15 min of new calls) | re-read of ${OVERLAP_HOURS} h, nothing new | without webhooks, a day | with webhooks, a day |`);
 console.log("|---|---|---|---|---|");
