@@ -223,3 +223,13 @@ test("the simulator's own webhooks (--webhook-url) bring a processed call into t
     return t.status === 200 && t.headers.get("X-Gongkit-Source") === "library" && t.body.length > 100;
   });
 });
+
+test("with INCLUDE_PRIVATE_CALLS a private call from a webhook is stored", { timeout: 60_000 }, async () => {
+  const { s, w, key } = await setUp({ INCLUDE_PRIVATE_CALLS: "true" });
+  const [call] = await gongHas(s, ["7700000000000000031"], { isPrivate: true });
+  const body = JSON.stringify({ callData: call, isTest: false });
+  const r = await post(w, body, await sign(key.privateKey, body));
+  assert.equal(r.status, 202, r.body);
+  assert.equal(r.json().stored, true, r.body);
+  assert.equal(await inLibrary(w), 1);
+});
