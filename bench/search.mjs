@@ -92,7 +92,24 @@ try {
     console.log(`${kind.padEnd(16)}${String(times.length).padStart(5)}${percentile(times, 50).toFixed(1).padStart(8)}${percentile(times, 95).toFixed(1).padStart(8)}${Math.max(...times).toFixed(1).padStart(8)}  ${counts.join(", ")}`);
   }
   const accounts = await get("/v1/accounts");
-  console.log(`\n/v1/accounts: ${accounts.ms.toFixed(1)} ms (${JSON.parse(accounts.body).count} accounts)`);
+  const listed = JSON.parse(accounts.body);
+  console.log(`\n/v1/accounts: ${accounts.ms.toFixed(1)} ms (${listed.count} accounts)`);
+  // Every page, 5 accounts a page (the cursor is the last account).
+  let pages = 0;
+  let cursor = "";
+  const p0 = performance.now();
+  do {
+    const page = JSON.parse((await get(`/v1/accounts?limit=5${cursor}`)).body);
+    pages++;
+    cursor = page.cursor ? `&cursor=${encodeURIComponent(page.cursor)}` : "";
+  } while (cursor);
+  console.log(`/v1/accounts, every page of 5: ${pages} pages in ${(performance.now() - p0).toFixed(0)} ms`);
+  const biggest = listed.accounts.reduce((a, b) => (b.calls > a.calls ? b : a), listed.accounts[0]);
+  if (biggest) {
+    const times = [];
+    for (let i = 0; i < ROUNDS; i++) times.push((await get(`/v1/accounts/${encodeURIComponent(biggest.name)}/calls?limit=100`)).ms);
+    console.log(`/v1/accounts/{name}/calls (${biggest.name}, ${biggest.calls} calls), first page of 100: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`);
+  }
 
   const e0 = performance.now();
   let exported = 0;

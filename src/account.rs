@@ -151,6 +151,45 @@ pub fn account_from_parties<S: AsRef<str>>(
     parties: &[Party<'_>],
     internal_domains: &[S],
 ) -> Result<Option<String>> {
+    Ok(customer(parties, internal_domains)?.map(|(_, name)| name))
+}
+
+/// The registrable domain that [`account_from_parties`] names the account
+/// after (the same party, the same rules), also for a call whose account
+/// the CRM names: how a call seen without CRM context is matched to the
+/// CRM's name for the same customer on other calls.
+///
+/// # Examples
+///
+/// ```
+/// use gongkit::{customer_domain, Party};
+///
+/// let parties: Vec<Party> = serde_json::from_str(r#"[
+///     {"emailAddress": "ae@seller.io", "affiliation": "Internal"},
+///     {"emailAddress": "cto@gmail.com", "affiliation": "External"},
+///     {"emailAddress": "Vp@EU.Acme.com", "affiliation": "External"}
+/// ]"#).unwrap();
+/// let none: &[&str] = &[];
+/// assert_eq!(customer_domain(&parties, none)?.as_deref(), Some("acme.com"));
+/// assert_eq!(customer_domain(&parties[..2], none)?, None);
+/// # Ok::<(), gongkit::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for a malformed internal domain.
+pub fn customer_domain<S: AsRef<str>>(
+    parties: &[Party<'_>],
+    internal_domains: &[S],
+) -> Result<Option<String>> {
+    Ok(customer(parties, internal_domains)?.map(|(domain, _)| domain))
+}
+
+/// The customer's registrable domain and the account name it gives.
+fn customer<S: AsRef<str>>(
+    parties: &[Party<'_>],
+    internal_domains: &[S],
+) -> Result<Option<(String, String)>> {
     let mut internal = internal_registrable_domains(internal_domains)?;
     let is_internal = |p: &Party<'_>| p.affiliation == Some(Affiliation::Internal);
     for party in parties.iter().filter(|p| is_internal(p)) {
@@ -165,7 +204,7 @@ pub fn account_from_parties<S: AsRef<str>>(
             continue;
         };
         if let Some(name) = account_for_domain(&domain, &internal) {
-            return Ok(Some(name));
+            return Ok(Some((domain, name)));
         }
     }
     Ok(None)

@@ -44,7 +44,8 @@ pub mod words;
 mod writer;
 
 pub use account::{
-    account_from_email, account_from_parties, crm_account_name, email_domain, is_free_mail,
+    account_from_email, account_from_parties, crm_account_name, customer_domain, email_domain,
+    is_free_mail,
 };
 pub use call::{
     call_document, chunk_call_document, normalize_call, Account, AccountSource, AnyExtensive,

@@ -60,7 +60,10 @@ test("a call, its transcript and a listing, over HTTP from wrangler dev", { time
   const transcript = await get(`/v1/calls/${ACME}/transcript?format=webvtt`);
   assert.equal(transcript.headers.get("content-type"), "text/vtt; charset=utf-8");
   assert.equal(transcript.body, fixture("expected/acme-discovery.webvtt.vtt"));
-  assert.equal(transcript.headers.get("x-gongkit-cache"), "hit");
+  // From the library, which is not a cache of Gong's answers: no
+  // X-Gongkit-Cache (that header speaks of Gong's cached answers only).
+  assert.equal(transcript.headers.get("x-gongkit-source"), "library");
+  assert.equal(transcript.headers.get("x-gongkit-cache"), null);
   const ids = [];
   let page = (await get("/v1/calls?from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&limit=40")).json();
   ids.push(...page.calls.map((c) => c.id));

@@ -71,7 +71,7 @@ async function exercise(client) {
   assert.ok(listing.calls.length > 0);
   const details = JSON.parse(await call("get_call", { callId: ACME }));
   assert.equal(details.id, ACME);
-  assert.equal(details.transcript, undefined);
+  assert.equal(details.transcript, null);
   assert.equal(await call("get_call_document", { callId: ACME }), fixture("expected/acme-discovery.document.txt"));
   assert.equal(await call("get_transcript", { callId: ACME }), fixture("expected/acme-discovery.named.txt"));
   const failed = await client.callTool({ name: "get_call_document", arguments: { callId: "1234567" } });

@@ -5,10 +5,16 @@
 // own OAuth support (discovery, registration, PKCE, token, refresh), the
 // browser part driven here with plain HTTP. Then every refusal the OAuth
 // specs name, the per-user rules through REST and MCP, static tokens, the
-// audit line, and ACCESS_POLICY=all in Miniflare.
+// audit line, and ACCESS_POLICY=all in Miniflare. Then the hardening of
+// sign-in: no redirect before consent, verified emails only, a person
+// removed at the company losing access at the next refresh, an admin's
+// revocation, the Python SDK's own OAuth flow, short-lived unused
+// registrations and the registration rate limit.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { existsSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
@@ -31,14 +37,23 @@ const USERS = {
   "bob@seller.io": "Bob Kim",
   "boss@seller.io": "Boss",
   "eve@other.org": "Eve",
+  "carl@seller.io": "Carl",
+  "temp@seller.io": "Temp",
+  "unverified@seller.io": "Unverified",
 };
+/** How the identity provider's token requests authenticated, in order. */
+const tokenRequests = [];
+/** The authorization requests the suite's provider received (their query). */
+const mainAuthorizations = [];
+/** People whose identity-provider account has no email_verified claim. */
+const UNVERIFIED = new Set(["unverified@seller.io"]);
 const IDP_SECRET = `idp-secret-${randomBytes(12).toString("hex")}`;
 const CI_TOKEN = `ci${randomBytes(20).toString("hex")}`;
 const ANN_TOKEN = `ann${randomBytes(20).toString("hex")}`;
 const REDIRECT = "http://127.0.0.1:9/callback"; // the MCP client's; never fetched
 const secrets = [...SECRETS, IDP_SECRET, CI_TOKEN, ANN_TOKEN];
 
-let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll;
+let sim, idp, idpServer, stopWrangler, base, dir, logFile, mfAll, vars, basicPorts, noOffline;
 let nextUser = "ann@seller.io";
 
 /** A call of the simulator's with these people as its seller's side. */
@@ -54,17 +69,27 @@ function call(id, emails, { isPrivate = false } = {}) {
   return { extensive, transcript: { ...transcript, callId: id } };
 }
 
-/** The company's identity provider: oidc-provider, logging in `nextUser`. */
-async function startIdp(port, callbacks) {
+/**
+ * The company's identity provider: oidc-provider, logging in `nextUser`.
+ * `offline: false`: a provider that does not offer offline_access (as Google).
+ */
+async function startIdp(port, callbacks, { offline = true, authorizations = [] } = {}) {
   const issuer = `http://127.0.0.1:${port}`;
+  const grant_types = offline ? ["authorization_code", "refresh_token"] : ["authorization_code"];
   const provider = new Provider(issuer, {
-    clients: [{ client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post" }],
+    ...(offline ? {} : { scopes: ["openid"] }),
+    clients: [
+      { client_id: "gongkit", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_post", grant_types },
+      // An app registration with HTTP Basic (OIDC_TOKEN_AUTH_METHOD=client_secret_basic).
+      { client_id: "gongkit-basic", client_secret: IDP_SECRET, redirect_uris: callbacks, token_endpoint_auth_method: "client_secret_basic", grant_types },
+    ],
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     cookies: { keys: [randomBytes(16).toString("hex")] },
     features: { devInteractions: { enabled: false } },
     async findAccount(ctx, sub) {
       if (!USERS[sub]) return undefined;
-      return { accountId: sub, claims: () => ({ sub, email: sub, email_verified: true, name: USERS[sub] }) };
+      // A person removed from USERS is gone at the company: refreshes fail.
+      return { accountId: sub, claims: () => ({ sub, email: sub, ...(UNVERIFIED.has(sub) ? {} : { email_verified: true }), name: USERS[sub] }) };
     },
     // The person approved the company's own app long ago: no consent screen.
     async loadExistingGrant(ctx) {
@@ -78,11 +103,17 @@ async function startIdp(port, callbacks) {
   });
   const handler = provider.callback();
   const server = createHttpServer(async (req, res) => {
+    if (req.url.startsWith("/auth?")) authorizations.push(new URL(req.url, issuer).searchParams);
+    // How each token request authenticated (oidc-provider itself takes either form).
+    if (req.method === "POST" && req.url.startsWith("/token")) tokenRequests.push(/^Basic /i.test(req.headers.authorization ?? "") ? "basic" : "post");
     if (req.url.startsWith("/interaction/")) {
-      // The login page, answered at once for `nextUser`.
+      // The login page (and, for offline_access, the consent), answered at once for `nextUser`.
       try {
-        await provider.interactionDetails(req, res);
-        await provider.interactionFinished(req, res, { login: { accountId: nextUser } }, { mergeWithLastSubmission: false });
+        const details = await provider.interactionDetails(req, res);
+        const grant = new provider.Grant({ accountId: nextUser, clientId: details.params.client_id });
+        grant.addOIDCScope(String(details.params.scope));
+        const grantId = await grant.save();
+        await provider.interactionFinished(req, res, { login: { accountId: nextUser }, consent: { grantId } }, { mergeWithLastSubmission: false });
       } catch (e) {
         res.statusCode = 500;
         res.end(String(e));
@@ -261,10 +292,13 @@ before(async () => {
   for (const c of [call(ANN_CALL, ["ann@seller.io"]), call(BOB_CALL, ["Bob@Seller.io"]), call(ANN_PRIVATE, ["ann@seller.io"], { isPrivate: true })]) {
     await fetch(`${sim.url}/__sim/calls`, { method: "POST", body: JSON.stringify(c) });
   }
-  const [workerPort, idpPort, allPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [workerPort, idpPort, allPort, basicPort, postPort, idp2Port, w2Port] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  basicPorts = { basic: basicPort, post: postPort };
+  noOffline = { authorizations: [], workerPort: w2Port };
+  ({ server: noOffline.server, issuer: noOffline.issuer } = await startIdp(idp2Port, [`http://127.0.0.1:${w2Port}/oauth/callback`], { offline: false, authorizations: noOffline.authorizations }));
   base = `http://127.0.0.1:${workerPort}`;
   const allBase = `http://127.0.0.1:${allPort}`;
-  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`]));
+  ({ server: idpServer, issuer: idp } = await startIdp(idpPort, [`${base}/oauth/callback`, `http://localhost:${workerPort}/oauth/callback`, `${allBase}/oauth/callback`, `http://127.0.0.1:${basicPort}/oauth/callback`, `http://127.0.0.1:${postPort}/oauth/callback`], { authorizations: mainAuthorizations }));
   dir = mkdtempSync(join(tmpdir(), "gongkit-oauth-"));
   const envFile = join(dir, "secrets.env");
   writeFileSync(envFile, `GONGKIT_TOKEN=ci:all:${CI_TOKEN},ann-script:ann@seller.io:${ANN_TOKEN}\nGONG_API_KEY=${KEY}\nGONG_API_SECRET=${SECRET}\nOIDC_CLIENT_SECRET=${IDP_SECRET}\n`);
@@ -274,7 +308,7 @@ before(async () => {
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const vars = {
+  vars = {
     GONG_BASE_URL: sim.url,
     OIDC_ISSUER: idp,
     OIDC_CLIENT_ID: "gongkit",
@@ -298,6 +332,7 @@ after(async () => {
   await stopWrangler?.();
   await mfAll?.dispose();
   await new Promise((r) => (idpServer ? idpServer.close(r) : r()));
+  await new Promise((r) => (noOffline?.server ? noOffline.server.close(r) : r()));
   await sim?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -487,10 +522,11 @@ test("refused: a revoked token", async () => {
 });
 
 test("refused: a token for another resource (RFC 8707), asked for or presented", async () => {
-  // Asked for: the authorization request names another server.
+  // Asked for: the authorization request names another server; shown, not
+  // redirected to the client (no sign-in or consent happened).
   const back = await signIn(authorizationUrl({ verifier: "v".repeat(43), resource: "https://other.example/mcp" }), "ann@seller.io");
-  assert.ok(back instanceof URL, JSON.stringify(back));
-  assert.equal(back.searchParams.get("error"), "invalid_target");
+  assert.equal(back.status, 400, JSON.stringify(back));
+  assert.match(back.text, /invalid_target/);
   const t = await tokensFor("ann@seller.io");
   const other = await token({ grant_type: "refresh_token", refresh_token: t.refresh_token, resource: "https://other.example/mcp" });
   assert.equal(other.status, 400);
@@ -590,4 +626,203 @@ test("the audit line names the user (token name, or a salted hash of the email) 
   for (const s of secrets) assert.ok(!log.includes(s), "the log holds a secret");
   for (const email of Object.keys(USERS)) assert.ok(!log.toLowerCase().includes(email), `the log names ${email}`);
   process.stderr.write(`oauth suite: ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
+});
+
+test("no open redirect: a bad resource, no PKCE or response_type=token is shown as an error page, never sent to the client's redirect_uri", async () => {
+  const cases = {
+    "a bad resource": (u) => u.searchParams.set("resource", "https://other.example/mcp"),
+    "no PKCE": (u) => { u.searchParams.delete("code_challenge"); u.searchParams.delete("code_challenge_method"); },
+    "response_type=token": (u) => u.searchParams.set("response_type", "token"),
+  };
+  for (const [name, change] of Object.entries(cases)) {
+    const u = authorizationUrl({ verifier: "v".repeat(43) });
+    change(u);
+    const r = await fetch(u, { redirect: "manual" });
+    assert.equal(r.status, 400, name);
+    assert.equal(r.headers.get("location"), null, `${name}: no redirect before sign-in and consent`);
+    assert.match(r.headers.get("content-type"), /text\/html/);
+    assert.match(await r.text(), /Sign-in failed/, name);
+  }
+});
+
+test("verified email only: an account without email_verified is refused", async () => {
+  const back = await signIn(authorizationUrl({ verifier: "v".repeat(43) }), "unverified@seller.io");
+  assert.ok(back instanceof URL, JSON.stringify(back));
+  assert.equal(back.searchParams.get("error"), "access_denied");
+  assert.match(back.searchParams.get("error_description"), /no verified email/);
+  assert.equal(back.searchParams.get("code"), null);
+});
+
+test("a person removed at the company loses access at the next refresh: the grant is revoked with its tokens", async () => {
+  const clientId = await register();
+  const t = await tokensFor("temp@seller.io", clientId);
+  // While the person is there, a refresh asks the company's provider and passes.
+  const refreshed = await token({ grant_type: "refresh_token", refresh_token: t.refresh_token }, clientId);
+  assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+  assert.equal((await api("/v1/calls?" + DAY, refreshed.body.access_token)).status, 200);
+  delete USERS["temp@seller.io"];
+  try {
+    const refused = await token({ grant_type: "refresh_token", refresh_token: refreshed.body.refresh_token }, clientId);
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, "invalid_grant");
+    // The grant is gone: its live access token with it.
+    const after = await api("/v1/calls?" + DAY, refreshed.body.access_token);
+    assert.equal(after.status, 401);
+  } finally {
+    USERS["temp@seller.io"] = "Temp";
+  }
+});
+
+test("an admin revokes a person's grants (DELETE /v1/users/{email}/grants); nobody else may", async () => {
+  const carlClient = await register();
+  const carl = await tokensFor("carl@seller.io", carlClient);
+  const secondClient = await register();
+  const carlAgain = await tokensFor("carl@seller.io", secondClient);
+  const bossClient = await register();
+  const boss = await tokensFor("boss@seller.io", bossClient);
+  assert.equal((await api("/v1/calls?" + DAY, carl.access_token)).status, 200);
+  // Not an admin: the person themself, or a static token with policy `all`.
+  for (const who of [carl.access_token, CI_TOKEN]) {
+    const r = await api("/v1/users/carl@seller.io/grants", who, { method: "DELETE" });
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.json().error.code, "forbidden");
+  }
+  const bad = await api("/v1/users/not-an-email/grants", boss.access_token, { method: "DELETE" });
+  assert.equal(bad.status, 400, bad.body);
+  const r = await api("/v1/users/Carl@Seller.io/grants", boss.access_token, { method: "DELETE" });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json(), { email: "carl@seller.io", revoked: 2 });
+  for (const [t, clientId] of [[carl, carlClient], [carlAgain, secondClient]]) {
+    assert.equal((await api("/v1/calls?" + DAY, t.access_token)).status, 401);
+    const refresh = await token({ grant_type: "refresh_token", refresh_token: t.refresh_token }, clientId);
+    assert.equal(refresh.body.error, "invalid_grant");
+  }
+  // The admin's own grant is untouched; nothing left to revoke for Carl.
+  assert.equal((await api("/v1/calls?" + DAY, boss.access_token)).status, 200);
+  assert.deepEqual((await api("/v1/users/carl@seller.io/grants", boss.access_token, { method: "DELETE" })).json(), { email: "carl@seller.io", revoked: 0 });
+});
+
+test("the official Python MCP SDK signs in with its own OAuth (registered without token_endpoint_auth_method: Basic and client_id in the body)", { timeout: 120_000 }, async (t) => {
+  const python = `${root}.venv-test/bin/python`;
+  if (!existsSync(python)) {
+    if (process.env.GONGKIT_REQUIRE_PYTHON) assert.fail(`${python} is missing: scripts/test makes it (ensure_python_venv in scripts/lib.sh)`);
+    t.skip(`no ${python}: run scripts/test, or source scripts/lib.sh and ensure_python_venv`);
+    return;
+  }
+  const child = spawn(python, [`${root}tests/worker/mcp_python_oauth.py`, `${base}/mcp`, REDIRECT, ANN_CALL], { stdio: ["pipe", "pipe", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => { err += d; });
+  const lines = createInterface({ input: child.stdout });
+  const out = [];
+  for await (const line of lines) {
+    const message = JSON.parse(line);
+    if (message.authorize) {
+      const back = await signIn(message.authorize, "ann@seller.io");
+      assert.ok(back instanceof URL, JSON.stringify(back));
+      child.stdin.write(`${back.href}\n`);
+    } else {
+      out.push(message);
+    }
+  }
+  const code = child.exitCode ?? await new Promise((r) => child.once("exit", r));
+  assert.equal(code, 0, `mcp_python_oauth.py failed:\n${err.slice(-4000)}`);
+  assert.deepEqual(out, [{ authMethod: "client_secret_basic", hasSecret: true, refreshToken: true, tools: out[0]?.tools, call: ANN_CALL }]);
+  assert.ok(out[0].tools > 5);
+});
+
+test("a client the provider refuses stays refused: a Basic user and another client_id in the body", async () => {
+  const r = await fetch(new URL("/oauth/register", base), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "basic", redirect_uris: [REDIRECT], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] }),
+  });
+  const client = await r.json();
+  assert.equal(client.token_endpoint_auth_method, "client_secret_basic");
+  const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString("base64");
+  const t = await fetch(new URL("/oauth/token", base), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Basic ${basic}` },
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "x:y:z", client_id: "someone-else" }).toString(),
+  });
+  assert.equal(t.status, 400);
+  assert.match((await t.json()).error_description, /multiple authentication methods/);
+});
+
+test("an unused registration lives an hour; its first token exchange makes it last", { timeout: 60_000 }, async () => {
+  const kv = await mfAll.mf.getKVNamespace("OAUTH_KV");
+  const expiry = async (clientId) => (await kv.list({ prefix: `client:${clientId}` })).keys[0];
+  const r = await fetch(new URL("/oauth/register", mfAll.url), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "unused", redirect_uris: [REDIRECT], grant_types: ["authorization_code"], response_types: ["code"] }),
+  });
+  const unused = await r.json();
+  assert.equal(unused.client_secret_expires_at - unused.client_id_issued_at, 3600);
+  const key = await expiry(unused.client_id);
+  assert.ok(key.expiration && key.expiration <= Date.now() / 1000 + 3601, JSON.stringify(key));
+  const { client, oauth } = await mcpAs("ann@seller.io", mfAll.url);
+  await client.close();
+  const used = await expiry(oauth.info.client_id);
+  assert.ok(used, "the client is kept");
+  assert.equal(used.expiration, undefined, JSON.stringify(used));
+});
+
+test("registrations are rate-limited per client IP (429 with Retry-After)", async () => {
+  const answers = [];
+  for (let i = 0; i < 15; i++) {
+    const r = await fetch(new URL("/oauth/register", base), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ client_name: `flood ${i}`, redirect_uris: [REDIRECT], token_endpoint_auth_method: "none", grant_types: ["authorization_code"], response_types: ["code"] }),
+    });
+    answers.push({ status: r.status, retryAfter: r.headers.get("retry-after") });
+  }
+  const created = answers.filter((a) => a.status === 201).length;
+  const limited = answers.filter((a) => a.status === 429);
+  assert.ok(created <= 10, JSON.stringify(answers));
+  assert.ok(limited.length >= 5, JSON.stringify(answers));
+  assert.ok(limited.every((a) => a.retryAfter === "60"));
+});
+
+test("OIDC_TOKEN_AUTH_METHOD: the Worker authenticates at the company's token endpoint with HTTP Basic when set, else in the form body", { timeout: 60_000 }, async () => {
+  const worker = (port, clientId, method) => startWorker(sim, {
+    http: port,
+    bindings: { ...vars, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}`, ...(method ? { OIDC_TOKEN_AUTH_METHOD: method } : {}) },
+  });
+  for (const [port, clientId, method, expected] of [[basicPorts.basic, "gongkit-basic", "client_secret_basic", "basic"], [basicPorts.post, "gongkit", undefined, "post"]]) {
+    const w = await worker(port, clientId, method);
+    try {
+      tokenRequests.length = 0;
+      const { client } = await mcpAs("ann@seller.io", w.url);
+      const r = await client.callTool({ name: "get_call", arguments: { callId: ANN_CALL } });
+      assert.notEqual(r.isError, true, text(r));
+      await client.close();
+      assert.ok(tokenRequests.length > 0, "the Worker asked the company's token endpoint");
+      assert.deepEqual([...new Set(tokenRequests)], [expected], `${method ?? "the default"}: ${tokenRequests}`);
+    } finally {
+      await w.dispose();
+    }
+  }
+});
+
+test("a refresh token is asked for: offline_access with prompt=consent, or access_type=offline from a provider without it (as Google)", { timeout: 60_000 }, async () => {
+  // The suite's provider lists offline_access.
+  mainAuthorizations.length = 0;
+  const code = await codeFor("ann@seller.io", randomBytes(32).toString("base64url"));
+  assert.ok(code);
+  const [main] = mainAuthorizations;
+  assert.match(main.get("scope"), /\boffline_access\b/);
+  assert.equal(main.get("prompt"), "consent");
+  assert.equal(main.get("access_type"), null);
+  const w = await startWorker(sim, { http: noOffline.workerPort, bindings: { ...vars, OIDC_ISSUER: noOffline.issuer, OIDC_CLIENT_SECRET: IDP_SECRET, GONGKIT_TOKEN: `ci:all:${CI_TOKEN}` } });
+  try {
+    const { client } = await mcpAs("ann@seller.io", w.url);
+    await client.close();
+    const [asked] = noOffline.authorizations;
+    assert.equal(asked.get("access_type"), "offline");
+    assert.equal(asked.get("prompt"), "consent");
+    assert.doesNotMatch(asked.get("scope"), /offline_access/);
+  } finally {
+    await w.dispose();
+  }
 });

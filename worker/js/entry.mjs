@@ -16,7 +16,7 @@
 // This file is bundled by scripts/build-worker (esbuild) with the Rust
 // Worker into worker/build/entry.js, the Worker's `main`.
 import RustWorker, { GongGate, GongSync } from "../build/index.js";
-import { OAuthProvider, AuthorizationError, CimdFetchError, authorizationErrorRedirect } from "@cloudflare/workers-oauth-provider";
+import { OAuthProvider, OAuthError, AuthorizationError, CimdFetchError, authorizationErrorRedirect, getOAuthApi } from "@cloudflare/workers-oauth-provider";
 import * as oidc from "oauth4webapi";
 import { readSettings } from "./settings.mjs";
 import { isWebhook, gongWebhook } from "./webhook.mjs";
@@ -27,6 +27,16 @@ const API_ROUTES = ["/mcp", "/v1/"];
 const AUTHORIZE = "/authorize";
 const CALLBACK = "/oauth/callback";
 const SCOPE = "calls:read";
+const REGISTER = "/oauth/register";
+const TOKEN = "/oauth/token";
+/**
+ * A registration lasts this long (seconds) until its first token exchange,
+ * which makes it permanent: a flood of registrations that never sign in
+ * leaves nothing behind an hour later.
+ */
+const UNUSED_REGISTRATION_TTL = 3600;
+/** `DELETE /v1/users/{email}/grants`: the Rust Worker allows it, this entry revokes. */
+const GRANTS_ROUTE = /^\/v1\/users\/[^/]+\/grants$/;
 
 /** The Rust Worker's fetch, with `env` as given (a WorkerEntrypoint class). */
 function rust(request, env, ctx) {
@@ -110,6 +120,44 @@ function oidcClient(env) {
   return { client_id: settings(env).values.OIDC_CLIENT_ID };
 }
 
+/**
+ * How this Worker authenticates at the company's token endpoint
+ * (OIDC_TOKEN_AUTH_METHOD): the secret in the form body, or HTTP Basic.
+ */
+function oidcClientAuth(env) {
+  const { OIDC_TOKEN_AUTH_METHOD: method, OIDC_CLIENT_SECRET: secret } = settings(env).values;
+  return method === "client_secret_basic" ? oidc.ClientSecretBasic(secret) : oidc.ClientSecretPost(secret);
+}
+
+function insecureFor(as) {
+  return { [oidc.allowInsecureRequests]: isLoopback(new URL(as.issuer)) };
+}
+
+/**
+ * The claims of a token response: its ID token's, and, when that keeps the
+ * email out (some providers do), userinfo's.
+ */
+async function identityClaims(as, client, result, insecure) {
+  let claims = oidc.getValidatedIdTokenClaims(result);
+  if (claims && typeof claims.email !== "string" && as.userinfo_endpoint) {
+    const info = await oidc.userInfoRequest(as, client, result.access_token, insecure);
+    claims = { ...claims, ...(await oidc.processUserInfoResponse(as, client, claims.sub, info)) };
+  }
+  return claims;
+}
+
+/** The first refusal of an identity's claims, if any (the one rule for sign-in and refresh). */
+function refusal(claims, env) {
+  const email = typeof claims?.email === "string" ? claims.email.trim().toLowerCase() : "";
+  // Only a claim that says so: an account with no email_verified is refused too.
+  if (!email || claims.email_verified !== true) return { email, reason: "the company account has no verified email" };
+  const domain = email.slice(email.lastIndexOf("@") + 1);
+  const domains = allowedDomains(env);
+  if (domains.length === 0) return { email, reason: "this server allows no email domain yet (ALLOWED_EMAIL_DOMAINS is empty)" };
+  if (!domains.includes(domain)) return { email, reason: `${domain} is not an allowed email domain for this server (ALLOWED_EMAIL_DOMAINS)` };
+  return { email };
+}
+
 function allowedDomains(env) {
   return settings(env).values.ALLOWED_EMAIL_DOMAINS
     .map((d) => d.toLowerCase().replace(/^@/, ""))
@@ -121,6 +169,8 @@ async function authorize(request, env) {
   const oauth = env.OAUTH_PROVIDER;
   if (request.method === "GET") {
     const req = await oauth.parseAuthRequest(request);
+    // PKCE for every client (RFC 9700 §2.1.1), confidential ones too.
+    if (!req.codeChallenge) throw new AuthorizationError("invalid_request", { description: "PKCE is required: send code_challenge and code_challenge_method=S256" });
     const details = await oauth.describeConsent(req);
     const consent = await oauth.beginConsent(req);
     const origin = details.clientDomain
@@ -170,7 +220,15 @@ It cannot change anything in Gong.</p>
   url.searchParams.set("client_id", settings(env).values.OIDC_CLIENT_ID);
   url.searchParams.set("redirect_uri", new URL(CALLBACK, request.url).href);
   url.searchParams.set("response_type", "code");
-  url.searchParams.set("scope", "openid email profile");
+  // A refresh token from the company's provider is what lets each refresh
+  // of this grant ask it again whether the person is still there.
+  // OpenID Connect's way is the offline_access scope (with prompt=consent,
+  // as it requires); a provider that does not list it (Google) takes
+  // access_type=offline instead, which others ignore as unknown (RFC 6749 §3.1).
+  const offline = (as.scopes_supported ?? []).includes("offline_access");
+  url.searchParams.set("scope", offline ? "openid email profile offline_access" : "openid email profile");
+  if (!offline) url.searchParams.set("access_type", "offline");
+  url.searchParams.set("prompt", "consent");
   url.searchParams.set("state", state);
   url.searchParams.set("nonce", nonce);
   url.searchParams.set("code_challenge", await oidc.calculatePKCECodeChallenge(verifier));
@@ -196,38 +254,31 @@ async function callback(request, env) {
     return refuse("the company sign-in is not answering");
   }
   const client = oidcClient(env);
-  const insecure = { [oidc.allowInsecureRequests]: isLoopback(new URL(as.issuer)) };
+  const insecure = insecureFor(as);
   let claims;
+  let upstream;
   try {
     const params = oidc.validateAuthResponse(as, client, url, url.searchParams.get("state") ?? undefined);
     const response = await oidc.authorizationCodeGrantRequest(
-      as, client, oidc.ClientSecretPost(settings(env).values.OIDC_CLIENT_SECRET), params, new URL(CALLBACK, request.url).href, data.verifier, insecure,
+      as, client, oidcClientAuth(env), params, new URL(CALLBACK, request.url).href, data.verifier, insecure,
     );
     const result = await oidc.processAuthorizationCodeResponse(as, client, response, { expectedNonce: data.nonce, requireIdToken: true });
-    claims = oidc.getValidatedIdTokenClaims(result);
-    if (typeof claims?.email !== "string" && as.userinfo_endpoint) {
-      // Some providers keep the email out of the ID token: ask userinfo.
-      const info = await oidc.userInfoRequest(as, client, result.access_token, insecure);
-      claims = { ...claims, ...(await oidc.processUserInfoResponse(as, client, claims.sub, info)) };
-    }
+    claims = await identityClaims(as, client, result, insecure);
+    upstream = typeof result.refresh_token === "string" ? result.refresh_token : undefined;
   } catch (e) {
     console.log(JSON.stringify({ oauth: "company sign-in failed", error: e?.code ?? e?.name ?? "error" }));
     return refuse("the company sign-in could not be verified");
   }
-  const email = typeof claims?.email === "string" ? claims.email.trim().toLowerCase() : "";
-  if (!email || claims.email_verified === false) return refuse("the company account has no verified email");
-  const domain = email.slice(email.lastIndexOf("@") + 1);
-  const domains = allowedDomains(env);
-  if (domains.length === 0) return refuse("this server allows no email domain yet (ALLOWED_EMAIL_DOMAINS is empty)");
-  if (!domains.includes(domain)) {
-    return refuse(`${domain} is not an allowed email domain for this server (ALLOWED_EMAIL_DOMAINS)`);
-  }
+  const { email, reason } = refusal(claims, env);
+  if (reason) return refuse(reason);
   const { redirectTo } = await oauth.completeAuthorization({
     request: original,
     userId: email,
     metadata: {},
     scope: [SCOPE],
-    props: { email },
+    // The provider's refresh token stays with the grant (props are stored
+    // encrypted): each refresh of the grant is checked with it.
+    props: { email, upstream },
   });
   headers.set("Location", redirectTo);
   return new Response(null, { status: 302, headers });
@@ -238,10 +289,18 @@ const defaultHandler = {
   async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
     if (path !== AUTHORIZE && path !== CALLBACK) return rust(request, withUser(env, undefined), ctx);
+    if (path === AUTHORIZE) {
+      const limited = await rateLimited(env, "SIGNIN_AUTHORIZE_LIMIT", request);
+      if (limited) return limited;
+    }
     try {
       return await (path === AUTHORIZE ? authorize(request, env) : callback(request, env));
     } catch (error) {
-      if (error instanceof AuthorizationError && error.redirectTo) return Response.redirect(error.redirectTo, 302);
+      // Before the person has signed in and consented, a bad request is
+      // shown here, never sent to the client's redirect_uri: anyone can
+      // register one, and an instant redirect would make this server an
+      // open redirector (RFC 9700 §4.11.2). After sign-in, the client hears.
+      if (error instanceof AuthorizationError && error.redirectTo && path !== AUTHORIZE) return Response.redirect(error.redirectTo, 302);
       if (error instanceof AuthorizationError) return errorPage(400, `${error.code}: ${error.description}`);
       if (error instanceof CimdFetchError) return errorPage(400, "This app could not be verified.");
       throw error;
@@ -264,14 +323,138 @@ function publicOrigin(env, request) {
   return configured ? new URL(configured).origin : new URL(request.url).origin;
 }
 
-/** One provider per public origin (its resource and issuer are that origin). */
-const providers = new Map();
-function provider(env, request) {
+/**
+ * At each token exchange: the first one (the code) makes the client's
+ * registration permanent; each refresh asks the company's provider, with
+ * the refresh token it gave at sign-in, whether the person is still there.
+ * When it refuses (the person left, was suspended, revoked the app), the
+ * grant is revoked with all its tokens (the provider does so on
+ * `invalid_grant`); when it cannot be reached, the refresh fails without
+ * revoking and the client tries again later.
+ */
+async function onTokenExchange({ grantType, clientId, props, env }) {
+  if (grantType !== "authorization_code" && grantType !== "refresh_token") return;
+  // Each exchange (one KV read) keeps the registration: the provider may
+  // have renewed it with an expiry after a slow first exchange.
+  await keepRegistration(env, clientId);
+  if (grantType !== "refresh_token") return;
+  const upstream = props?.upstream;
+  if (typeof upstream !== "string" || !upstream) {
+    throw new OAuthError("invalid_grant", { description: "the company's sign-in gave no refresh token to check this grant with: sign in again" });
+  }
+  let as;
+  try {
+    as = await identityProvider(env);
+  } catch {
+    throw new OAuthError("temporarily_unavailable", { description: "the company sign-in is not answering; try again later", statusCode: 503, headers: { "Retry-After": "60" } });
+  }
+  const client = oidcClient(env);
+  let result;
+  let claims;
+  try {
+    const response = await oidc.refreshTokenGrantRequest(as, client, oidcClientAuth(env), upstream, insecureFor(as));
+    result = await oidc.processRefreshTokenResponse(as, client, response);
+    claims = await identityClaims(as, client, result, insecureFor(as));
+  } catch (e) {
+    if (e instanceof oidc.ResponseBodyError && ["invalid_grant", "unauthorized_client", "access_denied"].includes(e.error)) {
+      console.log(JSON.stringify({ oauth: "the company sign-in refused a refresh; grant revoked", error: e.error }));
+      throw new OAuthError("invalid_grant", { description: "the company sign-in no longer accepts this person: sign in again" });
+    }
+    console.log(JSON.stringify({ oauth: "the company sign-in refresh failed", error: e?.code ?? e?.name ?? "error" }));
+    throw new OAuthError("temporarily_unavailable", { description: "the company sign-in could not be asked; try again later", statusCode: 503, headers: { "Retry-After": "60" } });
+  }
+  // A new ID token must still name the same verified, allowed email.
+  if (claims) {
+    const { email, reason } = refusal(claims, env);
+    if (reason || email !== props.email) throw new OAuthError("invalid_grant", { description: reason ?? "the company account's email changed: sign in again" });
+  }
+  const next = typeof result.refresh_token === "string" ? result.refresh_token : upstream;
+  return { newProps: { ...props, upstream: next } };
+}
+
+/**
+ * A registration is written to expire (UNUSED_REGISTRATION_TTL); the first
+ * code exchanged for it rewrites it without an expiry, as a registration
+ * that never expires (the provider's own record, only its expiry dropped).
+ */
+async function keepRegistration(env, clientId) {
+  const key = `client:${clientId}`;
+  const record = await env.OAUTH_KV.get(key, { type: "json" });
+  if (!record || record.registrationExpiresAt === undefined) return;
+  delete record.registrationExpiresAt;
+  await env.OAUTH_KV.put(key, JSON.stringify(record));
+}
+
+/**
+ * Too many requests from one client IP to this rate limit (a Workers Rate
+ * Limiting binding in wrangler.toml): the 429 to answer, else null. Without
+ * the binding (a test without it), nothing is limited.
+ */
+async function rateLimited(env, binding, request) {
+  const limiter = env[binding];
+  if (!limiter) return null;
+  const ip = request.headers.get("CF-Connecting-IP") ?? "unknown";
+  const { success } = await limiter.limit({ key: `${binding}:${ip}` });
+  if (success) return null;
+  return Response.json(
+    { error: "too_many_requests", error_description: "too many sign-in requests from this address; wait a minute" },
+    { status: 429, headers: { "Retry-After": "60", "Cache-Control": "no-store" } },
+  );
+}
+
+/**
+ * A token request that authenticates with HTTP Basic and also sends its
+ * client_id in the body (as the official Python MCP SDK does) names one
+ * client, not two methods: the body's client_id is dropped when it equals
+ * the Basic user (RFC 6749 §2.3.1: form-encoded), so the provider sees one
+ * method. A different client_id is left for the provider to refuse.
+ */
+async function oneClientAuthentication(request) {
+  const m = /^Basic\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "");
+  if (!m || !(request.headers.get("Content-Type") ?? "").startsWith("application/x-www-form-urlencoded")) return request;
+  let user;
+  try {
+    const credentials = atob(m[1]);
+    const colon = credentials.indexOf(":");
+    if (colon < 0) return request;
+    user = decodeURIComponent(credentials.slice(0, colon).replace(/\+/g, " "));
+  } catch {
+    return request;
+  }
+  const body = new URLSearchParams(await request.clone().text());
+  const sent = body.getAll("client_id");
+  if (sent.length !== 1 || sent[0] !== user) return request;
+  body.delete("client_id");
+  const headers = new Headers(request.headers);
+  headers.delete("Content-Length");
+  return new Request(request.url, { method: "POST", headers, body: body.toString() });
+}
+
+/**
+ * `DELETE /v1/users/{email}/grants`, allowed by the Rust Worker (an admin):
+ * every grant of that person revoked, with its tokens. `{ email, revoked }`.
+ */
+async function revokeGrants(allowed, env, request) {
+  const { email } = await allowed.json();
+  const api = getOAuthApi(providerOptions(env, request), env);
+  let revoked = 0;
+  let cursor;
+  do {
+    const page = await api.listUserGrants(email, { cursor });
+    for (const grant of page.items) {
+      await api.revokeGrant(grant.id, email);
+      revoked += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  console.log(JSON.stringify({ oauth: "grants revoked by an admin", revoked }));
+  return Response.json({ email, revoked }, { headers: { "Cache-Control": "no-store" } });
+}
+
+/** The provider's options for a public origin (its resource and issuer). */
+function providerOptions(env, request) {
   const base = publicOrigin(env, request);
-  if (!providers.has(base)) {
-    // A Worker answers under a few names at most; never keep more.
-    if (providers.size >= 8) providers.clear();
-    providers.set(base, new OAuthProvider({
+  return {
       apiRoute: API_ROUTES,
       apiHandler,
       defaultHandler,
@@ -286,10 +469,22 @@ function provider(env, request) {
         resource_name: "gongkit: Gong calls",
       },
       accessTokenTTL: settings(env).values.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+      clientRegistrationTTL: UNUSED_REGISTRATION_TTL,
+      tokenExchangeCallback: onTokenExchange,
       onError: ({ code, status }) => {
         console.log(JSON.stringify({ oauth: code, status }));
       },
-    }));
+  };
+}
+
+/** One provider per public origin (its resource and issuer are that origin). */
+const providers = new Map();
+function provider(env, request) {
+  const base = publicOrigin(env, request);
+  if (!providers.has(base)) {
+    // A Worker answers under a few names at most; never keep more.
+    if (providers.size >= 8) providers.clear();
+    providers.set(base, new OAuthProvider(providerOptions(env, request)));
   }
   return providers.get(base);
 }
@@ -301,34 +496,50 @@ function resourceMetadataUrl(request, env) {
 export default {
   async fetch(request, env, ctx) {
     if (isWebhook(request)) return gongWebhook(request, env);
-    if (!oauthEnabled(env)) return rust(request, withUser(env, undefined), ctx);
-    // Sign-in is on: every setting it reads must parse, or nothing is served
-    // (503 naming the setting, as the Rust Worker answers for its own).
-    const { values, errors } = settings(env);
-    if (errors.length) return notConfigured(errors[0]);
-    const url = new URL(request.url);
-    const token = bearer(request);
-    if (isApiPath(url.pathname) && (request.method === "OPTIONS" || (token && !isProviderToken(token)))) {
-      // A CORS preflight, or a static token: the Rust Worker checks it
-      // against GONGKIT_TOKEN, with no signed-in user.
-      const response = await rust(request, withUser(env, undefined), ctx);
-      if (response.status !== 401) return response;
-      const headers = new Headers(response.headers);
-      headers.set("WWW-Authenticate", `Bearer error="invalid_token", resource_metadata="${resourceMetadataUrl(request, env)}"`);
-      return new Response(response.body, { status: 401, headers });
+    const path = new URL(request.url).pathname;
+    if (GRANTS_ROUTE.test(path) && request.method === "DELETE") {
+      if (!oauthEnabled(env)) return notConfigured("there are no sign-in grants to revoke: sign-in is off (OIDC_ISSUER is empty)");
+      const response = await signedIn(request, env, ctx);
+      return response.status === 200 ? revokeGrants(response, env, request) : response;
     }
-    const missing = [
-      !env.OAUTH_KV && "the KV namespace OAUTH_KV (wrangler.toml)",
-      !values.OIDC_CLIENT_ID && "the var OIDC_CLIENT_ID",
-      !values.OIDC_CLIENT_SECRET && "the secret OIDC_CLIENT_SECRET",
-    ].filter(Boolean);
-    if (missing.length) {
-      // Fail closed, saying what to set (never a value).
-      return notConfigured(`OIDC_ISSUER is set, so sign-in is on, but this Worker has no ${missing.join(", no ")}`);
-    }
-    return provider(env, request).fetch(request, env, ctx);
+    return signedIn(request, env, ctx);
   },
   scheduled(controller, env, ctx) {
     return new RustWorker(ctx, withUser(env, undefined)).scheduled(controller);
   },
 };
+
+/** Every request, with sign-in in front when it is on. */
+async function signedIn(request, env, ctx) {
+  if (!oauthEnabled(env)) return rust(request, withUser(env, undefined), ctx);
+  // Sign-in is on: every setting it reads must parse, or nothing is served
+  // (503 naming the setting, as the Rust Worker answers for its own).
+  const { values, errors } = settings(env);
+  if (errors.length) return notConfigured(errors[0]);
+  const url = new URL(request.url);
+  const token = bearer(request);
+  if (isApiPath(url.pathname) && (request.method === "OPTIONS" || (token && !isProviderToken(token)))) {
+    // A CORS preflight, or a static token: the Rust Worker checks it
+    // against GONGKIT_TOKEN, with no signed-in user.
+    const response = await rust(request, withUser(env, undefined), ctx);
+    if (response.status !== 401) return response;
+    const headers = new Headers(response.headers);
+    headers.set("WWW-Authenticate", `Bearer error="invalid_token", resource_metadata="${resourceMetadataUrl(request, env)}"`);
+    return new Response(response.body, { status: 401, headers });
+  }
+  const missing = [
+    !env.OAUTH_KV && "the KV namespace OAUTH_KV (wrangler.toml)",
+    !values.OIDC_CLIENT_ID && "the var OIDC_CLIENT_ID",
+    !values.OIDC_CLIENT_SECRET && "the secret OIDC_CLIENT_SECRET",
+  ].filter(Boolean);
+  if (missing.length) {
+    // Fail closed, saying what to set (never a value).
+    return notConfigured(`OIDC_ISSUER is set, so sign-in is on, but this Worker has no ${missing.join(", no ")}`);
+  }
+  if (url.pathname === REGISTER && request.method === "POST") {
+    const limited = await rateLimited(env, "SIGNIN_REGISTER_LIMIT", request);
+    if (limited) return limited;
+  }
+  if (url.pathname === TOKEN && request.method === "POST") request = await oneClientAuthentication(request);
+  return provider(env, request).fetch(request, env, ctx);
+}

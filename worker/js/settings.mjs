@@ -13,6 +13,10 @@ const FORMS = {
     expected: "`all` or `participant`",
     parse: (v) => (["all", "participant"].includes(v.toLowerCase()) ? v.toLowerCase() : undefined),
   },
+  clientAuth: {
+    expected: "`client_secret_post` or `client_secret_basic`",
+    parse: (v) => (["client_secret_post", "client_secret_basic"].includes(v.toLowerCase()) ? v.toLowerCase() : undefined),
+  },
   url: {
     expected: "an absolute URL such as https://login.example.com",
     parse: (v) => {
@@ -45,6 +49,7 @@ export const SETTINGS = {
   OIDC_ISSUER: { secret: false, default: "", form: FORMS.url },
   OIDC_CLIENT_ID: { secret: false, default: "", form: FORMS.text },
   OIDC_CLIENT_SECRET: { secret: true, default: "", form: FORMS.text },
+  OIDC_TOKEN_AUTH_METHOD: { secret: false, default: "client_secret_post", form: FORMS.clientAuth },
   ALLOWED_EMAIL_DOMAINS: { secret: false, default: "", form: FORMS.list },
   PUBLIC_URL: { secret: false, default: "", form: FORMS.url },
   OAUTH_ACCESS_TOKEN_TTL_SECONDS: { secret: false, default: "3600", form: atLeast(60) },

@@ -56,22 +56,31 @@ impl Service {
             &format!("{from_ms:?}{to_ms:?}"),
         ]);
         let signer = self.signer()?;
-        let (offset, kept) = match &args.cursor {
+        // The cursor is the page's last account (its last call and key):
+        // the next page starts after it in the summary's order, whatever
+        // was written since.
+        let (after, kept) = match &args.cursor {
             Some(c) => {
-                let p = signer.open_keyed::<Paged<usize>>(
+                let p = signer.open_keyed::<Paged<(i64, String)>>(
                     "accounts",
                     &key,
                     c,
                     "listing of accounts",
                 )?;
-                (p.at, Some(p.limit))
+                (Some(p.at), Some(p.limit))
             }
-            None => (0, None),
+            None => (None, None),
         };
         let limit = page_size(args.limit, kept, ACCOUNTS_LIMIT);
         let who = self.visibility();
         let mut rows = library
-            .accounts(&filters, contains.as_deref(), who, limit + 1, offset)
+            .accounts(
+                &filters,
+                contains.as_deref(),
+                who,
+                after.as_ref().map(|(last, key)| (*last, key.as_str())),
+                limit + 1,
+            )
             .await?;
         self.note(Source::Library);
         let more = rows.len() > limit;
@@ -94,18 +103,17 @@ impl Service {
                 })
             })
             .collect();
-        let cursor = more
-            .then(|| {
-                signer.seal_keyed(
-                    "accounts",
-                    &key,
-                    &Paged {
-                        at: offset + limit,
-                        limit,
-                    },
-                )
-            })
-            .transpose()?;
+        let cursor = match (more, rows.last()) {
+            (true, Some(last)) => Some(signer.seal_keyed(
+                "accounts",
+                &key,
+                &Paged {
+                    at: (last.last, last.key.clone()),
+                    limit,
+                },
+            )?),
+            _ => None,
+        };
         Ok(json!({"count": accounts.len(), "accounts": accounts, "cursor": cursor}))
     }
 

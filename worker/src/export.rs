@@ -1,6 +1,7 @@
 //! The export (`GET /v1/export`): the library as NDJSON, one normalized
 //! call a line in the order the library changed, a removed call as
-//! `{"id": …, "deleted": true}`, and last a `{"cursor": …}` line. Export
+//! `{"id": …, "deleted": true}` (an erased one, a tombstone, with
+//! `"erased": true`), and last a `{"cursor": …}` line. Export
 //! again with that cursor and only what changed since arrives: that is how
 //! a warehouse table or a RAG index stays current. Lines are rendered and
 //! sent a batch of calls at a time, so an export of thousands of calls is
@@ -44,8 +45,10 @@ pub struct Export {
 enum Line {
     /// The call as it is now.
     Call(String),
-    /// `{"id", "deleted": true}`: removed, or no longer the caller's to see.
-    Deleted(String),
+    /// `{"id", "deleted": true}`: removed, or no longer the caller's to
+    /// see; with `"erased": true` when erased (a tombstone: drop it and
+    /// keep nothing of it).
+    Deleted(String, bool),
 }
 
 struct Run {
@@ -85,7 +88,12 @@ impl Service {
             None => 0,
         };
         let who = self.visibility();
-        let mut changes = library.changes(after, args.limit + 1, who).await?;
+        let tag = who
+            .participant
+            .map(|email| signer.pseudonym(crate::library::ERASURE_TAG, email));
+        let mut changes = library
+            .changes(after, args.limit + 1, who, tag.as_deref())
+            .await?;
         self.note(crate::service::Source::Library);
         let more = changes.len() > args.limit;
         changes.truncate(args.limit);
@@ -98,7 +106,7 @@ impl Service {
                     self.returned(&c.id);
                     Line::Call(c.id.clone())
                 } else if c.shown == 1 {
-                    Line::Deleted(c.id.clone())
+                    Line::Deleted(c.id.clone(), c.erased == 1)
                 } else {
                     return None;
                 };
@@ -170,7 +178,7 @@ impl Run {
             .iter()
             .filter_map(|l| match l {
                 Line::Call(id) => Some(id.clone()),
-                Line::Deleted(_) => None,
+                Line::Deleted(..) => None,
             })
             .collect();
         let stored = if ids.is_empty() {
@@ -192,7 +200,10 @@ impl Run {
                 },
                 // Written by hand so the id comes first, as the issue and
                 // the README show it (serde_json sorts an object's keys).
-                Line::Deleted(id) => format!(r#"{{"id":{},"deleted":true}}"#, json!(id)),
+                Line::Deleted(id, false) => format!(r#"{{"id":{},"deleted":true}}"#, json!(id)),
+                Line::Deleted(id, true) => {
+                    format!(r#"{{"id":{},"deleted":true,"erased":true}}"#, json!(id))
+                }
             };
             out.push_str(&text);
             out.push('\n');

@@ -144,8 +144,16 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let mut reply = reply;
     if let Some(source) = source {
         reply.headers.push(("X-Gongkit-Source", source.to_owned()));
-        let cache = if source == "gong" { "miss" } else { "hit" };
-        reply.headers.push(("X-Gongkit-Cache", cache.to_owned()));
+        // The cache header speaks of Gong's answers only: the library is
+        // not a cache of them.
+        let cache = match source {
+            "gong" => Some("miss"),
+            "cache" => Some("hit"),
+            _ => None,
+        };
+        if let Some(cache) = cache {
+            reply.headers.push(("X-Gongkit-Cache", cache.to_owned()));
+        }
     }
     let response = respond(reply, method == "HEAD", origin.as_deref(), &svc.config);
     let pending = svc.take_pending();

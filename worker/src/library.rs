@@ -15,7 +15,13 @@ use crate::error::{Error, Result};
 use gongkit::words::{email_key, fold};
 
 mod listed;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod plans;
 pub mod sql;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sqlite;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod summary;
 
 pub use listed::Unlisted;
 
@@ -30,9 +36,18 @@ const CALLS_PER_BATCH: usize = 25;
 /// private-use character, a word of its own to the index that no folded
 /// query word can be, so no phrase matches across the boundary.
 pub const SEPARATOR: &str = " \u{E000} ";
+/// The purpose of the keyed hash ([`crate::sign::Signer::pseudonym`]) that
+/// stands for an email in an erased call's changes.
+pub const ERASURE_TAG: &str = "erased-email";
 /// The search index's version: calls written with an older one (or before
 /// the index existed) are indexed again by the sync ([`Library::reindex`]).
-pub const INDEX_VERSION: i64 = 1;
+/// Version 2 adds each call's customer domain and CRM flag (the account
+/// merge of migration 0004).
+pub const INDEX_VERSION: i64 = 2;
+/// A search scores at most this many matches (the newest written that pass
+/// its filters): one more than the count it states exactly, so a search
+/// costs the same over a thousand calls and a million ([`sql::SEARCH`]).
+pub const RANK_BOUND: usize = 1001;
 
 /// What the search index holds of one call, each field folded
 /// ([`gongkit::words::fold`]).
@@ -82,6 +97,12 @@ pub struct Record {
     pub digest: String,
     /// The account name folded (how account names are compared).
     pub account_key: Option<String>,
+    /// The registrable domain of the call's customers' email
+    /// ([`gongkit::customer_domain`]): how a call without CRM context joins
+    /// the account the CRM names for the same domain on other calls.
+    pub domain: Option<String>,
+    /// The account name is the CRM's.
+    pub crm: bool,
     /// The participants: a JSON array of `{name, email, nameKey, emailKey,
     /// affiliation}`.
     pub parties: String,
@@ -195,7 +216,15 @@ impl Record {
             .as_ref()
             .map(|a| fold(&a.name))
             .filter(|k| !k.is_empty());
+        let domain =
+            gongkit::customer_domain(&data.parties, internal_domains).map_err(Error::from_gong)?;
+        let crm = call
+            .account
+            .as_ref()
+            .is_some_and(|a| a.source == gongkit::AccountSource::Crm);
         Ok(Record {
+            domain,
+            crm,
             emails,
             account_key,
             parties: serde_json::to_string(&parties).map_err(Error::internal)?,
@@ -470,9 +499,13 @@ impl Library {
             return Ok(0);
         }
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        // An erased call is never written again, whoever brings it (the
+        // sync, or an answer fetched from Gong).
+        let erased = self.erased_among(&ids).await?;
         let known: Vec<IdDigest> = self.rows(query::digests(&ids)).await?;
         let changed: Vec<&Record> = records
             .iter()
+            .filter(|r| !erased.contains(&r.id))
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
             .collect();
         for batch in changed.chunks(CALLS_PER_BATCH) {
@@ -510,6 +543,71 @@ impl Library {
             self.db.batch(statements).await.map_err(d1)?;
         }
         Ok(present.len())
+    }
+
+    /// Which of these calls are erased ([`Library::erase`]).
+    pub async fn erased_among(&self, ids: &[String]) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Id> = self.rows(query::erased_among(ids)).await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Whether call `id` is erased: then nothing of it is served.
+    pub async fn is_erased(&self, id: &str) -> Result<bool> {
+        Ok(!self.erased_among(&[id.to_owned()]).await?.is_empty())
+    }
+
+    /// Erases call `id` for good: removed (its removal logged for the
+    /// export's tombstone), its changes' emails replaced by `tag(email)`
+    /// (a keyed hash: the export still finds who saw it, no email is
+    /// kept), and its id remembered, so neither the sync nor an answer from
+    /// Gong stores it again until [`Library::restore`]. Returns whether
+    /// the library held it.
+    pub async fn erase(&self, id: &str, now_ms: i64, tag: impl Fn(&str) -> String) -> Result<bool> {
+        #[derive(Deserialize)]
+        struct Email {
+            email: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Id {
+            #[allow(dead_code)]
+            id: String,
+        }
+        let present = !self
+            .rows::<Id>(query::present(&[id.to_owned()]))
+            .await?
+            .is_empty();
+        let emails: Vec<Email> = self.rows(query::erasure_emails(id)).await?;
+        let mut tags: Vec<String> = emails
+            .iter()
+            .filter_map(|e| e.email.as_deref())
+            .filter(|e| !e.is_empty())
+            .map(&tag)
+            .collect();
+        tags.sort();
+        tags.dedup();
+        let tags = serde_json::to_string(&tags).map_err(Error::internal)?;
+        let mut statements = Vec::new();
+        for b in query::erase(id, present, &tags, now_ms).map_err(unbound)? {
+            statements.push(self.prepare(Ok(b))?);
+        }
+        self.db.batch(statements).await.map_err(d1)?;
+        Ok(present)
+    }
+
+    /// Lifts an erasure: the call may be stored and served again (the next
+    /// sync over its range, or the next read, brings it back). Returns
+    /// whether it was erased.
+    pub async fn restore(&self, id: &str) -> Result<bool> {
+        let was = self.is_erased(id).await?;
+        self.prepare(query::restore(id))?.run().await.map_err(d1)?;
+        Ok(was)
     }
 
     /// The ids of the library's calls that started in `[from_ms, to_ms)`.
@@ -573,12 +671,11 @@ pub struct Filters {
     pub from_ms: Option<i64>,
     /// End (ms, exclusive).
     pub to_ms: Option<i64>,
-    /// The account name, folded: that account only.
-    pub account_key: Option<String>,
     /// Part of an account name, folded ([`gongkit::words::fold`]): accounts
     /// whose folded name holds it (the whole name matches too). The one
     /// way part of a name is matched: [`Library::accounts`]' and
-    /// [`Library::account_calls`]' `contains` is this filter.
+    /// [`Library::account_calls`]' `contains` test it the same way
+    /// (`instr` on the folded key), on the accounts' summary first.
     pub account_contains: Option<String>,
     /// A participant's email, lower-cased.
     pub email: Option<String>,
@@ -660,12 +757,15 @@ pub struct Change {
     /// 1: the caller could see the call at some change (so a removal, or
     /// the loss of sight of it, is theirs to hear of).
     pub shown: i64,
+    /// 1: the call is erased (its line is a tombstone).
+    pub erased: i64,
 }
 
 impl Library {
     /// Calls that match an FTS5 expression over `calls_fts` and the
-    /// filters, best first: at most `limit` after `offset`, each with the
-    /// number of all matches (ranking reads them all anyway).
+    /// filters, best first among the [`RANK_BOUND`] newest-written
+    /// matches: at most `limit` after `offset`, each with the number of
+    /// matches up to the bound (the ranking pass counts them).
     pub async fn search(
         &self,
         fts: &str,
@@ -711,16 +811,17 @@ impl Library {
     }
 
     /// Accounts with calls in the range (whose folded name holds `contains`
-    /// when given), the most recently met first.
+    /// when given), the most recently met first, after the account
+    /// `(last, key)` when given; at most `limit`.
     pub async fn accounts(
         &self,
         filters: &Filters,
         contains: Option<&str>,
         who: Visibility<'_>,
+        after: Option<(i64, &str)>,
         limit: usize,
-        offset: usize,
     ) -> Result<Vec<AccountRow>> {
-        self.rows(query::accounts(filters, contains, who, limit, offset))
+        self.rows(query::accounts(filters, contains, who, after, limit))
             .await
     }
 
@@ -750,8 +851,26 @@ impl Library {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        self.rows(query::account_calls(contains, filters, who, before, limit))
-            .await
+        #[derive(Deserialize)]
+        struct Key {
+            key: String,
+        }
+        // One account (the usual case) is read in the order of its index;
+        // several are merged by SQLite, which sorts their calls.
+        let keys: Vec<Key> = self.rows(query::account_keys(contains, 2)).await?;
+        match keys.as_slice() {
+            [] => Ok(Vec::new()),
+            [one] => {
+                self.rows(query::one_account_calls(
+                    &one.key, filters, who, before, limit,
+                ))
+                .await
+            }
+            _ => {
+                self.rows(query::account_calls(contains, filters, who, before, limit))
+                    .await
+            }
+        }
     }
 
     /// Calls the filters allow, newest first, after `(started, id)` when
@@ -770,13 +889,16 @@ impl Library {
     /// The changes after `after` (a change log position), each call's
     /// newest only, in order; at most `limit`. Each says whether `who` may
     /// see the call now, and whether they could at any change of it.
+    /// `tag`: the keyed hash of `who`'s email, as [`Library::erase`] keeps
+    /// it (so an erased call's tombstone reaches those who saw it).
     pub async fn changes(
         &self,
         after: i64,
         limit: usize,
         who: Visibility<'_>,
+        tag: Option<&str>,
     ) -> Result<Vec<Change>> {
-        self.rows(query::changes(after, limit, who)).await
+        self.rows(query::changes(after, limit, who, tag)).await
     }
 
     /// These calls as stored (those the library still has).
@@ -804,8 +926,8 @@ impl Library {
                 &Filters::default(),
                 None,
                 who,
+                None,
                 NEAREST_SCAN,
-                0,
             ))
             .await?;
         Ok(nearest_names(q, &rows, limit))

@@ -1,8 +1,9 @@
 //! Search across the call library (`GET /v1/search`, MCP `search_calls`):
 //! the query language ([`crate::query`]) over the library's full-text
 //! index, hits grouped by call and ranked by bm25 (title and account above
-//! the transcript), each with the turns that matched, marked, timed and
-//! attributed so a model can quote and cite them.
+//! the transcript) among the newest-written 1,001 matches (so a common
+//! word costs the same in any library), each with the turns that matched,
+//! marked, timed and attributed so a model can quote and cite them.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -16,8 +17,9 @@ use crate::service::{instant, Service};
 use gongkit::words::{email_key, fold, nonempty};
 
 /// Calls are counted exactly up to this many; beyond, the count is
-/// `"1000+"`.
-pub const COUNT_CAP: usize = 1000;
+/// `"1000+"` (and only the newest-written [`crate::library::RANK_BOUND`]
+/// matches are ranked).
+pub const COUNT_CAP: usize = crate::library::RANK_BOUND - 1;
 /// Turns quoted per call.
 pub const TURNS_PER_HIT: usize = 3;
 /// A quoted turn longer than this (in characters) is cut to a window
@@ -59,7 +61,6 @@ fn filters(args: &SearchArgs) -> Result<Filters> {
         account_contains,
         email,
         name_key,
-        ..Filters::default()
     })
 }
 
@@ -147,7 +148,7 @@ impl Service {
                 json!({
                     "callId": f.id,
                     "title": f.title,
-                    "date": crate::sync::iso(f.started),
+                    "started": crate::sync::iso(f.started),
                     "account": f.account,
                     "score": (-f.rank * 1000.0).round() / 1000.0,
                     "turns": quoted,

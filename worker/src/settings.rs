@@ -58,6 +58,9 @@ pub enum Form {
     Bool,
     /// `all` or `participant` (any case).
     Policy,
+    /// How this Worker authenticates to the company's OpenID provider:
+    /// `client_secret_post` or `client_secret_basic` (any case).
+    ClientAuth,
     /// A time of day, `HH:MM` (minutes after 00:00).
     TimeOfDay,
     /// An absolute URL.
@@ -81,6 +84,7 @@ impl Form {
             Form::Whole { min, max } => format!("a whole number from {min} to {max}"),
             Form::Bool => "`true` or `false`".into(),
             Form::Policy => "`all` or `participant`".into(),
+            Form::ClientAuth => "`client_secret_post` or `client_secret_basic`".into(),
             Form::TimeOfDay => "a time of day in UTC such as 00:00 or 07:30".into(),
             Form::Url => "an absolute URL such as https://login.example.com".into(),
             Form::SecureUrl => "an https URL (plain http only for 127.0.0.1 or localhost): \
@@ -93,7 +97,7 @@ impl Form {
 /// A parsed value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
-    /// [`Form::Text`], [`Form::Url`], [`Form::SecureUrl`].
+    /// [`Form::Text`], [`Form::Url`], [`Form::SecureUrl`], [`Form::ClientAuth`].
     Text(String),
     /// [`Form::List`].
     List(Vec<String>),
@@ -168,6 +172,10 @@ fn parse(form: Form, v: &str) -> Option<Value> {
         Form::Policy => match v.to_ascii_lowercase().as_str() {
             "all" => Value::Policy(Policy::All),
             "participant" => Value::Policy(Policy::Participant),
+            _ => return None,
+        },
+        Form::ClientAuth => match v.to_ascii_lowercase().as_str() {
+            m @ ("client_secret_post" | "client_secret_basic") => Value::Text(m.to_owned()),
             _ => return None,
         },
         Form::TimeOfDay => Value::Number(time_of_day(v)?),
@@ -252,8 +260,10 @@ settings! {
         "this Worker's client id at that provider";
     OIDC_CLIENT_SECRET: Secret, Js, "", None, Form::Text,
         "that provider's client secret";
+    OIDC_TOKEN_AUTH_METHOD: Var, Js, "client_secret_post", None, Form::ClientAuth,
+        "how this Worker authenticates to that provider's token endpoint: `client_secret_post` (the secret in the form body) or `client_secret_basic` (HTTP Basic)";
     ALLOWED_EMAIL_DOMAINS: Var, Js, "", None, Form::List,
-        "the email domains that may sign in (none: nobody can)";
+        "the email domains that may sign in, each matched exactly (`seller.io` admits `ann@seller.io`, not `ann@eu.seller.io`); none: nobody can";
     PUBLIC_URL: Var, Js, "", Some("the request's origin"), Form::Url,
         "the Worker's public origin, when it is served under more than one name (the OAuth resource and issuer)";
     OAUTH_ACCESS_TOKEN_TTL_SECONDS: Var, Js, "3600", None, at_least(60),

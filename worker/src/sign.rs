@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 
 /// How many bytes of the MAC a cursor carries (128 bits).
 const TAG_BYTES: usize = 16;
+/// A ChaCha20-Poly1305 nonce's length.
+const NONCE_BYTES: usize = 12;
 
 /// Signs and checks with one tenant's key.
 #[derive(Clone)]
@@ -90,6 +92,62 @@ impl Signer {
             .filter(|()| tag.len() == TAG_BYTES)
             .map(|()| payload)
             .ok_or(Error::InvalidCursor)
+    }
+
+    /// `payload` encrypted and authenticated (ChaCha20-Poly1305, keyed from
+    /// the same secret): `base64(nonce ‖ ciphertext)`. For a cursor whose
+    /// position is a call (a listing's last row): unlike [`Signer::seal`],
+    /// nothing of it can be read. The nonce is the payload's keyed hash, so
+    /// one position gives one token (equal tokens only say equal positions).
+    pub fn seal_secret(&self, purpose: &str, payload: &[u8]) -> String {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let nonce_bytes = self.tag(&format!("{purpose}\0nonce"), payload);
+        let nonce = chacha20poly1305::Nonce::from_slice(&nonce_bytes[..NONCE_BYTES]);
+        let sealed = self
+            .cipher(purpose)
+            .encrypt(
+                nonce,
+                Payload {
+                    msg: payload,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        let mut out = nonce_bytes[..NONCE_BYTES].to_vec();
+        out.extend(sealed);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// The payload of a token made by [`Signer::seal_secret`] for this purpose.
+    ///
+    /// # Errors
+    ///
+    /// 400 `invalid_cursor` for anything else.
+    pub fn open_secret(&self, purpose: &str, token: &str) -> Result<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .map_err(|_| Error::InvalidCursor)?;
+        if bytes.len() < NONCE_BYTES {
+            return Err(Error::InvalidCursor);
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
+        self.cipher(purpose)
+            .decrypt(
+                chacha20poly1305::Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: purpose.as_bytes(),
+                },
+            )
+            .map_err(|_| Error::InvalidCursor)
+    }
+
+    /// The cipher for one purpose: its key is the secret's HMAC of it.
+    fn cipher(&self, purpose: &str) -> chacha20poly1305::ChaCha20Poly1305 {
+        use chacha20poly1305::KeyInit as _;
+        let key = self.tag(&format!("{purpose}\0key"), b"encryption key");
+        chacha20poly1305::ChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key))
     }
 
     /// A cursor for a position in one listing: `value` bound to `key` (a
@@ -186,6 +244,48 @@ mod tests {
         );
         assert_eq!(s.open("cursor", "garbage"), Err(Error::InvalidCursor));
         assert_eq!(s.open("cursor", "%%%.%%%"), Err(Error::InvalidCursor));
+    }
+
+    #[test]
+    fn secret_tokens_hide_their_payload_and_open_only_unaltered() {
+        let s = Signer::new("https://api.gong.io", "key", "secret");
+        let payload = br#"{"after_id":"8100000000000000002","after_started":1746093600000}"#;
+        let token = s.seal_secret("library-list", payload);
+        assert_eq!(s.open_secret("library-list", &token).unwrap(), payload);
+        // Nothing of the payload shows, in the token or in its bytes.
+        let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        assert!(!token.contains("8100000000000000002") && !token.contains('.'));
+        assert!(!bytes.windows(8).any(|w| w == b"81000000"));
+        assert!(!String::from_utf8_lossy(&bytes).contains("after"));
+        // The signed form of the same payload can be read by anyone.
+        let signed = s.seal("library-list", payload);
+        let readable = URL_SAFE_NO_PAD
+            .decode(signed.split('.').next().unwrap())
+            .unwrap();
+        assert_eq!(readable, payload);
+        assert_eq!(s.open_secret("export", &token), Err(Error::InvalidCursor));
+        let other = Signer::new("https://api.gong.io", "key", "other-secret");
+        assert_eq!(
+            other.open_secret("library-list", &token),
+            Err(Error::InvalidCursor)
+        );
+        let mut altered = bytes.clone();
+        let last = altered.len() - 1;
+        altered[last] ^= 1;
+        assert_eq!(
+            s.open_secret("library-list", &URL_SAFE_NO_PAD.encode(altered)),
+            Err(Error::InvalidCursor)
+        );
+        assert_eq!(
+            s.open_secret("library-list", "abc"),
+            Err(Error::InvalidCursor)
+        );
+        assert_eq!(
+            s.open_secret("library-list", "%%%"),
+            Err(Error::InvalidCursor)
+        );
+        assert_eq!(s.seal_secret("library-list", payload), token);
+        assert_ne!(s.seal_secret("library-list", b"{}"), token);
     }
 
     #[test]

@@ -13,9 +13,9 @@ use crate::service::Service;
 pub static CAPABILITY: Capability = Capability {
     name: "delete_call",
     title: "Erase a call",
-    description: "Removes a call from the library and the cache (a data-privacy request; admins only). Gong is not asked, and the sync does not bring the call back unless Gong still lists it.",
+    description: "Erases a call for good (a data-privacy request; admins only): it leaves the library and the cache, and is never stored or served again (404 call_not_found for everyone, skipped by the sync, a tombstone in the export) until an admin restores it. Gong is not asked.",
     rest: Some(Rest {
-        doc: "Removes the call from the library and the cache (a data-privacy request; admins only): `{\"id\", \"deleted\": true, \"inLibrary\"}`.",
+        doc: "Erases the call for good (a data-privacy request; admins only): it leaves the library and the cache and is never stored or served again — 404 `call_not_found` for everyone, skipped by the sync, `{\"id\", \"deleted\": true, \"erased\": true}` in the export — until `POST /v1/calls/{callId}/restore`. Answers `{\"id\", \"deleted\": true, \"inLibrary\"}` (`inLibrary: false`: the library never held it; it is blocked all the same).",
         method: Method::Delete,
         path: "/v1/calls/{callId}",
         body: false,

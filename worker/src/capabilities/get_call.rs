@@ -13,9 +13,9 @@ use crate::service::Service;
 pub static CAPABILITY: Capability = Capability {
     name: "get_call",
     title: "Call details",
-    description: "Returns a Gong call's details as JSON, without the transcript: id, title, url, scheduled time (UTC), date, duration, direction, scope, language, account (name and whether it came from the CRM or an email domain), participants with titles, affiliations and talk time, and Gong's summary (brief, key points, outline, highlights, outcome). To read what was said use get_call_document.",
+    description: "Returns a Gong call's details as JSON, without the transcript (its transcript field is null): id, title, url, scheduled time (UTC), date, duration, direction, scope, language, account (name and whether it came from the CRM or an email domain), participants with titles, affiliations and talk time, and Gong's summary (brief, key points, outline, highlights, outcome). To read what was said use get_call_document.",
     rest: Some(Rest {
-        doc: "The normalized call with its transcript (`transcript=false` leaves it out); `fresh=true` asks Gong again.",
+        doc: "The normalized call with its transcript (`transcript=false`: `\"transcript\": null`, as every answer gives a field it does not fill); `fresh=true` asks Gong again.",
         method: Method::Get,
         path: "/v1/calls/{callId}",
         body: false,
@@ -56,9 +56,8 @@ async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let mut a: CallArgs = tool_schema().read(args)?;
     a.transcript = false;
     let json = svc.call(&a).await?;
-    let mut value: Value = serde_json::from_str(&json).map_err(Error::internal)?;
-    if let Some(o) = value.as_object_mut() {
-        o.remove("transcript");
-    }
+    // `transcript: null` (not asked for), as in every answer: a field is
+    // never left out, only null.
+    let value: Value = serde_json::from_str(&json).map_err(Error::internal)?;
     ToolAnswer::json(value, Vec::new())
 }

@@ -13,9 +13,9 @@ use crate::service::Service;
 pub static CAPABILITY: Capability = Capability {
     name: "get_sync",
     title: "Sync status",
-    description: "The library's sync: whether a job runs and how far it is, the queue, the last run, the range the library covers, how many calls it holds and how many await indexing, the sync's Gong requests today and its last error.",
+    description: "The library's sync (admins only): whether a job runs and how far it is, the queue, the last run, the range the library covers, how many calls it holds and how many await indexing, the sync's Gong requests today and its last error.",
     rest: Some(Rest {
-        doc: "The library's sync: job, queue, last run, covered range, calls held and awaiting indexing, Gong requests today, last error.",
+        doc: "The library's sync (admins only; 403 `forbidden` for anyone else): job, queue, last run, covered range, calls held and awaiting indexing, Gong requests today, last error.",
         method: Method::Get,
         path: "/v1/sync",
         body: false,

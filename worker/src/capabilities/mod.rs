@@ -35,6 +35,8 @@ mod get_sync;
 mod get_transcript;
 mod list_accounts;
 mod list_calls;
+mod restore_call;
+mod revoke_user_grants;
 mod search_calls;
 mod start_sync;
 
@@ -55,6 +57,8 @@ pub static ALL: &[&Capability] = &[
     &format_call::CAPABILITY,
     &export_library::CAPABILITY,
     &delete_call::CAPABILITY,
+    &restore_call::CAPABILITY,
+    &revoke_user_grants::CAPABILITY,
     &get_quota::CAPABILITY,
     &get_sync::CAPABILITY,
     &start_sync::CAPABILITY,

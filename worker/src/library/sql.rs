@@ -5,7 +5,7 @@
 //! filter is added. A name without a value, or a value no name uses, is an
 //! error (and a test binds every statement here, pure, with no D1).
 
-use super::{Filters, Record, Visibility, INDEX_VERSION};
+use super::{Filters, Record, Visibility, INDEX_VERSION, RANK_BOUND};
 
 /// A value bound to a statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,7 +151,6 @@ pub fn bind(source: &'static str, values: &[Named<'_>]) -> Result<Bound, String>
 macro_rules! filters {
     () => {
         "c.started >= :from AND c.started < :to
-  AND (:account_key IS NULL OR c.account_key = :account_key)
   AND (:account_contains IS NULL OR instr(c.account_key, :account_contains) > 0)
   AND (:email IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :email))
   AND (:name_key IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND instr(p.name_key, :name_key) > 0))
@@ -165,7 +164,6 @@ pub fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<Named<'static>> {
     vec![
         ("from", f.from_ms.unwrap_or(MIN_MS).into()),
         ("to", f.to_ms.unwrap_or(MAX_MS).into()),
-        ("account_key", Param::opt(f.account_key.as_deref())),
         (
             "account_contains",
             Param::opt(f.account_contains.as_deref()),
@@ -176,6 +174,9 @@ pub fn filter_values(f: &Filters, who: Visibility<'_>) -> Vec<Named<'static>> {
         ("participant", Param::opt(who.participant)),
     ]
 }
+
+/// The people an account lists are those of its newest this many calls.
+pub const PEOPLE_FROM_CALLS: usize = 200;
 
 /// The earliest and latest instants a filter takes (JavaScript's safe integers).
 pub const MIN_MS: i64 = -(1 << 53);
@@ -188,10 +189,12 @@ pub const GET: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.tran
 /// How many calls the library holds.
 pub const COUNT: &str = "SELECT count(*) AS n FROM calls";
 /// A call's row.
-pub const UPSERT_CALL: &str = "INSERT INTO calls (id, started, title, account, participants, brief, key_points, is_private, digest, synced_at)
- VALUES (:id, :started, :title, :account, :participants, :brief, :key_points, :is_private, :digest, :synced_at)
+/// (Its account is resolved by the triggers of migration 0004 once
+/// [`SET_INDEXED`] gives the call's own.)
+pub const UPSERT_CALL: &str = "INSERT INTO calls (id, started, title, participants, brief, key_points, is_private, digest, synced_at)
+ VALUES (:id, :started, :title, :participants, :brief, :key_points, :is_private, :digest, :synced_at)
  ON CONFLICT (id) DO UPDATE SET started = excluded.started, title = excluded.title,
-   account = excluded.account, participants = excluded.participants, brief = excluded.brief,
+   participants = excluded.participants, brief = excluded.brief,
    key_points = excluded.key_points, is_private = excluded.is_private,
    digest = excluded.digest, synced_at = excluded.synced_at";
 /// A call's Gong JSON.
@@ -201,9 +204,11 @@ pub const UPSERT_JSON: &str =
 /// A change for the export: the call written.
 pub const LOG_WRITE: &str =
     "INSERT INTO changes (call_id, deleted, at, emails, private) VALUES (:id, 0, :at, :emails, :private)";
-/// A call's account key and index version.
-pub const SET_INDEXED: &str =
-    "UPDATE calls SET account_key = :account_key, indexed = :version WHERE id = :id";
+/// A call's own account (its name, folded key, customer domain and whether
+/// the CRM names it) and index version; the triggers of migration 0004
+/// resolve the account it belongs to (the merge) from these.
+pub const SET_INDEXED: &str = "UPDATE calls SET own_account = :account, own_key = :account_key,
+   account_domain = :domain, crm = :crm, indexed = :version WHERE id = :id";
 /// A call's turns, removed.
 pub const DELETE_TURNS: &str = "DELETE FROM turns WHERE call_id = :id";
 /// A call's turns, from their JSON.
@@ -227,9 +232,10 @@ pub const INSERT_PARTIES: &str = "INSERT INTO parties (call_id, name, email, nam
  SELECT :id, json_extract(value, '$.name'), json_extract(value, '$.email'), json_extract(value, '$.nameKey'),
         json_extract(value, '$.emailKey'), json_extract(value, '$.affiliation')
  FROM json_each(:parties)";
-/// Calls indexed with an older index version.
+/// Calls indexed with an older index version, in the order of their index
+/// (`calls_indexed`): an idle library answers from one index page.
 pub const STALE: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
- FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < :version ORDER BY c.rid LIMIT :limit";
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < :version ORDER BY c.indexed, c.rid LIMIT :limit";
 /// A call marked as indexed (without index rows).
 pub const MARK_INDEXED: &str = "UPDATE calls SET indexed = :version WHERE id = :id";
 /// How many calls wait to be indexed.
@@ -262,14 +268,19 @@ pub const COVERAGE: &str = "SELECT from_ms, to_ms FROM coverage WHERE id = 1";
 /// The covered range, set.
 pub const COVER: &str = "INSERT INTO coverage (id, from_ms, to_ms) VALUES (1, :from, :to)
  ON CONFLICT (id) DO UPDATE SET from_ms = excluded.from_ms, to_ms = excluded.to_ms";
-/// A page of search hits, best first, each with the count of all.
+/// A page of search hits, best first, each with the count of all (up to
+/// :bound). Ranking is bounded: FTS5 gives the matches newest-written
+/// first (by rowid, which needs no score) and stops at :bound of them that
+/// pass the filters; only those are scored by bm25 and sorted. A common
+/// word over a million calls so costs :bound scores, not a million.
 pub const SEARCH: &str = concat!(
     "SELECT id, title, account, started, rank, count(*) OVER () AS total FROM (
    SELECT c.id, c.title, c.account, c.started, bm25(calls_fts, 10.0, 10.0, 4.0, 2.0, 1.0, 1.0) AS rank
-   FROM calls_fts JOIN calls AS c ON c.rowid = calls_fts.rowid
+   FROM calls_fts JOIN calls AS c ON c.rid = calls_fts.rowid
    WHERE calls_fts MATCH :fts AND ",
     filters!(),
-    ")
+    "
+   ORDER BY calls_fts.rowid DESC LIMIT :bound)
  ORDER BY rank, id LIMIT :limit OFFSET :offset"
 );
 /// How many calls a search matches, up to a cap.
@@ -291,33 +302,89 @@ pub const TURNS: &str = "SELECT call_id, idx, speaker, affiliation, start_ms, te
            AND (:side IS NULL OR (:side = 'internal') = (coalesce(t.affiliation, '') = 'Internal'))) AS t
    WHERE t.hits > 0)
  WHERE k <= :per_call";
-/// Accounts with calls, the most recently met first.
+/// The keyset of an accounts page: after the account `(last, key)`.
+macro_rules! after_account {
+    ($last:literal, $key:literal) => {
+        concat!(
+            $last,
+            " <= :after_last AND (",
+            $last,
+            " < :after_last OR ",
+            $key,
+            " > :after_key)"
+        )
+    };
+}
+
+/// Accounts, the most recently met first, after an account: a page of the
+/// summary table in the order of its index (no range, no participant).
 pub const ACCOUNTS: &str = concat!(
-    "SELECT c.account_key AS key,
-   (SELECT c2.account FROM calls AS c2 WHERE c2.account_key = c.account_key
-      AND (:private = 1 OR c2.is_private = 0)
-      AND (:participant IS NULL OR EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c2.id AND p.email_key = :participant))
-    ORDER BY c2.started DESC LIMIT 1) AS name,
-   count(*) AS calls, min(c.started) AS first, max(c.started) AS last
- FROM calls AS c
- WHERE c.account_key IS NOT NULL AND ",
-    filters!(),
+    "SELECT a.key, a.name, a.calls, a.first, a.last FROM accounts AS a
+ WHERE a.scope = :private AND (:contains IS NULL OR instr(a.key, :contains) > 0) AND ",
+    after_account!("a.last", "a.key"),
     "
- GROUP BY c.account_key ORDER BY last DESC, key LIMIT :limit OFFSET :offset"
+ ORDER BY a.last DESC, a.key LIMIT :limit"
 );
-/// The people not on the seller's side in these accounts' calls.
-pub const ACCOUNT_PEOPLE: &str = concat!(
-    "SELECT key, name, email FROM (
-   SELECT c.account_key AS key, max(q.name) AS name, max(q.email) AS email,
-     row_number() OVER (PARTITION BY c.account_key ORDER BY count(*) DESC, max(q.name)) AS k
-   FROM parties AS q JOIN calls AS c ON c.id = q.call_id
-   WHERE c.account_key IN (SELECT value FROM json_each(:keys))
-     AND coalesce(q.affiliation, '') <> 'Internal' AND ",
-    filters!(),
+/// Accounts with calls in a range, the most recently met there first,
+/// after an account: each account of the summary whose calls span the
+/// range has its last call there looked up through `calls_account_scope`;
+/// counts, first call and name are read for the page's accounts only.
+pub const ACCOUNTS_IN_RANGE: &str = concat!(
+    "SELECT p.key,
+   (SELECT c.account FROM calls AS c WHERE c.account_key = p.key AND c.is_private IN (0, :private)
+      AND c.started >= :from AND c.started < :to ORDER BY c.started DESC LIMIT 1) AS name,
+   (SELECT count(*) FROM calls AS c WHERE c.account_key = p.key AND c.is_private IN (0, :private)
+      AND c.started >= :from AND c.started < :to) AS calls,
+   (SELECT min(c.started) FROM calls AS c WHERE c.account_key = p.key AND c.is_private IN (0, :private)
+      AND c.started >= :from AND c.started < :to) AS first,
+   p.last
+ FROM (SELECT a.key, (SELECT max(c.started) FROM calls AS c WHERE c.account_key = a.key
+         AND c.is_private IN (0, :private) AND c.started >= :from AND c.started < :to) AS last
+       FROM accounts AS a
+       WHERE a.scope = :private AND a.first < :to AND a.last >= :from
+         AND (:contains IS NULL OR instr(a.key, :contains) > 0)) AS p
+ WHERE p.last IS NOT NULL AND ",
+    after_account!("p.last", "p.key"),
     "
-   GROUP BY c.account_key, coalesce(q.email_key, q.name_key))
- WHERE k <= :per_account ORDER BY key, name"
+ ORDER BY p.last DESC, p.key LIMIT :limit"
 );
+/// Accounts of one participant's calls (under `ACCESS_POLICY=participant`),
+/// after an account: grouped from that participant's calls, found through
+/// `parties_email`.
+pub const ACCOUNTS_OF_PARTICIPANT: &str = concat!(
+    "SELECT key, name, calls, first, last FROM (
+   SELECT c.account_key AS key, count(*) AS calls, min(c.started) AS first, max(c.started) AS last,
+     (SELECT c2.account FROM calls AS c2 JOIN parties AS p2 ON p2.call_id = c2.id AND p2.email_key = :participant
+      WHERE c2.account_key = c.account_key AND c2.is_private IN (0, :private)
+        AND c2.started >= :from AND c2.started < :to ORDER BY c2.started DESC LIMIT 1) AS name
+   FROM parties AS p JOIN calls AS c ON c.id = p.call_id
+   WHERE p.email_key = :participant AND :participant <> '' AND c.account_key IS NOT NULL
+     AND c.is_private IN (0, :private) AND c.started >= :from AND c.started < :to
+     AND (:contains IS NULL OR instr(c.account_key, :contains) > 0)
+   GROUP BY c.account_key)
+ WHERE ",
+    after_account!("last", "key"),
+    "
+ ORDER BY last DESC, key LIMIT :limit"
+);
+/// The people not on the seller's side in these accounts' calls: of each
+/// account's newest :recent calls in the range (through
+/// `calls_account_key`), so a page costs the same whatever an account's
+/// history.
+pub const ACCOUNT_PEOPLE: &str = "SELECT key, name, email FROM (
+   SELECT a.value AS key, max(q.name) AS name, max(q.email) AS email,
+     row_number() OVER (PARTITION BY a.value ORDER BY count(*) DESC, max(q.name)) AS k
+   FROM json_each(:keys) AS a
+   JOIN calls AS c ON c.id IN (
+     SELECT r.id FROM calls AS r
+     WHERE r.account_key = a.value AND r.started >= :from AND r.started < :to
+       AND (:private = 1 OR r.is_private = 0)
+       AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = r.id AND p.email_key = :participant)))
+     ORDER BY r.started DESC LIMIT :recent)
+   JOIN parties AS q ON q.call_id = c.id
+   WHERE coalesce(q.affiliation, '') <> 'Internal'
+   GROUP BY a.value, coalesce(q.email_key, q.name_key))
+ WHERE k <= :per_account ORDER BY key, name";
 /// Calls the filters allow, newest first, before a call (an account's, a
 /// participant's).
 pub const CALLS_NEWEST_FIRST: &str = concat!(
@@ -329,6 +396,30 @@ pub const CALLS_NEWEST_FIRST: &str = concat!(
    AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
  ORDER BY c.started DESC, c.id DESC LIMIT :limit"
 );
+/// The calls of the accounts whose folded name holds :contains, newest
+/// first, before a call: the accounts come from the summary (a scan of
+/// accounts, not calls), their calls through `calls_account_key`.
+pub const ACCOUNT_CALLS: &str = "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id
+ WHERE c.account_key IN (SELECT a.key FROM accounts AS a WHERE a.scope = 1 AND instr(a.key, :contains) > 0)
+   AND c.started >= :from AND c.started < :to AND c.is_private IN (0, :private)
+   AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
+   AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
+ ORDER BY c.started DESC, c.id DESC LIMIT :limit";
+/// The keys of the accounts whose folded name holds :contains (the
+/// summary, not calls), at most :limit.
+pub const ACCOUNT_KEYS: &str = "SELECT a.key FROM accounts AS a
+ WHERE a.scope = 1 AND instr(a.key, :contains) > 0 ORDER BY a.key LIMIT :limit";
+/// One account's calls, newest first, before a call: in the order of
+/// `calls_account_key`, so a page reads a page of rows (the visibility is
+/// tested on each, not used to pick the index).
+pub const ONE_ACCOUNT_CALLS: &str = "SELECT c.id, c.started, c.is_private, j.extensive, NULL AS transcript
+ FROM calls AS c JOIN call_json AS j ON j.id = c.id
+ WHERE c.account_key = :key AND c.started >= :from AND c.started < :to
+   AND (:private = 1 OR c.is_private = 0)
+   AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
+   AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
+ ORDER BY c.started DESC, c.id DESC LIMIT :limit";
 /// The changes after a position, each call's newest only.
 pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
    (ch.deleted = 0 AND EXISTS (SELECT 1 FROM calls AS c WHERE c.id = ch.call_id
@@ -336,7 +427,8 @@ pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
       AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant))))) AS current,
    EXISTS (SELECT 1 FROM changes AS o WHERE o.call_id = ch.call_id
       AND (:private = 1 OR coalesce(o.private, 0) = 0)
-      AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = :participant)))) AS shown
+      AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM json_each(coalesce(o.emails, '[]')) WHERE value = :participant OR value = :participant_tag)))) AS shown,
+   EXISTS (SELECT 1 FROM erased AS e WHERE e.id = ch.call_id) AS erased
  FROM changes AS ch
  WHERE ch.seq > :after AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
  ORDER BY ch.seq LIMIT :limit";
@@ -356,6 +448,20 @@ pub const UNLISTED: &str = "SELECT c.id, c.started FROM calls AS c
  ORDER BY c.started, c.id LIMIT :limit";
 /// The sync: a job starts or ends.
 pub const LISTED_CLEAR: &str = "DELETE FROM sync_listed";
+/// Which of these calls are erased (a JSON array of ids).
+pub const ERASED_AMONG: &str =
+    "SELECT id FROM erased WHERE id IN (SELECT value FROM json_each(:ids))";
+/// The emails a call's changes and participants name (what an erasure
+/// rewrites as keyed hashes).
+pub const ERASURE_EMAILS: &str = "SELECT value AS email FROM changes AS ch, json_each(coalesce(ch.emails, '[]')) WHERE ch.call_id = :id
+ UNION SELECT email_key FROM parties WHERE call_id = :id AND coalesce(email_key, '') <> ''";
+/// A call's changes with their emails replaced (a JSON array of keyed hashes).
+pub const SCRUB_CHANGES: &str = "UPDATE changes SET emails = :emails WHERE call_id = :id";
+/// A call remembered as erased.
+pub const ERASE: &str = "INSERT INTO erased (id, at) VALUES (:id, :at)
+ ON CONFLICT (id) DO UPDATE SET at = excluded.at";
+/// A call no longer erased.
+pub const RESTORE: &str = "DELETE FROM erased WHERE id = :id";
 
 /// Every statement of the library.
 pub const STATEMENTS: &[&str] = &[
@@ -389,10 +495,20 @@ pub const STATEMENTS: &[&str] = &[
     SEARCH_COUNT,
     TURNS,
     ACCOUNTS,
+    ACCOUNTS_IN_RANGE,
+    ACCOUNTS_OF_PARTICIPANT,
     ACCOUNT_PEOPLE,
+    ACCOUNT_CALLS,
+    ACCOUNT_KEYS,
+    ONE_ACCOUNT_CALLS,
     CALLS_NEWEST_FIRST,
     CHANGES,
     GET_MANY,
+    ERASED_AMONG,
+    ERASURE_EMAILS,
+    SCRUB_CHANGES,
+    ERASE,
+    RESTORE,
 ];
 
 /// `sql` bound to the filters' values and these.
@@ -404,17 +520,6 @@ fn filtered(
 ) -> Result<Bound, String> {
     values.extend(filter_values(filters, who));
     bind(sql, &values)
-}
-
-/// The filters with `contains` (a folded part of an account name) as their
-/// `account_contains` when given: one way to match part of a name.
-fn containing(filters: &Filters, contains: Option<&str>) -> Filters {
-    Filters {
-        account_contains: contains
-            .map(str::to_owned)
-            .or_else(|| filters.account_contains.clone()),
-        ..filters.clone()
-    }
 }
 
 /// A JSON array of strings, as `json_each` reads it.
@@ -432,7 +537,6 @@ pub fn write(r: &Record, now_ms: i64, log: bool) -> Result<Vec<Bound>, String> {
                 ("id", (&r.id).into()),
                 ("started", r.started.into()),
                 ("title", Param::opt(r.title.as_deref())),
-                ("account", Param::opt(r.account.as_deref())),
                 ("participants", (&r.participants).into()),
                 ("brief", Param::opt(r.brief.as_deref())),
                 ("key_points", (&r.key_points).into()),
@@ -473,7 +577,10 @@ pub fn index(r: &Record) -> Result<Vec<Bound>, String> {
             SET_INDEXED,
             &[
                 id(),
+                ("account", Param::opt(r.account.as_deref())),
                 ("account_key", Param::opt(r.account_key.as_deref())),
+                ("domain", Param::opt(r.domain.as_deref())),
+                ("crm", r.crm.into()),
                 ("version", INDEX_VERSION.into()),
             ],
         )?,
@@ -634,6 +741,7 @@ pub mod query {
             ("fts", fts.into()),
             ("limit", limit.into()),
             ("offset", offset.into()),
+            ("bound", RANK_BOUND.into()),
         ];
         filtered(SEARCH, filters, who, values)
     }
@@ -667,16 +775,39 @@ pub mod query {
         )
     }
 
-    /// [`ACCOUNTS`].
+    /// The accounts page after `after` (`(last, key)` of the previous
+    /// page's last account): [`ACCOUNTS`] from the summary, or
+    /// [`ACCOUNTS_IN_RANGE`] with a range, or [`ACCOUNTS_OF_PARTICIPANT`]
+    /// when only one participant's calls are visible.
     pub fn accounts(
         filters: &Filters,
         contains: Option<&str>,
         who: Visibility<'_>,
+        after: Option<(i64, &str)>,
         limit: usize,
-        offset: usize,
     ) -> Result<Bound, String> {
-        let values = vec![("limit", limit.into()), ("offset", offset.into())];
-        filtered(ACCOUNTS, &containing(filters, contains), who, values)
+        let (after_last, after_key) = after.unwrap_or((MAX_MS, ""));
+        let mut values = vec![
+            ("contains", Param::opt(contains)),
+            ("private", who.private.into()),
+            ("after_last", after_last.into()),
+            ("after_key", after_key.into()),
+            ("limit", limit.into()),
+        ];
+        let range = [
+            ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+            ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+        ];
+        if let Some(p) = who.participant {
+            values.extend(range);
+            values.push(("participant", p.into()));
+            bind(ACCOUNTS_OF_PARTICIPANT, &values)
+        } else if filters.from_ms.is_some() || filters.to_ms.is_some() {
+            values.extend(range);
+            bind(ACCOUNTS_IN_RANGE, &values)
+        } else {
+            bind(ACCOUNTS, &values)
+        }
     }
 
     /// [`ACCOUNT_PEOPLE`].
@@ -686,15 +817,54 @@ pub mod query {
         who: Visibility<'_>,
         per_account: usize,
     ) -> Result<Bound, String> {
-        let values = vec![
-            ("keys", json_list(keys)),
-            ("per_account", per_account.into()),
-        ];
-        filtered(ACCOUNT_PEOPLE, filters, who, values)
+        bind(
+            ACCOUNT_PEOPLE,
+            &[
+                ("keys", json_list(keys)),
+                ("per_account", per_account.into()),
+                ("recent", PEOPLE_FROM_CALLS.into()),
+                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+            ],
+        )
     }
 
-    /// [`CALLS_NEWEST_FIRST`] of the accounts whose folded name holds
-    /// `contains` (the one account matcher).
+    /// [`ACCOUNT_KEYS`].
+    pub fn account_keys(contains: &str, limit: usize) -> Result<Bound, String> {
+        bind(
+            ACCOUNT_KEYS,
+            &[("contains", contains.into()), ("limit", limit.into())],
+        )
+    }
+
+    /// [`ONE_ACCOUNT_CALLS`]: the calls of the account `key`.
+    pub fn one_account_calls(
+        key: &str,
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        bind(
+            ONE_ACCOUNT_CALLS,
+            &[
+                ("key", key.into()),
+                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+                ("before_started", before_started.into()),
+                ("before_id", before_id.into()),
+                ("limit", limit.into()),
+            ],
+        )
+    }
+
+    /// [`ACCOUNT_CALLS`]: the calls of the accounts whose folded name
+    /// holds `contains` (the one account matcher).
     pub fn account_calls(
         contains: &str,
         filters: &Filters,
@@ -702,7 +872,20 @@ pub mod query {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Bound, String> {
-        calls_newest_first(&containing(filters, Some(contains)), who, before, limit)
+        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
+        bind(
+            ACCOUNT_CALLS,
+            &[
+                ("contains", contains.into()),
+                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+                ("before_started", before_started.into()),
+                ("before_id", before_id.into()),
+                ("limit", limit.into()),
+            ],
+        )
     }
 
     /// [`CALLS_NEWEST_FIRST`].
@@ -722,7 +905,15 @@ pub mod query {
     }
 
     /// [`CHANGES`].
-    pub fn changes(after: i64, limit: usize, who: Visibility<'_>) -> Result<Bound, String> {
+    ///
+    /// `tag`: the keyed hash of the participant's email, as an erasure
+    /// wrote it in place of the email.
+    pub fn changes(
+        after: i64,
+        limit: usize,
+        who: Visibility<'_>,
+        tag: Option<&str>,
+    ) -> Result<Bound, String> {
         bind(
             CHANGES,
             &[
@@ -730,8 +921,40 @@ pub mod query {
                 ("limit", limit.into()),
                 ("private", who.private.into()),
                 ("participant", Param::opt(who.participant)),
+                ("participant_tag", Param::opt(tag)),
             ],
         )
+    }
+
+    /// [`ERASED_AMONG`].
+    pub fn erased_among(ids: &[String]) -> Result<Bound, String> {
+        bind(ERASED_AMONG, &[("ids", json_list(ids))])
+    }
+
+    /// [`ERASURE_EMAILS`].
+    pub fn erasure_emails(id: &str) -> Result<Bound, String> {
+        bind(ERASURE_EMAILS, &[("id", id.into())])
+    }
+
+    /// An erasure: the removal logged (when the library has the call), the
+    /// call removed, its changes' emails replaced by `tags` (a JSON array),
+    /// the id remembered. In this order, in one batch.
+    pub fn erase(id: &str, present: bool, tags: &str, now_ms: i64) -> Result<Vec<Bound>, String> {
+        let mut out = Vec::with_capacity(4);
+        if present {
+            out.extend(remove(id, now_ms)?);
+        }
+        out.push(bind(
+            SCRUB_CHANGES,
+            &[("id", id.into()), ("emails", tags.into())],
+        )?);
+        out.push(bind(ERASE, &[("id", id.into()), ("at", now_ms.into())])?);
+        Ok(out)
+    }
+
+    /// [`RESTORE`].
+    pub fn restore(id: &str) -> Result<Bound, String> {
+        bind(RESTORE, &[("id", id.into())])
     }
 
     /// [`GET_MANY`].
@@ -741,8 +964,69 @@ pub mod query {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Every statement of the library, bound as the library binds it (each
+    /// filter set of those that pick a statement by their filters).
+    pub(crate) fn every_statement_bound() -> Vec<Bound> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/calls/");
+        let ext: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{root}acme-discovery.extensive.json")).unwrap(),
+        )
+        .unwrap();
+        let r = Record::from_raw(&ext["calls"][0].to_string(), None, &[]).unwrap();
+        let ids = vec!["1".to_owned(), "2".to_owned()];
+        let f = Filters {
+            from_ms: Some(1),
+            ..Filters::default()
+        };
+        let who = Visibility {
+            private: false,
+            participant: Some("ann@seller.io"),
+        };
+        let all = Visibility::default();
+        let mut bound: Vec<Bound> = write(&r, 5, true).unwrap();
+        bound.extend(
+            [
+                query::get("1"),
+                query::count(),
+                query::stale(3),
+                query::mark_indexed("1"),
+                query::unindexed(),
+                query::digests(&ids),
+                query::present(&ids),
+                query::ids_between(0, 9),
+                query::list(0, 9, Some((3, "1")), 5, who),
+                query::coverage(),
+                query::cover(0, 9),
+                query::search("\"acme\"", &f, who, 10, 0),
+                query::search_count("\"acme\"", &f, who, 100),
+                query::turns(&ids, &[" acme ".to_owned()], Some("internal"), 3),
+                query::accounts(&Filters::default(), Some("ac"), all, Some((3, "k")), 10),
+                query::accounts(&f, None, all, None, 10),
+                query::accounts(&f, Some("ac"), who, Some((3, "k")), 10),
+                query::account_people(&ids, &f, who, 5),
+                query::account_calls("ac", &f, who, Some((3, "1")), 5),
+                query::account_keys("ac", 2),
+                query::one_account_calls("acme", &f, who, Some((3, "1")), 5),
+                query::calls_newest_first(&f, who, Some((3, "1")), 5),
+                query::changes(0, 10, who, Some("tag")),
+                query::get_many(&ids),
+                query::erased_among(&ids),
+                query::erasure_emails("1"),
+                query::restore("1"),
+                query::listed_add(&ids),
+                query::unlisted(0, 9, Some((3, "1")), 500),
+                query::listed_clear(),
+            ]
+            .into_iter()
+            .map(Result::unwrap),
+        );
+        bound.extend(query::remove("1", 5).unwrap());
+        bound.extend(query::erase("1", true, "[]", 5).unwrap());
+        bound
+    }
 
     #[test]
     fn names_become_positions_in_order_of_first_use() {
@@ -774,53 +1058,17 @@ mod tests {
     /// names exactly the values it is given.
     #[test]
     fn every_statement_binds_exactly_what_it_names() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/calls/");
-        let ext: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(format!("{root}acme-discovery.extensive.json")).unwrap(),
-        )
-        .unwrap();
-        let r = Record::from_raw(&ext["calls"][0].to_string(), None, &[]).unwrap();
-        let ids = vec!["1".to_owned(), "2".to_owned()];
-        let f = Filters {
-            from_ms: Some(1),
-            account_key: Some("acme".into()),
-            ..Filters::default()
-        };
+        let bound = every_statement_bound();
         let who = Visibility {
             private: false,
             participant: Some("ann@seller.io"),
         };
-        let mut bound: Vec<Bound> = write(&r, 5, true).unwrap();
-        bound.extend(
-            [
-                query::get("1"),
-                query::count(),
-                query::stale(3),
-                query::mark_indexed("1"),
-                query::unindexed(),
-                query::digests(&ids),
-                query::present(&ids),
-                query::ids_between(0, 9),
-                query::list(0, 9, Some((3, "1")), 5, who),
-                query::coverage(),
-                query::cover(0, 9),
-                query::search("\"acme\"", &f, who, 10, 0),
-                query::search_count("\"acme\"", &f, who, 100),
-                query::turns(&ids, &[" acme ".to_owned()], Some("internal"), 3),
-                query::accounts(&f, Some("ac"), who, 10, 0),
-                query::account_people(&ids, &f, who, 5),
-                query::account_calls("ac", &f, who, Some((3, "1")), 5),
-                query::calls_newest_first(&f, who, Some((3, "1")), 5),
-                query::changes(0, 10, who),
-                query::get_many(&ids),
-                query::listed_add(&ids),
-                query::unlisted(0, 9, Some((3, "1")), 500),
-                query::listed_clear(),
-            ]
-            .into_iter()
-            .map(Result::unwrap),
-        );
-        bound.extend(query::remove("1", 5).unwrap());
+        let f = Filters {
+            from_ms: Some(1),
+            account_contains: Some("acme".into()),
+            ..Filters::default()
+        };
+        assert_eq!(query::erase("1", false, "[]", 5).unwrap().len(), 2);
         for b in &bound {
             assert!(!b.sql.contains(':'), "{}", b.sql);
             let positions = (1..=b.values.len()).all(|n| b.sql.contains(&format!("?{n}")));
@@ -838,14 +1086,18 @@ mod tests {
         assert_eq!(search.values[0], Param::Text("q".into()));
         assert!(search.values.contains(&Param::Text("acme".into())));
         assert_eq!(search.values.len(), 11);
-        // Part of an account name: the accounts' `contains` is the filters'.
-        let part = Filters {
-            account_contains: Some("acm".into()),
+        // The accounts' statement is picked by the filters: the summary,
+        // a range, one participant's calls.
+        let pick = |f: &Filters, who| query::accounts(f, None, who, None, 5).unwrap().source;
+        assert_eq!(pick(&Filters::default(), Visibility::default()), ACCOUNTS);
+        let range = Filters {
+            to_ms: Some(9),
             ..Filters::default()
         };
-        let a = query::calls_newest_first(&part, who, None, 5).unwrap();
+        assert_eq!(pick(&range, Visibility::default()), ACCOUNTS_IN_RANGE);
+        assert_eq!(pick(&Filters::default(), who), ACCOUNTS_OF_PARTICIPANT);
+        // Part of an account name: the account calls' `contains`.
         let b = query::account_calls("acm", &Filters::default(), who, None, 5).unwrap();
-        assert_eq!((&a.sql, &a.values), (&b.sql, &b.values));
-        assert!(a.values.contains(&Param::Text("acm".into())));
+        assert!(b.values.contains(&Param::Text("acm".into())));
     }
 }

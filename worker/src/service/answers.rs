@@ -171,12 +171,14 @@ impl Service {
                 ));
             }
         }
+        // An erased call is not asked of the cache or Gong (the library
+        // no longer holds it, and its writes skip it).
+        self.refuse_erased(id).await?;
         let missing = signer.cache_key(id.as_str(), "missing");
         // Even `fresh=true` respects this memory: asking again for an id
         // Gong just said it does not have costs nothing.
         if self.store.get(&missing).await.is_some() {
-            self.note(Source::Cache);
-            return Err(Error::CallNotFound(id.to_string()));
+            return Err(self.not_found(id));
         }
         let (ext, tr) = if with_transcript {
             join!(
@@ -192,7 +194,7 @@ impl Service {
                 value: "1".to_owned(),
                 ttl: NOT_FOUND_TTL_SECONDS,
             });
-            return Err(Error::CallNotFound(id.to_string()));
+            return Err(self.not_found(id));
         };
         let tr = tr?;
         if ext.fresh_key.is_some() || tr.as_ref().is_some_and(|t| t.fresh_key.is_some()) {

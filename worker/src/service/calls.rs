@@ -1,15 +1,14 @@
 //! One call: its details, its transcript, its document (whole or in
-//! chunks), and erasing it.
+//! chunks).
 //!
 //! Gong's answers are kept whoever asked, even when this caller may not
 //! see the call (access is checked on every read, never by the cache key),
 //! so asking again costs no Gong request.
 
 use gongkit::{AnyExtensive, Chunk, TranscriptInput};
-use serde_json::Value;
 
 use super::{Service, Text};
-use crate::args::{self, CallArgs, CallId, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
+use crate::args::{self, CallArgs, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
 use crate::error::{Error, Result};
 
 impl Service {
@@ -133,27 +132,6 @@ impl Service {
         if matches!(e, Error::CallNotFound(_)) {
             self.settle(ext, tr);
         }
-    }
-
-    /// `DELETE /v1/calls/{id}`: the call leaves the library and the cache
-    /// (a data-privacy request). Gong is not asked.
-    pub async fn delete_call(&self, id: &CallId) -> Result<Value> {
-        self.user.require_admin("erasing a call")?;
-        let (_, signer) = self.client()?;
-        let removed = match &self.library {
-            Some(library) => {
-                library
-                    .remove(&[id.as_str().to_owned()], self.now_ms as i64)
-                    .await?
-            }
-            None => 0,
-        };
-        for part in ["extensive", "transcript", "fetched", "missing"] {
-            self.store
-                .delete(&signer.cache_key(id.as_str(), part))
-                .await;
-        }
-        Ok(serde_json::json!({"id": id.as_str(), "deleted": true, "inLibrary": removed > 0}))
     }
 }
 

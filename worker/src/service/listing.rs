@@ -147,7 +147,7 @@ impl Service {
             return Ok(None);
         };
         let position = match (&args.cursor, &args.from, &args.to) {
-            (Some(c), _, _) => match signer.open("library-list", c) {
+            (Some(c), _, _) => match signer.open_secret("library-list", c) {
                 Ok(json) => serde_json::from_slice::<LibraryPosition>(&json)
                     .map_err(|_| Error::InvalidCursor)?,
                 Err(_) => return Ok(None),
@@ -195,7 +195,9 @@ impl Service {
                     limit: Some(limit),
                     ..position
                 };
-                Some(signer.seal(
+                // Encrypted: the position is a call the caller saw, but a
+                // cursor says nothing of any call to whoever holds it.
+                Some(signer.seal_secret(
                     "library-list",
                     &serde_json::to_vec(&next).map_err(Error::internal)?,
                 ))
@@ -249,6 +251,23 @@ impl Service {
             let value = serde_json::to_value(&normalized).map_err(Error::internal)?;
             // A call the user may not see counts as looked at, never shown.
             calls.push(Some(value).filter(|v| self.may_see(v)));
+        }
+        // Erased calls are never served, whoever lists them.
+        if let Some(library) = &self.library {
+            let ids: Vec<String> = calls
+                .iter()
+                .flatten()
+                .filter_map(|c| c["id"].as_str().map(str::to_owned))
+                .collect();
+            let erased = library.erased_among(&ids).await?;
+            for call in &mut calls {
+                if call
+                    .as_ref()
+                    .is_some_and(|c| erased.iter().any(|e| c["id"] == e.as_str()))
+                {
+                    *call = None;
+                }
+            }
         }
         Ok(Some(Page { calls, cursor }))
     }

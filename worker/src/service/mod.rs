@@ -386,6 +386,7 @@ impl Service {
 mod access;
 mod answers;
 mod calls;
+mod erasure;
 mod format;
 mod listing;
 mod sync;

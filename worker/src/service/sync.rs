@@ -33,6 +33,8 @@ impl Service {
     /// Gong requests today.
     #[cfg(target_arch = "wasm32")]
     pub async fn sync_status(&self) -> Result<Value> {
+        // Its Gong cursor, covered range and last error are the operator's.
+        self.user.require_admin("the sync's status")?;
         let state = self.sync_client()?.status().await?;
         self.sync_view(state).await
     }
@@ -59,6 +61,7 @@ impl Service {
     /// Not available outside the Workers runtime.
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn sync_status(&self) -> Result<Value> {
+        self.user.require_admin("the sync's status")?;
         Err(Error::NotConfigured(
             "the sync runs only in the Workers runtime".into(),
         ))
