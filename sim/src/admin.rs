@@ -15,6 +15,10 @@ impl Sim {
             .filter(|id| *id != "process");
         match (method, path, id) {
             ("GET", "/__sim/health", _) => Reply::json(200, &json!({"ok": true})),
+            ("GET", "/__sim/webhooks", _) => match &self.webhooks {
+                Some(hooks) => Reply::json(200, &hooks.report()),
+                None => Reply::admin_error(404, "no webhooks: start with --webhook-url URL"),
+            },
             ("GET", "/__sim/log", _) => Reply::json(200, &Value::Array(self.state().log.clone())),
             ("GET", "/__sim/stats", _) => Reply::json(200, &self.stats()),
             ("POST", "/__sim/reset", _) => self.reset(body),

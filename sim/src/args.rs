@@ -5,7 +5,7 @@ use std::path::PathBuf;
 pub const USAGE: &str = "usage: gongkit-sim [--port N] [--key K --secret S] [--fixtures DIR]
        [--generate N] [--from ISO] [--to ISO] [--variety] [--seed N]
        [--private-percent P] [--late-percent P] [--late-after-ms MS]
-       [--page-size N] [--rate-limit N] [--loop-cursor]";
+       [--page-size N] [--rate-limit N] [--loop-cursor] [--webhook-url URL]";
 
 /// How the simulator was started.
 #[derive(Clone, Debug)]
@@ -21,6 +21,8 @@ pub struct Config {
     /// is the first page again with the same cursor, for ever.
     pub loop_cursor: bool,
     pub generate: Generate,
+    /// Where Gong's automation rule posts processed calls (`webhook.rs`).
+    pub webhook_url: Option<String>,
 }
 
 /// What `--generate` and its companions ask for.
@@ -72,6 +74,7 @@ impl Default for Config {
             rate_limit: 0,
             loop_cursor: false,
             generate: Generate::default(),
+            webhook_url: None,
         }
     }
 }
@@ -105,6 +108,7 @@ pub fn parse_args(args: Vec<String>) -> Result<Option<Config>, String> {
             }
             "--rate-limit" => config.rate_limit = number(&flag, &value()?)?,
             "--loop-cursor" => config.loop_cursor = true,
+            "--webhook-url" => config.webhook_url = Some(value()?),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }

@@ -10,10 +10,12 @@
 //! usage: gongkit-sim [--port N] [--key K --secret S] [--fixtures DIR]
 //!        [--generate N] [--from ISO] [--to ISO] [--variety] [--seed N]
 //!        [--private-percent P] [--late-percent P] [--late-after-ms MS]
-//!        [--page-size N] [--rate-limit N]
+//!        [--page-size N] [--rate-limit N] [--loop-cursor] [--webhook-url URL]
 //! ```
 //! It prints `{"url": "http://127.0.0.1:PORT", "calls": N}` on its first
-//! line of output once it listens.
+//! line of output once it listens (with `--webhook-url`, also
+//! `"webhookPublicKey"`: the key to give the Worker as
+//! `GONG_WEBHOOK_PUBLIC_KEY`).
 //!
 //! - `--generate N` (250) calls with ids `9000000000000000001` on, one every
 //!   six hours from `--from` (2024-01-01), or spread at seeded random times
@@ -22,6 +24,9 @@
 //!   `--late-percent` the share still being processed (hidden until
 //!   `--late-after-ms` after start, or with 0 until `/__sim/calls/process`).
 //!   Same flags and `--seed` (1): same calls.
+//! - `--webhook-url URL`: Gong's automation rule, "Signed JWT header": a
+//!   signed POST of `{"callData", "isTest"}` to URL for each call that
+//!   finishes processing after the start (`webhook.rs`).
 //! - `--rate-limit N` (0, off): at most N Gong requests start in any 1 s;
 //!   more are answered 429 with `Retry-After: 1`. Admin requests never count.
 //!
@@ -67,6 +72,8 @@
 //!                                  "transcript": <entry>?}: merges fields (null removes one)
 //!                                 → {"ok": true, "call": <its GET /__sim/calls entry>}
 //! DELETE /__sim/calls/ID          → {"ok": true, "id"}; Gong then answers as for an unknown id
+//! GET    /__sim/webhooks          {"url", "publicKey", "sent", "delivered", "log": [{"id", "status",
+//!                                  "atMs"}]} (404 without --webhook-url)
 //! ```
 
 mod admin;
@@ -79,6 +86,7 @@ mod reply;
 mod store;
 #[cfg(test)]
 mod tests;
+mod webhook;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -138,6 +146,8 @@ pub struct State {
 
 pub struct Sim {
     pub config: Config,
+    /// Gong's automation rule, with `--webhook-url`.
+    pub webhooks: Option<Arc<webhook::Webhooks>>,
     store: RwLock<Store>,
     state: Mutex<State>,
 }
@@ -145,7 +155,12 @@ pub struct Sim {
 impl Sim {
     pub fn new(config: Config) -> Result<Sim, String> {
         let store = initial_store(&config, now_ms())?;
+        let webhooks = match &config.webhook_url {
+            Some(url) => Some(Arc::new(webhook::Webhooks::generate(url.clone())?)),
+            None => None,
+        };
         Ok(Sim {
+            webhooks,
             state: Mutex::new(State {
                 rate: RateLimit::new(config.rate_limit),
                 ..State::default()
@@ -288,10 +303,12 @@ fn main() {
             std::process::exit(2);
         }
     };
-    println!(
-        "{}",
-        json!({"url": format!("http://127.0.0.1:{port}"), "calls": sim.store().len()})
-    );
+    let mut first = json!({"url": format!("http://127.0.0.1:{port}"), "calls": sim.store().len()});
+    if let Some(hooks) = &sim.webhooks {
+        first["webhookPublicKey"] = json!(hooks.public_key());
+        webhook::watch(Arc::clone(&sim), Arc::clone(hooks));
+    }
+    println!("{first}");
     let _ = std::io::stdout().flush();
     // Requests are served concurrently, as Gong does, so overlapping
     // requests (and delays) can be seen in the log.

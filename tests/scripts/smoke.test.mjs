@@ -92,6 +92,13 @@ test("scripts/bench-search --smoke: search percentiles, the export's rate, the l
   assert.match(out, /library on disk .* KB a call/);
 });
 
+test("scripts/bench-scale --smoke: Gong requests a day to keep the library current, and the formula", async () => {
+  const out = await script("bench-scale", ["--smoke"]);
+  assert.match(out, /^\| 100 \| \d+ \(\d+ listing \+ \d+ transcript, \d+ new\) \| \d+ \(/m);
+  assert.match(out, /^without webhooks = 96 × /m);
+  assert.doesNotMatch(out, /^\{/m);
+});
+
 test("scripts/cpu -n 1 --no-probe: CPU per request, no problems", async () => {
   const out = await script("cpu", ["-n", "1", "--no-probe"]);
   for (const kind of ["health", "small fresh", "2h fresh", "2h cached", "2h format"]) {

@@ -33,13 +33,16 @@ export async function startSim({ pageSize = 100, key = KEY, secret = SECRET, gen
     lines.once("line", resolve);
     child.once("exit", (code) => reject(new Error(`gongkit-sim exited ${code}`)));
   });
-  const { url } = JSON.parse(first);
+  const { url, webhookPublicKey } = JSON.parse(first);
   const admin = async (method, path, body) => {
     const r = await fetch(`${url}${path}`, { method, body: body && JSON.stringify(body) });
     return r.json();
   };
   return {
     url,
+    // With `--webhook-url`: the key the simulator signs its webhooks with.
+    webhookPublicKey,
+    webhooks: () => admin("GET", "/__sim/webhooks"),
     faults: (faults) => admin("POST", "/__sim/faults", { faults }),
     log: () => admin("GET", "/__sim/log"),
     reset: (body) => admin("POST", "/__sim/reset", body),

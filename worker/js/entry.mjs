@@ -19,6 +19,7 @@ import RustWorker, { GongGate, GongSync } from "../build/index.js";
 import { OAuthProvider, OAuthError, AuthorizationError, CimdFetchError, authorizationErrorRedirect, getOAuthApi } from "@cloudflare/workers-oauth-provider";
 import * as oidc from "oauth4webapi";
 import { readSettings } from "./settings.mjs";
+import { isWebhook, gongWebhook } from "./webhook.mjs";
 
 export { GongGate, GongSync };
 
@@ -494,6 +495,7 @@ function resourceMetadataUrl(request, env) {
 
 export default {
   async fetch(request, env, ctx) {
+    if (isWebhook(request)) return gongWebhook(request, env);
     const path = new URL(request.url).pathname;
     if (GRANTS_ROUTE.test(path) && request.method === "DELETE") {
       if (!oauthEnabled(env)) return notConfigured("there are no sign-in grants to revoke: sign-in is off (OIDC_ISSUER is empty)");

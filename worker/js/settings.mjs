@@ -53,6 +53,7 @@ export const SETTINGS = {
   ALLOWED_EMAIL_DOMAINS: { secret: false, default: "", form: FORMS.list },
   PUBLIC_URL: { secret: false, default: "", form: FORMS.url },
   OAUTH_ACCESS_TOKEN_TTL_SECONDS: { secret: false, default: "3600", form: atLeast(60) },
+  GONG_WEBHOOK_PUBLIC_KEY: { secret: true, default: "", form: FORMS.text },
 };
 
 function list(value) {

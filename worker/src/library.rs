@@ -210,14 +210,7 @@ impl Record {
             .filter(|e| !e.is_empty())
             .collect();
         let emails = serde_json::to_string(&emails).map_err(Error::internal)?;
-        let mut digest = Sha256::new();
-        digest.update(extensive.as_bytes());
-        digest.update([0]);
-        digest.update(transcript.unwrap_or_default().as_bytes());
-        let digest: String = digest.finalize()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = digest(extensive, transcript.is_some());
         let account_key = call
             .account
             .as_ref()
@@ -250,6 +243,24 @@ impl Record {
             id,
         })
     }
+}
+
+/// What the library keeps to tell whether a call changed: the hash of
+/// Gong's `calls[]` entry, and whether the record has a transcript
+/// (`<hex>:t`, `<hex>:-`). A listing page compares its calls' JSON with
+/// it, so the sync asks for transcripts only for calls new to the library
+/// or still without one: Gong does not change a transcript once processed.
+pub fn digest(extensive: &str, has_transcript: bool) -> String {
+    let hash: String = Sha256::digest(extensive.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{hash}:{}", if has_transcript { "t" } else { "-" })
+}
+
+/// Whether a stored digest is of a record with its transcript.
+pub fn has_transcript(digest: &str) -> bool {
+    digest.ends_with(":t")
 }
 
 /// The turns of a transcript: the core's JSON format (one object a
@@ -467,6 +478,19 @@ impl Library {
     pub async fn unindexed(&self) -> Result<i64> {
         let c: Option<Count> = self.first(query::unindexed()).await?;
         Ok(c.map_or(0, |c| c.n))
+    }
+
+    /// The stored digests ([`digest`]) of those of these calls the
+    /// library has, by id.
+    pub async fn digests(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<IdDigest> = self.rows(query::digests(ids)).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.digest)).collect())
     }
 
     /// Writes the records that are new or changed; returns how many.
@@ -1025,6 +1049,9 @@ mod tests {
             .all(|t| t["text"].as_str().is_some_and(|s| !s.is_empty())));
         let same = Record::from_raw(&ext, Some(&tr), &[]).unwrap();
         assert_eq!(same.digest, r.digest);
+        // The digest is the extensive JSON's and whether there is a transcript.
+        assert_eq!(r.digest, digest(&ext, true));
+        assert!(has_transcript(&r.digest));
         let other = Record::from_raw(&ext, None, &[]).unwrap();
         assert_ne!(other.digest, r.digest);
         assert_eq!(other.turns, "[]");

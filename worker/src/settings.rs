@@ -268,6 +268,8 @@ settings! {
         "the Worker's public origin, when it is served under more than one name (the OAuth resource and issuer)";
     OAUTH_ACCESS_TOKEN_TTL_SECONDS: Var, Js, "3600", None, at_least(60),
         "lifetime of OAuth access tokens (at least 60); refresh tokens last 30 days";
+    GONG_WEBHOOK_PUBLIC_KEY: Secret, Js, "", None, Form::Text,
+        "the public key of Gong's automation rule that posts calls to `/v1/webhooks/gong` (\"Signed JWT header\"), base64 as Gong shows it or PEM; unset: that route answers 503 `not_configured` ([Gong webhooks](#gong-webhooks))";
     GONG_API_KEY: Secret, Rust, "", None, Form::Text,
         "Gong's access key";
     GONG_API_SECRET: Secret, Rust, "", None, Form::Text,
@@ -296,6 +298,10 @@ settings! {
         "when the day's budget resets (UTC, `HH:MM`)";
     SYNC_OVERLAP_HOURS: Var, Rust, "72", None, Form::Whole { min: 0, max: 8760 },
         "how far before its checkpoint an incremental sync re-reads (Gong lists calls late)";
+    SYNC_REREAD_MINUTES: Var, Rust, "360", None, Form::Whole { min: 0, max: 10_080 },
+        "how often a Cron run reads the whole `SYNC_OVERLAP_HOURS` again, for calls Gong lists late; the runs between read from their checkpoint less an hour (0: every run re-reads)";
+    WEBHOOK_BATCH_SECONDS: Var, Rust, "600", None, Form::Whole { min: 0, max: 86_400 },
+        "how long a call from a Gong webhook waits for others before their transcripts are fetched in one request (up to 100)";
     INITIAL_SYNC_DAYS: Var, Rust, "90", None, Form::Whole { min: 0, max: 3650 },
         "the days the first scheduled run backfills while the library is empty (0: none)";
 }

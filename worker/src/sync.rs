@@ -49,6 +49,15 @@ pub fn page_cap(total_records: Option<u64>, first_page: usize) -> u64 {
     }
 }
 
+/// Each Cron run between re-reads reads from its checkpoint less this (an
+/// hour), for the calls Gong lists within the hour after they start.
+pub const SHORT_OVERLAP_MS: i64 = 3_600_000;
+/// While a Gong webhook came within this long, the Cron Trigger starts only
+/// the re-reads: the webhooks bring the new calls.
+pub const WEBHOOKS_QUIET_MS: i64 = 86_400_000;
+/// The most webhook calls whose transcripts one request asks for.
+pub const WEBHOOK_BATCH: usize = 100;
+
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,6 +168,15 @@ pub struct State {
     pub last_error: Option<LastError>,
     /// When the last reconcile finished, ms.
     pub last_reconcile_ms: Option<i64>,
+    /// When a Cron run last read the whole `SYNC_OVERLAP_HOURS`, ms.
+    #[serde(default)]
+    pub last_reread_ms: Option<i64>,
+    /// When the last Gong webhook arrived, ms.
+    #[serde(default)]
+    pub last_webhook_ms: Option<i64>,
+    /// When the transcripts of webhook calls were last fetched, ms.
+    #[serde(default)]
+    pub last_batch_ms: Option<i64>,
 }
 
 /// The sync's settings.
@@ -168,6 +186,12 @@ pub struct Settings {
     pub overlap_hours: i64,
     /// Days between reconciles (7).
     pub reconcile_days: i64,
+    /// `SYNC_REREAD_MINUTES` (default 360): how often a Cron run reads
+    /// the whole overlap again; 0: every run.
+    pub reread_minutes: i64,
+    /// `WEBHOOK_BATCH_SECONDS` (default 600): how long a call from a
+    /// webhook waits for others before their transcripts are fetched.
+    pub batch_seconds: i64,
     /// `INITIAL_SYNC_DAYS` (default 90): what the first scheduled run
     /// backfills when the library holds nothing yet; 0 leaves it empty.
     pub initial_days: i64,
@@ -178,6 +202,8 @@ impl Default for Settings {
         Settings {
             overlap_hours: 72,
             reconcile_days: 7,
+            reread_minutes: 360,
+            batch_seconds: 600,
             initial_days: 90,
         }
     }
@@ -201,9 +227,13 @@ impl Settings {
         S: Fn(&str) -> Option<String>,
     {
         let hours = r.number(&crate::settings::SYNC_OVERLAP_HOURS);
+        let reread = r.number(&crate::settings::SYNC_REREAD_MINUTES);
+        let batch = r.number(&crate::settings::WEBHOOK_BATCH_SECONDS);
         let days = r.number(&crate::settings::INITIAL_SYNC_DAYS);
         Settings {
             overlap_hours: i64::try_from(hours).unwrap_or(i64::MAX),
+            reread_minutes: i64::try_from(reread).unwrap_or(i64::MAX),
+            batch_seconds: i64::try_from(batch).unwrap_or(i64::MAX),
             initial_days: i64::try_from(days).unwrap_or(i64::MAX),
             ..Settings::default()
         }
@@ -270,8 +300,24 @@ impl State {
                 self.last_reconcile_ms = Some(now_ms);
             }
         }
-        let overlap = settings.overlap_hours * 3_600_000;
-        let from = self.checkpoint_ms.unwrap_or(now_ms) - overlap;
+        // The tiers: every SYNC_REREAD_MINUTES the whole overlap (a call
+        // Gong lists late, anywhere in it); between those, from the
+        // checkpoint less an hour, or nothing while webhooks arrive.
+        let reread_due = self
+            .last_reread_ms
+            .is_none_or(|t| now_ms - t >= settings.reread_minutes.saturating_mul(60_000));
+        let back = if reread_due {
+            self.last_reread_ms = Some(now_ms);
+            settings.overlap_hours * 3_600_000
+        } else if self
+            .last_webhook_ms
+            .is_some_and(|t| now_ms - t < WEBHOOKS_QUIET_MS)
+        {
+            return None;
+        } else {
+            SHORT_OVERLAP_MS
+        };
+        let from = self.checkpoint_ms.unwrap_or(now_ms) - back;
         self.start(Kind::Incremental, from, now_ms, now_ms);
         Some(Kind::Incremental)
     }
@@ -395,7 +441,7 @@ mod remote {
     use crate::error::{Error, Result};
     use crate::gate::{self, Purpose};
     use crate::gong::{Answer, Gong};
-    use crate::library::{Library, Record};
+    use crate::library::{digest, has_transcript, Library, Record};
 
     /// The sync's binding in wrangler.toml.
     pub const BINDING: &str = "GONG_SYNC";
@@ -436,6 +482,10 @@ mod remote {
     fn load(sql: &worker::SqlStorage) -> worker::Result<State> {
         sql.exec(
             "CREATE TABLE IF NOT EXISTS cursors (cursor TEXT PRIMARY KEY)",
+            None,
+        )?;
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS webhook_calls (id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
             None,
         )?;
         gate::remote::load_state(sql)
@@ -500,6 +550,28 @@ mod remote {
                 save(&sql, &s)?;
                 Response::from_json(&s)
             }
+            (Method::Post, "/webhook") => {
+                let settings = match Settings::read(|n| env.var(n).ok().map(|v| v.to_string())) {
+                    Ok(settings) => settings,
+                    Err(e) => return Response::error(e.to_string(), 503),
+                };
+                let text = req.text().await?;
+                let (answer, queued) = match webhook(&sql, env, &text, now).await {
+                    Ok(done) => done,
+                    Err(e) => return Response::error(e.to_string(), e.status()),
+                };
+                s.last_webhook_ms = Some(now);
+                save(&sql, &s)?;
+                if queued {
+                    if let Some(due) = batch_due(&sql, &s, &settings)? {
+                        let armed = state.storage().get_alarm().await?;
+                        if armed.is_none_or(|at| at > due) {
+                            state.storage().set_alarm((due - now).max(0)).await?;
+                        }
+                    }
+                }
+                Response::from_json(&answer)
+            }
             (Method::Get, "/status") => Response::from_json(&s),
             _ => Response::error("no such sync route", 404),
         }
@@ -513,9 +585,16 @@ mod remote {
         // Calls written before the search index (or with an older one) are
         // indexed a batch a step, with or without a job, until none is left.
         let reindexed = reindex(env).await;
+        // The transcripts of calls webhooks brought, a batch when due.
+        let batch_next = batch(&sql, env, &mut s, now).await;
         if s.job.is_none() {
-            if reindexed {
-                state.storage().set_alarm(0i64).await?;
+            save(&sql, &s)?;
+            let next = [reindexed.then_some(now), batch_next]
+                .into_iter()
+                .flatten()
+                .min();
+            if let Some(at) = next {
+                state.storage().set_alarm((at - now).max(0)).await?;
             }
             return Response::ok("idle");
         }
@@ -576,6 +655,7 @@ mod remote {
         save(&sql, &s)?;
         // Calls still waiting for the index keep the alarm going after the job.
         let next = next.or(reindexed.then_some(now));
+        let next = [next, batch_next].into_iter().flatten().min();
         if let Some(at) = next {
             // An i64 is an offset from now, in ms.
             state.storage().set_alarm((at - now).max(0)).await?;
@@ -811,12 +891,7 @@ mod remote {
         let listed: Vec<String> = kept.iter().map(|(id, _)| id.clone()).collect();
         library.note_listed(&listed).await?;
         if job.kind != Kind::Reconcile && !kept.is_empty() {
-            let transcripts = transcripts(&gong, &kept).await?;
-            let mut records = Vec::with_capacity(kept.len());
-            for (id, raw) in &kept {
-                let tr = transcripts.get(id).map(String::as_str);
-                records.push(Record::from_raw(raw.get(), tr, &config.internal_domains)?);
-            }
+            let records = changed_records(&gong, &library, &kept, &config).await?;
             job.written += library.upsert(&records, now).await? as u64;
         }
         job.requests += u64::from(gong.requests() - listed_requests);
@@ -857,15 +932,232 @@ mod remote {
         Ok(Progress::Done)
     }
 
+    /// The records of a listing page's calls that are new or changed. A
+    /// call whose JSON matches the library's digest is left alone (an
+    /// unchanged page costs its listing only); a changed call keeps the
+    /// transcript the library has (Gong does not change a transcript once
+    /// processed); only calls new to the library or still without a
+    /// transcript are asked for theirs, in one request.
+    async fn changed_records(
+        gong: &Gong,
+        library: &Library,
+        kept: &[(String, &RawValue)],
+        config: &Config,
+    ) -> Result<Vec<Record>> {
+        let ids: Vec<String> = kept.iter().map(|(id, _)| id.clone()).collect();
+        let known = library.digests(&ids).await?;
+        let (mut fetch, mut reuse) = (Vec::new(), Vec::new());
+        for (id, raw) in kept {
+            match known.get(id) {
+                Some(d) if *d == digest(raw.get(), true) => {}
+                Some(d) if has_transcript(d) => reuse.push((id.clone(), *raw)),
+                _ => fetch.push((id.clone(), *raw)),
+            }
+        }
+        let mut records = Vec::with_capacity(fetch.len() + reuse.len());
+        if !fetch.is_empty() {
+            let ids: Vec<String> = fetch.iter().map(|(id, _)| id.clone()).collect();
+            let got = transcripts(gong, &ids).await?;
+            for (id, raw) in &fetch {
+                let tr = got.get(id).map(String::as_str);
+                records.push(Record::from_raw(raw.get(), tr, &config.internal_domains)?);
+            }
+        }
+        if !reuse.is_empty() {
+            let ids: Vec<String> = reuse.iter().map(|(id, _)| id.clone()).collect();
+            let stored: HashMap<String, Option<String>> = library
+                .get_many(&ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.transcript))
+                .collect();
+            for (id, raw) in &reuse {
+                let tr = stored.get(id).and_then(|t| t.as_deref());
+                records.push(Record::from_raw(raw.get(), tr, &config.internal_domains)?);
+            }
+        }
+        Ok(records)
+    }
+
+    fn library(env: &worker::Env) -> Result<Library> {
+        Library::open(env).ok_or_else(|| {
+            Error::NotConfigured(format!(
+                "the D1 binding {} is missing: see [[d1_databases]] in wrangler.toml",
+                crate::library::BINDING
+            ))
+        })
+    }
+
+    fn config(env: &worker::Env) -> Config {
+        Config::read(
+            |n| env.var(n).ok().map(|v| v.to_string()),
+            |n| env.secret(n).ok().map(|v| v.to_string()),
+        )
+    }
+
+    /// A call a verified Gong webhook brought (`worker/js/webhook.mjs`):
+    /// stored at once from the call data given, its transcript queued for
+    /// the next batch. A private call is not stored (and leaves the
+    /// library), a call the library has unchanged costs nothing. The
+    /// answer, and whether a transcript was queued.
+    async fn webhook(
+        sql: &worker::SqlStorage,
+        env: &worker::Env,
+        text: &str,
+        now: i64,
+    ) -> Result<(serde_json::Value, bool)> {
+        let config = config(env);
+        let library = library(env)?;
+        let head: Head =
+            serde_json::from_str(text).map_err(|e| Error::InvalidBody(format!("callData: {e}")))?;
+        let meta = head.meta_data.as_ref();
+        let id = meta
+            .and_then(|m| id_of(&m.id))
+            .ok_or_else(|| Error::InvalidBody("callData.metaData.id is missing".into()))?;
+        if meta.and_then(|m| m.is_private) == Some(true) && !config.include_private_calls {
+            library.remove(std::slice::from_ref(&id), now).await?;
+            let answer = serde_json::json!({"id": id, "stored": false, "reason": "private"});
+            return Ok((answer, false));
+        }
+        let known = library.digests(std::slice::from_ref(&id)).await?;
+        let stored = known.get(&id);
+        if stored.is_some_and(|d| *d == digest(text, true)) {
+            let answer = serde_json::json!({"id": id, "stored": false, "reason": "unchanged"});
+            return Ok((answer, false));
+        }
+        let transcript = match stored {
+            Some(d) if has_transcript(d) => library.get(&id).await?.and_then(|c| c.transcript),
+            _ => None,
+        };
+        let queued = transcript.is_none();
+        let record = Record::from_raw(text, transcript.as_deref(), &config.internal_domains)?;
+        library.upsert(&[record], now).await?;
+        if queued {
+            sql.exec(
+                "INSERT OR IGNORE INTO webhook_calls (id, at) VALUES (?, ?)",
+                vec![
+                    SqlStorageValue::String(id.clone()),
+                    SqlStorageValue::Integer(now),
+                ],
+            )
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        let transcript = if queued { "queued" } else { "kept" };
+        let answer = serde_json::json!({"id": id, "stored": true, "transcript": transcript});
+        Ok((answer, queued))
+    }
+
+    /// When the next batch of webhook transcripts is due: the oldest
+    /// queued call waits `WEBHOOK_BATCH_SECONDS` for others, and batches
+    /// are that far apart. `None`: nothing waits.
+    fn batch_due(
+        sql: &worker::SqlStorage,
+        s: &State,
+        settings: &Settings,
+    ) -> worker::Result<Option<i64>> {
+        #[derive(Deserialize)]
+        struct Oldest {
+            at: Option<i64>,
+        }
+        let rows: Vec<Oldest> = sql
+            .exec("SELECT MIN(at) AS at FROM webhook_calls", None)?
+            .to_array()?;
+        let Some(oldest) = rows.first().and_then(|r| r.at) else {
+            return Ok(None);
+        };
+        let wait = settings.batch_seconds.saturating_mul(1000);
+        let after_last = s.last_batch_ms.map_or(i64::MIN, |t| t.saturating_add(wait));
+        Ok(Some(oldest.saturating_add(wait).max(after_last)))
+    }
+
+    /// One batch when due: the transcripts of up to [`super::WEBHOOK_BATCH`]
+    /// queued webhook calls in one request. When the next is due.
+    async fn batch(
+        sql: &worker::SqlStorage,
+        env: &worker::Env,
+        s: &mut State,
+        now: i64,
+    ) -> Option<i64> {
+        let settings = Settings::read(|n| env.var(n).ok().map(|v| v.to_string())).ok()?;
+        let due = match batch_due(sql, s, &settings) {
+            Ok(Some(due)) => due,
+            Ok(None) => return None,
+            Err(e) => {
+                worker::console_log!("{}", serde_json::json!({"webhookBatch": e.to_string()}));
+                return None;
+            }
+        };
+        if due > now {
+            return Some(due);
+        }
+        match fetch_batch(sql, env, now).await {
+            Ok(()) => {
+                s.last_batch_ms = Some(now);
+                batch_due(sql, s, &settings).ok().flatten()
+            }
+            Err(e) => {
+                let wait = e.retry_after().map_or(60, |s| s.max(1)) as i64 * 1000;
+                worker::console_log!(
+                    "{}",
+                    serde_json::json!({"webhookBatch": e.code(), "retryAt": iso(now + wait)})
+                );
+                Some(now + wait)
+            }
+        }
+    }
+
+    async fn fetch_batch(sql: &worker::SqlStorage, env: &worker::Env, now: i64) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let rows: Vec<Id> = sql
+            .exec(
+                "SELECT id FROM webhook_calls ORDER BY at, id LIMIT ?",
+                vec![SqlStorageValue::Integer(super::WEBHOOK_BATCH as i64)],
+            )
+            .and_then(|c| c.to_array())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        let config = config(env);
+        let library = library(env)?;
+        // A Cron run may have fetched some already.
+        let known = library.digests(&ids).await?;
+        let need: Vec<String> = ids
+            .iter()
+            .filter(|id| known.get(*id).is_some_and(|d| !has_transcript(d)))
+            .cloned()
+            .collect();
+        if !need.is_empty() {
+            let gong = gong(env, &config)?;
+            let got = transcripts(&gong, &need).await?;
+            let mut records = Vec::with_capacity(need.len());
+            for c in library.get_many(&need).await? {
+                if let Some(tr) = got.get(&c.id) {
+                    records.push(Record::from_raw(
+                        &c.extensive,
+                        Some(tr),
+                        &config.internal_domains,
+                    )?);
+                }
+            }
+            library.upsert(&records, now).await?;
+        }
+        for id in ids {
+            sql.exec(
+                "DELETE FROM webhook_calls WHERE id = ?",
+                vec![SqlStorageValue::String(id)],
+            )
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// The transcripts of these calls (≤ 100 ids: one request, following
     /// Gong's cursor if it pages), by call id, each as Gong sent it.
-    async fn transcripts(
-        gong: &Gong,
-        calls: &[(String, &RawValue)],
-    ) -> Result<HashMap<String, String>> {
-        let ids: Vec<String> = calls.iter().map(|(id, _)| id.clone()).collect();
+    async fn transcripts(gong: &Gong, ids: &[String]) -> Result<HashMap<String, String>> {
         let mut out = HashMap::new();
-        for batch in gongkit::batch_call_ids(&ids).map_err(Error::from_input)? {
+        for batch in gongkit::batch_call_ids(ids).map_err(Error::from_input)? {
             let mut cursor: Option<String> = None;
             for _ in 0..10 {
                 let mut request = gongkit::RequestOptions {
@@ -906,6 +1198,7 @@ mod tests {
     use super::*;
 
     const DAY: i64 = 86_400_000;
+    const HOUR: i64 = 3_600_000;
 
     #[test]
     fn incremental_runs_reread_the_overlap_and_move_the_checkpoint() {
@@ -927,6 +1220,70 @@ mod tests {
         assert_eq!(s.checkpoint_ms, Some(100 * DAY));
         s.scheduled(101 * DAY, None, &settings);
         assert_eq!(s.job.as_ref().unwrap().from_ms, 100 * DAY - 3 * DAY);
+    }
+
+    #[test]
+    fn cron_runs_read_the_last_hour_and_the_whole_overlap_every_reread() {
+        const MIN: i64 = 60_000;
+        let settings = Settings {
+            initial_days: 0,
+            ..Settings::default()
+        };
+        let mut s = State::default();
+        let t0 = 100 * DAY;
+        // The first run reads the whole overlap.
+        s.scheduled(t0, None, &settings);
+        assert_eq!(s.job.as_ref().unwrap().from_ms, t0 - 72 * HOUR);
+        s.finish(t0 + 1);
+        // Every 15 minutes: from the checkpoint less an hour.
+        let mut at = t0;
+        while at + 15 * MIN < t0 + 360 * MIN {
+            at += 15 * MIN;
+            assert_eq!(s.scheduled(at, None, &settings), Some(Kind::Incremental));
+            let job = s.job.clone().unwrap();
+            assert_eq!(
+                job.from_ms,
+                s.checkpoint_ms.unwrap() - SHORT_OVERLAP_MS,
+                "at {at}"
+            );
+            s.finish(at + 1);
+        }
+        // SYNC_REREAD_MINUTES (360) after the last re-read: the whole overlap again.
+        s.scheduled(t0 + 360 * MIN, None, &settings);
+        assert_eq!(s.job.as_ref().unwrap().from_ms, at - 72 * HOUR);
+        s.finish(t0 + 360 * MIN + 1);
+        // While webhooks arrive, only the re-reads run.
+        s.last_webhook_ms = Some(t0 + 370 * MIN);
+        assert_eq!(s.scheduled(t0 + 375 * MIN, None, &settings), None);
+        assert_eq!(
+            s.scheduled(t0 + 720 * MIN, None, &settings),
+            Some(Kind::Incremental)
+        );
+        assert_eq!(s.job.as_ref().unwrap().from_ms, t0 + 360 * MIN - 72 * HOUR);
+        s.finish(t0 + 720 * MIN + 1);
+        // A day without webhooks: the hourly runs again.
+        s.scheduled(t0 + 370 * MIN + WEBHOOKS_QUIET_MS, None, &settings);
+        // (a re-read is due by then too)
+        s.finish(t0 + 370 * MIN + WEBHOOKS_QUIET_MS + 1);
+        s.scheduled(t0 + 385 * MIN + WEBHOOKS_QUIET_MS, None, &settings);
+        assert_eq!(
+            s.job.as_ref().unwrap().from_ms,
+            s.checkpoint_ms.unwrap() - SHORT_OVERLAP_MS
+        );
+        // SYNC_REREAD_MINUTES=0: every run reads the whole overlap.
+        let every = Settings {
+            reread_minutes: 0,
+            ..settings
+        };
+        let mut s = State::default();
+        for i in 0..3 {
+            s.scheduled(t0 + i * 15 * MIN, None, &every);
+            assert_eq!(
+                s.job.as_ref().unwrap().from_ms,
+                s.checkpoint_ms.unwrap_or(t0) - 72 * HOUR
+            );
+            s.finish(t0 + i * 15 * MIN + 1);
+        }
     }
 
     #[test]
