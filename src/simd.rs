@@ -43,7 +43,7 @@ pub(crate) fn special16(chunk: &[u8]) -> u32 {
     let mut mask = 0;
     for (k, half) in chunk[..16].chunks_exact(8).enumerate() {
         word.copy_from_slice(half);
-        let hit = crate::stream::swar_special(u64::from_le_bytes(word));
+        let hit = swar_special(u64::from_le_bytes(word));
         // One bit per byte: the high bit of each flagged byte.
         let mut bits = 0u32;
         for j in 0..8 {
@@ -87,4 +87,16 @@ pub(crate) fn ascii16(chunk: &[u8]) -> bool {
 )))]
 pub(crate) fn ascii16(chunk: &[u8]) -> bool {
     chunk[..16].iter().fold(0u8, |any, &b| any | b) < 0x80
+}
+
+/// Bytes of `x` equal to '"' or '\\', or below 0x20, flagged by their high
+/// bit (never a false alarm for bytes of 0x80 and up, whose high bit `!x`
+/// clears).
+pub(crate) fn swar_special(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    has_zero(x ^ (ONES * u64::from(b'"')))
+        | has_zero(x ^ (ONES * u64::from(b'\\')))
+        | (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
 }

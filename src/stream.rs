@@ -83,7 +83,7 @@ fn special(b: &[u8], from: usize) -> Option<usize> {
     if let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let hit = swar_special(u64::from_le_bytes(word));
+        let hit = crate::simd::swar_special(u64::from_le_bytes(word));
         if hit != 0 {
             // The lowest flagged byte is a real hit: borrows only run upward.
             return Some(i + (hit.trailing_zeros() / 8) as usize);
@@ -94,18 +94,6 @@ fn special(b: &[u8], from: usize) -> Option<usize> {
         .iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
         .map(|p| i + p)
-}
-
-/// Bytes of `x` equal to '"' or '\\', or below 0x20, flagged by their high
-/// bit (never a false alarm for bytes of 0x80 and up, whose high bit `!x`
-/// clears).
-pub(crate) fn swar_special(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    has_zero(x ^ (ONES * u64::from(b'"')))
-        | has_zero(x ^ (ONES * u64::from(b'\\')))
-        | (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
 }
 
 struct Reader<'a> {
