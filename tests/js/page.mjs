@@ -93,8 +93,13 @@ export async function drop(page, files, selector = "#drop-target") {
       target.dispatchEvent(new DragEvent("dragover", { bubbles: true, cancelable: true, dataTransfer: data }));
       target.dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: data }));
       // rendered = the page finished its run and the browser painted it
-      await new Promise((resolve) => {
-        const wait = () => (document.body.dataset.renders !== before ? requestAnimationFrame(() => setTimeout(resolve, 0)) : setTimeout(wait, 1));
+      // Within 30 s, or the drop failed: say so rather than wait for ever.
+      await new Promise((resolve, reject) => {
+        const wait = () => {
+          if (document.body.dataset.renders !== before) return requestAnimationFrame(() => setTimeout(resolve, 0));
+          if (performance.now() - t0 > 30_000) return reject(new Error(`dropping ${files.map((f) => f.name).join(", ")} rendered nothing in 30 s; #error says: ${document.getElementById("error")?.textContent}`));
+          setTimeout(wait, 1);
+        };
         wait();
       });
       return performance.now() - t0;
