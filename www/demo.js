@@ -200,11 +200,18 @@ function run() {
   } catch (e) {
     current = null;
     $("result").hidden = true;
-    $("error").textContent = blame(e, extensive, transcript, callId);
+    let message = e.message;
+    try {
+      message = blame(e, extensive, transcript, callId);
+    } catch {
+      // Blaming a box must never hide the error itself.
+    }
+    $("error").textContent = message;
     $("error").hidden = false;
+  } finally {
+    $("sample").hidden = Boolean(current);
+    document.body.dataset.renders = String(++renders);
   }
-  $("sample").hidden = Boolean(current);
-  document.body.dataset.renders = String(++renders);
 }
 
 let renders = 0;
