@@ -44,7 +44,7 @@ async function run(total, concurrency, path) {
         try {
           const res = await fetch(`${base}${path(id)}`, { headers: auth });
           const body = await res.text();
-          answers.push({ id, status: res.status, body, retryAfter: res.headers.get("retry-after"), cache: res.headers.get("x-gongkit-cache") });
+          answers.push({ id, status: res.status, body, retryAfter: res.headers.get("retry-after"), cache: res.headers.get("x-gongkit-cache") ?? (res.headers.get("x-gongkit-source") === "library" ? "hit" : null) });
         } catch (e) {
           answers.push({ id, status: 0, body: String(e) });
         }
