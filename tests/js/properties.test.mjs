@@ -6,19 +6,10 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import SrtParser from "srt-parser-2";
 import * as g from "gongkit";
+import { rng } from "./rng.mjs";
 
 const { WebVTTParser } = createRequire(import.meta.url)("webvtt-parser");
 
-/** A small seeded generator, so a failure can be replayed. */
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const WORDS = ["hello", "pricing", "<b>", "a & b", "-->", "naïve", "日本", "😀", "x>y", "  ", "\n", "ok."];
 

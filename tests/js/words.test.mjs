@@ -6,19 +6,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "gongkit";
 import { words as reference } from "../worker/search-reference.mjs";
+import { rng } from "./rng.mjs";
 
 const PIECES = ["José", "Jose\u0301", "MÜLLER", "Ｇｏｎｇ", "ﬁne", "調達を担当", "ｶﾀｶﾅ", "가격", "São Paulo", "😀", "e-mail", "2.0", "Straße", "Łódź", " ", ", ", "\n", "—", "Nguyễn", "①"];
 
-/** A small seeded generator, so a failure can be replayed. */
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 test("searchWords folds as search does, with offsets into the text", () => {
   assert.deepEqual(g.searchWords("😀 José, 調達!"), [
