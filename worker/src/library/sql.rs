@@ -847,19 +847,13 @@ pub mod query {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Bound, String> {
-        let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
-        bind(
+        account_page(
             ONE_ACCOUNT_CALLS,
-            &[
-                ("key", key.into()),
-                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
-                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
-                ("private", who.private.into()),
-                ("participant", Param::opt(who.participant)),
-                ("before_started", before_started.into()),
-                ("before_id", before_id.into()),
-                ("limit", limit.into()),
-            ],
+            ("key", key.into()),
+            filters,
+            who,
+            before,
+            limit,
         )
     }
 
@@ -872,11 +866,31 @@ pub mod query {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Bound, String> {
+        account_page(
+            ACCOUNT_CALLS,
+            ("contains", contains.into()),
+            filters,
+            who,
+            before,
+            limit,
+        )
+    }
+
+    /// A page of an account's calls, newest first, before `before`: the
+    /// account named by `account` (its key, or part of its name).
+    fn account_page(
+        sql: &'static str,
+        account: Named<'_>,
+        filters: &Filters,
+        who: Visibility<'_>,
+        before: Option<(i64, &str)>,
+        limit: usize,
+    ) -> Result<Bound, String> {
         let (before_started, before_id) = before.unwrap_or((MAX_MS, ""));
         bind(
-            ACCOUNT_CALLS,
+            sql,
             &[
-                ("contains", contains.into()),
+                account,
                 ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
                 ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
                 ("private", who.private.into()),
