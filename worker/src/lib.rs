@@ -23,6 +23,7 @@ pub mod list;
 pub mod mcp;
 pub mod query;
 pub mod reply;
+pub mod retention;
 pub mod routes;
 pub mod search;
 pub mod service;

@@ -634,6 +634,28 @@ impl Library {
             .await
     }
 
+    /// The ids of the oldest calls that started before `before_ms`, at
+    /// most `limit` (what retention removes next).
+    pub async fn older_than(&self, before_ms: i64, limit: usize) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let rows: Vec<Id> = self.rows(query::older_than(before_ms, limit)).await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Takes everything before `from_ms` out of the covered range (none is
+    /// left when it all was), so reads of that range go to Gong again.
+    pub async fn trim_coverage(&self, from_ms: i64) -> Result<()> {
+        let mut statements = Vec::with_capacity(2);
+        for b in query::trim_coverage(from_ms).map_err(unbound)? {
+            statements.push(self.prepare(Ok(b))?);
+        }
+        self.db.batch(statements).await.map_err(d1)?;
+        Ok(())
+    }
+
     /// The range the sync has read completely, if any.
     pub async fn coverage(&self) -> Result<Option<Coverage>> {
         self.first(query::coverage()).await

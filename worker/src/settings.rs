@@ -304,6 +304,8 @@ settings! {
         "how long a call from a Gong webhook waits for others before their transcripts are fetched in one request (up to 100)";
     INITIAL_SYNC_DAYS: Var, Rust, "90", None, Form::Whole { min: 0, max: 3650 },
         "the days the first scheduled run backfills while the library is empty (0: none)";
+    LIBRARY_RETENTION_DAYS: Var, Rust, "0", None, Form::Whole { min: 0, max: 36_500 },
+        "the days of calls the library keeps: the sync removes older calls (the export carries their removal) and reads of that range go to Gong again (0: keep every call)";
 }
 
 /// Reads plain variables through `read` (a Durable Object's own

@@ -589,7 +589,8 @@ mod remote {
         let batch_next = batch(&sql, env, &mut s, now).await;
         if s.job.is_none() {
             save(&sql, &s)?;
-            let next = [reindexed.then_some(now), batch_next]
+            let retained = crate::retention::step(env, now).await;
+            let next = [(reindexed || retained).then_some(now), batch_next]
                 .into_iter()
                 .flatten()
                 .min();
@@ -653,8 +654,11 @@ mod remote {
             }
         };
         save(&sql, &s)?;
-        // Calls still waiting for the index keep the alarm going after the job.
-        let next = next.or(reindexed.then_some(now));
+        // After the step's work, so a range the step just covered is
+        // trimmed in the same alarm (crate::retention).
+        let retained = crate::retention::step(env, now).await;
+        // Calls still waiting for the index (or retention) keep the alarm going.
+        let next = next.or((reindexed || retained).then_some(now));
         let next = [next, batch_next].into_iter().flatten().min();
         if let Some(at) = next {
             // An i64 is an offset from now, in ms.

@@ -263,6 +263,17 @@ pub const LIST: &str = "SELECT c.id, c.started, c.is_private, j.extensive, NULL 
    AND (:private = 1 OR c.is_private = 0)
    AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
  ORDER BY c.started, c.id LIMIT :limit";
+/// The oldest calls that started before a moment (retention: what
+/// `LIBRARY_RETENTION_DAYS` no longer keeps), a page at a time through
+/// `calls_started`.
+pub const OLDER_THAN: &str =
+    "SELECT id FROM calls WHERE started < :before ORDER BY started, id LIMIT :limit";
+/// The covered range, its start moved up to a moment (retention: the
+/// removed range is read from Gong again).
+pub const TRIM_COVERAGE: &str =
+    "UPDATE coverage SET from_ms = :from WHERE id = 1 AND from_ms < :from";
+/// The covered range, gone when trimming left nothing of it.
+pub const DROP_EMPTY_COVERAGE: &str = "DELETE FROM coverage WHERE id = 1 AND to_ms <= from_ms";
 /// The covered range.
 pub const COVERAGE: &str = "SELECT from_ms, to_ms FROM coverage WHERE id = 1";
 /// The covered range, set.
@@ -489,6 +500,9 @@ pub const STATEMENTS: &[&str] = &[
     DELETE_CALL,
     IDS_BETWEEN,
     LIST,
+    OLDER_THAN,
+    TRIM_COVERAGE,
+    DROP_EMPTY_COVERAGE,
     COVERAGE,
     COVER,
     SEARCH,
@@ -717,6 +731,22 @@ pub mod query {
                 ("participant", Param::opt(who.participant)),
             ],
         )
+    }
+
+    /// [`OLDER_THAN`].
+    pub fn older_than(before_ms: i64, limit: usize) -> Result<Bound, String> {
+        bind(
+            OLDER_THAN,
+            &[("before", before_ms.into()), ("limit", limit.into())],
+        )
+    }
+
+    /// [`TRIM_COVERAGE`] then [`DROP_EMPTY_COVERAGE`].
+    pub fn trim_coverage(from_ms: i64) -> Result<[Bound; 2], String> {
+        Ok([
+            bind(TRIM_COVERAGE, &[("from", from_ms.into())])?,
+            bind(DROP_EMPTY_COVERAGE, &[])?,
+        ])
     }
 
     /// [`COVERAGE`].
@@ -1012,6 +1042,7 @@ pub(crate) mod tests {
                 query::present(&ids),
                 query::ids_between(0, 9),
                 query::list(0, 9, Some((3, "1")), 5, who),
+                query::older_than(9, 5),
                 query::coverage(),
                 query::cover(0, 9),
                 query::search("\"acme\"", &f, who, 10, 0),
@@ -1038,6 +1069,7 @@ pub(crate) mod tests {
             .map(Result::unwrap),
         );
         bound.extend(query::remove("1", 5).unwrap());
+        bound.extend(query::trim_coverage(5).unwrap());
         bound.extend(query::erase("1", true, "[]", 5).unwrap());
         bound
     }
