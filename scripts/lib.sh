@@ -10,6 +10,10 @@ export PATH="$ROOT/node_modules/.bin:${CARGO_INSTALL_ROOT:-$HOME/.cargo}/bin:$PA
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# The binding of every D1 database a wrangler config (default wrangler.toml)
+# declares: the library's main database and its periods' (ARCHITECTURE.md,
+# "The library over several databases"), each migrated alike.
+d1_bindings() { awk '/^\[/ { d1 = ($0 == "[[d1_databases]]") } d1 && $1 == "binding" { gsub(/"/, "", $3); print $3 }' "${1:-wrangler.toml}"; }
 
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"

@@ -66,24 +66,43 @@ export const seen = [];
 
 /** The built Worker in Miniflare, with these bindings over the defaults. */
 /**
- * A fresh local D1 database with the migrations applied the way scripts/run
- * and a deployment apply them (`wrangler d1 migrations apply --local`).
- * Resolves to the directory Miniflare persists it in.
+ * Every D1 database a wrangler config declares (`[[d1_databases]]`), as
+ * `{ binding, id }`: the library's main database and its periods'.
  */
-export async function migratedDatabase() {
+export function d1Databases(text = readFileSync(`${root}wrangler.toml`, "utf8")) {
+  const out = [];
+  for (const block of text.split(/^\[\[d1_databases\]\]\s*$/m).slice(1)) {
+    const body = block.split(/^\[/m)[0];
+    const binding = body.match(/^binding\s*=\s*"([^"]+)"/m)?.[1];
+    const id = body.match(/^database_id\s*=\s*"([^"]+)"/m)?.[1];
+    if (!binding || !id) throw new Error(`a [[d1_databases]] without binding or database_id: ${body}`);
+    out.push({ binding, id });
+  }
+  return out;
+}
+
+/**
+ * Fresh local D1 databases with the migrations applied the way scripts/run
+ * and a deployment apply them (`wrangler d1 migrations apply --local`), one
+ * per `[[d1_databases]]` of `config` (default wrangler.toml). Resolves to
+ * the directory Miniflare persists them in.
+ */
+export async function migratedDatabase({ config = `${root}wrangler.toml` } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "gongkit-d1-"));
-  const out = execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", "GONGKIT_DB", "--local", "--persist-to", dir], {
-    cwd: root,
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-  }).toString();
-  if (!/0001_library\.sql/.test(out)) throw new Error(`migrations not applied: ${out}`);
+  for (const { binding } of d1Databases(readFileSync(config, "utf8"))) {
+    const out = execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", binding, "--local", "--persist-to", dir, "--config", config], {
+      cwd: root,
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+    }).toString();
+    if (!/0001_library\.sql/.test(out)) throw new Error(`migrations not applied to ${binding}: ${out}`);
+  }
   return join(dir, "v3", "d1");
 }
 
-export const DATABASE_ID = readFileSync(`${root}wrangler.toml`, "utf8").match(/database_id = "([^"]+)"/)[1];
+export const DATABASE_ID = d1Databases()[0].id;
 
-export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null } = {}) {
+export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null, databases = d1Databases() } = {}) {
   // The Worker's main: the JS entry bundled with the Rust Worker.
   const scriptPath = `${root}worker/build/entry.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
@@ -111,7 +130,8 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false,
       GONG_GATE: { className: "GongGate", useSQLite: true },
       GONG_SYNC: { className: "GongSync", useSQLite: true },
     },
-    ...(library ? { d1Databases: { GONGKIT_DB: DATABASE_ID }, d1Persist: library } : {}),
+    // Every declared database (the library's periods too), as migratedDatabase made them.
+    ...(library ? { d1Databases: Object.fromEntries(databases.map((d) => [d.binding, d.id])), d1Persist: library } : {}),
     cache: true,
     // An HTTP port on 127.0.0.1 for clients that bring their own fetch
     // (`http: true` for any free port, or the port to use).

@@ -21,6 +21,7 @@ pub mod gong;
 pub mod library;
 pub mod list;
 pub mod mcp;
+pub mod periods;
 pub mod query;
 pub mod reply;
 pub mod retention;
