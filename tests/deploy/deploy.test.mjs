@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -170,6 +170,47 @@ test("without sign-in: a first deploy creates everything, a second creates nothi
     assert.equal(readFileSync(join(dir, CONFIG), "utf8"), config, "the same config");
 
     // The generated file is a valid wrangler config (no account needed).
+    assert.match(dryRun(dir), /--dry-run: exiting now/);
+  } finally {
+    worker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a period database declared in wrangler.toml is created with its own id and migrated like the main one", async () => {
+  const dir = sandbox();
+  // The sandbox's wrangler.toml: the repository's, and a period's database.
+  rmSync(join(dir, "wrangler.toml"));
+  const period = '\n[[d1_databases]]\nbinding = "GONGKIT_DB_2025"\ndatabase_name = "gongkit-2025"\ndatabase_id = "00000000-0000-0000-0000-000000000000"\nmigrations_dir = "migrations"\n';
+  writeFileSync(join(dir, "wrangler.toml"), readFileSync(join(root, "wrangler.toml"), "utf8") + period);
+  const worker = await fakeWorker();
+  const env = { GONG_API_KEY: KEY, GONG_API_SECRET: SECRET, GONGKIT_DEPLOY_SIGN_IN: "0", GONGKIT_DEPLOY_URL: worker.url };
+  try {
+    const first = await deploy(dir, ["--yes"], env);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    const c = "--config";
+    const argv = calls(dir).map((x) => x.argv.join(" "));
+    assert.deepEqual(argv.filter((a) => a.startsWith("d1 ")), [
+      "d1 list --json",
+      "d1 create gongkit",
+      "d1 create gongkit-2025",
+      `d1 migrations apply gongkit --remote ${c} ${CONFIG}`,
+      `d1 migrations apply gongkit-2025 --remote ${c} ${CONFIG}`,
+    ]);
+    const account = JSON.parse(readFileSync(join(dir, "account.json"), "utf8"));
+    const id = (name) => account.d1.find((d) => d.name === name).uuid;
+    assert.notEqual(id("gongkit"), id("gongkit-2025"));
+    const config = readFileSync(join(dir, CONFIG), "utf8");
+    assert.match(config, new RegExp(`database_name = "gongkit"\ndatabase_id = "${id("gongkit")}"`));
+    assert.match(config, new RegExp(`database_name = "gongkit-2025"\ndatabase_id = "${id("gongkit-2025")}"`));
+    assert.doesNotMatch(config, /0000000000000000/);
+    assert.deepEqual(account.migrated, ["gongkit", "gongkit-2025"]);
+    // Again: both found, nothing created.
+    const before = calls(dir).length;
+    const second = await deploy(dir, [], env);
+    assert.equal(second.code, 0, second.stderr + second.stdout);
+    assert.ok(!calls(dir).slice(before).some((x) => x.argv[1] === "create"), "nothing created");
+    assert.match(second.stdout, /D1 database gongkit-2025 exists/);
     assert.match(dryRun(dir), /--dry-run: exiting now/);
   } finally {
     worker.close();

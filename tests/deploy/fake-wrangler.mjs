@@ -10,7 +10,7 @@ const args = process.argv.slice(2);
 const statePath = process.env.FAKE_WRANGLER_STATE;
 const state = existsSync(statePath)
   ? JSON.parse(readFileSync(statePath, "utf8"))
-  : { d1: [], kv: [], secrets: {}, deployed: false, migrated: false };
+  : { d1: [], kv: [], secrets: {}, deployed: false, migrated: [] };
 const save = () => writeFileSync(statePath, JSON.stringify(state));
 const record = (extra = {}) => appendFileSync(process.env.FAKE_WRANGLER_LOG, JSON.stringify({ argv: args, ...extra }) + "\n");
 const fail = (message) => {
@@ -75,8 +75,10 @@ id = "${id}"`);
     const db = state.d1.find((d) => d.name === args[3]);
     if (!db || !text.includes(`database_id = "${db.uuid}"`)) fail(`Couldn't find a D1 DB with the name or binding '${args[3]}' in your configuration file.`);
     if (!args.includes("--remote")) fail("expected --remote");
-    console.log(state.migrated ? "✅ No migrations to apply!" : "Migrations to be applied:\n│ 0001_library.sql │\n✅ 0001_library.sql");
-    state.migrated = true;
+    // Per database (the library's periods each have one).
+    const migrated = Array.isArray(state.migrated) ? state.migrated : [];
+    console.log(migrated.includes(db.name) ? "✅ No migrations to apply!" : "Migrations to be applied:\n│ 0001_library.sql │\n✅ 0001_library.sql");
+    state.migrated = [...migrated, db.name];
     save();
   } else if (cmd === "secret list") {
     config();
