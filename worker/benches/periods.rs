@@ -117,7 +117,7 @@ mod native {
         r.index.account = fold(&name);
         r.account = Some(name);
         r.digest = format!("{i:032x}");
-        if i % 1000 == 0 {
+        if i.is_multiple_of(1000) {
             let title = format!("{} zephyr", r.title.clone().unwrap_or_default());
             r.index.title = fold(&title);
             r.title = Some(title);
@@ -192,11 +192,13 @@ mod native {
         }
 
         fn line(&self, what: &str) {
+            let cell =
+                |xs: &[f64]| format!("{:.1} / {:.1}", percentile(xs, 50.0), percentile(xs, 95.0));
             println!(
-                "| {what} | {:.1} | {:.1} | {:.1} |",
-                percentile(&self.single, 95.0),
-                percentile(&self.sequential, 95.0),
-                percentile(&self.fan_out, 95.0),
+                "| {what} | {} | {} | {} |",
+                cell(&self.single),
+                cell(&self.sequential),
+                cell(&self.fan_out),
             );
         }
     }
@@ -355,7 +357,7 @@ mod native {
             (n / CALLS_PER_ACCOUNT).max(1),
             fill_s
         );
-        println!("p95 of {ROUNDS} rounds, ms (SQLite's work; D1's round trip not counted)\n");
+        println!("p50 / p95 of {ROUNDS} rounds, ms (SQLite's work; D1's round trip not counted)\n");
         println!("| question | one database | 12 periods, newest first until the bound, one after the other | 12 periods, all in range at once (slowest + merge) |");
         println!("|---|---|---|---|");
         let all = Filters::default();
