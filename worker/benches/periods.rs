@@ -342,6 +342,66 @@ mod native {
         t
     }
 
+    /// A `/v1/calls` page of 100 across a period boundary (June 25 to
+    /// July 10): the periods in date order, the next one read only when
+    /// the page is not full; and one call by id from the oldest period
+    /// (periods asked newest first: the worst case, 12 lookups).
+    fn listing_and_get(single: &Connection, dbs: &[Connection], p: &Periods) -> (Times, Times) {
+        let who = Visibility::default();
+        let day = 86_400_000;
+        let (from, to) = (YEAR_START + 175 * day, YEAR_START + 190 * day);
+        let mut list = Times::new();
+        let mut get = Times::new();
+        // A listing page that starts 50 calls before the boundary.
+        let july = YEAR_START + 181 * day;
+        let before = run(single, query::list(from, july, None, 100_000, who));
+        let start = &before[before.len() - 51];
+        let after = (int(&start[1]), text(&start[0]));
+        let oldest = format!("{}", 7_000_000_000_000_000_000u64 + 5);
+        for _ in 0..ROUNDS {
+            let s = Instant::now();
+            let one = run(
+                single,
+                query::list(from, to, Some((after.0, &after.1)), 101, who),
+            );
+            list.single.push(ms(s));
+            let s = Instant::now();
+            let mut rows = Vec::new();
+            for i in p.overlapping(Some(from), Some(to)) {
+                let left = 101 - rows.len();
+                if left == 0 {
+                    break;
+                }
+                rows.extend(run(
+                    &dbs[i],
+                    query::list(from, to, Some((after.0, &after.1)), left, who),
+                ));
+            }
+            let took = ms(s);
+            list.sequential.push(took);
+            list.fan_out.push(took);
+            let ids = |r: &[Vec<Value>]| r.iter().map(|x| text(&x[0])).collect::<Vec<_>>();
+            assert_eq!(ids(&one), ids(&rows), "the same page");
+
+            let s = Instant::now();
+            assert_eq!(run(single, query::get(&oldest)).len(), 1);
+            get.single.push(ms(s));
+            let s = Instant::now();
+            let mut found = false;
+            for db in dbs.iter().rev() {
+                if !run(db, query::get(&oldest)).is_empty() {
+                    found = true;
+                    break;
+                }
+            }
+            let took = ms(s);
+            assert!(found);
+            get.sequential.push(took);
+            get.fan_out.push(took);
+        }
+        (list, get)
+    }
+
     pub fn main() {
         let n: usize = std::env::args()
             .skip(1)
@@ -378,5 +438,8 @@ mod native {
             .line("search, that word in one account's calls");
         accounts(&single, &dbs, &p).line("/v1/accounts, first page (100, with people)");
         export(&single, &dbs).line("/v1/export, one batch (50 changes and their calls)");
+        let (list, get) = listing_and_get(&single, &dbs, &p);
+        list.line("/v1/calls, a page of 100 across a period boundary");
+        get.line("one call by id, from the oldest period (newest asked first)");
     }
 }
