@@ -304,6 +304,8 @@ settings! {
         "how long a call from a Gong webhook waits for others before their transcripts are fetched in one request (up to 100)";
     INITIAL_SYNC_DAYS: Var, Rust, "90", None, Form::Whole { min: 0, max: 3650 },
         "the days the first scheduled run backfills while the library is empty (0: none)";
+    SYNC_RECONCILE_PAGES: Var, Rust, "60", None, Form::Whole { min: 0, max: 10_000 },
+        "the most listing pages (100 calls each) the daily reconcile slice reads: a seventh of the library a day, so a sweep a week while it fits, slower past it (0: no reconcile)";
 }
 
 /// Reads plain variables through `read` (a Durable Object's own

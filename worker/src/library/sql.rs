@@ -448,6 +448,11 @@ pub const UNLISTED: &str = "SELECT c.id, c.started FROM calls AS c
  ORDER BY c.started, c.id LIMIT :limit";
 /// The sync: a job starts or ends.
 pub const LISTED_CLEAR: &str = "DELETE FROM sync_listed";
+/// The sync: where a reconcile slice ending at :before starts, the start of
+/// the :skip + 1th call before it, newest first (`calls_started`: the
+/// slice's index entries only); none when the range holds fewer.
+pub const SLICE_START: &str = "SELECT started FROM calls
+ WHERE started >= :from AND started < :before ORDER BY started DESC LIMIT 1 OFFSET :skip";
 /// Which of these calls are erased (a JSON array of ids).
 pub const ERASED_AMONG: &str =
     "SELECT id FROM erased WHERE id IN (SELECT value FROM json_each(:ids))";
@@ -468,6 +473,7 @@ pub const STATEMENTS: &[&str] = &[
     LISTED_ADD,
     UNLISTED,
     LISTED_CLEAR,
+    SLICE_START,
     GET,
     COUNT,
     UPSERT_CALL,
@@ -686,6 +692,19 @@ pub mod query {
     /// [`LISTED_CLEAR`].
     pub fn listed_clear() -> Result<Bound, String> {
         bind(LISTED_CLEAR, &[])
+    }
+
+    /// [`SLICE_START`]: the start of the `take`th call before `before_ms`
+    /// (at least the first).
+    pub fn slice_start(from_ms: i64, before_ms: i64, take: u64) -> Result<Bound, String> {
+        bind(
+            SLICE_START,
+            &[
+                ("from", from_ms.into()),
+                ("before", before_ms.into()),
+                ("skip", i64::try_from(take.max(1) - 1).unwrap_or(i64::MAX).into()),
+            ],
+        )
     }
 
     /// [`IDS_BETWEEN`].
@@ -1033,6 +1052,7 @@ pub(crate) mod tests {
                 query::listed_add(&ids),
                 query::unlisted(0, 9, Some((3, "1")), 500),
                 query::listed_clear(),
+                query::slice_start(0, 9, 500),
             ]
             .into_iter()
             .map(Result::unwrap),
