@@ -312,9 +312,9 @@ impl State {
             return None;
         }
         let (from, to) = covered?;
-        if !self
+        if self
             .last_reconcile_ms
-            .is_none_or(|t| now_ms - t >= RECONCILE_EVERY_MS)
+            .is_some_and(|t| now_ms - t < RECONCILE_EVERY_MS)
         {
             return None;
         }
@@ -500,6 +500,21 @@ mod remote {
     /// The sync's binding in wrangler.toml.
     pub const BINDING: &str = "GONG_SYNC";
 
+    thread_local! {
+        /// The ms this alarm spent waiting on Gong (its permits included),
+        /// so a step's log tells its own work from Gong's time.
+        static GONG_MS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// `gong.post`, its time added to [`GONG_MS`].
+    async fn post(gong: &Gong, path: &str, body: &str) -> Result<Answer> {
+        let t = worker::Date::now().as_millis() as i64;
+        let answer = gong.post(path, body).await;
+        let spent = worker::Date::now().as_millis() as i64 - t;
+        GONG_MS.with(|g| g.set(g.get() + spent));
+        answer
+    }
+
     /// A handle on one tenant's sync.
     pub struct Client {
         stub: worker::Stub,
@@ -671,9 +686,19 @@ mod remote {
                     job.stepping = true;
                 }
                 save(&sql, &s)?;
+                GONG_MS.with(|g| g.set(0));
+                let t0 = worker::Date::now().as_millis() as i64;
                 let progress = advance(&mut s, &sql, env, now).await;
                 if let Some(job) = s.job.as_mut() {
                     job.stepping = false;
+                    // One line a step: its time, Gong's share, and what it
+                    // did (bench/backfill.mjs reads these).
+                    let ms = worker::Date::now().as_millis() as i64 - t0;
+                    let step = serde_json::json!({
+                        "kind": job.kind, "page": job.pages, "removing": job.listed_all,
+                        "ms": ms, "gongMs": GONG_MS.with(|g| g.get()),
+                    });
+                    worker::console_log!("{}", serde_json::json!({ "syncStep": step }));
                 }
                 match progress {
                     Ok(Progress::Done) => {
@@ -892,7 +917,7 @@ mod remote {
         .extensive()
         .map_err(|e| Error::InvalidQuery(e.to_string()))?;
         let body = serde_json::to_string(&request).map_err(Error::internal)?;
-        let text = match gong.post("/v2/calls/extensive", &body).await? {
+        let text = match post(&gong, "/v2/calls/extensive", &body).await? {
             Answer::Body(text) => text,
             Answer::NoCalls => String::new(),
         };
@@ -1253,7 +1278,7 @@ mod remote {
                     request = request.cursor(c.clone());
                 }
                 let body = serde_json::to_string(&request).map_err(Error::internal)?;
-                let text = match gong.post("/v2/calls/transcript", &body).await? {
+                let text = match post(gong, "/v2/calls/transcript", &body).await? {
                     Answer::Body(text) => text,
                     Answer::NoCalls => break,
                 };
@@ -1322,7 +1347,10 @@ mod tests {
         let mut at = t0;
         while at + 15 * MIN < t0 + 360 * MIN {
             at += 15 * MIN;
-            assert_eq!(s.scheduled(at, None, None, &settings), Some(Kind::Incremental));
+            assert_eq!(
+                s.scheduled(at, None, None, &settings),
+                Some(Kind::Incremental)
+            );
             let job = s.job.clone().unwrap();
             assert_eq!(
                 job.from_ms,
@@ -1452,7 +1480,10 @@ mod tests {
                 None
             );
         }
-        assert_eq!(listed[0].1, covered.1, "the sweep starts at the newest calls");
+        assert_eq!(
+            listed[0].1, covered.1,
+            "the sweep starts at the newest calls"
+        );
         for w in listed.windows(2) {
             assert_eq!(w[1].1, w[0].0, "each slice ends where the last began");
         }
@@ -1492,7 +1523,10 @@ mod tests {
             reconcile_pages: 0,
             ..Settings::default()
         };
-        assert_eq!(State::default().reconcile_due(DAY, Some((0, DAY)), &off), None);
+        assert_eq!(
+            State::default().reconcile_due(DAY, Some((0, DAY)), &off),
+            None
+        );
         // A sweep position outside the covered range (the range changed)
         // starts a sweep at its end.
         let s = State {

@@ -48,7 +48,12 @@ impl Library {
     /// holds `take` calls starts: the start of the `take`th of the
     /// library's calls before it, newest first, not before `from_ms`; `None`
     /// when fewer are left (the slice reaches back to `from_ms`).
-    pub async fn slice_start(&self, from_ms: i64, before_ms: i64, take: u64) -> Result<Option<i64>> {
+    pub async fn slice_start(
+        &self,
+        from_ms: i64,
+        before_ms: i64,
+        take: u64,
+    ) -> Result<Option<i64>> {
         #[derive(Deserialize)]
         struct Start {
             started: i64,

@@ -702,7 +702,10 @@ pub mod query {
             &[
                 ("from", from_ms.into()),
                 ("before", before_ms.into()),
-                ("skip", i64::try_from(take.max(1) - 1).unwrap_or(i64::MAX).into()),
+                (
+                    "skip",
+                    i64::try_from(take.max(1) - 1).unwrap_or(i64::MAX).into(),
+                ),
             ],
         )
     }
