@@ -28,6 +28,10 @@ use crate::error::Result;
 
 /// The end of a job removes at most this many unlisted calls a step.
 pub const UNLISTED_PER_STEP: usize = 500;
+/// The end of a job examines at most this many of the range's calls a step
+/// (an anti-join over a window of `calls_started`), so no step's work grows
+/// with the range.
+pub const UNLISTED_WINDOW: usize = 5_000;
 /// No job reads more Gong pages than this (100 calls a page: a million
 /// calls), whatever Gong says its range holds.
 pub const MAX_PAGES_PER_JOB: u64 = 10_000;
@@ -490,7 +494,7 @@ mod remote {
     use serde_json::value::RawValue;
     use worker::{Method, Request, Response, SqlStorageValue};
 
-    use super::{iso, Kind, Settings, State, UNLISTED_PER_STEP};
+    use super::{iso, Kind, Settings, State, UNLISTED_PER_STEP, UNLISTED_WINDOW};
     use crate::config::Config;
     use crate::error::{Error, Result};
     use crate::gate::{self, Purpose};
@@ -1016,23 +1020,30 @@ mod remote {
         Ok(Progress::More)
     }
 
-    /// One step of the end of a job: up to [`UNLISTED_PER_STEP`] of the
-    /// library's calls in the range that Gong did not list (one anti-join
-    /// in the database, after the last batch) are gone from Gong.
+    /// One step of the end of a job: of the next [`UNLISTED_WINDOW`] of
+    /// the library's calls in the range, up to [`UNLISTED_PER_STEP`] that
+    /// Gong did not list (one anti-join in the database) are gone from
+    /// Gong. A step's work is bounded by the window, not by the range.
     async fn remove_unlisted(
         job: &mut super::Job,
         library: &Library,
         now: i64,
     ) -> Result<Progress> {
         let after = job.unlisted_after.as_ref().map(|(t, id)| (*t, id.as_str()));
-        let batch = library
-            .unlisted(job.from_ms, job.to_ms, after, UNLISTED_PER_STEP)
+        let window = library
+            .unlisted(
+                job.from_ms,
+                job.to_ms,
+                after,
+                UNLISTED_WINDOW,
+                UNLISTED_PER_STEP,
+            )
             .await?;
-        let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
+        let ids: Vec<String> = window.gone.iter().map(|c| c.id.clone()).collect();
         job.removed += library.remove(&ids, now).await? as u64;
         job.attempts = 0;
-        if let (Some(last), true) = (batch.last(), batch.len() == UNLISTED_PER_STEP) {
-            job.unlisted_after = Some((last.started, last.id.clone()));
+        if let Some(next) = window.next {
+            job.unlisted_after = Some(next);
             return Ok(Progress::More);
         }
         library.cover(job.from_ms, job.to_ms).await?;
