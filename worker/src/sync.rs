@@ -692,6 +692,7 @@ mod remote {
                 save(&sql, &s)?;
                 GONG_MS.with(|g| g.set(0));
                 let t0 = worker::Date::now().as_millis() as i64;
+                let removing = s.job.as_ref().is_some_and(|j| j.listed_all);
                 let progress = advance(&mut s, &sql, env, now).await;
                 if let Some(job) = s.job.as_mut() {
                     job.stepping = false;
@@ -699,7 +700,7 @@ mod remote {
                     // did (bench/backfill.mjs reads these).
                     let ms = worker::Date::now().as_millis() as i64 - t0;
                     let step = serde_json::json!({
-                        "kind": job.kind, "page": job.pages, "removing": job.listed_all,
+                        "kind": job.kind, "page": job.pages, "removing": removing,
                         "ms": ms, "gongMs": GONG_MS.with(|g| g.get()),
                     });
                     worker::console_log!("{}", serde_json::json!({ "syncStep": step }));
