@@ -11,7 +11,7 @@
 // D1's work and the Worker's CPU up to its last I/O. Figures, not a test:
 // run by scripts/bench-scale --backfill. Prints Markdown.
 import { startSim, startWorker, migratedDatabase, syncDone } from "../tests/worker/harness.mjs";
-import { rmSync } from "node:fs";
+import { rmSync, readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 const SIZES = process.env.SIZES
@@ -35,6 +35,49 @@ console.log = (...args) => {
   log(...args);
 };
 
+/** workerd processes started by this one (Miniflare's), by pid. */
+function workerds() {
+  const out = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^[0-9]+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && stat.includes("(workerd)")) out.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+
+/**
+ * An export page of `limit` calls read to its end, as bench/search.mjs reads
+ * it: its bytes, seconds and workerd's resident memory before and at its peak
+ * (polled every 50 ms).
+ */
+async function exportPage(w, limit) {
+  const [pid] = workerds();
+  const before = rssMb(pid);
+  let peak = before;
+  const poll = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMb(pid));
+    } catch {
+      // the process ended
+    }
+  }, 50);
+  const t = performance.now();
+  try {
+    const r = await w.request(`/v1/export?limit=${limit}`);
+    const lines = r.body.trimEnd().split("\n");
+    const last = JSON.parse(lines[lines.length - 1]);
+    return { limit, status: r.status, calls: last.calls, bytes: r.body.length, seconds: (performance.now() - t) / 1000, before, peak };
+  } finally {
+    clearInterval(poll);
+  }
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : 0;
@@ -53,6 +96,8 @@ async function measure(n) {
     const done = await syncDone((p) => w.request(p), null, 6 * 3_600_000);
     if (done.lastRun.result !== "ok") throw new Error(JSON.stringify(done));
     const seconds = (performance.now() - t0) / 1000;
+    const exports = [];
+    for (const limit of [1000, 10000]) if (limit <= n) exports.push(await exportPage(w, limit));
     const work = steps.map((s) => s.ms - s.gongMs);
     const pages = steps.filter((s) => !s.removing).map((s) => s.ms - s.gongMs);
     const ending = steps.filter((s) => s.removing).map((s) => s.ms - s.gongMs);
@@ -69,6 +114,7 @@ async function measure(n) {
       pages,
       ending,
       gongMedian: median(steps.map((s) => s.gongMs)),
+      exports,
     };
   } finally {
     await w.dispose();
@@ -91,4 +137,13 @@ for (const r of rows) {
     + `| ${r.ending.length}, ${ms(Math.max(...r.ending))} `
     + `| ${ms(r.gongMedian)} | ${Math.round(r.seconds)} s, ${r.requests.toLocaleString("en")} Gong requests |`,
   );
+}
+
+log("");
+log("| library | `/v1/export?limit=` | calls | NDJSON | time | workerd's resident memory: before → peak |");
+log("|---|---|---|---|---|---|");
+for (const r of rows) {
+  for (const e of r.exports) {
+    log(`| ${r.calls.toLocaleString("en")} | ${e.limit.toLocaleString("en")} | ${e.calls.toLocaleString("en")} | ${(e.bytes / 1e6).toFixed(1)} MB | ${e.seconds.toFixed(1)} s | ${Math.round(e.before)} → ${Math.round(e.peak)} MB |`);
+  }
 }
