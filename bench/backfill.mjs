@@ -125,7 +125,12 @@ async function measure(n) {
 }
 
 const rows = [];
-for (const n of SIZES) rows.push(await measure(n));
+for (const n of SIZES) {
+  const r = await measure(n);
+  rows.push(r);
+  // Each size as it is done (a 100,000-call run takes half an hour).
+  process.stderr.write(`${JSON.stringify({ ...r, pages: undefined, ending: r.ending })}\n`);
+}
 
 log("| generated calls | in the library | steps (pages + end) | a step's own work, ms: first / median / max / last | listing steps: median / max | end of the job (anti-join): steps, max | Gong's time a step (median) | whole backfill |");
 log("|---|---|---|---|---|---|---|---|");
