@@ -21,6 +21,8 @@
 // /__sim/stats), not a guess. Figures, not a test: run by scripts/bench-scale
 // (`--smoke`: 100 calls a day only). Prints Markdown: the README's "Sync cost"
 // table is this output.
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { startSim, startWorker, migratedDatabase, syncDone, fixture, TOKEN } from "../tests/worker/harness.mjs";
 
 const SMOKE = process.argv.includes("--smoke");
@@ -119,6 +121,8 @@ async function measure(rate) {
   } finally {
     await w.dispose();
     await sim.stop();
+    // The local D1 database: not kept.
+    rmSync(dirname(dirname(library)), { recursive: true, force: true });
   }
 }
 
