@@ -9,7 +9,9 @@
 // wall time less the time it waited on Gong, the gate's 3 requests a
 // second included). workerd's clock moves on at I/O only, so this counts
 // D1's work and the Worker's CPU up to its last I/O. Figures, not a test:
-// run by scripts/bench-scale --backfill. Prints Markdown.
+// run by scripts/bench-scale --backfill. Prints Markdown. VARIETY=1: the
+// simulator's realistic calls (--variety: longer transcripts, 6–7 KB an
+// export line) instead of its small uniform ones.
 import { startSim, startWorker, migratedDatabase, syncDone } from "../tests/worker/harness.mjs";
 import { rmSync, readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -86,7 +88,8 @@ const ms = (n) => `${Math.round(n).toLocaleString("en")}`;
 
 async function measure(n) {
   steps.length = 0;
-  const sim = await startSim({ generate: n, args: ["--from", FROM, "--to", TO, "--seed", "5"] });
+  const variety = process.env.VARIETY ? ["--variety"] : [];
+  const sim = await startSim({ generate: n, args: ["--from", FROM, "--to", TO, "--seed", "5", ...variety] });
   const library = await migratedDatabase();
   const w = await startWorker(sim, { library });
   try {
@@ -97,7 +100,7 @@ async function measure(n) {
     if (done.lastRun.result !== "ok") throw new Error(JSON.stringify(done));
     const seconds = (performance.now() - t0) / 1000;
     const exports = [];
-    for (const limit of [1000, 10000]) if (limit <= n) exports.push(await exportPage(w, limit));
+    for (const limit of [1000, 10000, n]) if (limit <= n && !exports.some((e) => e.limit === limit)) exports.push(await exportPage(w, limit));
     const work = steps.map((s) => s.ms - s.gongMs);
     const pages = steps.filter((s) => !s.removing).map((s) => s.ms - s.gongMs);
     const ending = steps.filter((s) => s.removing).map((s) => s.ms - s.gongMs);
