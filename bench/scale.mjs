@@ -10,12 +10,19 @@
 //                    + (24 / LATE_EVERY_HOURS) × (a re-read of SYNC_OVERLAP_HOURS, nothing new)
 //   with webhooks    = (86,400 / WEBHOOK_BATCH_SECONDS) × (one transcript batch: ⌈calls a batch / 100⌉)
 //                    + (24 / LATE_EVERY_HOURS) × (the same re-read)
-//   the weekly reconcile (a listing of the library's range, no transcript) / 7
+//   both             + the day's reconcile slice: ⌈min(library / 7, SYNC_RECONCILE_PAGES × 100) / 100⌉
+//                      listing requests, no transcript, for a library of INITIAL_SYNC_DAYS (90) days
+//
+// The slice is measured too (a fresh sync state over the same library
+// starts one at once): its requests against the calls it listed show the
+// formula's ⌈calls / 100⌉.
 //
 // Every figure in the table is a count of the simulator's requests (its
 // /__sim/stats), not a guess. Figures, not a test: run by scripts/bench-scale
 // (`--smoke`: 100 calls a day only). Prints Markdown: the README's "Sync cost"
 // table is this output.
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { startSim, startWorker, migratedDatabase, syncDone, fixture, TOKEN } from "../tests/worker/harness.mjs";
 
 const SMOKE = process.argv.includes("--smoke");
@@ -26,6 +33,10 @@ const CRON_RUNS = 96; // */15 * * * *
 // The defaults of SYNC_REREAD_MINUTES and WEBHOOK_BATCH_SECONDS (worker/src/settings.rs).
 const REREAD_MINUTES = 360;
 const BATCH_SECONDS = 600;
+// SYNC_RECONCILE_PAGES's default, and the library the reconcile sweeps
+// (INITIAL_SYNC_DAYS's default: what a deployment holds after its first run).
+const RECONCILE_PAGES = 60;
+const LIBRARY_DAYS = 90;
 const HOUR = 3_600_000;
 
 const template = {
@@ -57,15 +68,15 @@ async function measure(rate) {
     generate: rate * DAYS,
     args: ["--from", new Date(now - DAYS * 86_400_000).toISOString(), "--to", new Date(now - 20 * 60_000).toISOString(), "--seed", "7"],
   });
-  const w = await startWorker(sim, {
-    library: await migratedDatabase(),
-    bindings: {
-      INITIAL_SYNC_DAYS: String(DAYS + 1),
-      SYNC_OVERLAP_HOURS: String(OVERLAP_HOURS),
-      SYNC_REREAD_MINUTES: String(REREAD_MINUTES),
-      WEBHOOK_BATCH_SECONDS: String(BATCH_SECONDS),
-    },
-  });
+  const library = await migratedDatabase();
+  const bindings = {
+    INITIAL_SYNC_DAYS: String(DAYS + 1),
+    SYNC_OVERLAP_HOURS: String(OVERLAP_HOURS),
+    SYNC_REREAD_MINUTES: String(REREAD_MINUTES),
+    WEBHOOK_BATCH_SECONDS: String(BATCH_SECONDS),
+    SYNC_RECONCILE_PAGES: String(RECONCILE_PAGES),
+  };
+  let w = await startWorker(sim, { library, bindings });
   const get = (p) => w.request(p);
   try {
     // The first Cron run backfills the library; the next re-reads the overlap.
@@ -96,10 +107,22 @@ async function measure(rate) {
     if (r.status !== 202) throw new Error(`POST /v1/sync: ${r.status} ${r.body}`);
     status = await syncDone(get, status.lastRun);
     const late = await requests(sim);
-    return { rate, perRun, cron, cronRun, late, inLibrary: status.callsInLibrary };
+
+    // The day's reconcile slice: a fresh sync state over the same library
+    // starts one at once (a running one, a day after the last).
+    await w.dispose();
+    w = await startWorker(sim, { library, bindings });
+    await sim.reset();
+    await w.scheduled();
+    const sliced = await syncDone(get);
+    if (sliced.lastRun.kind !== "reconcile") throw new Error(`not a reconcile: ${JSON.stringify(sliced.lastRun)}`);
+    const slice = { ...(await requests(sim)), calls: Math.min(Math.ceil(sliced.callsInLibrary / 7), RECONCILE_PAGES * 100), run: sliced.lastRun };
+    return { rate, perRun, cron, cronRun, late, slice, inLibrary: sliced.callsInLibrary };
   } finally {
     await w.dispose();
     await sim.stop();
+    // The local D1 database: not kept.
+    rmSync(dirname(dirname(library)), { recursive: true, force: true });
   }
 }
 
@@ -108,25 +131,30 @@ for (const rate of RATES) rows.push(await measure(rate));
 
 const lateEvery = REREAD_MINUTES / 60;
 const batchSeconds = BATCH_SECONDS;
-console.log(`| calls a day | a Cron run (15 min of new calls) | re-read of ${OVERLAP_HOURS} h, nothing new | without webhooks, a day | with webhooks, a day |`);
-console.log("|---|---|---|---|---|");
+/** The day's reconcile slice of a library of LIBRARY_DAYS days at `rate`: listing requests. */
+const slicePages = (rate) => Math.ceil(Math.min(Math.ceil((rate * LIBRARY_DAYS) / 7), RECONCILE_PAGES * 100) / 100);
+console.log(`| calls a day | a Cron run (15 min of new calls) | re-read of ${OVERLAP_HOURS} h, nothing new | reconcile slice measured (library of ${DAYS} days) | the day's slice of a ${LIBRARY_DAYS}-day library | without webhooks, a day | with webhooks, a day |`);
+console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const lateRuns = lateEvery ? 24 / lateEvery : 0;
-  const without = CRON_RUNS * r.cron.total + lateRuns * r.late.total;
+  const reconcile = slicePages(r.rate);
+  const without = CRON_RUNS * r.cron.total + lateRuns * r.late.total + reconcile;
   const batches = batchSeconds ? Math.min(r.rate, 86_400 / batchSeconds) : r.rate;
   const perBatch = Math.ceil(r.rate / batches / 100);
-  const withHooks = lateEvery ? batches * perBatch + lateRuns * r.late.total : null;
+  const withHooks = lateEvery ? batches * perBatch + lateRuns * r.late.total + reconcile : null;
   console.log(
     `| ${r.rate.toLocaleString("en")} | ${r.cron.total} (${r.cron.extensive} listing + ${r.cron.transcript} transcript, ${r.perRun} new) `
     + `| ${r.late.total} (${r.late.extensive} listing + ${r.late.transcript} transcript) `
-    + `| ${Math.round(without).toLocaleString("en")} | ${withHooks === null ? "—" : Math.round(withHooks).toLocaleString("en")} |`,
+    + `| ${r.slice.total} (${r.slice.extensive} listing + ${r.slice.transcript} transcript, ${r.slice.calls.toLocaleString("en")} of ${r.inLibrary.toLocaleString("en")} calls) `
+    + `| ${reconcile} (${Math.min(Math.ceil((r.rate * LIBRARY_DAYS) / 7), RECONCILE_PAGES * 100).toLocaleString("en")} of ${(r.rate * LIBRARY_DAYS).toLocaleString("en")} calls; a sweep in ${Math.ceil((r.rate * LIBRARY_DAYS) / Math.min(Math.ceil((r.rate * LIBRARY_DAYS) / 7), RECONCILE_PAGES * 100))} days) `
+    + `| **${Math.round(without).toLocaleString("en")}** | ${withHooks === null ? "—" : `**${Math.round(withHooks).toLocaleString("en")}**`} |`,
   );
 }
 console.log("");
 if (lateEvery) {
-  console.log(`without webhooks = ${CRON_RUNS} × (a Cron run) + ${24 / lateEvery} × (the re-read of SYNC_OVERLAP_HOURS, every ${lateEvery} h)`);
-  console.log(`with webhooks = min(calls, ${86_400 / batchSeconds}) transcript batches (WEBHOOK_BATCH_SECONDS=${batchSeconds}) × ⌈calls a batch / 100⌉ + ${24 / lateEvery} × (the re-read); the Cron runs between re-reads start nothing while webhooks arrive`);
-  console.log(`the weekly reconcile adds ⌈calls in the library / 100⌉ / 7 a day (a listing, no transcript): ${rows.map((r) => `${Math.ceil((r.rate * 90) / 100 / 7)} at ${r.rate.toLocaleString("en")} a day over 90 days`).join(", ")}`);
+  console.log(`without webhooks = ${CRON_RUNS} × (a Cron run) + ${24 / lateEvery} × (the re-read of SYNC_OVERLAP_HOURS, every ${lateEvery} h) + the day's reconcile slice`);
+  console.log(`with webhooks = min(calls, ${86_400 / batchSeconds}) transcript batches (WEBHOOK_BATCH_SECONDS=${batchSeconds}) × ⌈calls a batch / 100⌉ + ${24 / lateEvery} × (the re-read) + the day's reconcile slice; the Cron runs between re-reads start nothing while webhooks arrive`);
+  console.log(`the day's reconcile slice = ⌈min(calls in the library / 7, SYNC_RECONCILE_PAGES (${RECONCILE_PAGES}) × 100) / 100⌉ listing requests (no transcript unless a call is new to the library), here for a library of ${LIBRARY_DAYS} days`);
 } else {
   console.log(`without webhooks = ${CRON_RUNS} × (a Cron run, which re-reads ${OVERLAP_HOURS} h with transcripts); no webhooks, no tiers`);
 }

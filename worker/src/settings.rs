@@ -306,6 +306,8 @@ settings! {
         "the days the first scheduled run backfills while the library is empty (0: none)";
     LIBRARY_RETENTION_DAYS: Var, Rust, "0", None, Form::Whole { min: 0, max: 36_500 },
         "the days of calls the library keeps: the sync removes older calls (the export carries their removal) and reads of that range go to Gong again (0: keep every call)";
+    SYNC_RECONCILE_PAGES: Var, Rust, "60", None, Form::Whole { min: 0, max: 10_000 },
+        "the most listing pages (100 calls each) the daily reconcile slice reads: a seventh of the library a day, so a sweep a week while it fits, slower past it (0: no reconcile)";
 }
 
 /// Reads plain variables through `read` (a Durable Object's own

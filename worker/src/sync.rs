@@ -28,6 +28,10 @@ use crate::error::Result;
 
 /// The end of a job removes at most this many unlisted calls a step.
 pub const UNLISTED_PER_STEP: usize = 500;
+/// The end of a job examines at most this many of the range's calls a step
+/// (an anti-join over a window of `calls_started`), so no step's work grows
+/// with the range.
+pub const UNLISTED_WINDOW: usize = 5_000;
 /// No job reads more Gong pages than this (100 calls a page: a million
 /// calls), whatever Gong says its range holds.
 pub const MAX_PAGES_PER_JOB: u64 = 10_000;
@@ -57,6 +61,22 @@ pub const SHORT_OVERLAP_MS: i64 = 3_600_000;
 pub const WEBHOOKS_QUIET_MS: i64 = 86_400_000;
 /// The most webhook calls whose transcripts one request asks for.
 pub const WEBHOOK_BATCH: usize = 100;
+/// A reconcile slice starts at most this often (a day): the sweep over the
+/// library is spread so that no day pays for a week's listing at once.
+pub const RECONCILE_EVERY_MS: i64 = 86_400_000;
+
+/// How many of the library's calls one day's reconcile slice lists: a
+/// `reconcile_days`th of the library (a sweep a week), at most
+/// `SYNC_RECONCILE_PAGES` pages of 100, so the reconcile's cost a day stays
+/// bounded whatever the library holds (a bigger library is swept more
+/// slowly instead).
+pub fn reconcile_slice_calls(library_calls: u64, settings: &Settings) -> u64 {
+    let days = u64::try_from(settings.reconcile_days.max(1)).unwrap_or(1);
+    let cap = u64::try_from(settings.reconcile_pages.max(0))
+        .unwrap_or(0)
+        .saturating_mul(100);
+    library_calls.div_ceil(days).min(cap).max(1)
+}
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,8 +186,14 @@ pub struct State {
     pub checkpoint_ms: Option<i64>,
     /// The last error (cleared by the next successful run).
     pub last_error: Option<LastError>,
-    /// When the last reconcile finished, ms.
+    /// When the last reconcile slice started (it finished), ms.
     pub last_reconcile_ms: Option<i64>,
+    /// Where the reconcile's sweep stands: the next slice ends here (ms,
+    /// exclusive) and the sweep walks from the newest calls to the oldest;
+    /// none, or at the start of the covered range: a sweep starts again at
+    /// its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile_before_ms: Option<i64>,
     /// When a Cron run last read the whole `SYNC_OVERLAP_HOURS`, ms.
     #[serde(default)]
     pub last_reread_ms: Option<i64>,
@@ -195,6 +221,9 @@ pub struct Settings {
     /// `INITIAL_SYNC_DAYS` (default 90): what the first scheduled run
     /// backfills when the library holds nothing yet; 0 leaves it empty.
     pub initial_days: i64,
+    /// `SYNC_RECONCILE_PAGES` (default 60): the most listing pages a day's
+    /// reconcile slice reads ([`reconcile_slice_calls`]); 0: no reconcile.
+    pub reconcile_pages: i64,
 }
 
 impl Default for Settings {
@@ -205,6 +234,7 @@ impl Default for Settings {
             reread_minutes: 360,
             batch_seconds: 600,
             initial_days: 90,
+            reconcile_pages: 60,
         }
     }
 }
@@ -230,11 +260,13 @@ impl Settings {
         let reread = r.number(&crate::settings::SYNC_REREAD_MINUTES);
         let batch = r.number(&crate::settings::WEBHOOK_BATCH_SECONDS);
         let days = r.number(&crate::settings::INITIAL_SYNC_DAYS);
+        let pages = r.number(&crate::settings::SYNC_RECONCILE_PAGES);
         Settings {
             overlap_hours: i64::try_from(hours).unwrap_or(i64::MAX),
             reread_minutes: i64::try_from(reread).unwrap_or(i64::MAX),
             batch_seconds: i64::try_from(batch).unwrap_or(i64::MAX),
             initial_days: i64::try_from(days).unwrap_or(i64::MAX),
+            reconcile_pages: i64::try_from(pages).unwrap_or(i64::MAX),
             ..Settings::default()
         }
     }
@@ -269,15 +301,44 @@ impl State {
         }
     }
 
+    /// Whether a reconcile slice is due at `now_ms` (a day after the last,
+    /// or at once when none ran yet; never while a job runs): where it ends,
+    /// the sweep's position in the `covered` range. The caller finds where
+    /// it starts ([`reconcile_slice_calls`] calls before it, from the
+    /// library) and passes both to [`State::scheduled`].
+    pub fn reconcile_due(
+        &self,
+        now_ms: i64,
+        covered: Option<(i64, i64)>,
+        settings: &Settings,
+    ) -> Option<i64> {
+        if self.job.is_some() || settings.reconcile_pages <= 0 {
+            return None;
+        }
+        let (from, to) = covered?;
+        if self
+            .last_reconcile_ms
+            .is_some_and(|t| now_ms - t < RECONCILE_EVERY_MS)
+        {
+            return None;
+        }
+        Some(match self.reconcile_before_ms {
+            Some(end) if end > from && end <= to => end,
+            _ => to,
+        })
+    }
+
     /// What the Cron Trigger starts at `now_ms`: the first backfill (the
     /// last `initial_days`) while the library covers nothing and no run has
-    /// finished, so a freshly deployed Worker fills itself; then an
-    /// incremental run from the checkpoint less the overlap, or a reconcile
-    /// of `covered` once a week; nothing while a job runs.
+    /// finished, so a freshly deployed Worker fills itself; then the day's
+    /// reconcile `slice` when [`State::reconcile_due`] gave one, else an
+    /// incremental run from the checkpoint less the overlap; nothing while
+    /// a job runs.
     pub fn scheduled(
         &mut self,
         now_ms: i64,
         covered: Option<(i64, i64)>,
+        slice: Option<(i64, i64)>,
         settings: &Settings,
     ) -> Option<Kind> {
         if self.job.is_some() {
@@ -288,17 +349,9 @@ impl State {
             self.start(Kind::Backfill, from, now_ms, now_ms);
             return Some(Kind::Backfill);
         }
-        let week = settings.reconcile_days * 86_400_000;
-        if let Some((from, to)) = covered {
-            let due = self.last_reconcile_ms.is_none_or(|t| now_ms - t >= week);
-            if due && self.last_reconcile_ms.is_some() {
-                self.start(Kind::Reconcile, from, to, now_ms);
-                return Some(Kind::Reconcile);
-            }
-            if self.last_reconcile_ms.is_none() {
-                // The first reconcile is a week after the first run.
-                self.last_reconcile_ms = Some(now_ms);
-            }
+        if let Some((from, to)) = slice.filter(|(from, to)| from < to) {
+            self.start(Kind::Reconcile, from, to, now_ms);
+            return Some(Kind::Reconcile);
         }
         // The tiers: every SYNC_REREAD_MINUTES the whole overlap (a call
         // Gong lists late, anywhere in it); between those, from the
@@ -326,9 +379,14 @@ impl State {
     pub fn finish(&mut self, now_ms: i64) -> Option<Run> {
         let job = self.job.as_ref()?;
         if job.kind == Kind::Reconcile {
-            self.last_reconcile_ms = Some(now_ms);
+            // The sweep goes on below this slice the next day (a day after
+            // this one started, so the Cron slot stays the same).
+            self.last_reconcile_ms = Some(job.started_ms);
+            self.reconcile_before_ms = Some(job.from_ms);
         } else {
             self.checkpoint_ms = Some(self.checkpoint_ms.unwrap_or(i64::MIN).max(job.to_ms));
+            // What a job just listed needs no reconcile the same day.
+            self.last_reconcile_ms.get_or_insert(now_ms);
         }
         self.last_error = None;
         self.end(now_ms, "ok")
@@ -436,7 +494,7 @@ mod remote {
     use serde_json::value::RawValue;
     use worker::{Method, Request, Response, SqlStorageValue};
 
-    use super::{iso, Kind, Settings, State, UNLISTED_PER_STEP};
+    use super::{iso, Kind, Settings, State, UNLISTED_PER_STEP, UNLISTED_WINDOW};
     use crate::config::Config;
     use crate::error::{Error, Result};
     use crate::gate::{self, Purpose};
@@ -445,6 +503,21 @@ mod remote {
 
     /// The sync's binding in wrangler.toml.
     pub const BINDING: &str = "GONG_SYNC";
+
+    thread_local! {
+        /// The ms this alarm spent waiting on Gong (its permits included),
+        /// so a step's log tells its own work from Gong's time.
+        static GONG_MS: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// `gong.post`, its time added to [`GONG_MS`].
+    async fn post(gong: &Gong, path: &str, body: &str) -> Result<Answer> {
+        let t = worker::Date::now().as_millis() as i64;
+        let answer = gong.post(path, body).await;
+        let spent = worker::Date::now().as_millis() as i64 - t;
+        GONG_MS.with(|g| g.set(g.get() + spent));
+        answer
+    }
 
     /// A handle on one tenant's sync.
     pub struct Client {
@@ -522,7 +595,13 @@ mod remote {
                         s.start(Kind::Backfill, from, to, now);
                     }
                     _ => {
-                        let covered = match Library::open(env) {
+                        let settings =
+                            match Settings::read(|n| env.var(n).ok().map(|v| v.to_string())) {
+                                Ok(settings) => settings,
+                                Err(e) => return Response::error(e.to_string(), 503),
+                            };
+                        let lib = Library::open(env);
+                        let covered = match &lib {
                             Some(lib) => lib
                                 .coverage()
                                 .await
@@ -531,11 +610,13 @@ mod remote {
                                 .map(|c| (c.from_ms, c.to_ms)),
                             None => None,
                         };
-                        let settings = Settings::read(|n| env.var(n).ok().map(|v| v.to_string()));
-                        match settings {
-                            Ok(settings) => s.scheduled(now, covered, &settings),
-                            Err(e) => return Response::error(e.to_string(), 503),
+                        let slice = match (&lib, s.reconcile_due(now, covered, &settings)) {
+                            (Some(lib), Some(end)) => reconcile_slice(lib, covered, end, &settings)
+                                .await
+                                .map_err(|e| worker::Error::RustError(e.to_string()))?,
+                            _ => None,
                         };
+                        s.scheduled(now, covered, slice, &settings);
                     }
                 }
                 if was_idle && s.job.is_some() {
@@ -610,9 +691,20 @@ mod remote {
                     job.stepping = true;
                 }
                 save(&sql, &s)?;
+                GONG_MS.with(|g| g.set(0));
+                let t0 = worker::Date::now().as_millis() as i64;
+                let removing = s.job.as_ref().is_some_and(|j| j.listed_all);
                 let progress = advance(&mut s, &sql, env, now).await;
                 if let Some(job) = s.job.as_mut() {
                     job.stepping = false;
+                    // One line a step: its time, Gong's share, and what it
+                    // did (bench/backfill.mjs reads these).
+                    let ms = worker::Date::now().as_millis() as i64 - t0;
+                    let step = serde_json::json!({
+                        "kind": job.kind, "page": job.pages, "removing": removing,
+                        "ms": ms, "gongMs": GONG_MS.with(|g| g.get()),
+                    });
+                    worker::console_log!("{}", serde_json::json!({ "syncStep": step }));
                 }
                 match progress {
                     Ok(Progress::Done) => {
@@ -679,6 +771,24 @@ mod remote {
             "the step was stopped before it finished (the runtime's CPU or time limit); it is tried again",
             None,
         ))
+    }
+
+    /// The day's reconcile slice ending at `end`: back from it over
+    /// [`super::reconcile_slice_calls`] of the library's calls (through
+    /// `calls_started`), to the start of the covered range at most.
+    async fn reconcile_slice(
+        library: &Library,
+        covered: Option<(i64, i64)>,
+        end: i64,
+        settings: &Settings,
+    ) -> Result<Option<(i64, i64)>> {
+        let Some((from, _)) = covered else {
+            return Ok(None);
+        };
+        let calls = u64::try_from(library.count().await?).unwrap_or(0);
+        let take = super::reconcile_slice_calls(calls, settings);
+        let start = library.slice_start(from, end, take).await?;
+        Ok(Some((start.unwrap_or(from), end)))
     }
 
     /// A job ended: its tables are emptied for the next, which starts now.
@@ -816,7 +926,7 @@ mod remote {
         .extensive()
         .map_err(|e| Error::InvalidQuery(e.to_string()))?;
         let body = serde_json::to_string(&request).map_err(Error::internal)?;
-        let text = match gong.post("/v2/calls/extensive", &body).await? {
+        let text = match post(&gong, "/v2/calls/extensive", &body).await? {
             Answer::Body(text) => text,
             Answer::NoCalls => String::new(),
         };
@@ -894,7 +1004,10 @@ mod remote {
         }
         let listed: Vec<String> = kept.iter().map(|(id, _)| id.clone()).collect();
         library.note_listed(&listed).await?;
-        if job.kind != Kind::Reconcile && !kept.is_empty() {
+        if !kept.is_empty() {
+            // A reconcile lists what the tiers no longer re-read: a call
+            // changed since (its digest differs) is written too, with the
+            // transcript the library has.
             let records = changed_records(&gong, &library, &kept, &config).await?;
             job.written += library.upsert(&records, now).await? as u64;
         }
@@ -912,23 +1025,30 @@ mod remote {
         Ok(Progress::More)
     }
 
-    /// One step of the end of a job: up to [`UNLISTED_PER_STEP`] of the
-    /// library's calls in the range that Gong did not list (one anti-join
-    /// in the database, after the last batch) are gone from Gong.
+    /// One step of the end of a job: of the next [`UNLISTED_WINDOW`] of
+    /// the library's calls in the range, up to [`UNLISTED_PER_STEP`] that
+    /// Gong did not list (one anti-join in the database) are gone from
+    /// Gong. A step's work is bounded by the window, not by the range.
     async fn remove_unlisted(
         job: &mut super::Job,
         library: &Library,
         now: i64,
     ) -> Result<Progress> {
         let after = job.unlisted_after.as_ref().map(|(t, id)| (*t, id.as_str()));
-        let batch = library
-            .unlisted(job.from_ms, job.to_ms, after, UNLISTED_PER_STEP)
+        let window = library
+            .unlisted(
+                job.from_ms,
+                job.to_ms,
+                after,
+                UNLISTED_WINDOW,
+                UNLISTED_PER_STEP,
+            )
             .await?;
-        let ids: Vec<String> = batch.iter().map(|c| c.id.clone()).collect();
+        let ids: Vec<String> = window.gone.iter().map(|c| c.id.clone()).collect();
         job.removed += library.remove(&ids, now).await? as u64;
         job.attempts = 0;
-        if let (Some(last), true) = (batch.last(), batch.len() == UNLISTED_PER_STEP) {
-            job.unlisted_after = Some((last.started, last.id.clone()));
+        if let Some(next) = window.next {
+            job.unlisted_after = Some(next);
             return Ok(Progress::More);
         }
         library.cover(job.from_ms, job.to_ms).await?;
@@ -1174,7 +1294,7 @@ mod remote {
                     request = request.cursor(c.clone());
                 }
                 let body = serde_json::to_string(&request).map_err(Error::internal)?;
-                let text = match gong.post("/v2/calls/transcript", &body).await? {
+                let text = match post(gong, "/v2/calls/transcript", &body).await? {
                     Answer::Body(text) => text,
                     Answer::NoCalls => break,
                 };
@@ -1212,17 +1332,17 @@ mod tests {
         };
         let mut s = State::default();
         assert_eq!(
-            s.scheduled(100 * DAY, None, &settings),
+            s.scheduled(100 * DAY, None, None, &settings),
             Some(Kind::Incremental)
         );
         let job = s.job.clone().unwrap();
         assert_eq!((job.from_ms, job.to_ms), (100 * DAY - 3 * DAY, 100 * DAY));
         // Nothing new starts while it runs.
-        assert_eq!(s.scheduled(100 * DAY + 1, None, &settings), None);
+        assert_eq!(s.scheduled(100 * DAY + 1, None, None, &settings), None);
         let run = s.finish(100 * DAY + 5).unwrap();
         assert_eq!(run.result, "ok");
         assert_eq!(s.checkpoint_ms, Some(100 * DAY));
-        s.scheduled(101 * DAY, None, &settings);
+        s.scheduled(101 * DAY, None, None, &settings);
         assert_eq!(s.job.as_ref().unwrap().from_ms, 100 * DAY - 3 * DAY);
     }
 
@@ -1236,14 +1356,17 @@ mod tests {
         let mut s = State::default();
         let t0 = 100 * DAY;
         // The first run reads the whole overlap.
-        s.scheduled(t0, None, &settings);
+        s.scheduled(t0, None, None, &settings);
         assert_eq!(s.job.as_ref().unwrap().from_ms, t0 - 72 * HOUR);
         s.finish(t0 + 1);
         // Every 15 minutes: from the checkpoint less an hour.
         let mut at = t0;
         while at + 15 * MIN < t0 + 360 * MIN {
             at += 15 * MIN;
-            assert_eq!(s.scheduled(at, None, &settings), Some(Kind::Incremental));
+            assert_eq!(
+                s.scheduled(at, None, None, &settings),
+                Some(Kind::Incremental)
+            );
             let job = s.job.clone().unwrap();
             assert_eq!(
                 job.from_ms,
@@ -1253,23 +1376,23 @@ mod tests {
             s.finish(at + 1);
         }
         // SYNC_REREAD_MINUTES (360) after the last re-read: the whole overlap again.
-        s.scheduled(t0 + 360 * MIN, None, &settings);
+        s.scheduled(t0 + 360 * MIN, None, None, &settings);
         assert_eq!(s.job.as_ref().unwrap().from_ms, at - 72 * HOUR);
         s.finish(t0 + 360 * MIN + 1);
         // While webhooks arrive, only the re-reads run.
         s.last_webhook_ms = Some(t0 + 370 * MIN);
-        assert_eq!(s.scheduled(t0 + 375 * MIN, None, &settings), None);
+        assert_eq!(s.scheduled(t0 + 375 * MIN, None, None, &settings), None);
         assert_eq!(
-            s.scheduled(t0 + 720 * MIN, None, &settings),
+            s.scheduled(t0 + 720 * MIN, None, None, &settings),
             Some(Kind::Incremental)
         );
         assert_eq!(s.job.as_ref().unwrap().from_ms, t0 + 360 * MIN - 72 * HOUR);
         s.finish(t0 + 720 * MIN + 1);
         // A day without webhooks: the hourly runs again.
-        s.scheduled(t0 + 370 * MIN + WEBHOOKS_QUIET_MS, None, &settings);
+        s.scheduled(t0 + 370 * MIN + WEBHOOKS_QUIET_MS, None, None, &settings);
         // (a re-read is due by then too)
         s.finish(t0 + 370 * MIN + WEBHOOKS_QUIET_MS + 1);
-        s.scheduled(t0 + 385 * MIN + WEBHOOKS_QUIET_MS, None, &settings);
+        s.scheduled(t0 + 385 * MIN + WEBHOOKS_QUIET_MS, None, None, &settings);
         assert_eq!(
             s.job.as_ref().unwrap().from_ms,
             s.checkpoint_ms.unwrap() - SHORT_OVERLAP_MS
@@ -1281,7 +1404,7 @@ mod tests {
         };
         let mut s = State::default();
         for i in 0..3 {
-            s.scheduled(t0 + i * 15 * MIN, None, &every);
+            s.scheduled(t0 + i * 15 * MIN, None, None, &every);
             assert_eq!(
                 s.job.as_ref().unwrap().from_ms,
                 s.checkpoint_ms.unwrap_or(t0) - 72 * HOUR
@@ -1295,7 +1418,7 @@ mod tests {
         let settings = Settings::default();
         let mut s = State::default();
         assert_eq!(
-            s.scheduled(100 * DAY, None, &settings),
+            s.scheduled(100 * DAY, None, None, &settings),
             Some(Kind::Backfill)
         );
         let job = s.job.clone().unwrap();
@@ -1304,44 +1427,131 @@ mod tests {
         assert_eq!(s.checkpoint_ms, Some(100 * DAY));
         // Later runs are incremental, even if the backfill found nothing.
         assert_eq!(
-            s.scheduled(101 * DAY, None, &settings),
+            s.scheduled(101 * DAY, None, None, &settings),
             Some(Kind::Incremental)
         );
         // A library filled by hand is not backfilled again.
         let mut s = State::default();
         assert_eq!(
-            s.scheduled(100 * DAY, Some((DAY, 2 * DAY)), &settings),
+            s.scheduled(100 * DAY, Some((DAY, 2 * DAY)), None, &settings),
             Some(Kind::Incremental)
         );
     }
 
+    /// What the scheduler starts at `now`, with the reconcile slice found
+    /// as the Durable Object finds it: `started` are the library's calls'
+    /// start times (the slice takes [`reconcile_slice_calls`] of them back
+    /// from where the sweep stands).
+    fn cron(
+        s: &mut State,
+        now: i64,
+        covered: (i64, i64),
+        started: &[i64],
+        settings: &Settings,
+    ) -> Option<Kind> {
+        let slice = s.reconcile_due(now, Some(covered), settings).map(|end| {
+            let take = reconcile_slice_calls(started.len() as u64, settings) as usize;
+            let mut before: Vec<i64> = started
+                .iter()
+                .copied()
+                .filter(|t| *t >= covered.0 && *t < end)
+                .collect();
+            before.sort_unstable_by(|a, b| b.cmp(a));
+            (before.get(take - 1).copied().unwrap_or(covered.0), end)
+        });
+        s.scheduled(now, Some(covered), slice, settings)
+    }
+
     #[test]
-    fn a_reconcile_runs_once_a_week_over_the_covered_range() {
+    fn the_reconcile_lists_a_slice_a_day_and_sweeps_the_library_in_a_week() {
         let settings = Settings::default();
+        // 700 calls, one every 3 hours from day 10: 100 a slice.
+        let started: Vec<i64> = (0..700).map(|i| 10 * DAY + i * 3 * HOUR).collect();
+        let covered = (10 * DAY, 10 * DAY + 700 * 3 * HOUR);
         let mut s = State::default();
-        let covered = Some((10 * DAY, 100 * DAY));
-        assert_eq!(
-            s.scheduled(100 * DAY, covered, &settings),
-            Some(Kind::Incremental)
-        );
+        // The run that filled the library: no reconcile the same day.
+        s.start(Kind::Backfill, covered.0, covered.1, 100 * DAY);
         s.finish(100 * DAY);
+        assert_eq!(s.last_reconcile_ms, Some(100 * DAY));
         assert_eq!(
-            s.scheduled(103 * DAY, covered, &settings),
+            cron(&mut s, 100 * DAY + HOUR, covered, &started, &settings),
             Some(Kind::Incremental)
         );
-        s.finish(103 * DAY);
+        s.finish(100 * DAY + HOUR);
+        // A day later, the newest seventh; the next day the seventh below it.
+        let mut listed: Vec<(i64, i64)> = Vec::new();
+        for day in 1..=7 {
+            let now = 100 * DAY + day * DAY + HOUR;
+            assert_eq!(
+                cron(&mut s, now, covered, &started, &settings),
+                Some(Kind::Reconcile),
+                "day {day}"
+            );
+            let job = s.job.clone().unwrap();
+            listed.push((job.from_ms, job.to_ms));
+            // Nothing else starts that day once it is done.
+            s.finish(now + 1);
+            assert_eq!(
+                s.reconcile_due(now + 2 * HOUR, Some(covered), &settings),
+                None
+            );
+        }
         assert_eq!(
-            s.scheduled(107 * DAY, covered, &settings),
-            Some(Kind::Reconcile)
+            listed[0].1, covered.1,
+            "the sweep starts at the newest calls"
         );
-        let job = s.job.clone().unwrap();
-        assert_eq!((job.from_ms, job.to_ms), (10 * DAY, 100 * DAY));
-        s.finish(107 * DAY);
-        assert_eq!(s.last_reconcile_ms, Some(107 * DAY));
+        for w in listed.windows(2) {
+            assert_eq!(w[1].1, w[0].0, "each slice ends where the last began");
+        }
+        assert_eq!(listed[6].0, covered.0, "a week reaches the oldest call");
+        // Every call is in exactly one slice, 100 a slice.
+        for (from, to) in &listed {
+            let n = started.iter().filter(|t| *t >= from && *t < to).count();
+            assert_eq!(n, 100, "{from}..{to}");
+        }
+        // The eighth day starts the next sweep at the newest calls again.
+        cron(&mut s, 108 * DAY + HOUR, covered, &started, &settings);
+        assert_eq!(s.job.as_ref().unwrap().to_ms, covered.1);
         assert_eq!(
             s.checkpoint_ms,
-            Some(103 * DAY),
+            Some(covered.1.max(100 * DAY + HOUR)),
             "a reconcile does not move the checkpoint"
+        );
+    }
+
+    #[test]
+    fn a_library_past_the_daily_pages_is_swept_more_slowly_at_the_same_cost() {
+        let settings = Settings {
+            reconcile_pages: 2,
+            ..Settings::default()
+        };
+        // A seventh of 7,000 is 1,000; two pages are 200 calls a day.
+        assert_eq!(reconcile_slice_calls(7_000, &settings), 200);
+        assert_eq!(reconcile_slice_calls(700, &settings), 100);
+        assert_eq!(reconcile_slice_calls(0, &settings), 1);
+        assert_eq!(
+            reconcile_slice_calls(700_000, &Settings::default()),
+            6_000,
+            "60 pages a day by default"
+        );
+        // 0 pages: no reconcile.
+        let off = Settings {
+            reconcile_pages: 0,
+            ..Settings::default()
+        };
+        assert_eq!(
+            State::default().reconcile_due(DAY, Some((0, DAY)), &off),
+            None
+        );
+        // A sweep position outside the covered range (the range changed)
+        // starts a sweep at its end.
+        let s = State {
+            reconcile_before_ms: Some(50 * DAY),
+            ..State::default()
+        };
+        assert_eq!(
+            s.reconcile_due(60 * DAY, Some((0, 40 * DAY)), &settings),
+            Some(40 * DAY)
         );
     }
 
@@ -1381,7 +1591,7 @@ mod tests {
             initial_days: 0,
             ..Settings::default()
         };
-        s.scheduled(100 * DAY, None, &settings);
+        s.scheduled(100 * DAY, None, None, &settings);
         s.start(Kind::Backfill, 0, DAY, 0);
         for i in 1..MAX_STEP_ATTEMPTS {
             assert!(
@@ -1426,11 +1636,11 @@ mod tests {
         // And the next Cron run starts a job again (over a library still
         // empty, with INITIAL_SYNC_DAYS, the first backfill again).
         assert_eq!(
-            s.scheduled(101 * DAY, None, &settings),
+            s.scheduled(101 * DAY, None, None, &settings),
             Some(Kind::Incremental)
         );
         assert_eq!(
-            State::default().scheduled(101 * DAY, None, &Settings::default()),
+            State::default().scheduled(101 * DAY, None, None, &Settings::default()),
             Some(Kind::Backfill)
         );
     }

@@ -106,6 +106,11 @@ fn the_scale_statements_read_their_indexes() {
     // The people of a page's accounts: each account's newest calls only.
     let met = plan_of(sql::ACCOUNT_PEOPLE);
     assert!(met.contains("calls_account_key"), "{met}");
+    // A reconcile slice's start: the slice's entries of `calls_started`,
+    // newest first, no sort.
+    let slice = plan_of(sql::SLICE_START);
+    assert!(slice.contains("calls_started"), "{slice}");
+    assert!(!slice.contains("TEMP B-TREE"), "{slice}");
 }
 
 #[test]

@@ -451,14 +451,26 @@ pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j
 pub const LISTED_ADD: &str =
     "INSERT OR IGNORE INTO sync_listed (id) SELECT value FROM json_each(:ids)";
 /// The sync: the library's calls in the job's range that Gong did not list,
-/// one anti-join a batch at a time, after `(started, id)` (keyset on
-/// `calls_started`, so no batch re-reads the one before).
-pub const UNLISTED: &str = "SELECT c.id, c.started FROM calls AS c
- WHERE c.started >= :from AND c.started < :to AND (c.started, c.id) > (:after_started, :after_id)
- AND NOT EXISTS (SELECT 1 FROM sync_listed AS l WHERE l.id = c.id)
- ORDER BY c.started, c.id LIMIT :limit";
+/// one anti-join a window at a time: the next :window calls after
+/// `(started, id)` (keyset on `calls_started`, so no window re-reads the
+/// one before) are examined, and up to :limit of them not listed are
+/// returned (`examined` 0), then the window's last call with how many it
+/// examined (`examined` ≥ 1; no such row: the range is done). A step's work
+/// is the window's, whatever the range holds.
+pub const UNLISTED: &str = "WITH w AS (SELECT c.id, c.started FROM calls AS c
+   WHERE c.started >= :from AND c.started < :to AND (c.started, c.id) > (:after_started, :after_id)
+   ORDER BY c.started, c.id LIMIT :window)
+ SELECT id, started, 0 AS examined FROM (SELECT w.id, w.started FROM w
+   WHERE NOT EXISTS (SELECT 1 FROM sync_listed AS l WHERE l.id = w.id) ORDER BY w.started, w.id LIMIT :limit)
+ UNION ALL
+ SELECT id, started, (SELECT count(*) FROM w) AS examined FROM (SELECT w.id, w.started FROM w ORDER BY w.started DESC, w.id DESC LIMIT 1)";
 /// The sync: a job starts or ends.
 pub const LISTED_CLEAR: &str = "DELETE FROM sync_listed";
+/// The sync: where a reconcile slice ending at :before starts, the start of
+/// the :skip + 1th call before it, newest first (`calls_started`: the
+/// slice's index entries only); none when the range holds fewer.
+pub const SLICE_START: &str = "SELECT started FROM calls
+ WHERE started >= :from AND started < :before ORDER BY started DESC LIMIT 1 OFFSET :skip";
 /// Which of these calls are erased (a JSON array of ids).
 pub const ERASED_AMONG: &str =
     "SELECT id FROM erased WHERE id IN (SELECT value FROM json_each(:ids))";
@@ -479,6 +491,7 @@ pub const STATEMENTS: &[&str] = &[
     LISTED_ADD,
     UNLISTED,
     LISTED_CLEAR,
+    SLICE_START,
     GET,
     COUNT,
     UPSERT_CALL,
@@ -682,6 +695,7 @@ pub mod query {
         from_ms: i64,
         to_ms: i64,
         after: Option<(i64, &str)>,
+        window: usize,
         limit: usize,
     ) -> Result<Bound, String> {
         let (after_started, after_id) = after.unwrap_or((MIN_MS, ""));
@@ -692,6 +706,7 @@ pub mod query {
                 ("to", to_ms.into()),
                 ("after_started", after_started.into()),
                 ("after_id", after_id.into()),
+                ("window", window.into()),
                 ("limit", limit.into()),
             ],
         )
@@ -700,6 +715,22 @@ pub mod query {
     /// [`LISTED_CLEAR`].
     pub fn listed_clear() -> Result<Bound, String> {
         bind(LISTED_CLEAR, &[])
+    }
+
+    /// [`SLICE_START`]: the start of the `take`th call before `before_ms`
+    /// (at least the first).
+    pub fn slice_start(from_ms: i64, before_ms: i64, take: u64) -> Result<Bound, String> {
+        bind(
+            SLICE_START,
+            &[
+                ("from", from_ms.into()),
+                ("before", before_ms.into()),
+                (
+                    "skip",
+                    i64::try_from(take.max(1) - 1).unwrap_or(i64::MAX).into(),
+                ),
+            ],
+        )
     }
 
     /// [`IDS_BETWEEN`].
@@ -1062,8 +1093,9 @@ pub(crate) mod tests {
                 query::erasure_emails("1"),
                 query::restore("1"),
                 query::listed_add(&ids),
-                query::unlisted(0, 9, Some((3, "1")), 500),
+                query::unlisted(0, 9, Some((3, "1")), 5000, 500),
                 query::listed_clear(),
+                query::slice_start(0, 9, 500),
             ]
             .into_iter()
             .map(Result::unwrap),

@@ -291,3 +291,57 @@ fn the_migration_builds_the_summary_for_the_calls_already_there() {
         .unwrap();
     assert_eq!(n, 3);
 }
+
+/// The work of reading the people met of an accounts page, in SQLite's
+/// virtual machine steps (`ACCOUNT_PEOPLE` run as the page runs it), with
+/// its people; an account of `n` calls of Globex, the oldest of which alone
+/// has Olga Old on it.
+fn people_work(n: u64) -> (i32, Vec<String>) {
+    let conn = sqlite::migrated();
+    for i in 0..n {
+        let mut r = call(i + 1, T0 + i as i64 * 60_000, false, "globex.com", false);
+        if i == 0 {
+            let mut c: Json = serde_json::from_str(&r.extensive).unwrap();
+            c["parties"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({
+                    "id": "9", "name": "Olga Old", "emailAddress": "olga@globex.com",
+                    "affiliation": "External"
+                }));
+            r = Record::from_raw(&c.to_string(), None, &["seller.io".to_owned()]).unwrap();
+        }
+        write(&conn, &r);
+    }
+    let keys = vec!["globex".to_owned()];
+    let b = query::account_people(&keys, &Filters::default(), Visibility::default(), 25).unwrap();
+    let mut st = conn.prepare(&b.sql).unwrap();
+    let people: Vec<String> = st
+        .query_map(rusqlite::params_from_iter(sqlite::values(&b)), |row| {
+            row.get::<_, Option<String>>(1)
+        })
+        .unwrap()
+        .map(|p| p.unwrap().unwrap_or_default())
+        .collect();
+    let steps = st.get_status(rusqlite::StatementStatus::VmStep);
+    (steps, people)
+}
+
+#[test]
+fn a_pages_people_cost_the_same_whatever_an_accounts_history() {
+    // Within the newest calls read, Olga Old is met.
+    let (few, people) = people_work(50);
+    assert!(people.iter().any(|p| p == "Olga Old"), "{people:?}");
+    // Past them her call is not read, and the work is that of the newest
+    // PEOPLE_FROM_CALLS calls, whatever the account holds.
+    let n = sql::PEOPLE_FROM_CALLS as u64;
+    let (at_cap, _) = people_work(n);
+    let (six_times, people) = people_work(6 * n);
+    assert!(!people.iter().any(|p| p == "Olga Old"), "{people:?}");
+    assert!(few < at_cap, "{few} steps for 50 calls, {at_cap} for {n}");
+    assert!(
+        f64::from(six_times) < 1.1 * f64::from(at_cap),
+        "{six_times} steps for {} calls, {at_cap} for {n}",
+        6 * n
+    );
+}
