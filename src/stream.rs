@@ -96,6 +96,15 @@ fn special(b: &[u8], from: usize) -> Option<usize> {
         .map(|p| i + p)
 }
 
+/// `name` when `rest` starts with it between quotes (`"name"`). Inlined
+/// where `name` is a literal, so the comparison has a known length and is
+/// a few integer compares, not a call to `memcmp`.
+#[inline(always)]
+fn quoted(rest: &[u8], name: &'static str) -> Option<&'static str> {
+    let n = name.len();
+    (rest.get(1..=n) == Some(name.as_bytes()) && rest.get(n + 1) == Some(&b'"')).then_some(name)
+}
+
 struct Reader<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -401,21 +410,24 @@ impl<'a> Reader<'a> {
     fn key(&mut self) -> Read<Text<'a>> {
         self.ws();
         let rest = &self.b[self.i..];
-        let candidates: &[&'static str] = match rest.get(1) {
-            _ if rest.first() != Some(&b'"') => &[],
-            Some(b's') => &["start", "sentences", "speakerId"],
-            Some(b'e') => &["end"],
-            Some(b't') => &["text", "topic"],
-            _ => &[],
+        // Each name tested on its own (not in a loop over a list), so its
+        // length is known: `memcmp` calls were 8 % of the time.
+        let known = match rest.get(1) {
+            _ if rest.first() != Some(&b'"') => None,
+            Some(b's') => quoted(rest, "start")
+                .or_else(|| quoted(rest, "sentences"))
+                .or_else(|| quoted(rest, "speakerId")),
+            Some(b'e') => quoted(rest, "end"),
+            Some(b't') => quoted(rest, "text").or_else(|| quoted(rest, "topic")),
+            _ => None,
         };
-        for name in candidates {
-            let n = name.len();
-            if rest.get(1..=n) == Some(name.as_bytes()) && rest.get(n + 1) == Some(&b'"') {
-                self.i += n + 2;
-                return Ok(Text::from(*name));
+        match known {
+            Some(name) => {
+                self.i += name.len() + 2;
+                Ok(Text::from(name))
             }
+            None => self.string(),
         }
-        self.string()
     }
 
     /// `{` … `}` with a callback per key, which reads the value.
@@ -689,6 +701,26 @@ mod tests {
         .unwrap();
         let options = crate::options::TranscriptOptions::default();
         assert!(super::render(&json, &options, false).is_ok());
+    }
+
+    /// Keys that start like the known ones, or are them with escapes, are
+    /// other keys or the same key: the quick match of `key` reads only whole
+    /// names between quotes.
+    #[test]
+    fn known_keys_are_matched_whole() {
+        let json = r#"[{"speakerIds": 9, "speakerId": "1", "sentence": [], "sentences": [
+            {"tex": "no", "texts": "no", "startx": 5, "star": 5, "text": "yes", "start": 1000, "en": 2, "end": 2000},
+            {"\u0074ext": "escaped", "\u0073tart": 3000}
+        ], "topics": "no", "topic": "T"}]"#;
+        let options = crate::options::TranscriptOptions {
+            timestamps: true,
+            ..Default::default()
+        };
+        let Ok(Ok((text, _))) = super::render(json, &options, false) else {
+            panic!("not read by the streaming reader");
+        };
+        assert_eq!(text, "[00:01] Speaker 1 (T): yes escaped");
+        assert_eq!(crate::format_transcript(json, &options).unwrap(), text);
     }
 
     #[test]
