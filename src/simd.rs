@@ -100,3 +100,77 @@ pub(crate) fn swar_special(x: u64) -> u64 {
         | has_zero(x ^ (ONES * u64::from(b'\\')))
         | (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
 }
+
+/// Three classes of sixteen bytes at once, for a sentence's text as the
+/// transcript reader scans it: where it may end (as [`special16`]),
+/// spaces, and the bytes that make the writer's whitespace check take its
+/// careful path (tab to carriage return, and 0xC2, 0xE1 to 0xE3: the lead
+/// bytes of the only multi-byte sequences that can be Unicode whitespace).
+/// One load serves the string scan and that check.
+#[derive(Clone, Copy)]
+pub(crate) struct TextMasks {
+    pub(crate) special: u32,
+    pub(crate) space: u32,
+    pub(crate) odd: u32,
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn text16(chunk: &[u8]) -> TextMasks {
+    use std::arch::x86_64::*;
+    assert!(chunk.len() >= 16);
+    // SAFETY: SSE2 is part of every x86-64 CPU; the load reads 16 bytes
+    // of `chunk`, which has at least that many (checked above).
+    unsafe {
+        let x = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+        let slash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
+        let space = _mm_cmpeq_epi8(x, _mm_set1_epi8(b' ' as i8));
+        let c2 = _mm_cmpeq_epi8(x, _mm_set1_epi8(0xC2u8 as i8));
+        // 0xE1..=0xE3: x - 0xE1 <= 2, unsigned.
+        let d = _mm_sub_epi8(x, _mm_set1_epi8(0xE1u8 as i8));
+        let e = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(2)), d);
+        TextMasks {
+            special: _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), control)) as u32,
+            space: _mm_movemask_epi8(space) as u32,
+            odd: _mm_movemask_epi8(_mm_or_si128(c2, e)) as u32,
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) fn text16(chunk: &[u8]) -> TextMasks {
+    use core::arch::wasm32::*;
+    assert!(chunk.len() >= 16);
+    // SAFETY: the load reads 16 bytes of `chunk`, which has at least
+    // that many (checked above); v128_load takes unaligned addresses.
+    let x = unsafe { v128_load(chunk.as_ptr().cast()) };
+    let quote = u8x16_eq(x, u8x16_splat(b'"'));
+    let slash = u8x16_eq(x, u8x16_splat(b'\\'));
+    let control = u8x16_lt(x, u8x16_splat(0x20));
+    let space = u8x16_eq(x, u8x16_splat(b' '));
+    let c2 = u8x16_eq(x, u8x16_splat(0xC2));
+    let e = u8x16_le(u8x16_sub(x, u8x16_splat(0xE1)), u8x16_splat(2));
+    TextMasks {
+        special: u32::from(u8x16_bitmask(v128_or(v128_or(quote, slash), control))),
+        space: u32::from(u8x16_bitmask(space)),
+        odd: u32::from(u8x16_bitmask(v128_or(c2, e))),
+    }
+}
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+pub(crate) fn text16(chunk: &[u8]) -> TextMasks {
+    let mut m = TextMasks {
+        special: special16(chunk),
+        space: 0,
+        odd: 0,
+    };
+    for (k, &b) in chunk[..16].iter().enumerate() {
+        m.space |= u32::from(b == b' ') << k;
+        m.odd |= u32::from(b == 0xC2 || b.wrapping_sub(0xE1) < 3) << k;
+    }
+    m
+}

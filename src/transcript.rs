@@ -368,7 +368,12 @@ pub(crate) fn write_monologues(
         .sum();
     let mut w = Writer::new(options, layout, size);
     for m in monologues {
-        w.monologue(m.speaker_id.as_deref(), m.topic.as_deref(), &m.sentences);
+        w.monologue(
+            m.speaker_id.as_deref(),
+            m.topic.as_deref(),
+            &m.sentences,
+            None,
+        );
     }
     w.finish()
 }

@@ -136,8 +136,17 @@ impl<'o, 'p> Writer<'o, 'p> {
         speaker_id: Option<&str>,
         topic: Option<&str>,
         sentences: &[Sentence<'_>],
+        clean: Option<&[bool]>,
     ) {
-        let mut kept = sentences.iter().filter(|s| has_text(s)).peekable();
+        // Each sentence with whether its text is known to be clean (the
+        // streaming reader found it so: copied as it is).
+        let clean = clean.unwrap_or_default();
+        let mut kept = sentences
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s, clean.get(k).copied().unwrap_or(false)))
+            .filter(|(s, _)| has_text(s))
+            .peekable();
         if kept.peek().is_none() {
             return;
         }
@@ -163,7 +172,7 @@ impl<'o, 'p> Writer<'o, 'p> {
             }
         }
         if self.direct {
-            for s in kept {
+            for (s, clean) in kept {
                 if self.start.is_none() && self.options.timestamps {
                     if let Some(start) = s.start {
                         self.stamp(start);
@@ -173,7 +182,7 @@ impl<'o, 'p> Writer<'o, 'p> {
                     self.out.push(' ');
                 }
                 let from = self.out.len() - self.text_at;
-                push_normalized(&mut self.out, s.text.as_deref().unwrap_or_default());
+                push_text(&mut self.out, s.text.as_deref().unwrap_or_default(), clean);
                 self.start = self.start.or(s.start);
                 self.end = s.end.or(self.end);
                 if self.layout.is_some() {
@@ -188,12 +197,12 @@ impl<'o, 'p> Writer<'o, 'p> {
             }
             return;
         }
-        for s in kept {
+        for (s, clean) in kept {
             if !self.text.is_empty() {
                 self.text.push(' ');
             }
             let from = self.text.len();
-            push_normalized(&mut self.text, s.text.as_deref().unwrap_or_default());
+            push_text(&mut self.text, s.text.as_deref().unwrap_or_default(), clean);
             self.start = self.start.or(s.start);
             self.end = s.end.or(self.end);
             if self.layout.is_some() {
@@ -405,6 +414,16 @@ impl Cue {
         out.push_str(" --> ");
         push_caption_time(out, self.end, decimal);
         out.push('\n');
+    }
+}
+
+/// Appends a sentence's text as [`push_normalized`] does; `clean` text
+/// (checked by the reader already) as it is.
+fn push_text(out: &mut String, text: &str, clean: bool) {
+    if clean {
+        out.push_str(text);
+    } else {
+        push_normalized(out, text);
     }
 }
 
