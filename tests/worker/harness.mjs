@@ -83,7 +83,9 @@ export async function migratedDatabase() {
 
 export const DATABASE_ID = readFileSync(`${root}wrangler.toml`, "utf8").match(/database_id = "([^"]+)"/)[1];
 
-export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null } = {}) {
+// `blobs`: the R2 bucket GONGKIT_BLOBS (transcripts), bound with the library
+// by default and kept beside its database (`false`: a Worker without R2).
+export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null, blobs = library !== null } = {}) {
   // The Worker's main: the JS entry bundled with the Rust Worker.
   const scriptPath = `${root}worker/build/entry.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
@@ -112,6 +114,7 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false,
       GONG_SYNC: { className: "GongSync", useSQLite: true },
     },
     ...(library ? { d1Databases: { GONGKIT_DB: DATABASE_ID }, d1Persist: library } : {}),
+    ...(blobs ? { r2Buckets: ["GONGKIT_BLOBS"], ...(library ? { r2Persist: join(library, "..", "r2") } : {}) } : {}),
     cache: true,
     // An HTTP port on 127.0.0.1 for clients that bring their own fetch
     // (`http: true` for any free port, or the port to use).

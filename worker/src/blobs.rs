@@ -28,8 +28,7 @@ const DELETE_BATCH: usize = 1000;
 
 #[wasm_bindgen(module = "/js/blobs.mjs")]
 extern "C" {
-    fn gzip(bytes: &Uint8Array) -> Promise;
-    fn gunzip(bytes: &Uint8Array) -> Promise;
+    fn gzip(bytes: &Uint8Array, inflate: bool) -> Promise;
 }
 
 /// The objects of call `id` start with this (an erasure deletes them all).
@@ -60,8 +59,11 @@ fn js(e: JsValue) -> Error {
     r2(e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
-async fn transform(f: fn(&Uint8Array) -> Promise, bytes: &[u8]) -> Result<Vec<u8>> {
-    let out = JsFuture::from(f(&Uint8Array::from(bytes))).await.map_err(js)?;
+/// gzip (or, `inflate`, gunzip) by the runtime.
+async fn transform(bytes: &[u8], inflate: bool) -> Result<Vec<u8>> {
+    let out = JsFuture::from(gzip(&Uint8Array::from(bytes), inflate))
+        .await
+        .map_err(js)?;
     Ok(Uint8Array::from(out).to_vec())
 }
 
@@ -74,7 +76,7 @@ impl Blobs {
 
     /// Stores `text` gzip-compressed under `key`.
     pub async fn put(&self, key: &str, text: &str) -> Result<()> {
-        let packed = transform(gzip, text.as_bytes()).await?;
+        let packed = transform(text.as_bytes(), false).await?;
         self.bucket
             .put(key, packed)
             .execute()
@@ -96,7 +98,7 @@ impl Blobs {
             return Ok(None);
         };
         let packed = body.bytes().await.map_err(r2)?;
-        let bytes = transform(gunzip, &packed)
+        let bytes = transform(&packed, true)
             .await
             .map_err(|e| r2(format!("the object {key} is not gzip: {e}")))?;
         String::from_utf8(bytes)
