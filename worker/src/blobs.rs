@@ -52,7 +52,9 @@ pub struct Blobs {
 }
 
 fn r2(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("the call library's R2 bucket ({BINDING}) failed: {e}"))
+    Error::Internal(format!(
+        "the call library's R2 bucket ({BINDING}) failed: {e}"
+    ))
 }
 
 fn js(e: JsValue) -> Error {
@@ -77,11 +79,7 @@ impl Blobs {
     /// Stores `text` gzip-compressed under `key`.
     pub async fn put(&self, key: &str, text: &str) -> Result<()> {
         let packed = transform(text.as_bytes(), false).await?;
-        self.bucket
-            .put(key, packed)
-            .execute()
-            .await
-            .map_err(r2)?;
+        self.bucket.put(key, packed).execute().await.map_err(r2)?;
         Ok(())
     }
 

@@ -336,7 +336,10 @@ pub fn quoted_turns(
             })
             .map(|(i, t)| {
                 let words = format!(" {} ", t["words"].as_str().unwrap_or_default());
-                let hits = patterns.iter().filter(|p| words.contains(p.as_str())).count();
+                let hits = patterns
+                    .iter()
+                    .filter(|p| words.contains(p.as_str()))
+                    .count();
                 (hits, i, t)
             })
             .filter(|(hits, _, _)| *hits > 0)
@@ -662,7 +665,10 @@ impl Library {
             return;
         }
         let Some(blobs) = self.blobs.as_deref() else {
-            worker::console_log!("{}", json!({"blobs": "left in R2 (not bound)", "objects": keys.len()}));
+            worker::console_log!(
+                "{}",
+                json!({"blobs": "left in R2 (not bound)", "objects": keys.len()})
+            );
             return;
         };
         if let Err(e) = blobs.delete(&keys).await {
@@ -1346,7 +1352,12 @@ mod tests {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute(TURNS_TABLE, []).unwrap();
         let mut rows = Vec::new();
-        for name in ["acme-discovery", "globex-renewal", "internal-sync", "two-hour"] {
+        for name in [
+            "acme-discovery",
+            "globex-renewal",
+            "internal-sync",
+            "two-hour",
+        ] {
             let read = |part: &str| -> Value {
                 let text = std::fs::read_to_string(format!("{root}{name}.{part}.json")).unwrap();
                 serde_json::from_str(&text).unwrap()
@@ -1354,7 +1365,8 @@ mod tests {
             let ext = read("extensive")["calls"][0].to_string();
             let tr = read("transcript")["callTranscripts"][0].to_string();
             let r = Record::from_raw(&ext, Some(&tr), &["seller.io".into()]).unwrap();
-            conn.execute(INSERT, rusqlite::params![r.id, r.turns]).unwrap();
+            conn.execute(INSERT, rusqlite::params![r.id, r.turns])
+                .unwrap();
             rows.push(Stored {
                 id: r.id.clone(),
                 extensive: ext,

@@ -751,7 +751,6 @@ pub mod query {
         filtered(SEARCH_COUNT, filters, who, values)
     }
 
-
     /// The accounts page after `after` (`(last, key)` of the previous
     /// page's last account): [`ACCOUNTS`] from the summary, or
     /// [`ACCOUNTS_IN_RANGE`] with a range, or [`ACCOUNTS_OF_PARTICIPANT`]
