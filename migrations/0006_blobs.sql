@@ -19,11 +19,15 @@
 -- binding keeps writing transcripts here, as before 0006.
 --
 -- The turns (each monologue's text, folded words, speaker and times: half
--- of the database) are dropped: a search page's quoted turns are found in
--- its calls' transcripts (R2, or here), with the same word folding
+-- of the database) leave D1 too: with R2, each call's turns as the index
+-- folds them are an object of their own (`call_json.turns_blob`,
+-- `calls/{id}/{hash of the turns}.turns.json.gz`), which a search page reads
+-- for its hits' quoted turns; without it (no R2, or a row not moved yet)
+-- they are found in the call's transcript with the same word folding
 -- (`library::quoted_turns`). The search index (`calls_fts`) is unchanged.
 
 ALTER TABLE call_json ADD COLUMN blob TEXT;  -- the R2 key of the transcript; NULL: in `transcript` (or none)
+ALTER TABLE call_json ADD COLUMN turns_blob TEXT;  -- the R2 key of the turns (search's quotes); NULL: none there
 CREATE INDEX call_json_inline ON call_json (id) WHERE transcript IS NOT NULL;
 
 DROP TRIGGER calls_ad;

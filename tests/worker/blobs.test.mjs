@@ -34,7 +34,7 @@ async function backfill(w, since = null) {
   return syncDone((p) => w.request(p), since);
 }
 
-const rows = async (w) => (await (await w.mf.getD1Database("GONGKIT_DB")).prepare("SELECT id, transcript, blob FROM call_json ORDER BY id").all()).results;
+const rows = async (w) => (await (await w.mf.getD1Database("GONGKIT_DB")).prepare("SELECT id, transcript, blob, turns_blob FROM call_json ORDER BY id").all()).results;
 
 async function objects(w, prefix = "calls/") {
   const bucket = await w.mf.getR2Bucket("GONGKIT_BLOBS");
@@ -89,8 +89,13 @@ test("a synced call's transcript is in R2, not D1, and reads back as D1 held it 
     assert.equal(inD1[i].blob, null);
     assert.ok(inD1[i].transcript.length > 100);
     assert.equal(await object(withR2, r.blob), inD1[i].transcript, `call ${r.id}: byte for byte`);
+    // Its turns as the index folds them (a search's quotes), an object of their own.
+    assert.match(r.turns_blob, new RegExp(`^calls/${r.id}/[0-9a-f]{32}\\.turns\\.json\\.gz$`));
+    const turns = JSON.parse(await object(withR2, r.turns_blob));
+    assert.ok(turns.length > 0 && turns.every((t) => typeof t.words === "string" && typeof t.text === "string"));
+    assert.equal(inD1[i].turns_blob, null);
   }
-  assert.equal(keys.length, inR2.length, "one object a call");
+  assert.equal(keys.length, 2 * inR2.length, "two objects a call: the transcript and its turns");
 
   // Served from the library as Gong's JSON is formatted, with and without R2.
   for (const { id } of inR2.slice(0, 6)) {
@@ -123,7 +128,8 @@ test("an edit keeps the object, a removal and an erasure delete it", { timeout: 
   await backfill(w, first.lastRun);
   const after = (await rows(w)).find((r) => r.id === edited.id);
   assert.equal(after.blob, edited.blob);
-  assert.deepEqual(await objects(w, `calls/${edited.id}/`), [edited.blob]);
+  assert.equal(after.turns_blob, edited.turns_blob);
+  assert.deepEqual(await objects(w, `calls/${edited.id}/`), [edited.blob, edited.turns_blob].sort());
   assert.equal((await w.request(`/v1/calls/${edited.id}`)).json().title, "Renamed after the call");
   // Gong no longer lists it: its row and its object are gone.
   assert.equal((await rows(w)).find((r) => r.id === removed.id), undefined);
@@ -169,7 +175,35 @@ test("calls stored before R2 (transcripts in D1) still read, and the sync's step
   }
   for (const [i, r] of now.entries()) {
     assert.equal(r.transcript, null, `call ${r.id} moved`);
+    assert.ok(r.turns_blob && (await object(w, r.turns_blob)), `call ${r.id}: its turns too`);
     assert.equal(await object(w, r.blob), old[i].transcript, `call ${r.id}: the same bytes in R2`);
   }
   for (const { id } of old.slice(0, 4)) await servedAsFormatted(s, w, id);
+});
+
+test("search quotes the same turns from R2's turns, from transcripts, and from rows not moved yet", { timeout: 300_000 }, async () => {
+  const s = await sim();
+  const library = await migratedDatabase();
+  const plain = await worker(s, { library, blobs: false });
+  await backfill(plain);
+  const expected = await searches(plain);
+  await plain.dispose();
+  open.pop();
+  // The same rows under a Worker with R2, nothing moved yet: from D1's transcripts.
+  const w = await worker(s, { library });
+  assert.deepEqual(await searches(w), expected);
+  // Half of them moved (turns objects for those), then all.
+  const db = await w.mf.getD1Database("GONGKIT_DB");
+  const status = (await w.request("/v1/sync")).json();
+  await w.scheduled();
+  await syncDone((p) => w.request(p), status.lastRun);
+  for (let i = 0; i < 200 && (await db.prepare("SELECT count(*) AS n FROM call_json WHERE transcript IS NOT NULL").first()).n > 0; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.equal((await db.prepare("SELECT count(*) AS n FROM call_json WHERE turns_blob IS NULL").first()).n, 0);
+  assert.deepEqual(await searches(w), expected);
+  // A turns object gone (a rewrite raced the search): the transcript quotes instead.
+  const { turns_blob } = await db.prepare("SELECT turns_blob FROM call_json LIMIT 1").first();
+  await (await w.mf.getR2Bucket("GONGKIT_BLOBS")).delete(turns_blob);
+  assert.deepEqual(await searches(w), expected);
 });

@@ -39,11 +39,20 @@ pub fn prefix(id: &str) -> String {
 /// The key of call `id`'s transcript: its id and the hash of the
 /// transcript (so a key names one content for good).
 pub fn key(id: &str, transcript: &str) -> String {
-    let hash: String = Sha256::digest(transcript.as_bytes())[..16]
+    format!("{}{}.json.gz", prefix(id), hash(transcript))
+}
+
+/// The key of call `id`'s turns as the search index folds them (the
+/// library's `Record::turns`): its id and their hash.
+pub fn turns_key(id: &str, turns: &str) -> String {
+    format!("{}{}.turns.json.gz", prefix(id), hash(turns))
+}
+
+fn hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{}{hash}.json.gz", prefix(id))
+        .collect()
 }
 
 /// The bucket (a handle).
@@ -148,6 +157,9 @@ mod tests {
         assert!(a.ends_with(".json.gz"));
         assert_eq!(a, key("7782342274025937895", "{\"callId\":\"1\"}"));
         assert_ne!(a, key("7782342274025937895", "{\"callId\":\"2\"}"));
+        let t = turns_key("7782342274025937895", "{\"callId\":\"1\"}");
+        assert_ne!(a, t, "a call's turns are an object of their own");
+        assert!(t.starts_with(&prefix("7782342274025937895")) && t.ends_with(".turns.json.gz"));
         // One call's prefix is not another's ("1/" is not a prefix of "12/").
         assert!(!key("12", "x").starts_with(&prefix("1")));
     }

@@ -117,6 +117,9 @@ pub struct Record {
     /// when it goes to R2 (then `call_json.transcript` is NULL); `None`:
     /// in D1. Set by [`Library::upsert`], never by [`Record::from_raw`].
     pub blob: Option<String>,
+    /// The R2 key of `turns` ([`crate::blobs::turns_key`]), which a search
+    /// reads for its quotes; `None`: not in R2. Set as `blob` is.
+    pub turns_blob: Option<String>,
 }
 
 impl Record {
@@ -231,6 +234,7 @@ impl Record {
             .is_some_and(|a| a.source == gongkit::AccountSource::Crm);
         Ok(Record {
             blob: None,
+            turns_blob: None,
             domain,
             crm,
             emails,
@@ -328,33 +332,47 @@ pub fn quoted_turns(
         let Ok(all) = turns(transcript, &row.id, &data.parties) else {
             continue;
         };
-        let mut scored: Vec<(usize, usize, &Value)> = all
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                side.is_none_or(|s| (s == "internal") == (t["affiliation"] == "Internal"))
-            })
-            .map(|(i, t)| {
-                let words = format!(" {} ", t["words"].as_str().unwrap_or_default());
-                let hits = patterns
-                    .iter()
-                    .filter(|p| words.contains(p.as_str()))
-                    .count();
-                (hits, i, t)
-            })
-            .filter(|(hits, _, _)| *hits > 0)
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        out.extend(scored.into_iter().take(per_call).map(|(_, i, t)| Turn {
-            call_id: row.id.clone(),
+        out.extend(pick_turns(&row.id, &all, patterns, side, per_call));
+    }
+    out
+}
+
+/// [`quoted_turns`]' choice among one call's turns (as [`Record::turns`]
+/// holds them: the core's JSON turns with `affiliation` and folded `words`).
+pub fn pick_turns(
+    id: &str,
+    all: &[Value],
+    patterns: &[String],
+    side: Option<&str>,
+    per_call: usize,
+) -> Vec<Turn> {
+    let mut scored: Vec<(usize, usize, &Value)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| side.is_none_or(|s| (s == "internal") == (t["affiliation"] == "Internal")))
+        .map(|(i, t)| {
+            let words = format!(" {} ", t["words"].as_str().unwrap_or_default());
+            let hits = patterns
+                .iter()
+                .filter(|p| words.contains(p.as_str()))
+                .count();
+            (hits, i, t)
+        })
+        .filter(|(hits, _, _)| *hits > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .take(per_call)
+        .map(|(_, i, t)| Turn {
+            call_id: id.to_owned(),
             idx: i64::try_from(i).unwrap_or(i64::MAX),
             speaker: t["speaker"].as_str().map(str::to_owned),
             affiliation: t["affiliation"].as_str().map(str::to_owned),
             start_ms: t["start"].as_i64(),
             text: t["text"].as_str().unwrap_or_default().to_owned(),
-        }));
-    }
-    out
+        })
+        .collect()
 }
 
 /// A stored call: Gong's entries as they came.
@@ -373,6 +391,9 @@ pub struct Stored {
     /// The R2 key of the transcript (migration 0006); `None`: in D1, or none.
     #[serde(default)]
     pub blob: Option<String>,
+    /// The R2 key of the turns the index folded (read by a search only).
+    #[serde(default)]
+    pub turns_blob: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -605,17 +626,18 @@ impl Library {
                 }
             }
         }
-        Ok(stale.len() + gone.len() + self.move_to_blobs(limit).await?)
+        Ok(stale.len() + gone.len() + self.move_to_blobs(internal_domains, limit).await?)
     }
 
     /// Moves up to `limit` transcripts that D1 still holds (written before
     /// migration 0006, or while R2 was not bound) to R2; returns how many.
     /// Each object is written first; a row is changed only if its
     /// transcript is still the one moved (a rewrite meanwhile wins).
-    async fn move_to_blobs(&self, limit: usize) -> Result<usize> {
+    async fn move_to_blobs(&self, internal_domains: &[String], limit: usize) -> Result<usize> {
         #[derive(Deserialize)]
         struct Inline {
             id: String,
+            extensive: String,
             transcript: String,
         }
         let Some(blobs) = self.blobs.as_deref() else {
@@ -625,36 +647,57 @@ impl Library {
         if rows.is_empty() {
             return Ok(0);
         }
-        let keys: Vec<String> = rows
-            .iter()
-            .map(|r| blobs::key(&r.id, &r.transcript))
-            .collect();
-        futures::future::try_join_all(
-            rows.iter()
-                .zip(&keys)
-                .map(|(r, k)| blobs.put(k, &r.transcript)),
-        )
-        .await?;
+        // Each transcript, and its turns as the index folds them (none for
+        // a call the core cannot read: its quotes come from the transcript).
+        let mut puts: Vec<(String, String)> = Vec::with_capacity(rows.len() * 2);
+        let mut keys: Vec<(String, Option<String>)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let key = blobs::key(&r.id, &r.transcript);
+            puts.push((key.clone(), r.transcript.clone()));
+            let turns = Record::from_raw(&r.extensive, Some(&r.transcript), internal_domains)
+                .ok()
+                .map(|rec| rec.turns)
+                .filter(|t| t != "[]");
+            let turns_key = turns.map(|t| {
+                let k = blobs::turns_key(&r.id, &t);
+                puts.push((k.clone(), t));
+                k
+            });
+            keys.push((key, turns_key));
+        }
+        futures::future::try_join_all(puts.iter().map(|(k, text)| blobs.put(k, text))).await?;
         let mut statements = Vec::with_capacity(rows.len());
-        for (r, k) in rows.iter().zip(&keys) {
-            statements.push(self.prepare(query::move_out(&r.id, k, &r.transcript))?);
+        for (r, (k, t)) in rows.iter().zip(&keys) {
+            statements.push(self.prepare(query::move_out(
+                &r.id,
+                k,
+                t.as_deref(),
+                &r.transcript,
+            ))?);
         }
         self.db.batch(statements).await.map_err(d1)?;
         Ok(rows.len())
     }
 
     /// The R2 keys the rows of these calls name, by id.
-    async fn blob_keys(&self, ids: &[String]) -> Result<std::collections::HashMap<String, String>> {
+    async fn blob_keys(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<String>>> {
         #[derive(Deserialize)]
         struct IdBlob {
             id: String,
-            blob: String,
+            blob: Option<String>,
+            turns_blob: Option<String>,
         }
         if ids.is_empty() {
             return Ok(Default::default());
         }
         let rows: Vec<IdBlob> = self.rows(query::blob_keys(ids)).await?;
-        Ok(rows.into_iter().map(|r| (r.id, r.blob)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, r.blob.into_iter().chain(r.turns_blob).collect()))
+            .collect())
     }
 
     /// Deletes R2 objects no row names any more. A failure leaves them
@@ -715,26 +758,44 @@ impl Library {
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
             .cloned()
             .collect();
-        // With R2: each transcript's object first (one already there, the
-        // same transcript written before, is not written again), then the
-        // rows naming them, then the objects no row names any more.
+        // With R2: each transcript's object and its turns' first (one
+        // already there, the same content written before, is not written
+        // again), then the rows naming them, then the objects no row names
+        // any more.
         let mut stale = Vec::new();
         if let Some(blobs) = self.blobs.as_deref() {
             let ids: Vec<String> = changed.iter().map(|r| r.id.clone()).collect();
             let old = self.blob_keys(&ids).await?;
+            let none = Vec::new();
             for r in &mut changed {
                 r.blob = r.transcript.as_deref().map(|t| blobs::key(&r.id, t));
+                r.turns_blob = (r.blob.is_some() && r.turns != "[]")
+                    .then(|| blobs::turns_key(&r.id, &r.turns));
+                let had = old.get(&r.id).unwrap_or(&none);
+                stale.extend(
+                    had.iter()
+                        .filter(|k| {
+                            r.blob.as_ref() != Some(*k) && r.turns_blob.as_ref() != Some(*k)
+                        })
+                        .cloned(),
+                );
             }
-            futures::future::try_join_all(changed.iter().filter_map(|r| {
-                let (key, text) = (r.blob.as_deref()?, r.transcript.as_deref()?);
-                (old.get(&r.id).map(String::as_str) != Some(key)).then(|| blobs.put(key, text))
-            }))
-            .await?;
-            stale = changed
-                .iter()
-                .filter_map(|r| old.get(&r.id).filter(|k| r.blob.as_ref() != Some(*k)))
-                .cloned()
-                .collect();
+            let mut puts: Vec<(&String, &str)> = Vec::new();
+            for r in &changed {
+                let had = old.get(&r.id).unwrap_or(&none);
+                let pairs = [
+                    (r.blob.as_ref(), r.transcript.as_deref()),
+                    (r.turns_blob.as_ref(), Some(r.turns.as_str())),
+                ];
+                for (key, text) in pairs {
+                    if let (Some(key), Some(text)) = (key, text) {
+                        if !had.contains(key) {
+                            puts.push((key, text));
+                        }
+                    }
+                }
+            }
+            futures::future::try_join_all(puts.iter().map(|(k, text)| blobs.put(k, text))).await?;
         }
         for batch in changed.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 9);
@@ -773,7 +834,8 @@ impl Library {
             }
             self.db.batch(statements).await.map_err(d1)?;
         }
-        self.drop_blobs(keys.into_values().collect()).await;
+        self.drop_blobs(keys.into_values().flatten().collect())
+            .await;
         Ok(present.len())
     }
 
@@ -1051,8 +1113,39 @@ impl Library {
         if ids.is_empty() || patterns.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = self.get_many(ids).await?;
-        Ok(quoted_turns(&rows, patterns, side, per_call))
+        let rows: Vec<Stored> = self.rows(query::get_many(ids)).await?;
+        // The turns the index folded, from R2 (concurrently); a row without
+        // them (no R2, or not moved yet) from its transcript.
+        let (mut plain, folded): (Vec<Stored>, Vec<Stored>) = rows
+            .into_iter()
+            .partition(|r| r.turns_blob.is_none() || self.blobs.is_none());
+        let mut out = Vec::new();
+        if let (false, Some(blobs)) = (folded.is_empty(), self.blobs.as_deref()) {
+            let got = futures::future::try_join_all(
+                folded
+                    .iter()
+                    .filter_map(|r| r.turns_blob.as_deref())
+                    .map(|k| blobs.get(k)),
+            )
+            .await?;
+            for (row, text) in folded.into_iter().zip(got) {
+                match text.map(|t| serde_json::from_str::<Vec<Value>>(&t)) {
+                    Some(Ok(all)) => {
+                        out.extend(pick_turns(&row.id, &all, patterns, side, per_call))
+                    }
+                    // Rewritten since the row was read, or unreadable: from
+                    // the transcript.
+                    _ => plain.push(Stored {
+                        turns_blob: None,
+                        ..row
+                    }),
+                }
+            }
+        }
+        // (A transcript object gone meanwhile: that hit quotes nothing.)
+        self.fill(&mut plain).await?;
+        out.extend(quoted_turns(&plain, patterns, side, per_call));
+        Ok(out)
     }
 
     /// Accounts with calls in the range (whose folded name holds `contains`

@@ -198,10 +198,10 @@ pub const UPSERT_CALL: &str = "INSERT INTO calls (id, started, title, participan
    key_points = excluded.key_points, is_private = excluded.is_private,
    digest = excluded.digest, synced_at = excluded.synced_at";
 /// A call's Gong JSON: the transcript here, or the R2 key it is under.
-pub const UPSERT_JSON: &str =
-    "INSERT INTO call_json (id, extensive, transcript, blob) VALUES (:id, :extensive, :transcript, :blob)
+pub const UPSERT_JSON: &str = "INSERT INTO call_json (id, extensive, transcript, blob, turns_blob)
+ VALUES (:id, :extensive, :transcript, :blob, :turns_blob)
  ON CONFLICT (id) DO UPDATE SET extensive = excluded.extensive, transcript = excluded.transcript,
-   blob = excluded.blob";
+   blob = excluded.blob, turns_blob = excluded.turns_blob";
 /// A change for the export: the call written.
 pub const LOG_WRITE: &str =
     "INSERT INTO changes (call_id, deleted, at, emails, private) VALUES (:id, 0, :at, :emails, :private)";
@@ -413,7 +413,7 @@ pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
  WHERE ch.seq > :after AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
  ORDER BY ch.seq LIMIT :limit";
 /// These calls with Gong's JSON (the transcript, or the R2 key it is under).
-pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript, j.blob
+pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript, j.blob, j.turns_blob
  FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))";
 
 /// The sync: ids a job saw Gong list (a page at a time).
@@ -444,14 +444,15 @@ pub const ERASE: &str = "INSERT INTO erased (id, at) VALUES (:id, :at)
 pub const RESTORE: &str = "DELETE FROM erased WHERE id = :id";
 
 /// The R2 keys these calls' rows name (a JSON array of ids).
-pub const BLOB_KEYS: &str = "SELECT id, blob FROM call_json
- WHERE id IN (SELECT value FROM json_each(:ids)) AND blob IS NOT NULL";
+pub const BLOB_KEYS: &str = "SELECT id, blob, turns_blob FROM call_json
+ WHERE id IN (SELECT value FROM json_each(:ids)) AND (blob IS NOT NULL OR turns_blob IS NOT NULL)";
 /// Transcripts D1 still holds (to move to R2), through `call_json_inline`.
-pub const INLINE: &str =
-    "SELECT id, transcript FROM call_json WHERE transcript IS NOT NULL LIMIT :limit";
-/// A transcript moved to R2: the row names its key, if it still holds
-/// that transcript.
-pub const MOVE_OUT: &str = "UPDATE call_json SET blob = :blob, transcript = NULL
+pub const INLINE: &str = "SELECT id, extensive, transcript FROM call_json
+ WHERE transcript IS NOT NULL LIMIT :limit";
+/// A transcript (and its turns) moved to R2: the row names their keys, if
+/// it still holds that transcript.
+pub const MOVE_OUT: &str =
+    "UPDATE call_json SET blob = :blob, turns_blob = :turns_blob, transcript = NULL
  WHERE id = :id AND transcript = :transcript";
 
 /// Every statement of the library.
@@ -547,6 +548,7 @@ pub fn write(r: &Record, now_ms: i64, log: bool) -> Result<Vec<Bound>, String> {
                     Param::opt(r.transcript.as_deref().filter(|_| r.blob.is_none())),
                 ),
                 ("blob", Param::opt(r.blob.as_deref())),
+                ("turns_blob", Param::opt(r.turns_blob.as_deref())),
             ],
         )?,
     ];
@@ -963,12 +965,18 @@ pub mod query {
     }
 
     /// [`MOVE_OUT`].
-    pub fn move_out(id: &str, blob: &str, transcript: &str) -> Result<Bound, String> {
+    pub fn move_out(
+        id: &str,
+        blob: &str,
+        turns_blob: Option<&str>,
+        transcript: &str,
+    ) -> Result<Bound, String> {
         bind(
             MOVE_OUT,
             &[
                 ("id", id.into()),
                 ("blob", blob.into()),
+                ("turns_blob", Param::opt(turns_blob)),
                 ("transcript", transcript.into()),
             ],
         )
@@ -1032,7 +1040,7 @@ pub(crate) mod tests {
                 query::listed_clear(),
                 query::blob_keys(&ids),
                 query::inline(5),
-                query::move_out("1", "calls/1/x.json.gz", "{}"),
+                query::move_out("1", "calls/1/x.json.gz", None, "{}"),
             ]
             .into_iter()
             .map(Result::unwrap),
