@@ -207,3 +207,25 @@ test("search quotes the same turns from R2's turns, from transcripts, and from r
   await (await w.mf.getR2Bucket("GONGKIT_BLOBS")).delete(turns_blob);
   assert.deepEqual(await searches(w), expected);
 });
+
+test("a library whose transcripts are in R2, served without the binding: 503 naming it, and nothing erased by half", { timeout: 300_000 }, async () => {
+  const s = await sim();
+  const library = await migratedDatabase();
+  const withR2 = await worker(s, { library });
+  await backfill(withR2);
+  const [one] = await rows(withR2);
+  await withR2.dispose();
+  open.pop();
+  const w = await worker(s, { library, blobs: false });
+  const read = await w.request(`/v1/calls/${one.id}`);
+  assert.equal(read.status, 503, read.body);
+  assert.equal(read.json().error.code, "not_configured");
+  assert.match(read.json().error.message, /GONGKIT_BLOBS/);
+  const erase = await w.request(`/v1/calls/${one.id}`, { method: "DELETE" });
+  assert.equal(erase.status, 503, erase.body);
+  assert.match(erase.json().error.message, /GONGKIT_BLOBS/);
+  // Nothing changed: the row is still there, the call not marked erased.
+  assert.ok((await rows(w)).some((r) => r.id === one.id));
+  const db = await w.mf.getD1Database("GONGKIT_DB");
+  assert.equal((await db.prepare("SELECT count(*) AS n FROM erased").first()).n, 0);
+});
