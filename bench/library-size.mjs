@@ -3,7 +3,10 @@
 // the simulator's `--variety` mix, each synced into a fresh local database
 // (Miniflare's D1 is SQLite, as Cloudflare's is); the database file is
 // measured after each, and the parts are read from the database itself.
+// The transcripts in R2 (GONGKIT_BLOBS, gzip) are counted apart: R2 is not
+// D1's 10 GB.
 //   node bench/library-size.mjs [copies of the 30-minute call] [copies of the two-hour call] [variety calls]
+//   BLOBS=0 node bench/library-size.mjs …   the same without the R2 binding (transcripts in D1)
 // Needs the Worker and the simulator built (scripts/build-worker,
 // cargo build --release -p gongkit-sim). Prints bytes per call and per hour
 // of conversation, by part, and what that means for one 10 GB D1 database.
@@ -13,6 +16,7 @@ import { join } from "node:path";
 import { startSim, startWorker, migratedDatabase, fixture } from "../tests/worker/harness.mjs";
 
 const [short = 200, long = 40, variety = 300] = process.argv.slice(2).map(Number);
+const BLOBS = process.env.BLOBS !== "0";
 
 function bytes(dir) {
   const d = join(dir, "miniflare-D1DatabaseObject");
@@ -23,11 +27,9 @@ function bytes(dir) {
 
 // The database's pages by table and index (SQLite's dbstat, through the
 // sqlite3 command on the file Miniflare wrote: D1 allows neither dbstat nor
-// PRAGMA page_count), grouped into the parts of a call. The turns' pages are
-// split between their text, folded words and the rest by the bytes of each.
+// PRAGMA page_count), grouped into the parts of a call.
 const GROUPS = [
-  ["Gong's JSON (call_json)", /^(call_json|sqlite_autoindex_call_json_1)$/],
-  ["turns", /^(turns|sqlite_autoindex_turns_1)$/],
+  ["Gong's JSON in D1 (call_json)", /^(call_json|sqlite_autoindex_call_json_1|call_json_inline)$/],
   ["the FTS index (calls_fts)", /^calls_fts/],
   ["calls rows and indexes", /^(calls|calls_.*|sqlite_autoindex_calls_1)$/],
   ["parties", /^parties/],
@@ -53,10 +55,7 @@ function pages(dir) {
 // (SQLite stores text as its UTF-8 bytes; a row, an index entry and a page
 // add their own overhead, which is the rest of the file: "pages, indexes").
 const PARTS = [
-  ["Gong's JSON (call_json)", "SELECT coalesce(sum(length(CAST(extensive AS BLOB)) + coalesce(length(CAST(transcript AS BLOB)), 0)), 0) AS n FROM call_json"],
-  ["turns: text", "SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) AS n FROM turns"],
-  ["turns: folded words", "SELECT coalesce(sum(length(CAST(words AS BLOB))), 0) AS n FROM turns"],
-  ["turns: speaker, times, ids", "SELECT coalesce(sum(length(call_id) + coalesce(length(CAST(speaker AS BLOB)), 0) + coalesce(length(speaker_id), 0) + coalesce(length(affiliation), 0) + coalesce(length(CAST(topic AS BLOB)), 0) + 16), 0) AS n FROM turns"],
+  ["Gong's JSON in D1 (call_json)", "SELECT coalesce(sum(length(CAST(extensive AS BLOB)) + coalesce(length(CAST(transcript AS BLOB)), 0) + coalesce(length(blob), 0)), 0) AS n FROM call_json"],
   ["the FTS index (calls_fts)", "SELECT (SELECT coalesce(sum(length(block)), 0) FROM calls_fts_data) + (SELECT coalesce(sum(length(term) + 8), 0) FROM calls_fts_idx) AS n"],
   ["calls rows", "SELECT coalesce(sum(length(id) + length(CAST(coalesce(title, '') AS BLOB)) + length(CAST(coalesce(participants, '') AS BLOB)) + length(CAST(coalesce(brief, '') AS BLOB)) + length(CAST(coalesce(key_points, '') AS BLOB)) + 2 * length(CAST(coalesce(account, '') AS BLOB)) + length(digest) + 40), 0) AS n FROM calls"],
   ["parties", "SELECT coalesce(sum(length(call_id) + 2 * length(CAST(coalesce(name, '') AS BLOB)) + 2 * length(coalesce(email, '')) + 8), 0) AS n FROM parties"],
@@ -79,13 +78,26 @@ async function synced(worker, from, to, count) {
 async function measure(label, sim, from, to, count) {
   const dir = await migratedDatabase();
   const empty = bytes(dir);
-  const worker = await startWorker(sim, { library: dir });
-  let calls, parts, seconds;
+  const worker = await startWorker(sim, { library: dir, blobs: BLOBS });
+  let calls, parts, seconds, r2;
   try {
     calls = await synced(worker, from, to, count);
     const db = await worker.mf.getD1Database("GONGKIT_DB");
     parts = [];
     for (const [name, sql] of PARTS) parts.push([name, (await db.prepare(sql).first()).n]);
+    r2 = { objects: 0, bytes: 0, raw: 0 };
+    if (BLOBS) {
+      const bucket = await worker.mf.getR2Bucket("GONGKIT_BLOBS");
+      let cursor;
+      do {
+        const page = await bucket.list({ prefix: "calls/", cursor });
+        for (const o of page.objects) {
+          r2.objects++;
+          r2.bytes += o.size;
+        }
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+    }
     seconds = (await db.prepare("SELECT coalesce(sum(json_extract(extensive, '$.metaData.duration')), 0) AS s FROM call_json").first()).s;
   } finally {
     await worker.dispose();
@@ -98,16 +110,11 @@ async function measure(label, sim, from, to, count) {
   if (paged) {
     // The database itself (what D1 counts), by its pages.
     total = paged.size;
-    const content = new Map(parts);
-    const turnBytes = ["turns: text", "turns: folded words", "turns: speaker, times, ids"].reduce((s, k) => s + content.get(k), 0) || 1;
     const grouped = [];
     // Each table or index in the first group that names it.
     const groupOf = (t) => GROUPS.findIndex(([, re]) => re.test(t));
     for (const [i, [name]] of GROUPS.entries()) {
-      const n = paged.rows.filter(([t]) => groupOf(t) === i).reduce((s, [, b]) => s + b, 0);
-      if (name === "turns") {
-        for (const k of ["turns: text", "turns: folded words", "turns: speaker, times, ids"]) grouped.push([`${k} (its share of the turns' pages)`, (n * content.get(k)) / turnBytes]);
-      } else grouped.push([name, n]);
+      grouped.push([name, paged.rows.filter(([t]) => groupOf(t) === i).reduce((s, [, b]) => s + b, 0)]);
     }
     const counted = grouped.reduce((s, [, n]) => s + n, 0);
     grouped.push(["free pages", paged.free]);
@@ -125,7 +132,9 @@ async function measure(label, sim, from, to, count) {
   for (const [name, n] of parts) {
     console.log(`${name.padEnd(64)}${kb(n / calls)}${kb(n / hours)}${((100 * n) / total).toFixed(1).padStart(6)}%`);
   }
-  console.log(`${"total".padEnd(64)}${kb(total / calls)}${kb(total / hours)}`);
+  console.log(`${"total in D1".padEnd(64)}${kb(total / calls)}${kb(total / hours)}`);
+  if (BLOBS) console.log(`${`not in D1: transcripts in R2 (${r2.objects} gzip objects)`.padEnd(64)}${kb(r2.bytes / calls)}${kb(r2.bytes / hours)}`);
+  else console.log("(without GONGKIT_BLOBS: the transcripts are in D1's call_json)");
   console.log(`one 10 GB database holds about ${Math.floor(10e9 / (total / calls)).toLocaleString("en")} such calls, ${Math.floor(10e9 / (total / hours)).toLocaleString("en")} hours of conversation`);
   return total / calls;
 }

@@ -102,7 +102,9 @@ export async function migratedDatabase({ config = `${root}wrangler.toml` } = {})
 
 export const DATABASE_ID = d1Databases()[0].id;
 
-export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null, databases = d1Databases() } = {}) {
+// `blobs`: the R2 bucket GONGKIT_BLOBS (transcripts), bound with the library
+// by default and kept beside its database (`false`: a Worker without R2).
+export async function startWorker(sim, { bindings = {}, kv = true, http = false, library = null, databases = d1Databases(), blobs = library !== null } = {}) {
   // The Worker's main: the JS entry bundled with the Rust Worker.
   const scriptPath = `${root}worker/build/entry.js`;
   if (!existsSync(scriptPath)) throw new Error(`${scriptPath} not built (scripts/build-worker)`);
@@ -132,6 +134,7 @@ export async function startWorker(sim, { bindings = {}, kv = true, http = false,
     },
     // Every declared database (the library's periods too), as migratedDatabase made them.
     ...(library ? { d1Databases: Object.fromEntries(databases.map((d) => [d.binding, d.id])), d1Persist: library } : {}),
+    ...(blobs ? { r2Buckets: ["GONGKIT_BLOBS"], ...(library ? { r2Persist: join(library, "..", "r2") } : {}) } : {}),
     cache: true,
     // An HTTP port on 127.0.0.1 for clients that bring their own fetch
     // (`http: true` for any free port, or the port to use).

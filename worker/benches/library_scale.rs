@@ -176,7 +176,9 @@ mod native {
                     _ => String::new(),
                 })
                 .collect();
-            run(conn, query::turns(&ids, &query.patterns(), None, 3));
+            // The page's calls as stored (their quoted turns are found in
+            // their transcripts, from R2 or this row: `library::quoted_turns`).
+            run(conn, query::get_many(&ids));
             times.push(ms(t));
         }
         (percentile(&mut times, 50.0), percentile(&mut times, 95.0))

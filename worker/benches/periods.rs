@@ -165,12 +165,13 @@ mod native {
     }
 
     /// One search page as the Worker answers it: the ranked page, then the
-    /// quoted turns of its hits.
+    /// page's calls as stored (their quoted turns are found in their
+    /// transcripts, from R2 or the row: `library::quoted_turns`).
     fn search_one(conn: &Connection, q: &Query, f: &Filters) -> Vec<Found> {
         let who = Visibility::default();
         let hits = found(run(conn, query::search(&q.fts(None), f, who, PAGE, 0)));
         let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
-        run(conn, query::turns(&ids, &q.patterns(), None, 3));
+        run(conn, query::get_many(&ids));
         hits
     }
 
@@ -232,7 +233,7 @@ mod native {
             let s = Instant::now();
             let merged = periods::merge_search(pages, 0, PAGE, RANK_BOUND);
             let merge = ms(s);
-            // The merged page's quoted turns, from the periods holding its hits.
+            // The merged page's calls as stored, from the periods holding its hits.
             let mut turns_slowest = 0.0f64;
             let mut turns_total = 0.0;
             for (i, db) in dbs.iter().enumerate() {
@@ -245,7 +246,7 @@ mod native {
                     continue;
                 }
                 let s = Instant::now();
-                run(db, query::turns(&ids, &q.patterns(), None, 3));
+                run(db, query::get_many(&ids));
                 let x = ms(s);
                 turns_slowest = turns_slowest.max(x);
                 turns_total += x;

@@ -11,6 +11,7 @@ pub mod access;
 pub mod accounts;
 pub mod args;
 pub mod auth;
+pub mod blobs;
 pub mod cache;
 pub mod capabilities;
 pub mod config;

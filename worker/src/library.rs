@@ -1,16 +1,19 @@
 //! The call library in D1 (`GONGKIT_DB`): the one module that owns the
-//! database. Calls are kept as Gong sent them (each `calls[]` entry and its
-//! `callTranscripts[]` entry, in `call_json`, apart from the small `calls`
-//! rows that filters scan), so every answer renders from the library
-//! exactly as from Gong, with the columns filters and search need, the
-//! transcript as turns, and a log of changes. The schema is the numbered
-//! migrations in `migrations/`; every query binds its values.
+//! database. Calls are kept as Gong sent them (each `calls[]` entry in
+//! `call_json`, apart from the small `calls` rows that filters scan, and its
+//! `callTranscripts[]` entry gzip-compressed in R2 (`GONGKIT_BLOBS`,
+//! [`crate::blobs`]), or in `call_json` without that binding), so every
+//! answer renders from the library exactly as from Gong, with the columns
+//! filters and search need and a log of changes. A search page's quoted
+//! turns are found in its calls' transcripts ([`quoted_turns`]). The schema
+//! is the numbered migrations in `migrations/`; every query binds its values.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use worker::wasm_bindgen::JsValue;
 
+use crate::blobs::{self, Blobs};
 use crate::error::{Error, Result};
 use gongkit::words::{email_key, fold};
 
@@ -110,6 +113,13 @@ pub struct Record {
     pub index: Index,
     /// The participants' emails (a JSON array), as a change records them.
     pub emails: String,
+    /// Where the transcript is stored: the R2 key ([`crate::blobs::key`])
+    /// when it goes to R2 (then `call_json.transcript` is NULL); `None`:
+    /// in D1. Set by [`Library::upsert`], never by [`Record::from_raw`].
+    pub blob: Option<String>,
+    /// The R2 key of `turns` ([`crate::blobs::turns_key`]), which a search
+    /// reads for its quotes; `None`: not in R2. Set as `blob` is.
+    pub turns_blob: Option<String>,
 }
 
 impl Record {
@@ -223,6 +233,8 @@ impl Record {
             .as_ref()
             .is_some_and(|a| a.source == gongkit::AccountSource::Crm);
         Ok(Record {
+            blob: None,
+            turns_blob: None,
             domain,
             crm,
             emails,
@@ -293,8 +305,78 @@ fn turns(transcript: &str, id: &str, parties: &[gongkit::Party<'_>]) -> Result<V
     Ok(turns)
 }
 
+/// The best `per_call` turns of each stored call that hold any of
+/// `patterns` (each ` folded words `, tested by substring against the
+/// turn's folded words between spaces; a pattern given twice counts twice),
+/// those holding more first, then in order; of one side only when `side`
+/// is `internal` (turns of Internal speakers) or anything else (the
+/// others). The turns are the ones [`Record::from_raw`] indexes, so a call
+/// the core cannot read, or without a transcript, quotes none.
+pub fn quoted_turns(
+    rows: &[Stored],
+    patterns: &[String],
+    side: Option<&str>,
+    per_call: usize,
+) -> Vec<Turn> {
+    let mut out = Vec::new();
+    for row in rows {
+        let Some(transcript) = row.transcript.as_deref() else {
+            continue;
+        };
+        let Ok(parsed) = gongkit::AnyExtensive::from_json(&row.extensive) else {
+            continue;
+        };
+        let Ok(data) = parsed.select(None) else {
+            continue;
+        };
+        let Ok(all) = turns(transcript, &row.id, &data.parties) else {
+            continue;
+        };
+        out.extend(pick_turns(&row.id, &all, patterns, side, per_call));
+    }
+    out
+}
+
+/// [`quoted_turns`]' choice among one call's turns (as [`Record::turns`]
+/// holds them: the core's JSON turns with `affiliation` and folded `words`).
+pub fn pick_turns(
+    id: &str,
+    all: &[Value],
+    patterns: &[String],
+    side: Option<&str>,
+    per_call: usize,
+) -> Vec<Turn> {
+    let mut scored: Vec<(usize, usize, &Value)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| side.is_none_or(|s| (s == "internal") == (t["affiliation"] == "Internal")))
+        .map(|(i, t)| {
+            let words = format!(" {} ", t["words"].as_str().unwrap_or_default());
+            let hits = patterns
+                .iter()
+                .filter(|p| words.contains(p.as_str()))
+                .count();
+            (hits, i, t)
+        })
+        .filter(|(hits, _, _)| *hits > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .take(per_call)
+        .map(|(_, i, t)| Turn {
+            call_id: id.to_owned(),
+            idx: i64::try_from(i).unwrap_or(i64::MAX),
+            speaker: t["speaker"].as_str().map(str::to_owned),
+            affiliation: t["affiliation"].as_str().map(str::to_owned),
+            start_ms: t["start"].as_i64(),
+            text: t["text"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 /// A stored call: Gong's entries as they came.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct Stored {
     /// The call id.
     pub id: String,
@@ -304,8 +386,14 @@ pub struct Stored {
     pub is_private: i64,
     /// Gong's `calls[]` entry.
     pub extensive: String,
-    /// Gong's `callTranscripts[]` entry.
+    /// Gong's `callTranscripts[]` entry (read from R2 when `blob` names it).
     pub transcript: Option<String>,
+    /// The R2 key of the transcript (migration 0006); `None`: in D1, or none.
+    #[serde(default)]
+    pub blob: Option<String>,
+    /// The R2 key of the turns the index folded (read by a search only).
+    #[serde(default)]
+    pub turns_blob: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -328,10 +416,21 @@ pub struct Coverage {
     pub to_ms: i64,
 }
 
-/// The library (a handle: clones share the binding).
+/// The library (a handle: clones share the bindings): a D1 database and,
+/// when bound, the R2 bucket its transcripts go to.
 #[derive(Clone)]
 pub struct Library {
     db: std::rc::Rc<worker::D1Database>,
+    blobs: Option<std::rc::Rc<Blobs>>,
+}
+
+/// A row names an R2 object that is not there, read twice: a bug or a lost
+/// object, never a rewrite (whose reader reads the row again).
+fn missing_blob(id: &str) -> Error {
+    Error::Internal(format!(
+        "the transcript of call {id} is missing from the R2 bucket {}",
+        blobs::BINDING
+    ))
 }
 
 fn d1(e: worker::Error) -> Error {
@@ -394,16 +493,72 @@ impl Library {
         self.prepare(b)?.first::<T>(None).await.map_err(d1)
     }
 
-    /// The library, when `GONGKIT_DB` is bound.
+    /// The library, when `GONGKIT_DB` is bound; with `GONGKIT_BLOBS`
+    /// when that is bound too.
     pub fn open(env: &worker::Env) -> Option<Library> {
-        env.d1(BINDING).ok().map(|db| Library {
+        env.d1(BINDING)
+            .ok()
+            .map(|db| Library::new(db, Blobs::open(env)))
+    }
+
+    /// The library over this database, its transcripts in `blobs` (or, with
+    /// `None`, in the database, as before migration 0006).
+    pub fn new(db: worker::D1Database, blobs: Option<Blobs>) -> Library {
+        Library {
             db: std::rc::Rc::new(db),
+            blobs: blobs.map(std::rc::Rc::new),
+        }
+    }
+
+    /// The bucket, to read a row that names an object.
+    fn blobs(&self) -> Result<&Blobs> {
+        self.blobs.as_deref().ok_or_else(|| {
+            Error::NotConfigured(format!(
+                "the library's transcripts are in R2: bind the bucket {} (see wrangler.toml)",
+                blobs::BINDING
+            ))
         })
     }
 
-    /// One call, if the library has it.
+    /// Reads the transcripts of these rows that are in R2 (concurrently);
+    /// returns the ids of rows whose object was not there (a rewrite
+    /// replaced it since the row was read).
+    async fn fill(&self, rows: &mut [Stored]) -> Result<Vec<String>> {
+        let wanted: Vec<(usize, String)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.transcript.is_none())
+            .filter_map(|(i, r)| r.blob.clone().map(|k| (i, k)))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let blobs = self.blobs()?;
+        let got = futures::future::try_join_all(wanted.iter().map(|(_, k)| blobs.get(k))).await?;
+        let mut missing = Vec::new();
+        for ((i, _), text) in wanted.into_iter().zip(got) {
+            match text {
+                Some(t) => rows[i].transcript = Some(t),
+                None => missing.push(rows[i].id.clone()),
+            }
+        }
+        Ok(missing)
+    }
+
+    /// One call, if the library has it, with its transcript.
     pub async fn get(&self, id: &str) -> Result<Option<Stored>> {
-        self.first(query::get(id)).await
+        // Twice at most: a rewrite may delete the object the first read named.
+        for _ in 0..2 {
+            let Some(row) = self.first::<Stored>(query::get(id)).await? else {
+                return Ok(None);
+            };
+            let mut rows = [row];
+            if self.fill(&mut rows).await?.is_empty() {
+                let [row] = rows;
+                return Ok(Some(row));
+            }
+        }
+        Err(missing_blob(id))
     }
 
     /// How many calls the library holds.
@@ -428,9 +583,9 @@ impl Library {
         Ok(())
     }
 
-    /// The statements that (re)write one call's search rows: turns (with
-    /// their folded words), participants, the index row, its account key
-    /// and index version. The call's row and JSON are left as they are.
+    /// The statements that (re)write one call's search rows: participants,
+    /// the index row, its account key and index version. The call's row
+    /// and JSON are left as they are.
     fn index(&self, statements: &mut Vec<worker::D1PreparedStatement>, r: &Record) -> Result<()> {
         for b in sql::index(r).map_err(unbound)? {
             statements.push(self.prepare(Ok(b))?);
@@ -439,10 +594,14 @@ impl Library {
     }
 
     /// Indexes again up to `limit` calls written with an older search index
-    /// (or before it existed); returns how many. Not a change: the export
-    /// does not see it.
+    /// (or before it existed), and moves up to `limit` transcripts stored in
+    /// D1 before migration 0006 to R2 (when bound); returns how many calls
+    /// it did either to. Not a change: the export does not see it.
     pub async fn reindex(&self, internal_domains: &[String], limit: usize) -> Result<usize> {
-        let stale: Vec<Stored> = self.rows(query::stale(limit)).await?;
+        let mut stale: Vec<Stored> = self.rows(query::stale(limit)).await?;
+        // An object gone since the row was read: indexed with the next step.
+        let gone = self.fill(&mut stale).await?;
+        stale.retain(|s| !gone.contains(&s.id));
         let mut each = Vec::with_capacity(stale.len());
         for s in &stale {
             let mut statements = Vec::with_capacity(8);
@@ -467,7 +626,97 @@ impl Library {
                 }
             }
         }
-        Ok(stale.len())
+        Ok(stale.len() + gone.len() + self.move_to_blobs(internal_domains, limit).await?)
+    }
+
+    /// Moves up to `limit` transcripts that D1 still holds (written before
+    /// migration 0006, or while R2 was not bound) to R2; returns how many.
+    /// Each object is written first; a row is changed only if its
+    /// transcript is still the one moved (a rewrite meanwhile wins).
+    async fn move_to_blobs(&self, internal_domains: &[String], limit: usize) -> Result<usize> {
+        #[derive(Deserialize)]
+        struct Inline {
+            id: String,
+            extensive: String,
+            transcript: String,
+        }
+        let Some(blobs) = self.blobs.as_deref() else {
+            return Ok(0);
+        };
+        let rows: Vec<Inline> = self.rows(query::inline(limit)).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        // Each transcript, and its turns as the index folds them (none for
+        // a call the core cannot read: its quotes come from the transcript).
+        let mut puts: Vec<(String, String)> = Vec::with_capacity(rows.len() * 2);
+        let mut keys: Vec<(String, Option<String>)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let key = blobs::key(&r.id, &r.transcript);
+            puts.push((key.clone(), r.transcript.clone()));
+            let turns = Record::from_raw(&r.extensive, Some(&r.transcript), internal_domains)
+                .ok()
+                .map(|rec| rec.turns)
+                .filter(|t| t != "[]");
+            let turns_key = turns.map(|t| {
+                let k = blobs::turns_key(&r.id, &t);
+                puts.push((k.clone(), t));
+                k
+            });
+            keys.push((key, turns_key));
+        }
+        futures::future::try_join_all(puts.iter().map(|(k, text)| blobs.put(k, text))).await?;
+        let mut statements = Vec::with_capacity(rows.len());
+        for (r, (k, t)) in rows.iter().zip(&keys) {
+            statements.push(self.prepare(query::move_out(
+                &r.id,
+                k,
+                t.as_deref(),
+                &r.transcript,
+            ))?);
+        }
+        self.db.batch(statements).await.map_err(d1)?;
+        Ok(rows.len())
+    }
+
+    /// The R2 keys the rows of these calls name, by id.
+    async fn blob_keys(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<String>>> {
+        #[derive(Deserialize)]
+        struct IdBlob {
+            id: String,
+            blob: Option<String>,
+            turns_blob: Option<String>,
+        }
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<IdBlob> = self.rows(query::blob_keys(ids)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, r.blob.into_iter().chain(r.turns_blob).collect()))
+            .collect())
+    }
+
+    /// Deletes R2 objects no row names any more. A failure leaves them
+    /// (an erasure still finds them by the call's prefix): logged, not
+    /// passed on, since the rows are already written.
+    async fn drop_blobs(&self, keys: Vec<String>) {
+        if keys.is_empty() {
+            return;
+        }
+        let Some(blobs) = self.blobs.as_deref() else {
+            worker::console_log!(
+                "{}",
+                json!({"blobs": "left in R2 (not bound)", "objects": keys.len()})
+            );
+            return;
+        };
+        if let Err(e) = blobs.delete(&keys).await {
+            worker::console_log!("{}", json!({"blobs": e.to_string(), "objects": keys.len()}));
+        }
     }
 
     fn mark_indexed(&self, id: &str) -> Result<worker::D1PreparedStatement> {
@@ -503,11 +752,51 @@ impl Library {
         // sync, or an answer fetched from Gong).
         let erased = self.erased_among(&ids).await?;
         let known: Vec<IdDigest> = self.rows(query::digests(&ids)).await?;
-        let changed: Vec<&Record> = records
+        let mut changed: Vec<Record> = records
             .iter()
             .filter(|r| !erased.contains(&r.id))
             .filter(|r| !known.iter().any(|k| k.id == r.id && k.digest == r.digest))
+            .cloned()
             .collect();
+        // With R2: each transcript's object and its turns' first (one
+        // already there, the same content written before, is not written
+        // again), then the rows naming them, then the objects no row names
+        // any more.
+        let mut stale = Vec::new();
+        if let Some(blobs) = self.blobs.as_deref() {
+            let ids: Vec<String> = changed.iter().map(|r| r.id.clone()).collect();
+            let old = self.blob_keys(&ids).await?;
+            let none = Vec::new();
+            for r in &mut changed {
+                r.blob = r.transcript.as_deref().map(|t| blobs::key(&r.id, t));
+                r.turns_blob = (r.blob.is_some() && r.turns != "[]")
+                    .then(|| blobs::turns_key(&r.id, &r.turns));
+                let had = old.get(&r.id).unwrap_or(&none);
+                stale.extend(
+                    had.iter()
+                        .filter(|k| {
+                            r.blob.as_ref() != Some(*k) && r.turns_blob.as_ref() != Some(*k)
+                        })
+                        .cloned(),
+                );
+            }
+            let mut puts: Vec<(&String, &str)> = Vec::new();
+            for r in &changed {
+                let had = old.get(&r.id).unwrap_or(&none);
+                let pairs = [
+                    (r.blob.as_ref(), r.transcript.as_deref()),
+                    (r.turns_blob.as_ref(), Some(r.turns.as_str())),
+                ];
+                for (key, text) in pairs {
+                    if let (Some(key), Some(text)) = (key, text) {
+                        if !had.contains(key) {
+                            puts.push((key, text));
+                        }
+                    }
+                }
+            }
+            futures::future::try_join_all(puts.iter().map(|(k, text)| blobs.put(k, text))).await?;
+        }
         for batch in changed.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 9);
             for r in batch {
@@ -515,6 +804,7 @@ impl Library {
             }
             self.db.batch(statements).await.map_err(d1)?;
         }
+        self.drop_blobs(stale).await;
         Ok(changed.len())
     }
 
@@ -530,6 +820,8 @@ impl Library {
         // Which of them the library has: D1's count of changed rows takes in
         // the search index's rows that the triggers change too.
         let present: Vec<Id> = self.rows(query::present(ids)).await?;
+        let ids: Vec<String> = present.iter().map(|p| p.id.clone()).collect();
+        let keys = self.blob_keys(&ids).await?;
         for batch in present.chunks(CALLS_PER_BATCH) {
             let mut statements = Vec::with_capacity(batch.len() * 3);
             for Id { id } in batch {
@@ -542,6 +834,8 @@ impl Library {
             }
             self.db.batch(statements).await.map_err(d1)?;
         }
+        self.drop_blobs(keys.into_values().flatten().collect())
+            .await;
         Ok(present.len())
     }
 
@@ -583,6 +877,11 @@ impl Library {
             .rows::<Id>(query::present(&[id.to_owned()]))
             .await?
             .is_empty();
+        // Erasure lasts: a transcript in R2 must go too, so R2 must be bound
+        // when a row names an object (checked before anything is changed).
+        if self.blobs.is_none() && !self.blob_keys(&[id.to_owned()]).await?.is_empty() {
+            self.blobs()?;
+        }
         let emails: Vec<Email> = self.rows(query::erasure_emails(id)).await?;
         let mut tags: Vec<String> = emails
             .iter()
@@ -598,6 +897,12 @@ impl Library {
             statements.push(self.prepare(Ok(b))?);
         }
         self.db.batch(statements).await.map_err(d1)?;
+        // Every object of the call, whatever row named it (one a failed
+        // write left behind too); after the rows, so no reader is left
+        // with a row naming a deleted object.
+        if let Some(blobs) = self.blobs.as_deref() {
+            blobs.delete_call(id).await?;
+        }
         Ok(present)
     }
 
@@ -817,8 +1122,9 @@ impl Library {
     /// The best `per_call` turns of each of these calls that hold any of
     /// `patterns` (each ` folded words ` as [`crate::query::Query::patterns`]
     /// gives them), those holding more of them first, then in order; of
-    /// one side only when `side` is `internal` or `external`. One query: a
-    /// handful of calls' turns, found by call id, tested by substring.
+    /// one side only when `side` is `internal` or `external`
+    /// ([`quoted_turns`]): a handful of calls' transcripts, read by call id
+    /// (from R2 concurrently).
     pub async fn turns(
         &self,
         ids: &[String],
@@ -829,7 +1135,39 @@ impl Library {
         if ids.is_empty() || patterns.is_empty() {
             return Ok(Vec::new());
         }
-        self.rows(query::turns(ids, patterns, side, per_call)).await
+        let rows: Vec<Stored> = self.rows(query::get_many(ids)).await?;
+        // The turns the index folded, from R2 (concurrently); a row without
+        // them (no R2, or not moved yet) from its transcript.
+        let (mut plain, folded): (Vec<Stored>, Vec<Stored>) = rows
+            .into_iter()
+            .partition(|r| r.turns_blob.is_none() || self.blobs.is_none());
+        let mut out = Vec::new();
+        if let (false, Some(blobs)) = (folded.is_empty(), self.blobs.as_deref()) {
+            let got = futures::future::try_join_all(
+                folded
+                    .iter()
+                    .filter_map(|r| r.turns_blob.as_deref())
+                    .map(|k| blobs.get(k)),
+            )
+            .await?;
+            for (row, text) in folded.into_iter().zip(got) {
+                match text.map(|t| serde_json::from_str::<Vec<Value>>(&t)) {
+                    Some(Ok(all)) => {
+                        out.extend(pick_turns(&row.id, &all, patterns, side, per_call))
+                    }
+                    // Rewritten since the row was read, or unreadable: from
+                    // the transcript.
+                    _ => plain.push(Stored {
+                        turns_blob: None,
+                        ..row
+                    }),
+                }
+            }
+        }
+        // (A transcript object gone meanwhile: that hit quotes nothing.)
+        self.fill(&mut plain).await?;
+        out.extend(quoted_turns(&plain, patterns, side, per_call));
+        Ok(out)
     }
 
     /// Accounts with calls in the range (whose folded name holds `contains`
@@ -923,9 +1261,22 @@ impl Library {
         self.rows(query::changes(after, limit, who, tag)).await
     }
 
-    /// These calls as stored (those the library still has).
+    /// These calls as stored (those the library still has), with their
+    /// transcripts.
     pub async fn get_many(&self, ids: &[String]) -> Result<Vec<Stored>> {
-        self.rows(query::get_many(ids)).await
+        let mut rows: Vec<Stored> = self.rows(query::get_many(ids)).await?;
+        let missing = self.fill(&mut rows).await?;
+        if missing.is_empty() {
+            return Ok(rows);
+        }
+        // Rewritten since they were read: their rows again, once.
+        rows.retain(|r| !missing.contains(&r.id));
+        let mut again: Vec<Stored> = self.rows(query::get_many(&missing)).await?;
+        if let Some(id) = self.fill(&mut again).await?.first() {
+            return Err(missing_blob(id));
+        }
+        rows.extend(again);
+        Ok(rows)
     }
 }
 
@@ -1086,6 +1437,118 @@ mod tests {
         let parties: Vec<Value> = serde_json::from_str(&r.parties).unwrap();
         assert!(parties.iter().any(|p| p["nameKey"] == "jose muller"));
         assert!(Record::from_raw("{\"metaData\": {}}", None, &[]).is_err());
+    }
+
+    /// `quoted_turns` picks what the `turns` table's statement picked
+    /// before migration 0006 dropped it: the statement is run here on
+    /// SQLite over the turns [`Record::from_raw`] gives, for each fixture
+    /// call, pattern set and side.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn quoted_turns_are_those_the_turns_table_gave() {
+        const TURNS_TABLE: &str = "CREATE TABLE turns (call_id TEXT, idx INTEGER, speaker TEXT,
+            affiliation TEXT, start_ms INTEGER, text TEXT, words TEXT)";
+        const INSERT: &str = "INSERT INTO turns SELECT ?1, CAST(key AS INTEGER),
+            json_extract(value, '$.speaker'), json_extract(value, '$.affiliation'),
+            json_extract(value, '$.start'), json_extract(value, '$.text'), json_extract(value, '$.words')
+            FROM json_each(?2)";
+        // The statement of sql.rs before 0006, as it was.
+        const TURNS: &str = "SELECT call_id, idx, speaker, affiliation, start_ms, text FROM (
+           SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text, t.hits,
+             row_number() OVER (PARTITION BY t.call_id ORDER BY t.hits DESC, t.idx) AS k
+           FROM (SELECT t.*, (SELECT count(*) FROM json_each(?2) AS q
+                              WHERE instr(' ' || t.words || ' ', q.value) > 0) AS hits
+                 FROM turns AS t
+                 WHERE t.call_id IN (SELECT value FROM json_each(?1))
+                   AND (?3 IS NULL OR (?3 = 'internal') = (coalesce(t.affiliation, '') = 'Internal'))) AS t
+           WHERE t.hits > 0)
+         WHERE k <= ?4 ORDER BY call_id, idx";
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/calls/");
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute(TURNS_TABLE, []).unwrap();
+        let mut rows = Vec::new();
+        for name in [
+            "acme-discovery",
+            "globex-renewal",
+            "internal-sync",
+            "two-hour",
+        ] {
+            let read = |part: &str| -> Value {
+                let text = std::fs::read_to_string(format!("{root}{name}.{part}.json")).unwrap();
+                serde_json::from_str(&text).unwrap()
+            };
+            let ext = read("extensive")["calls"][0].to_string();
+            let tr = read("transcript")["callTranscripts"][0].to_string();
+            let r = Record::from_raw(&ext, Some(&tr), &["seller.io".into()]).unwrap();
+            conn.execute(INSERT, rusqlite::params![r.id, r.turns])
+                .unwrap();
+            rows.push(Stored {
+                id: r.id.clone(),
+                extensive: ext,
+                transcript: Some(tr),
+                ..Stored::default()
+            });
+        }
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut compared = 0;
+        for patterns in [
+            vec![" pricing "],
+            vec![" the ", " we "],
+            vec![" sec", " the ", " the "],
+            vec![" a "],
+            vec![" zzz "],
+        ] {
+            let patterns: Vec<String> = patterns.into_iter().map(str::to_owned).collect();
+            for side in [None, Some("internal"), Some("external")] {
+                for per_call in [1, 3] {
+                    let mut st = conn.prepare(TURNS).unwrap();
+                    let args = rusqlite::params![
+                        serde_json::to_string(&ids).unwrap(),
+                        serde_json::to_string(&patterns).unwrap(),
+                        side,
+                        per_call as i64
+                    ];
+                    let want: Vec<String> = st
+                        .query_map(args, |row| {
+                            Ok(format!(
+                                "{}#{} {:?} {:?} {:?} {}",
+                                row.get::<_, String>(0)?,
+                                row.get::<_, i64>(1)?,
+                                row.get::<_, Option<String>>(2)?,
+                                row.get::<_, Option<String>>(3)?,
+                                row.get::<_, Option<i64>>(4)?,
+                                row.get::<_, String>(5)?
+                            ))
+                        })
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    let mut got: Vec<Turn> = quoted_turns(&rows, &patterns, side, per_call);
+                    got.sort_by(|a, b| a.call_id.cmp(&b.call_id).then(a.idx.cmp(&b.idx)));
+                    let got: Vec<String> = got
+                        .iter()
+                        .map(|t| {
+                            format!(
+                                "{}#{} {:?} {:?} {:?} {}",
+                                t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text
+                            )
+                        })
+                        .collect();
+                    assert_eq!(got, want, "{patterns:?} {side:?} {per_call}");
+                    compared += want.len();
+                }
+            }
+        }
+        assert!(compared > 50, "the patterns quote turns: {compared}");
+        // A call without a transcript, or whose JSON the core cannot read,
+        // quotes nothing.
+        let bare = Stored {
+            id: "1".into(),
+            extensive: "{".into(),
+            transcript: Some("{}".into()),
+            ..Stored::default()
+        };
+        assert!(quoted_turns(&[bare], &[" a ".into()], None, 3).is_empty());
     }
 
     #[test]

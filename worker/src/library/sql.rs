@@ -183,8 +183,8 @@ pub const MIN_MS: i64 = -(1 << 53);
 /// See [`MIN_MS`].
 pub const MAX_MS: i64 = 1 << 53;
 
-/// One call with Gong's JSON.
-pub const GET: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+/// One call with Gong's JSON (the transcript, or the R2 key it is under).
+pub const GET: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript, j.blob
  FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id = :id";
 /// How many calls the library holds.
 pub const COUNT: &str = "SELECT count(*) AS n FROM calls";
@@ -197,10 +197,11 @@ pub const UPSERT_CALL: &str = "INSERT INTO calls (id, started, title, participan
    participants = excluded.participants, brief = excluded.brief,
    key_points = excluded.key_points, is_private = excluded.is_private,
    digest = excluded.digest, synced_at = excluded.synced_at";
-/// A call's Gong JSON.
-pub const UPSERT_JSON: &str =
-    "INSERT INTO call_json (id, extensive, transcript) VALUES (:id, :extensive, :transcript)
- ON CONFLICT (id) DO UPDATE SET extensive = excluded.extensive, transcript = excluded.transcript";
+/// A call's Gong JSON: the transcript here, or the R2 key it is under.
+pub const UPSERT_JSON: &str = "INSERT INTO call_json (id, extensive, transcript, blob, turns_blob)
+ VALUES (:id, :extensive, :transcript, :blob, :turns_blob)
+ ON CONFLICT (id) DO UPDATE SET extensive = excluded.extensive, transcript = excluded.transcript,
+   blob = excluded.blob, turns_blob = excluded.turns_blob";
 /// A change for the export: the call written.
 pub const LOG_WRITE: &str =
     "INSERT INTO changes (call_id, deleted, at, emails, private) VALUES (:id, 0, :at, :emails, :private)";
@@ -209,15 +210,6 @@ pub const LOG_WRITE: &str =
 /// resolve the account it belongs to (the merge) from these.
 pub const SET_INDEXED: &str = "UPDATE calls SET own_account = :account, own_key = :account_key,
    account_domain = :domain, crm = :crm, indexed = :version WHERE id = :id";
-/// A call's turns, removed.
-pub const DELETE_TURNS: &str = "DELETE FROM turns WHERE call_id = :id";
-/// A call's turns, from their JSON.
-pub const INSERT_TURNS: &str = "INSERT INTO turns (call_id, idx, speaker_id, speaker, affiliation, topic, start_ms, end_ms, text, words)
- SELECT :id, CAST(key AS INTEGER), json_extract(value, '$.speakerId'), json_extract(value, '$.speaker'),
-        json_extract(value, '$.affiliation'), json_extract(value, '$.topic'),
-        json_extract(value, '$.start'), json_extract(value, '$.end'), json_extract(value, '$.text'),
-        json_extract(value, '$.words')
- FROM json_each(:turns)";
 /// A call's index row, removed.
 pub const DELETE_FTS: &str =
     "DELETE FROM calls_fts WHERE rowid = (SELECT rid FROM calls WHERE id = :id)";
@@ -234,7 +226,7 @@ pub const INSERT_PARTIES: &str = "INSERT INTO parties (call_id, name, email, nam
  FROM json_each(:parties)";
 /// Calls indexed with an older index version, in the order of their index
 /// (`calls_indexed`): an idle library answers from one index page.
-pub const STALE: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+pub const STALE: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript, j.blob
  FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.indexed < :version ORDER BY c.indexed, c.rid LIMIT :limit";
 /// A call marked as indexed (without index rows).
 pub const MARK_INDEXED: &str = "UPDATE calls SET indexed = :version WHERE id = :id";
@@ -301,18 +293,6 @@ pub const SEARCH_COUNT: &str = concat!(
     filters!(),
     " LIMIT :cap)"
 );
-/// The best turns of each call that hold any of the patterns (a JSON array,
-/// each tested by substring), those holding more first, then in order.
-pub const TURNS: &str = "SELECT call_id, idx, speaker, affiliation, start_ms, text FROM (
-   SELECT t.call_id, t.idx, t.speaker, t.affiliation, t.start_ms, t.text, t.hits,
-     row_number() OVER (PARTITION BY t.call_id ORDER BY t.hits DESC, t.idx) AS k
-   FROM (SELECT t.*, (SELECT count(*) FROM json_each(:patterns) AS q
-                      WHERE instr(' ' || t.words || ' ', q.value) > 0) AS hits
-         FROM turns AS t
-         WHERE t.call_id IN (SELECT value FROM json_each(:ids))
-           AND (:side IS NULL OR (:side = 'internal') = (coalesce(t.affiliation, '') = 'Internal'))) AS t
-   WHERE t.hits > 0)
- WHERE k <= :per_call";
 /// The keyset of an accounts page: after the account `(last, key)`.
 macro_rules! after_account {
     ($last:literal, $key:literal) => {
@@ -443,8 +423,8 @@ pub const CHANGES: &str = "SELECT ch.seq, ch.call_id AS id, ch.deleted,
  FROM changes AS ch
  WHERE ch.seq > :after AND NOT EXISTS (SELECT 1 FROM changes AS later WHERE later.call_id = ch.call_id AND later.seq > ch.seq)
  ORDER BY ch.seq LIMIT :limit";
-/// These calls with Gong's JSON.
-pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript
+/// These calls with Gong's JSON (the transcript, or the R2 key it is under).
+pub const GET_MANY: &str = "SELECT c.id, c.started, c.is_private, j.extensive, j.transcript, j.blob, j.turns_blob
  FROM calls AS c JOIN call_json AS j ON j.id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))";
 
 /// The sync: ids a job saw Gong list (a page at a time).
@@ -486,6 +466,18 @@ pub const ERASE: &str = "INSERT INTO erased (id, at) VALUES (:id, :at)
 /// A call no longer erased.
 pub const RESTORE: &str = "DELETE FROM erased WHERE id = :id";
 
+/// The R2 keys these calls' rows name (a JSON array of ids).
+pub const BLOB_KEYS: &str = "SELECT id, blob, turns_blob FROM call_json
+ WHERE id IN (SELECT value FROM json_each(:ids)) AND (blob IS NOT NULL OR turns_blob IS NOT NULL)";
+/// Transcripts D1 still holds (to move to R2), through `call_json_inline`.
+pub const INLINE: &str = "SELECT id, extensive, transcript FROM call_json
+ WHERE transcript IS NOT NULL LIMIT :limit";
+/// A transcript (and its turns) moved to R2: the row names their keys, if
+/// it still holds that transcript.
+pub const MOVE_OUT: &str =
+    "UPDATE call_json SET blob = :blob, turns_blob = :turns_blob, transcript = NULL
+ WHERE id = :id AND transcript = :transcript";
+
 /// Every statement of the library.
 pub const STATEMENTS: &[&str] = &[
     LISTED_ADD,
@@ -498,8 +490,6 @@ pub const STATEMENTS: &[&str] = &[
     UPSERT_JSON,
     LOG_WRITE,
     SET_INDEXED,
-    DELETE_TURNS,
-    INSERT_TURNS,
     DELETE_FTS,
     INSERT_FTS,
     DELETE_PARTIES,
@@ -520,7 +510,6 @@ pub const STATEMENTS: &[&str] = &[
     COVER,
     SEARCH,
     SEARCH_COUNT,
-    TURNS,
     ACCOUNTS,
     ACCOUNTS_IN_RANGE,
     ACCOUNTS_OF_PARTICIPANT,
@@ -531,6 +520,9 @@ pub const STATEMENTS: &[&str] = &[
     CALLS_NEWEST_FIRST,
     CHANGES,
     GET_MANY,
+    BLOB_KEYS,
+    INLINE,
+    MOVE_OUT,
     ERASED_AMONG,
     ERASURE_EMAILS,
     SCRUB_CHANGES,
@@ -577,7 +569,13 @@ pub fn write(r: &Record, now_ms: i64, log: bool) -> Result<Vec<Bound>, String> {
             &[
                 ("id", (&r.id).into()),
                 ("extensive", (&r.extensive).into()),
-                ("transcript", Param::opt(r.transcript.as_deref())),
+                // In R2 when the record names its key there.
+                (
+                    "transcript",
+                    Param::opt(r.transcript.as_deref().filter(|_| r.blob.is_none())),
+                ),
+                ("blob", Param::opt(r.blob.as_deref())),
+                ("turns_blob", Param::opt(r.turns_blob.as_deref())),
             ],
         )?,
     ];
@@ -611,8 +609,6 @@ pub fn index(r: &Record) -> Result<Vec<Bound>, String> {
                 ("version", INDEX_VERSION.into()),
             ],
         )?,
-        bind(DELETE_TURNS, &[id()])?,
-        bind(INSERT_TURNS, &[id(), ("turns", (&r.turns).into())])?,
         bind(DELETE_FTS, &[id()])?,
         bind(
             INSERT_FTS,
@@ -818,24 +814,6 @@ pub mod query {
         filtered(SEARCH_COUNT, filters, who, values)
     }
 
-    /// [`TURNS`].
-    pub fn turns(
-        ids: &[String],
-        patterns: &[String],
-        side: Option<&str>,
-        per_call: usize,
-    ) -> Result<Bound, String> {
-        bind(
-            TURNS,
-            &[
-                ("ids", json_list(ids)),
-                ("patterns", json_list(patterns)),
-                ("side", Param::opt(side)),
-                ("per_call", per_call.into()),
-            ],
-        )
-    }
-
     /// The accounts page after `after` (`(last, key)` of the previous
     /// page's last account): [`ACCOUNTS`] from the summary, or
     /// [`ACCOUNTS_IN_RANGE`] with a range, or [`ACCOUNTS_OF_PARTICIPANT`]
@@ -1036,6 +1014,34 @@ pub mod query {
     pub fn get_many(ids: &[String]) -> Result<Bound, String> {
         bind(GET_MANY, &[("ids", json_list(ids))])
     }
+
+    /// [`BLOB_KEYS`].
+    pub fn blob_keys(ids: &[String]) -> Result<Bound, String> {
+        bind(BLOB_KEYS, &[("ids", json_list(ids))])
+    }
+
+    /// [`INLINE`].
+    pub fn inline(limit: usize) -> Result<Bound, String> {
+        bind(INLINE, &[("limit", limit.into())])
+    }
+
+    /// [`MOVE_OUT`].
+    pub fn move_out(
+        id: &str,
+        blob: &str,
+        turns_blob: Option<&str>,
+        transcript: &str,
+    ) -> Result<Bound, String> {
+        bind(
+            MOVE_OUT,
+            &[
+                ("id", id.into()),
+                ("blob", blob.into()),
+                ("turns_blob", Param::opt(turns_blob)),
+                ("transcript", transcript.into()),
+            ],
+        )
+    }
 }
 
 #[cfg(test)]
@@ -1078,7 +1084,6 @@ pub(crate) mod tests {
                 query::cover(0, 9),
                 query::search("\"acme\"", &f, who, 10, 0),
                 query::search_count("\"acme\"", &f, who, 100),
-                query::turns(&ids, &[" acme ".to_owned()], Some("internal"), 3),
                 query::accounts(&Filters::default(), Some("ac"), all, Some((3, "k")), 10),
                 query::accounts(&f, None, all, None, 10),
                 query::accounts(&f, Some("ac"), who, Some((3, "k")), 10),
@@ -1096,6 +1101,9 @@ pub(crate) mod tests {
                 query::unlisted(0, 9, Some((3, "1")), 5000, 500),
                 query::listed_clear(),
                 query::slice_start(0, 9, 500),
+                query::blob_keys(&ids),
+                query::inline(5),
+                query::move_out("1", "calls/1/x.json.gz", None, "{}"),
             ]
             .into_iter()
             .map(Result::unwrap),
