@@ -61,11 +61,15 @@ fn main() {
     let rows: Vec<(&str, f64)> = vec![
         (
             "Gong's transcript body checked as UTF-8 (425 KB)",
-            time(rounds, || gongkit::json_from_utf8(bytes.clone()).map(|s| s.len())),
+            time(rounds, || {
+                gongkit::json_from_utf8(bytes.clone()).map(|s| s.len())
+            }),
         ),
         (
             "parse the extensive answer (1.5 KB)",
-            time(rounds, || AnyExtensive::from_json(&ext).map(|e| e.calls().len())),
+            time(rounds, || {
+                AnyExtensive::from_json(&ext).map(|e| e.calls().len())
+            }),
         ),
         (
             "normalize_call with the transcript (read + format)",
@@ -96,7 +100,9 @@ fn main() {
         ),
         (
             "the transcript alone, escaped by serde",
-            time(rounds, || serde_json::to_string(&transcript).map(|s| s.len())),
+            time(rounds, || {
+                serde_json::to_string(&transcript).map(|s| s.len())
+            }),
         ),
         (
             "the transcript alone, write_json_string",

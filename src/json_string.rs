@@ -110,8 +110,15 @@ mod tests {
             for len in 0..40 {
                 for at in [0, len / 2, len] {
                     let mut text: String = "aé".repeat(len).chars().take(len).collect();
-                    text.insert(text.char_indices().nth(at).map_or(text.len(), |(i, _)| i), c);
-                    assert_eq!(json_string(&text), serde(&text), "byte {b:#x} at {at} of {len}");
+                    text.insert(
+                        text.char_indices().nth(at).map_or(text.len(), |(i, _)| i),
+                        c,
+                    );
+                    assert_eq!(
+                        json_string(&text),
+                        serde(&text),
+                        "byte {b:#x} at {at} of {len}"
+                    );
                 }
             }
         }
