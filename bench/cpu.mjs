@@ -259,6 +259,10 @@ const kinds = [
   ["2h fresh", (i) => timed(`${base}/v1/calls/${at(big, i)}?fresh=true`, { headers: auth }, expect(200, "miss"))],
   ["2h cached", (i) => timed(`${base}/v1/calls/${cachedId}`, { headers: auth }, cachedCheck(i))],
   ["2h format", (i) => timed(`${base}/v1/format`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: formatBody }, expect(200))],
+  // The other routes' kept answers (not in the issue's table): a repeat is a
+  // read of the extensive answer and of the rendered answer, no parse.
+  ["2h tr cached", (i) => timed(`${base}/v1/calls/${cachedId}/transcript`, { headers: auth }, cachedCheck(i))],
+  ["2h doc cached", (i) => timed(`${base}/v1/calls/${cachedId}/document`, { headers: auth }, cachedCheck(i))],
 ];
 for (const [, request] of kinds) for (let i = 0; i < WARM; i++) await request(-1 - i);
 await sleep(1000);
