@@ -90,47 +90,37 @@ pub fn rendered_for(mut entry: String, fingerprint: &str) -> Option<String> {
 }
 
 /// How a text answer (a transcript or a document) is kept: a line saying
-/// its shape, then the text itself (whole, or one chunk), or its chunks as
-/// the JSON the REST answer gives.
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-enum TextShape {
-    Whole,
-    Chunks,
-    Chunk {
-        index: usize,
-        count: usize,
-        start: Option<i64>,
-        end: Option<i64>,
-    },
-}
-
-/// A text answer as a rendered answer's body (see [`text_from_entry`]).
+/// its shape (`whole`, `chunks`, or `chunk {index} {count} {start} {end}`
+/// with `-` for a missing time), then the text itself (whole, or the one
+/// chunk), or its chunks as the JSON the REST answer gives. A line of
+/// words, not JSON: reading it back needs no parser.
 ///
 /// # Errors
 ///
 /// 500 `internal_error` if the chunks cannot be written.
 pub fn text_entry(text: &Text) -> Result<String> {
-    let (shape, body): (TextShape, std::borrow::Cow<'_, str>) = match text {
-        Text::Whole(t) => (TextShape::Whole, t.as_str().into()),
+    let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+    let (shape, body): (String, std::borrow::Cow<'_, str>) = match text {
+        Text::Whole(t) => ("whole".to_owned(), t.as_str().into()),
         Text::Chunks(chunks) => (
-            TextShape::Chunks,
+            "chunks".to_owned(),
             serde_json::to_string(chunks)
                 .map_err(Error::internal)?
                 .into(),
         ),
         Text::Chunk(c) => (
-            TextShape::Chunk {
-                index: c.index,
-                count: c.count,
-                start: c.start,
-                end: c.end,
-            },
+            format!(
+                "chunk {} {} {} {}",
+                c.index,
+                c.count,
+                time(c.start),
+                time(c.end)
+            ),
             c.text.as_str().into(),
         ),
     };
-    let mut out = serde_json::to_string(&shape).map_err(Error::internal)?;
-    out.reserve(body.len() + 1);
+    let mut out = String::with_capacity(shape.len() + 1 + body.len());
+    out.push_str(&shape);
     out.push('\n');
     out.push_str(&body);
     Ok(out)
@@ -140,17 +130,27 @@ pub fn text_entry(text: &Text) -> Result<String> {
 /// [`text_entry`] wrote).
 pub fn text_from_entry(mut entry: String) -> Option<Text> {
     let line = entry.find('\n')?;
-    let shape: TextShape = serde_json::from_str(&entry[..line]).ok()?;
+    let mut words = entry[..line].split(' ');
+    let text = match words.next()? {
+        "whole" => None,
+        "chunks" => Some(None),
+        "chunk" => {
+            let mut number = || words.next()?.parse::<usize>().ok();
+            let (index, count) = (number()?, number()?);
+            let mut time = || match words.next()? {
+                "-" => Some(None),
+                t => t.parse::<i64>().ok().map(Some),
+            };
+            let (start, end) = (time()?, time()?);
+            Some(Some((index, count, start, end)))
+        }
+        _ => return None,
+    };
     entry.drain(..=line);
-    Some(match shape {
-        TextShape::Whole => Text::Whole(entry),
-        TextShape::Chunks => Text::Chunks(serde_json::from_str(&entry).ok()?),
-        TextShape::Chunk {
-            index,
-            count,
-            start,
-            end,
-        } => Text::Chunk(gongkit::Chunk {
+    Some(match text {
+        None => Text::Whole(entry),
+        Some(None) => Text::Chunks(serde_json::from_str(&entry).ok()?),
+        Some(Some((index, count, start, end))) => Text::Chunk(gongkit::Chunk {
             index,
             count,
             text: entry,
@@ -487,6 +487,8 @@ mod tests {
             );
         }
         assert!(text_from_entry("no shape line".to_owned()).is_none());
-        assert!(text_from_entry("{\"kind\":\"chunks\"}\nnot json".to_owned()).is_none());
+        assert!(text_from_entry("chunks\nnot json".to_owned()).is_none());
+        assert!(text_from_entry("chunk 1 x - -\ntext".to_owned()).is_none());
+        assert!(text_from_entry("{\"id\":1}\n".to_owned()).is_none());
     }
 }
