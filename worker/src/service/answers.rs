@@ -89,75 +89,97 @@ pub fn rendered_for(mut entry: String, fingerprint: &str) -> Option<String> {
     Some(entry)
 }
 
-/// How a text answer (a transcript or a document) is kept: a line saying
-/// its shape (`whole`, `chunks`, or `chunk {index} {count} {start} {end}`
-/// with `-` for a missing time), then the text itself (whole, or the one
-/// chunk), or its chunks as the JSON the REST answer gives. A line of
-/// words, not JSON: reading it back needs no parser.
-///
-/// # Errors
-///
-/// 500 `internal_error` if the chunks cannot be written.
-pub fn text_entry(text: &Text) -> Result<String> {
-    let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
-    let (shape, body): (String, std::borrow::Cow<'_, str>) = match text {
-        Text::Whole(t) => ("whole".to_owned(), t.as_str().into()),
-        Text::Chunks(chunks) => (
-            "chunks".to_owned(),
-            serde_json::to_string(chunks)
-                .map_err(Error::internal)?
-                .into(),
-        ),
-        Text::Chunk(c) => (
-            format!(
-                "chunk {} {} {} {}",
-                c.index,
-                c.count,
-                time(c.start),
-                time(c.end)
-            ),
-            c.text.as_str().into(),
-        ),
+/// How a text answer (a transcript or a document) is kept: lines of words
+/// then texts, no JSON (reading it back needs no parser, and the Worker
+/// carries no deserializer for it). `whole` and the text; `chunk` and one
+/// chunk; `chunks` and every chunk, one after another. A chunk is its line
+/// `{index} {count} {start} {end} {bytes}` (`-` for a missing time) and
+/// `bytes` of text.
+pub fn text_entry(text: &Text) -> String {
+    fn chunk(out: &mut String, c: &gongkit::Chunk) {
+        let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+        out.push_str(&format!(
+            "{} {} {} {} {}\n",
+            c.index,
+            c.count,
+            time(c.start),
+            time(c.end),
+            c.text.len()
+        ));
+        out.push_str(&c.text);
+    }
+    let mut out = String::new();
+    match text {
+        Text::Whole(t) => {
+            out.reserve(t.len() + 6);
+            out.push_str("whole\n");
+            out.push_str(t);
+        }
+        Text::Chunks(chunks) => {
+            out.reserve(chunks.iter().map(|c| c.text.len() + 40).sum::<usize>() + 7);
+            out.push_str("chunks\n");
+            for c in chunks {
+                chunk(&mut out, c);
+            }
+        }
+        Text::Chunk(c) => {
+            out.reserve(c.text.len() + 46);
+            out.push_str("chunk\n");
+            chunk(&mut out, c);
+        }
+    }
+    out
+}
+
+/// The chunk at the start of `rest` (see [`text_entry`]), and what follows it.
+fn read_chunk(rest: &str) -> Option<(gongkit::Chunk, &str)> {
+    let line = rest.find('\n')?;
+    let mut words = rest[..line].split(' ');
+    let mut number = || words.next()?.parse::<usize>().ok();
+    let (index, count) = (number()?, number()?);
+    let mut time = || match words.next()? {
+        "-" => Some(None),
+        t => t.parse::<i64>().ok().map(Some),
     };
-    let mut out = String::with_capacity(shape.len() + 1 + body.len());
-    out.push_str(&shape);
-    out.push('\n');
-    out.push_str(&body);
-    Ok(out)
+    let (start, end) = (time()?, time()?);
+    let bytes = words.next()?.parse::<usize>().ok()?;
+    let body = &rest[line + 1..];
+    let text = body.get(..bytes)?;
+    let chunk = gongkit::Chunk {
+        index,
+        count,
+        text: text.to_owned(),
+        start,
+        end,
+    };
+    Some((chunk, &body[bytes..]))
 }
 
 /// The text answer a rendered answer's body holds (`None`: not one
 /// [`text_entry`] wrote).
 pub fn text_from_entry(mut entry: String) -> Option<Text> {
     let line = entry.find('\n')?;
-    let mut words = entry[..line].split(' ');
-    let text = match words.next()? {
-        "whole" => None,
-        "chunks" => Some(None),
-        "chunk" => {
-            let mut number = || words.next()?.parse::<usize>().ok();
-            let (index, count) = (number()?, number()?);
-            let mut time = || match words.next()? {
-                "-" => Some(None),
-                t => t.parse::<i64>().ok().map(Some),
-            };
-            let (start, end) = (time()?, time()?);
-            Some(Some((index, count, start, end)))
+    match &entry[..line] {
+        "whole" => {
+            entry.drain(..=line);
+            Some(Text::Whole(entry))
         }
-        _ => return None,
-    };
-    entry.drain(..=line);
-    Some(match text {
-        None => Text::Whole(entry),
-        Some(None) => Text::Chunks(serde_json::from_str(&entry).ok()?),
-        Some(Some((index, count, start, end))) => Text::Chunk(gongkit::Chunk {
-            index,
-            count,
-            text: entry,
-            start,
-            end,
-        }),
-    })
+        "chunk" => match read_chunk(&entry[line + 1..])? {
+            (chunk, "") => Some(Text::Chunk(chunk)),
+            _ => None,
+        },
+        "chunks" => {
+            let mut chunks = Vec::new();
+            let mut rest = &entry[line + 1..];
+            while !rest.is_empty() {
+                let (chunk, next) = read_chunk(rest)?;
+                chunks.push(chunk);
+                rest = next;
+            }
+            Some(Text::Chunks(chunks))
+        }
+        _ => None,
+    }
 }
 
 /// One of Gong's answers, and whether it still needs caching.
@@ -477,18 +499,26 @@ mod tests {
         for text in [
             Text::Whole("Jane: Hi.\nJohn: \"Bye\"\n".to_owned()),
             Text::Whole(String::new()),
-            Text::Chunks(vec![chunk(0, "a\nb"), chunk(1, "c")]),
+            Text::Chunks(vec![chunk(0, "a\nb é"), chunk(1, "c\n5 5 - - 9\n")]),
+            Text::Chunks(Vec::new()),
             Text::Chunk(chunk(1, "line one\nline two")),
         ] {
-            let entry = text_entry(&text).unwrap();
+            let entry = text_entry(&text);
             assert_eq!(
                 format!("{:?}", text_from_entry(entry)),
                 format!("{:?}", Some(text))
             );
         }
-        assert!(text_from_entry("no shape line".to_owned()).is_none());
-        assert!(text_from_entry("chunks\nnot json".to_owned()).is_none());
-        assert!(text_from_entry("chunk 1 x - -\ntext".to_owned()).is_none());
-        assert!(text_from_entry("{\"id\":1}\n".to_owned()).is_none());
+        for bad in [
+            "no shape line",
+            "chunks\nnot a chunk",
+            "chunk\n1 2 x - 4\ntext",
+            "chunk\n1 2 - - 40\ntoo short",
+            "chunk\n1 2 - - 1\ntwo",
+            "chunk\n1 2 - - 1\né",
+            "{\"id\":1}\n",
+        ] {
+            assert!(text_from_entry(bad.to_owned()).is_none(), "{bad}");
+        }
     }
 }

@@ -125,7 +125,7 @@ impl Service {
             )?,
         };
         drop(parsed);
-        self.keep_rendered(id, &ext, Rendering::Transcript, &shape, &text_entry(&text)?)?;
+        self.keep_rendered(id, &ext, Rendering::Transcript, &shape, &text_entry(&text))?;
         self.settle(ext, Some(tr));
         self.returned(id.as_str());
         Ok(text)
@@ -174,7 +174,7 @@ impl Service {
         // A document without its transcript is not kept: the transcript
         // may come later with the same extensive answer.
         if with_transcript {
-            self.keep_rendered(id, &ext, Rendering::Document, &shape, &text_entry(&text)?)?;
+            self.keep_rendered(id, &ext, Rendering::Document, &shape, &text_entry(&text))?;
         }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
