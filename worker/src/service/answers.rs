@@ -13,7 +13,7 @@ use super::{Service, Source, Text, Write};
 use crate::args::CallId;
 use crate::error::{Error, Result};
 use crate::gong::Answer;
-use crate::library::Record;
+use crate::library::{Record, Stored};
 
 /// An unknown call id is remembered this long, so a looping client does
 /// not spend Gong's quota asking again.
@@ -182,6 +182,15 @@ pub fn text_from_entry(mut entry: String) -> Option<Text> {
     }
 }
 
+/// What [`Service::rendered`] found.
+pub(super) enum Kept<T> {
+    /// The answer rendered before, for a caller who may see the call.
+    Answer(T),
+    /// Nothing to serve; the library's copy of the call when it was read,
+    /// so that rendering anew does not read it again ([`Service::answers`]).
+    Missing(Option<Stored>),
+}
+
 /// One of Gong's answers, and whether it still needs caching.
 pub(super) struct Fetched {
     pub(super) text: String,
@@ -302,7 +311,8 @@ impl Service {
     /// extensive answer): a read of the extensive answer where
     /// [`Service::answers`] would find it (the library, else the cache; the
     /// access rule needs it) and one of the rendered answer. `None` for a
-    /// `fresh` ask, or when nothing rendered from these answers is cached.
+    /// `fresh` ask, or when nothing rendered from these answers is cached
+    /// ([`Kept::Missing`], with the library's copy of the call if read).
     ///
     /// # Errors
     ///
@@ -313,9 +323,9 @@ impl Service {
         fresh: bool,
         kind: Rendering,
         shape: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Kept<String>> {
         if fresh {
-            return Ok(None);
+            return Ok(Kept::Missing(None));
         }
         let (_, signer) = self.client()?;
         let rendered_key = signer.cache_key(id.as_str(), kind.part());
@@ -323,31 +333,31 @@ impl Service {
             Some(library) => library.get(id.as_str()).await?,
             None => None,
         };
-        let (source, ext, entry) = match stored {
+        let (source, ext, entry) = match &stored {
             Some(stored) => (
                 Source::Library,
-                Some(stored.extensive),
+                Some(std::borrow::Cow::Borrowed(stored.extensive.as_str())),
                 self.store.get(&rendered_key).await,
             ),
             None => {
                 let ext_key = signer.cache_key(id.as_str(), "extensive");
                 let (ext, entry) = join!(self.store.get(&ext_key), self.store.get(&rendered_key));
-                (Source::Cache, ext, entry)
+                (Source::Cache, ext.map(std::borrow::Cow::Owned), entry)
             }
         };
         let (Some(ext), Some(entry)) = (ext, entry) else {
-            return Ok(None);
+            return Ok(Kept::Missing(stored));
         };
         let fingerprint = rendered_fingerprint(kind, shape, &ext);
         let Some(answer) = rendered_for(entry, &fingerprint) else {
-            return Ok(None);
+            return Ok(Kept::Missing(stored));
         };
         self.note(source);
         // The access rule, on the extensive answer, as for an answer
         // rendered now.
         let parsed = AnyExtensive::from_json(&ext).map_err(Error::from_gong)?;
         self.select(&parsed, id)?;
-        Ok(Some(answer))
+        Ok(Kept::Answer(answer))
     }
 
     /// Keeps `answer`, rendered from `ext` as `kind` with `shape` (see
@@ -387,16 +397,22 @@ impl Service {
 
     /// The extensive answer of call `id`, and its transcript answer when
     /// asked for, fetched concurrently. A call Gong does not have is
-    /// remembered for [`NOT_FOUND_TTL_SECONDS`].
+    /// remembered for [`NOT_FOUND_TTL_SECONDS`]. `known`: the library's
+    /// copy when it was just read ([`Kept::Missing`]), not read again.
     pub(super) async fn answers(
         &self,
         id: &CallId,
         fresh: bool,
         with_transcript: bool,
+        known: Option<Stored>,
     ) -> Result<(Fetched, Option<Fetched>)> {
         let (_, signer) = self.client()?;
         if let (false, Some(library)) = (fresh, &self.library) {
-            if let Some(stored) = library.get(id.as_str()).await? {
+            let stored = match known {
+                Some(stored) => Some(stored),
+                None => library.get(id.as_str()).await?,
+            };
+            if let Some(stored) = stored {
                 self.note(Source::Library);
                 let transcript =
                     stored

@@ -10,7 +10,7 @@
 
 use gongkit::{AnyExtensive, Chunk, TranscriptInput};
 
-use super::answers::{text_entry, text_from_entry, Rendering};
+use super::answers::{text_entry, text_from_entry, Kept, Rendering};
 use super::{Service, Text};
 use crate::args::{self, CallArgs, CallId, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
 use crate::error::{Error, Result};
@@ -22,14 +22,17 @@ impl Service {
         let id = &args.call_id;
         let options = self.options(&args.options, id);
         let shape = format!("{options:?}\0{}", args.transcript);
-        if let Some(json) = self
+        let known = match self
             .rendered(id, args.fresh, Rendering::Call, &shape)
             .await?
         {
-            self.returned(id.as_str());
-            return Ok(json);
-        }
-        let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
+            Kept::Answer(json) => {
+                self.returned(id.as_str());
+                return Ok(json);
+            }
+            Kept::Missing(known) => known,
+        };
+        let (ext, tr) = self.answers(id, args.fresh, args.transcript, known).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         if let Err(e) = self.select(&parsed, id) {
             drop(parsed);
@@ -57,22 +60,25 @@ impl Service {
     }
 
     /// A transcript or document rendered before with these arguments
-    /// (`shape`) from the same answers, when the caller may see the call.
+    /// (`shape`) from the same answers, when the caller may see the call
+    /// (see [`Service::rendered`]).
     async fn rendered_text(
         &self,
         id: &CallId,
         fresh: bool,
         kind: Rendering,
         shape: &str,
-    ) -> Result<Option<Text>> {
-        let Some(entry) = self.rendered(id, fresh, kind, shape).await? else {
-            return Ok(None);
-        };
-        let text = text_from_entry(entry);
-        if text.is_some() {
-            self.returned(id.as_str());
-        }
-        Ok(text)
+    ) -> Result<Kept<Text>> {
+        Ok(match self.rendered(id, fresh, kind, shape).await? {
+            Kept::Answer(entry) => match text_from_entry(entry) {
+                Some(text) => {
+                    self.returned(id.as_str());
+                    Kept::Answer(text)
+                }
+                None => Kept::Missing(None),
+            },
+            Kept::Missing(known) => Kept::Missing(known),
+        })
     }
 
     /// What shapes a transcript or document answer: the options as
@@ -87,15 +93,16 @@ impl Service {
         args::check_chunking(args.max_chars, args.chunk)?;
         let id = &args.call_id;
         let shape = self.text_shape(args);
-        if let Some(text) = self
+        let known = match self
             .rendered_text(id, args.fresh, Rendering::Transcript, &shape)
             .await?
         {
-            return Ok(text);
-        }
+            Kept::Answer(text) => return Ok(text),
+            Kept::Missing(known) => known,
+        };
         // The extensive answer is needed even without names: it says
         // whether the call is private.
-        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let (ext, tr) = self.answers(id, args.fresh, true, known).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         let call = match self.select(&parsed, id) {
             Ok(call) => call,
@@ -136,13 +143,14 @@ impl Service {
         args::check_chunking(args.max_chars, args.chunk)?;
         let id = &args.call_id;
         let shape = self.text_shape(args);
-        if let Some(text) = self
+        let known = match self
             .rendered_text(id, args.fresh, Rendering::Document, &shape)
             .await?
         {
-            return Ok(text);
-        }
-        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+            Kept::Answer(text) => return Ok(text),
+            Kept::Missing(known) => known,
+        };
+        let (ext, tr) = self.answers(id, args.fresh, true, known).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         if let Err(e) = self.select(&parsed, id) {
             drop(parsed);
