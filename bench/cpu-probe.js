@@ -6,8 +6,10 @@
 // bench/cpu.mjs). Not deployed anywhere.
 //   GET /noop                 nothing (the baseline)
 //   GET /fetch?id=ID          Gong's extensive and transcript answers for ID, read as text
-//   GET /cache-put?key=K      both answers of SIM_CALL into the Cache API under K
-//   GET /cache-get?key=K      both back, read as text
+//   GET /cache-put?key=K&bytes=N   both answers of SIM_CALL and a rendered answer of N bytes
+//                                  (what a fresh answer keeps) into the Cache API under K
+//   GET /cache-get?key=K&bytes=N   the extensive answer and the rendered one back, read as
+//                                  text (what a repeat reads)
 //   GET /kv-put?key=K, /kv-get?key=K   the same with Workers KV
 //   POST /upload              reads the request body as text (what POST /v1/format receives)
 //   GET /respond?bytes=N      answers N bytes of JSON text (what the Worker sends back)
@@ -34,6 +36,10 @@ const both = (env, id) => Promise.all([gong(env, "/v2/calls/extensive", id), gon
 let answers;
 // Answer bodies by size, made once per isolate.
 const bodies = new Map();
+const body = (n) => {
+  if (!bodies.has(n)) bodies.set(n, JSON.stringify({ text: "x".repeat(Math.max(0, n - 11)) }));
+  return bodies.get(n);
+};
 
 export default {
   async fetch(request, env) {
@@ -46,9 +52,7 @@ export default {
       case "/upload":
         return ok((await request.text()).length);
       case "/respond": {
-        const n = Number(url.searchParams.get("bytes") ?? 0);
-        if (!bodies.has(n)) bodies.set(n, JSON.stringify({ text: "x".repeat(Math.max(0, n - 11)) }));
-        return new Response(bodies.get(n), { headers: { "Content-Type": "application/json" } });
+        return new Response(body(Number(url.searchParams.get("bytes") ?? 0)), { headers: { "Content-Type": "application/json" } });
       }
       case "/fetch": {
         const texts = await both(env, url.searchParams.get("id") ?? env.SIM_CALL);
@@ -57,8 +61,9 @@ export default {
       case "/cache-put":
       case "/kv-put": {
         answers ??= await both(env, env.SIM_CALL);
+        const rendered = body(Number(url.searchParams.get("bytes") ?? 0));
         await Promise.all(
-          answers.map((text, i) =>
+          [...answers, rendered].map((text, i) =>
             url.pathname === "/kv-put"
               ? env.KV.put(`${key}:${i}`, text, { expirationTtl: 3600 })
               : caches.default.put(cacheUrl(key, i), new Response(text, { headers: { "Cache-Control": "max-age=3600", "Content-Type": "application/json" } })),
@@ -69,7 +74,7 @@ export default {
       case "/cache-get":
       case "/kv-get": {
         const texts = await Promise.all(
-          [0, 1].map(async (i) => {
+          [0, 2].map(async (i) => {
             if (url.pathname === "/kv-get") return env.KV.get(`${key}:${i}`);
             const hit = await caches.default.match(cacheUrl(key, i));
             return hit ? hit.text() : null;

@@ -28,6 +28,7 @@ mod call;
 mod chunk;
 mod date;
 mod error;
+mod json_string;
 mod model;
 mod options;
 mod path;
@@ -55,6 +56,7 @@ pub use call::{
 pub use chunk::{chunk_monologues, chunk_transcript, Chunk, MAX_CHARS};
 pub use date::{call_date, parse_call_time, CallTime, MAX_UTC_OFFSET_MINUTES};
 pub use error::{json_words, Error, Result};
+pub use json_string::{json_string, write_json_string};
 pub use model::*;
 pub use options::{CallOptions, Format, TranscriptOptions};
 pub use request::{

@@ -3,19 +3,26 @@
 //! from [`crate::sign::Signer::cache_key`]. A cache failure is never an
 //! error: the answer is fetched again.
 
-/// A response's body as text, read by one call into the runtime. The
-/// `worker` crate's `Response::text` reads a streamed body chunk by chunk
-/// (a promise, a copy and a `Vec` append per chunk): for a 425 KB Gong
-/// answer that was a third of the Worker's CPU.
-pub async fn body_text(response: worker::Response) -> worker::Result<String> {
+/// A response's body as UTF-8 bytes, read by one call into the runtime
+/// (`arrayBuffer()`, then one copy into WebAssembly's memory). The `worker`
+/// crate's `Response::text` and `bytes` read a streamed body chunk by chunk
+/// (a promise, a copy and a `Vec` append per chunk: a third of the Worker's
+/// CPU for a 425 KB Gong answer), and `text()` would decode the bytes into
+/// a JavaScript string only for the glue to encode them back.
+pub async fn body_bytes(response: worker::Response) -> worker::Result<Vec<u8>> {
     let js: worker::web_sys::Response = response.into();
-    let promise = js.text().map_err(worker::Error::from)?;
-    let value = worker::wasm_bindgen_futures::JsFuture::from(promise)
+    let promise = js.array_buffer().map_err(worker::Error::from)?;
+    let buffer = worker::wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map_err(worker::Error::from)?;
-    value
-        .as_string()
-        .ok_or_else(|| worker::Error::RustError("the body is not text".into()))
+    Ok(worker::js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// A response's body as text: [`body_bytes`], checked as UTF-8 in place
+/// (no JavaScript string in between).
+pub async fn body_text(response: worker::Response) -> worker::Result<String> {
+    let bytes = body_bytes(response).await?;
+    gongkit::json_from_utf8(bytes).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
 /// The store.
@@ -42,7 +49,14 @@ impl Store {
     /// The value under `key`, if any.
     pub async fn get(&self, key: &str) -> Option<String> {
         match self {
-            Store::Kv(kv) => kv.get(key).text().await.ok().flatten(),
+            // As bytes: an ArrayBuffer copied in, not a string re-encoded.
+            Store::Kv(kv) => kv
+                .get(key)
+                .bytes()
+                .await
+                .ok()
+                .flatten()
+                .and_then(|bytes| String::from_utf8(bytes).ok()),
             Store::Edge(cache) => {
                 let response = cache.get(Store::url(key), false).await.ok()??;
                 body_text(response).await.ok()

@@ -6,33 +6,69 @@
 //! formatting the transcript again.
 
 use futures::join;
-use gongkit::{CallOptions, RequestOptions};
+use gongkit::{AnyExtensive, RequestOptions};
 use sha2::{Digest, Sha256};
 
-use super::{Service, Source, Write};
+use super::{Service, Source, Text, Write};
 use crate::args::CallId;
 use crate::error::{Error, Result};
 use crate::gong::Answer;
-use crate::library::Record;
+use crate::library::{Record, Stored};
 
 /// An unknown call id is remembered this long, so a looping client does
 /// not spend Gong's quota asking again.
 pub const NOT_FOUND_TTL_SECONDS: u64 = 300;
 
-/// The cache part (as in [`crate::sign::Signer::cache_key`]) of a call's
-/// rendered answer: one entry a call, so erasing the call erases it.
-pub const RENDERED_PART: &str = "answer";
+/// What a rendered answer is the answer of: each capability that keeps
+/// its answers has its own cache entry a call (so one does not push out
+/// another's), and erasing a call erases every one ([`RENDERED_PARTS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rendering {
+    /// `get_call`: the normalized call as JSON.
+    Call,
+    /// `get_transcript`: the transcript (whole, its chunks, or one).
+    Transcript,
+    /// `get_call_document`: the document (whole, its chunks, or one).
+    Document,
+}
 
-/// What a rendered answer was made from: the options as applied, whether
-/// the transcript was asked for, Gong's extensive answer and this release
-/// (whose output it is). The transcript answer is not hashed: it is cached
-/// and fetched again only with the extensive one, and a fresh fetch renders
+impl Rendering {
+    /// Every kind, once (the list [`RENDERED_PARTS`] follows).
+    pub const ALL: [Rendering; 3] = [Rendering::Call, Rendering::Transcript, Rendering::Document];
+
+    /// The cache part (as in [`crate::sign::Signer::cache_key`]) of a
+    /// call's rendered answer of this kind.
+    pub const fn part(self) -> &'static str {
+        match self {
+            Rendering::Call => "answer",
+            Rendering::Transcript => "answer-transcript",
+            Rendering::Document => "answer-document",
+        }
+    }
+}
+
+/// The cache parts of a call's rendered answers, which erasing a call
+/// erases.
+pub const RENDERED_PARTS: [&str; 3] = [
+    Rendering::ALL[0].part(),
+    Rendering::ALL[1].part(),
+    Rendering::ALL[2].part(),
+];
+
+/// What a rendered answer was made from: its kind, the arguments that
+/// shape it (`shape`: the options as applied, whether the transcript was
+/// asked for, the chunking), Gong's extensive answer and this release
+/// (whose output it is). The transcript answer is not hashed: it is
+/// cached and fetched again only with the extensive one (the library
+/// keeps a call's transcript once it has one), and a fresh fetch renders
 /// anew.
-pub fn rendered_fingerprint(options: &CallOptions, transcript: bool, extensive: &str) -> String {
+pub fn rendered_fingerprint(kind: Rendering, shape: &str, extensive: &str) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
-    h.update([0, u8::from(transcript)]);
-    h.update(format!("{options:?}"));
+    h.update([0]);
+    h.update(kind.part());
+    h.update([0]);
+    h.update(shape);
     h.update([0]);
     h.update(extensive);
     h.finalize()[..16]
@@ -51,6 +87,108 @@ pub fn rendered_for(mut entry: String, fingerprint: &str) -> Option<String> {
     // Moved down in place: the answer can be megabytes.
     entry.drain(..start);
     Some(entry)
+}
+
+/// How a text answer (a transcript or a document) is kept: lines of words
+/// then texts, no JSON (reading it back needs no parser, and the Worker
+/// carries no deserializer for it). `whole` and the text; `chunk` and one
+/// chunk; `chunks` and every chunk, one after another. A chunk is its line
+/// `{index} {count} {start} {end} {bytes}` (`-` for a missing time) and
+/// `bytes` of text.
+pub fn text_entry(text: &Text) -> String {
+    fn chunk(out: &mut String, c: &gongkit::Chunk) {
+        let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+        out.push_str(&format!(
+            "{} {} {} {} {}\n",
+            c.index,
+            c.count,
+            time(c.start),
+            time(c.end),
+            c.text.len()
+        ));
+        out.push_str(&c.text);
+    }
+    let mut out = String::new();
+    match text {
+        Text::Whole(t) => {
+            out.reserve(t.len() + 6);
+            out.push_str("whole\n");
+            out.push_str(t);
+        }
+        Text::Chunks(chunks) => {
+            out.reserve(chunks.iter().map(|c| c.text.len() + 40).sum::<usize>() + 7);
+            out.push_str("chunks\n");
+            for c in chunks {
+                chunk(&mut out, c);
+            }
+        }
+        Text::Chunk(c) => {
+            out.reserve(c.text.len() + 46);
+            out.push_str("chunk\n");
+            chunk(&mut out, c);
+        }
+    }
+    out
+}
+
+/// The chunk at the start of `rest` (see [`text_entry`]), and what follows it.
+fn read_chunk(rest: &str) -> Option<(gongkit::Chunk, &str)> {
+    let line = rest.find('\n')?;
+    let mut words = rest[..line].split(' ');
+    let mut number = || words.next()?.parse::<usize>().ok();
+    let (index, count) = (number()?, number()?);
+    let mut time = || match words.next()? {
+        "-" => Some(None),
+        t => t.parse::<i64>().ok().map(Some),
+    };
+    let (start, end) = (time()?, time()?);
+    let bytes = words.next()?.parse::<usize>().ok()?;
+    let body = &rest[line + 1..];
+    let text = body.get(..bytes)?;
+    let chunk = gongkit::Chunk {
+        index,
+        count,
+        text: text.to_owned(),
+        start,
+        end,
+    };
+    Some((chunk, &body[bytes..]))
+}
+
+/// The text answer a rendered answer's body holds (`None`: not one
+/// [`text_entry`] wrote).
+pub fn text_from_entry(mut entry: String) -> Option<Text> {
+    let line = entry.find('\n')?;
+    match &entry[..line] {
+        "whole" => {
+            entry.drain(..=line);
+            Some(Text::Whole(entry))
+        }
+        "chunk" => match read_chunk(&entry[line + 1..])? {
+            (chunk, "") => Some(Text::Chunk(chunk)),
+            _ => None,
+        },
+        "chunks" => {
+            let mut chunks = Vec::new();
+            let mut rest = &entry[line + 1..];
+            while !rest.is_empty() {
+                let (chunk, next) = read_chunk(rest)?;
+                chunks.push(chunk);
+                rest = next;
+            }
+            Some(Text::Chunks(chunks))
+        }
+        _ => None,
+    }
+}
+
+/// What [`Service::rendered`] found.
+pub(super) enum Kept<T> {
+    /// The answer rendered before, for a caller who may see the call.
+    Answer(T),
+    /// Nothing to serve; the library's copy of the call when it was read,
+    /// so that rendering anew does not read it again ([`Service::answers`]).
+    Missing(Option<Stored>),
 }
 
 /// One of Gong's answers, and whether it still needs caching.
@@ -168,74 +306,78 @@ impl Service {
         }
     }
 
-    /// The call's answer rendered before from the same answers with the
-    /// same options (`fingerprint` of `options`, `transcript` and the
+    /// The call's answer of `kind` rendered before from the same answers
+    /// with the same arguments (`fingerprint` of `kind`, `shape` and the
     /// extensive answer): a read of the extensive answer where
     /// [`Service::answers`] would find it (the library, else the cache; the
     /// access rule needs it) and one of the rendered answer. `None` for a
-    /// `fresh` ask, or when nothing rendered from these answers is cached.
+    /// `fresh` ask, or when nothing rendered from these answers is cached
+    /// ([`Kept::Missing`], with the library's copy of the call if read).
+    ///
+    /// # Errors
+    ///
+    /// `call_not_found` when the caller may not see the call.
     pub(super) async fn rendered(
         &self,
         id: &CallId,
         fresh: bool,
-        options: &CallOptions,
-        transcript: bool,
-    ) -> Result<Option<(Fetched, String)>> {
+        kind: Rendering,
+        shape: &str,
+    ) -> Result<Kept<String>> {
         if fresh {
-            return Ok(None);
+            return Ok(Kept::Missing(None));
         }
         let (_, signer) = self.client()?;
-        let rendered_key = signer.cache_key(id.as_str(), RENDERED_PART);
+        let rendered_key = signer.cache_key(id.as_str(), kind.part());
         let stored = match &self.library {
             Some(library) => library.get(id.as_str()).await?,
             None => None,
         };
-        let (source, ext, entry) = match stored {
+        let (source, ext, entry) = match &stored {
             Some(stored) => (
                 Source::Library,
-                Some(stored.extensive),
+                Some(std::borrow::Cow::Borrowed(stored.extensive.as_str())),
                 self.store.get(&rendered_key).await,
             ),
             None => {
                 let ext_key = signer.cache_key(id.as_str(), "extensive");
                 let (ext, entry) = join!(self.store.get(&ext_key), self.store.get(&rendered_key));
-                (Source::Cache, ext, entry)
+                (Source::Cache, ext.map(std::borrow::Cow::Owned), entry)
             }
         };
         let (Some(ext), Some(entry)) = (ext, entry) else {
-            return Ok(None);
+            return Ok(Kept::Missing(stored));
         };
-        let fingerprint = rendered_fingerprint(options, transcript, &ext);
-        Ok(rendered_for(entry, &fingerprint).map(|answer| {
-            self.note(source);
-            (
-                Fetched {
-                    text: ext,
-                    fresh_key: None,
-                },
-                answer,
-            )
-        }))
+        let fingerprint = rendered_fingerprint(kind, shape, &ext);
+        let Some(answer) = rendered_for(entry, &fingerprint) else {
+            return Ok(Kept::Missing(stored));
+        };
+        self.note(source);
+        // The access rule, on the extensive answer, as for an answer
+        // rendered now.
+        let parsed = AnyExtensive::from_json(&ext).map_err(Error::from_gong)?;
+        self.select(&parsed, id)?;
+        Ok(Kept::Answer(answer))
     }
 
-    /// Keeps `answer`, rendered from `ext` with `options` (see
+    /// Keeps `answer`, rendered from `ext` as `kind` with `shape` (see
     /// [`Service::rendered`]).
     pub(super) fn keep_rendered(
         &self,
         id: &CallId,
         ext: &Fetched,
-        options: &CallOptions,
-        transcript: bool,
+        kind: Rendering,
+        shape: &str,
         answer: &str,
     ) -> Result<()> {
         let (_, signer) = self.client()?;
-        let fingerprint = rendered_fingerprint(options, transcript, &ext.text);
+        let fingerprint = rendered_fingerprint(kind, shape, &ext.text);
         let mut value = String::with_capacity(fingerprint.len() + 1 + answer.len());
         value.push_str(&fingerprint);
         value.push('\n');
         value.push_str(answer);
         self.pending.borrow_mut().push(Write {
-            key: signer.cache_key(id.as_str(), RENDERED_PART),
+            key: signer.cache_key(id.as_str(), kind.part()),
             value,
             ttl: self.config.cache_ttl_seconds,
         });
@@ -255,16 +397,22 @@ impl Service {
 
     /// The extensive answer of call `id`, and its transcript answer when
     /// asked for, fetched concurrently. A call Gong does not have is
-    /// remembered for [`NOT_FOUND_TTL_SECONDS`].
+    /// remembered for [`NOT_FOUND_TTL_SECONDS`]. `known`: the library's
+    /// copy when it was just read ([`Kept::Missing`]), not read again.
     pub(super) async fn answers(
         &self,
         id: &CallId,
         fresh: bool,
         with_transcript: bool,
+        known: Option<Stored>,
     ) -> Result<(Fetched, Option<Fetched>)> {
         let (_, signer) = self.client()?;
         if let (false, Some(library)) = (fresh, &self.library) {
-            if let Some(stored) = library.get(id.as_str()).await? {
+            let stored = match known {
+                Some(stored) => Some(stored),
+                None => library.get(id.as_str()).await?,
+            };
+            if let Some(stored) = stored {
                 self.note(Source::Library);
                 let transcript =
                     stored
@@ -322,23 +470,20 @@ mod tests {
 
     #[test]
     fn a_rendered_answer_is_served_only_for_what_it_was_made_from() {
-        let o = CallOptions::default();
-        let fp = rendered_fingerprint(&o, true, r#"{"calls":[]}"#);
+        let shape = "format=plain";
+        let fp = rendered_fingerprint(Rendering::Call, shape, r#"{"calls":[]}"#);
         assert_eq!(fp.len(), 32);
         let entry = format!("{fp}\n{{\"id\":\"1\"}}");
         assert_eq!(
             rendered_for(entry.clone(), &fp).as_deref(),
             Some(r#"{"id":"1"}"#)
         );
-        // Other options, the transcript left out, or another extensive answer: not served.
-        let other = CallOptions {
-            timestamps: !o.timestamps,
-            ..o.clone()
-        };
+        // Another kind, other arguments, or another extensive answer: not served.
         for different in [
-            rendered_fingerprint(&other, true, r#"{"calls":[]}"#),
-            rendered_fingerprint(&o, false, r#"{"calls":[]}"#),
-            rendered_fingerprint(&o, true, r#"{"calls":[{}]}"#),
+            rendered_fingerprint(Rendering::Transcript, shape, r#"{"calls":[]}"#),
+            rendered_fingerprint(Rendering::Document, shape, r#"{"calls":[]}"#),
+            rendered_fingerprint(Rendering::Call, "format=srt", r#"{"calls":[]}"#),
+            rendered_fingerprint(Rendering::Call, shape, r#"{"calls":[{}]}"#),
         ] {
             assert_ne!(different, fp);
             assert_eq!(rendered_for(entry.clone(), &different), None);
@@ -348,5 +493,48 @@ mod tests {
             None,
             "no separator, no answer"
         );
+    }
+
+    #[test]
+    fn every_kind_has_its_own_part_and_erasure_knows_it() {
+        let parts: std::collections::BTreeSet<_> =
+            Rendering::ALL.iter().map(|k| k.part()).collect();
+        assert_eq!(parts.len(), Rendering::ALL.len());
+        assert_eq!(parts, RENDERED_PARTS.into_iter().collect());
+    }
+
+    #[test]
+    fn text_answers_come_back_as_they_were_kept() {
+        let chunk = |index, text: &str| gongkit::Chunk {
+            index,
+            count: 2,
+            text: text.to_owned(),
+            start: Some(1000 * index as i64),
+            end: None,
+        };
+        for text in [
+            Text::Whole("Jane: Hi.\nJohn: \"Bye\"\n".to_owned()),
+            Text::Whole(String::new()),
+            Text::Chunks(vec![chunk(0, "a\nb é"), chunk(1, "c\n5 5 - - 9\n")]),
+            Text::Chunks(Vec::new()),
+            Text::Chunk(chunk(1, "line one\nline two")),
+        ] {
+            let entry = text_entry(&text);
+            assert_eq!(
+                format!("{:?}", text_from_entry(entry)),
+                format!("{:?}", Some(text))
+            );
+        }
+        for bad in [
+            "no shape line",
+            "chunks\nnot a chunk",
+            "chunk\n1 2 x - 4\ntext",
+            "chunk\n1 2 - - 40\ntoo short",
+            "chunk\n1 2 - - 1\ntwo",
+            "chunk\n1 2 - - 1\né",
+            "{\"id\":1}\n",
+        ] {
+            assert!(text_from_entry(bad.to_owned()).is_none(), "{bad}");
+        }
     }
 }

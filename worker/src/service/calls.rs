@@ -1,31 +1,38 @@
 //! One call: its details, its transcript, its document (whole or in
 //! chunks).
 //!
+//! Each answer is kept rendered (`answers::Rendering`), so asking again
+//! with the same arguments reads it back: one read, no parse, no format.
+//!
 //! Gong's answers are kept whoever asked, even when this caller may not
 //! see the call (access is checked on every read, never by the cache key),
 //! so asking again costs no Gong request.
 
 use gongkit::{AnyExtensive, Chunk, TranscriptInput};
 
+use super::answers::{text_entry, text_from_entry, Kept, Rendering};
 use super::{Service, Text};
-use crate::args::{self, CallArgs, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
+use crate::args::{self, CallArgs, CallId, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
 use crate::error::{Error, Result};
+use crate::reply;
 
 impl Service {
     /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON.
     pub async fn call(&self, args: &CallArgs) -> Result<String> {
         let id = &args.call_id;
         let options = self.options(&args.options, id);
-        if let Some((ext, json)) = self
-            .rendered(id, args.fresh, &options, args.transcript)
+        let shape = format!("{options:?}\0{}", args.transcript);
+        let known = match self
+            .rendered(id, args.fresh, Rendering::Call, &shape)
             .await?
         {
-            let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
-            self.select(&parsed, id)?;
-            self.returned(id.as_str());
-            return Ok(json);
-        }
-        let (ext, tr) = self.answers(id, args.fresh, args.transcript).await?;
+            Kept::Answer(json) => {
+                self.returned(id.as_str());
+                return Ok(json);
+            }
+            Kept::Missing(known) => known,
+        };
+        let (ext, tr) = self.answers(id, args.fresh, args.transcript, known).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         if let Err(e) = self.select(&parsed, id) {
             drop(parsed);
@@ -41,25 +48,61 @@ impl Service {
             other => other,
         }
         .map_err(Error::from_gong)?;
-        let json = serde_json::to_string(&call).map_err(Error::internal)?;
         let with_transcript = call.transcript.is_some();
-        drop(call);
+        let json = reply::call_json(call)?;
         drop(parsed);
         if with_transcript || !args.transcript {
-            self.keep_rendered(id, &ext, &options, args.transcript, &json)?;
+            self.keep_rendered(id, &ext, Rendering::Call, &shape, &json)?;
         }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
         Ok(json)
     }
 
+    /// A transcript or document rendered before with these arguments
+    /// (`shape`) from the same answers, when the caller may see the call
+    /// (see [`Service::rendered`]).
+    async fn rendered_text(
+        &self,
+        id: &CallId,
+        fresh: bool,
+        kind: Rendering,
+        shape: &str,
+    ) -> Result<Kept<Text>> {
+        Ok(match self.rendered(id, fresh, kind, shape).await? {
+            Kept::Answer(entry) => match text_from_entry(entry) {
+                Some(text) => {
+                    self.returned(id.as_str());
+                    Kept::Answer(text)
+                }
+                None => Kept::Missing(None),
+            },
+            Kept::Missing(known) => Kept::Missing(known),
+        })
+    }
+
+    /// What shapes a transcript or document answer: the options as
+    /// applied and the chunking.
+    fn text_shape(&self, args: &TranscriptArgs) -> String {
+        let options = self.options(&args.options, &args.call_id);
+        format!("{options:?}\0{:?}\0{:?}", args.max_chars, args.chunk)
+    }
+
     /// `GET /v1/calls/{id}/transcript`, MCP `get_transcript`.
     pub async fn transcript(&self, args: &TranscriptArgs) -> Result<Text> {
         args::check_chunking(args.max_chars, args.chunk)?;
         let id = &args.call_id;
+        let shape = self.text_shape(args);
+        let known = match self
+            .rendered_text(id, args.fresh, Rendering::Transcript, &shape)
+            .await?
+        {
+            Kept::Answer(text) => return Ok(text),
+            Kept::Missing(known) => known,
+        };
         // The extensive answer is needed even without names: it says
         // whether the call is private.
-        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let (ext, tr) = self.answers(id, args.fresh, true, known).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         let call = match self.select(&parsed, id) {
             Ok(call) => call,
@@ -89,6 +132,7 @@ impl Service {
             )?,
         };
         drop(parsed);
+        self.keep_rendered(id, &ext, Rendering::Transcript, &shape, &text_entry(&text))?;
         self.settle(ext, Some(tr));
         self.returned(id.as_str());
         Ok(text)
@@ -98,7 +142,15 @@ impl Service {
     pub async fn document(&self, args: &DocumentArgs) -> Result<Text> {
         args::check_chunking(args.max_chars, args.chunk)?;
         let id = &args.call_id;
-        let (ext, tr) = self.answers(id, args.fresh, true).await?;
+        let shape = self.text_shape(args);
+        let known = match self
+            .rendered_text(id, args.fresh, Rendering::Document, &shape)
+            .await?
+        {
+            Kept::Answer(text) => return Ok(text),
+            Kept::Missing(known) => known,
+        };
+        let (ext, tr) = self.answers(id, args.fresh, true, known).await?;
         let parsed = AnyExtensive::from_json(&ext.text).map_err(Error::from_gong)?;
         if let Err(e) = self.select(&parsed, id) {
             drop(parsed);
@@ -127,6 +179,11 @@ impl Service {
         };
         let text = text.map_err(Error::from_gong)??;
         drop(parsed);
+        // A document without its transcript is not kept: the transcript
+        // may come later with the same extensive answer.
+        if with_transcript {
+            self.keep_rendered(id, &ext, Rendering::Document, &shape, &text_entry(&text))?;
+        }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
         Ok(text)

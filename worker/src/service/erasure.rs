@@ -23,13 +23,8 @@ impl Service {
                 signer.pseudonym(crate::library::ERASURE_TAG, email)
             })
             .await?;
-        for part in [
-            "extensive",
-            "transcript",
-            "fetched",
-            "missing",
-            super::answers::RENDERED_PART,
-        ] {
+        let answers = ["extensive", "transcript", "fetched", "missing"];
+        for part in answers.into_iter().chain(super::answers::RENDERED_PARTS) {
             self.store
                 .delete(&signer.cache_key(id.as_str(), part))
                 .await;

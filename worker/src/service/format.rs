@@ -1,22 +1,28 @@
 //! Gong's JSON given by the caller, formatted without asking Gong
 //! (`POST /v1/format`).
 
-use gongkit::{AnyExtensive, CallOptions, TranscriptInput};
+use std::borrow::Cow;
+
+use gongkit::{AnyExtensive, CallOptions, NormalizedCall, TranscriptInput};
 
 use crate::error::{Error, Result};
+use crate::reply;
 
-/// `POST /v1/format`: raw Gong JSON in (an extensive answer, a transcript
-/// answer, or `{"extensive": …, "transcript": …}`), the normalized call out
-/// as JSON, without asking Gong.
-///
-/// # Errors
-///
-/// 400 `invalid_body` naming the JSON path of what does not fit.
-pub fn format_raw(
+/// What a body formats to: the normalized call, or a transcript alone.
+enum Formatted<'a> {
+    Call(Box<NormalizedCall<'a>>),
+    Transcript(String),
+}
+
+/// Formats the body (the shapes [`format_raw`] takes) and hands the result
+/// to `answer`, which writes the answer from it: the call's JSON, or the
+/// transcript file.
+fn formatted<T>(
     body: &str,
     options: &CallOptions,
     internal_domains: &[String],
-) -> Result<String> {
+    answer: impl FnOnce(Formatted<'_>) -> Result<T>,
+) -> Result<T> {
     use serde_json::value::RawValue;
     let options = CallOptions {
         internal_domains: internal_domains.to_vec(),
@@ -31,32 +37,34 @@ pub fn format_raw(
     // The shape, from the top-level keys only; the values stay raw JSON.
     let top: Option<std::collections::BTreeMap<String, &RawValue>> =
         serde_json::from_str(body).ok();
-    let raw_text = |raw: &RawValue| -> String {
-        // A value may be JSON text inside a string.
-        serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned())
-    };
+    fn raw_text<'b>(raw: &&'b RawValue) -> Cow<'b, str> {
+        // A value may be JSON text inside a string; otherwise it is read
+        // where it is (a transcript is hundreds of KB: no copy).
+        match serde_json::from_str::<String>(raw.get()) {
+            Ok(text) => Cow::Owned(text),
+            Err(_) => Cow::Borrowed(raw.get()),
+        }
+    }
     let (extensive, transcript) = match &top {
         Some(map) if map.contains_key("extensive") => (
-            map.get("extensive").map(|r| raw_text(r)),
-            map.get("transcript")
-                .map(|r| raw_text(r))
-                .filter(|t| t != "null"),
+            map.get("extensive").map(raw_text),
+            map.get("transcript").map(raw_text).filter(|t| t != "null"),
         ),
         Some(map)
             if ["calls", "metaData", "parties"]
                 .iter()
                 .any(|k| map.contains_key(*k)) =>
         {
-            (Some(body.to_owned()), None)
+            (Some(Cow::Borrowed(body)), None)
         }
-        _ => (None, Some(body.to_owned())),
+        _ => (None, Some(Cow::Borrowed(body))),
     };
     match extensive {
         Some(extensive) => {
             let parsed = AnyExtensive::from_json(&extensive).map_err(invalid)?;
             let input = transcript.as_deref().map(TranscriptInput::Json);
             let call = gongkit::normalize_call(&parsed, input, &options).map_err(invalid)?;
-            serde_json::to_string(&call).map_err(Error::internal)
+            answer(Formatted::Call(Box::new(call)))
         }
         None => {
             let text = gongkit::format_transcript(
@@ -67,10 +75,27 @@ pub fn format_raw(
                 },
             )
             .map_err(invalid)?;
-            serde_json::to_string(&serde_json::json!({ "transcript": text }))
-                .map_err(Error::internal)
+            answer(Formatted::Transcript(text))
         }
     }
+}
+
+/// `POST /v1/format`: raw Gong JSON in (an extensive answer, a transcript
+/// answer, or `{"extensive": …, "transcript": …}`), the normalized call out
+/// as JSON, without asking Gong.
+///
+/// # Errors
+///
+/// 400 `invalid_body` naming the JSON path of what does not fit.
+pub fn format_raw(
+    body: &str,
+    options: &CallOptions,
+    internal_domains: &[String],
+) -> Result<String> {
+    formatted(body, options, internal_domains, |f| match f {
+        Formatted::Call(call) => reply::call_json(*call),
+        Formatted::Transcript(text) => Ok(reply::transcript_json(&text)),
+    })
 }
 
 /// `POST /v1/format?output=transcript`: the transcript file itself, from
@@ -86,19 +111,16 @@ pub fn format_raw_transcript(
     options: &CallOptions,
     internal_domains: &[String],
 ) -> Result<String> {
-    let json = format_raw(body, options, internal_domains)?;
-    #[derive(serde::Deserialize)]
-    struct Only {
-        transcript: Option<String>,
-    }
-    serde_json::from_str::<Only>(&json)
-        .map_err(Error::internal)?
-        .transcript
-        .ok_or_else(|| {
+    formatted(body, options, internal_domains, |f| {
+        match f {
+        Formatted::Call(call) => call.transcript.ok_or_else(|| {
             Error::InvalidBody(
                 "output=transcript needs a transcript in the body: Gong's transcript answer, or {\"extensive\": …, \"transcript\": …}".into(),
             )
-        })
+        }),
+        Formatted::Transcript(text) => Ok(text),
+    }
+    })
 }
 
 #[cfg(test)]
