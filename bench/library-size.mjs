@@ -133,7 +133,7 @@ async function measure(label, sim, from, to, count) {
     console.log(`${name.padEnd(64)}${kb(n / calls)}${kb(n / hours)}${((100 * n) / total).toFixed(1).padStart(6)}%`);
   }
   console.log(`${"total in D1".padEnd(64)}${kb(total / calls)}${kb(total / hours)}`);
-  if (BLOBS) console.log(`${`not in D1: transcripts in R2 (${r2.objects} gzip objects)`.padEnd(64)}${kb(r2.bytes / calls)}${kb(r2.bytes / hours)}`);
+  if (BLOBS) console.log(`${`not in D1: transcripts and their turns in R2 (${r2.objects} gzip objects)`.padEnd(64)}${kb(r2.bytes / calls)}${kb(r2.bytes / hours)}`);
   else console.log("(without GONGKIT_BLOBS: the transcripts are in D1's call_json)");
   console.log(`one 10 GB database holds about ${Math.floor(10e9 / (total / calls)).toLocaleString("en")} such calls, ${Math.floor(10e9 / (total / hours)).toLocaleString("en")} hours of conversation`);
   return total / calls;
