@@ -7,16 +7,20 @@
 // D1's 10 GB.
 //   node bench/library-size.mjs [copies of the 30-minute call] [copies of the two-hour call] [variety calls]
 //   BLOBS=0 node bench/library-size.mjs …   the same without the R2 binding (transcripts in D1)
+//   README=1 node bench/library-size.mjs …  also writes the README's table (between its
+//                                            <!-- library-size --> markers) from the figures
 // Needs the Worker and the simulator built (scripts/build-worker,
 // cargo build --release -p gongkit-sim). Prints bytes per call and per hour
 // of conversation, by part, and what that means for one 10 GB D1 database.
 import { execFileSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSim, startWorker, migratedDatabase, fixture } from "../tests/worker/harness.mjs";
+import { startSim, startWorker, migratedDatabase, fixture, root } from "../tests/worker/harness.mjs";
 
 const [short = 200, long = 40, variety = 300] = process.argv.slice(2).map(Number);
 const BLOBS = process.env.BLOBS !== "0";
+/** Each measure's figures, by label (for the README's table). */
+const results = new Map();
 
 function bytes(dir) {
   const d = join(dir, "miniflare-D1DatabaseObject");
@@ -133,9 +137,10 @@ async function measure(label, sim, from, to, count) {
     console.log(`${name.padEnd(64)}${kb(n / calls)}${kb(n / hours)}${((100 * n) / total).toFixed(1).padStart(6)}%`);
   }
   console.log(`${"total in D1".padEnd(64)}${kb(total / calls)}${kb(total / hours)}`);
-  if (BLOBS) console.log(`${`not in D1: transcripts in R2 (${r2.objects} gzip objects)`.padEnd(64)}${kb(r2.bytes / calls)}${kb(r2.bytes / hours)}`);
+  if (BLOBS) console.log(`${`not in D1: transcripts and their turns in R2 (${r2.objects} gzip objects)`.padEnd(64)}${kb(r2.bytes / calls)}${kb(r2.bytes / hours)}`);
   else console.log("(without GONGKIT_BLOBS: the transcripts are in D1's call_json)");
   console.log(`one 10 GB database holds about ${Math.floor(10e9 / (total / calls)).toLocaleString("en")} such calls, ${Math.floor(10e9 / (total / hours)).toLocaleString("en")} hours of conversation`);
+  results.set(label, { calls, hours, parts, total, r2 });
   return total / calls;
 }
 
@@ -171,4 +176,34 @@ if (variety > 0) {
   const to = "2024-04-01T00:00:00Z";
   const sim = await startSim({ generate: variety, args: ["--variety", "--seed", "5", "--from", from, "--to", to, "--private-percent", "0"] });
   await measure(`the simulator's --variety mix (${variety} calls)`, sim, from, to);
+}
+
+// The README's table, from the two-hour fixture and the variety mix.
+if (process.env.README === "1") {
+  const two = [...results.entries()].find(([k]) => k.startsWith("two-hour"))?.[1];
+  const mix = [...results.entries()].find(([k]) => k.startsWith("the simulator's"))?.[1];
+  if (!two || !mix) throw new Error("README=1 needs the two-hour copies and the variety calls");
+  const perHour = (m, name) => (m.parts.find(([n]) => n === name)?.[1] ?? 0) / m.hours;
+  const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+  const row = (title, f) => `| ${title} | ${f(two)} | ${f(mix)} |`;
+  const sum = (names) => (m) => kb(names.reduce((s, n) => s + perHour(m, n), 0));
+  const lines = [
+    `| per hour of conversation, in D1${BLOBS ? "" : " (without R2)"} | two-hour fixture | the simulator's \`--variety\` mix |`,
+    "|---|---|---|",
+    row("Gong's JSON (`call_json`)" + (BLOBS ? ": extensive entry (+ the R2 keys)" : ""), sum(["Gong's JSON in D1 (call_json)"])),
+    row("the FTS index", sum(["the FTS index (calls_fts)"])),
+    row("calls rows and indexes, parties, `changes`, accounts", sum(["calls rows and indexes", "parties", "changes", "accounts (summary)"])),
+    row("free pages, schema", sum(["free pages", "schema and the rest"])),
+    row("**total in D1**", (m) => `**${kb(m.total / m.hours)}** (${kb(m.total / m.calls)} a call)`),
+    ...(BLOBS ? [row("not in D1: transcripts and their turns in R2, gzip", (m) => kb(m.r2.bytes / m.hours))] : []),
+  ];
+  const file = `${root}README.md`;
+  const text = readFileSync(file, "utf8");
+  const start = "<!-- library-size: written by README=1 node bench/library-size.mjs -->\n";
+  const end = "<!-- /library-size -->";
+  const a = text.indexOf(start);
+  const b = text.indexOf(end, a);
+  if (a < 0 || b < 0) throw new Error("README.md has no library-size markers");
+  writeFileSync(file, text.slice(0, a + start.length) + lines.join("\n") + "\n" + text.slice(b));
+  console.log("README.md: the library-size table written");
 }
