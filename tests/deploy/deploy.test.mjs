@@ -116,6 +116,8 @@ test("without sign-in: a first deploy creates everything, a second creates nothi
       "d1 create gongkit",
       "kv namespace list",
       "kv namespace create GONGKIT_CACHE",
+      "r2 bucket list",
+      "r2 bucket create gongkit-blobs",
       `d1 migrations apply gongkit --remote ${c} ${CONFIG}`,
       `secret list ${c} ${CONFIG}`,
       `secret put GONG_API_KEY ${c} ${CONFIG}`,
@@ -137,6 +139,8 @@ test("without sign-in: a first deploy creates everything, a second creates nothi
     assert.match(config, new RegExp(`database_id = "${account.d1[0].uuid}"`));
     assert.match(config, new RegExp(`binding = "GONGKIT_CACHE"\\nid = "${account.kv[0].id}"`));
     assert.doesNotMatch(config, /OAUTH_KV|0000000000000000/);
+    assert.deepEqual(account.r2, ["gongkit-blobs"], "the transcripts' bucket");
+    assert.match(config, /\[\[r2_buckets\]\]\nbinding = "GONGKIT_BLOBS"\nbucket_name = "gongkit-blobs"/);
     assert.match(config, /^OIDC_ISSUER = ""$/m);
 
     // The backfill: the last 90 days, plain dates, with the token.
@@ -161,6 +165,7 @@ test("without sign-in: a first deploy creates everything, a second creates nothi
       "whoami",
       "d1 list --json",
       "kv namespace list",
+      "r2 bucket list",
       `d1 migrations apply gongkit --remote ${c} ${CONFIG}`,
       `secret list ${c} ${CONFIG}`,
       `deploy ${c} ${CONFIG}`,

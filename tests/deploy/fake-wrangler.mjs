@@ -10,7 +10,7 @@ const args = process.argv.slice(2);
 const statePath = process.env.FAKE_WRANGLER_STATE;
 const state = existsSync(statePath)
   ? JSON.parse(readFileSync(statePath, "utf8"))
-  : { d1: [], kv: [], secrets: {}, deployed: false, migrated: [] };
+  : { d1: [], kv: [], r2: [], secrets: {}, deployed: false, migrated: [] };
 const save = () => writeFileSync(statePath, JSON.stringify(state));
 const record = (extra = {}) => appendFileSync(process.env.FAKE_WRANGLER_LOG, JSON.stringify({ argv: args, ...extra }) + "\n");
 const fail = (message) => {
@@ -70,6 +70,12 @@ To access your new KV Namespace in your Worker, add the following snippet to you
 [[kv_namespaces]]
 binding = "${args[3]}"
 id = "${id}"`);
+  } else if (cmd === "r2 bucket list") {
+    console.log(["Listing buckets...", ...(state.r2 ?? []).map((b) => `name:           ${b}\ncreation_date:  2026-12-01T00:00:00.000Z`)].join("\n"));
+  } else if (cmd === "r2 bucket create") {
+    state.r2 = [...(state.r2 ?? []), args[3]];
+    save();
+    console.log(`Creating bucket '${args[3]}'...\n✅ Created bucket '${args[3]}' with default storage class of Standard.`);
   } else if (cmd.startsWith("d1 migrations apply")) {
     const text = config();
     const db = state.d1.find((d) => d.name === args[3]);

@@ -600,7 +600,7 @@ impl Schema {
     pub fn export() -> Schema {
         let mut p = rendering();
         p.insert("since".into(), json!({"type": "string", "description": "The cursor of a previous export (its X-Gongkit-Cursor, or its last line): only what changed since. Absent: everything."}));
-        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": EXPORT_LIMIT.0, "description": format!("At most this many calls (default {}).", EXPORT_LIMIT.1)}));
+        p.insert("limit".into(), json!({"type": "integer", "minimum": 1, "maximum": EXPORT_LIMIT.0, "description": format!("At most this many calls (default {}; with transcripts in R2 a page holds at most {}: follow the cursor).", EXPORT_LIMIT.1, crate::library::BLOB_READS_PER_REQUEST)}));
         schema(Value::Object(p), &[])
     }
 

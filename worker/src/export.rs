@@ -91,12 +91,15 @@ impl Service {
         let tag = who
             .participant
             .map(|email| signer.pseudonym(crate::library::ERASURE_TAG, email));
+        // "At most `limit`": with transcripts in R2 a page is also bounded by
+        // what one request may read (the cursor goes on from where it stops).
+        let limit = args.limit.min(library.calls_per_request());
         let mut changes = library
-            .changes(after, args.limit + 1, who, tag.as_deref())
+            .changes(after, limit + 1, who, tag.as_deref())
             .await?;
         self.note(crate::service::Source::Library);
-        let more = changes.len() > args.limit;
-        changes.truncate(args.limit);
+        let more = changes.len() > limit;
+        changes.truncate(limit);
         let last = changes.last().map_or(after, |c| c.seq);
         let cursor = seal(&signer, last)?;
         let lines: Vec<(i64, Line)> = changes

@@ -416,6 +416,11 @@ pub struct Coverage {
     pub to_ms: i64,
 }
 
+/// The most R2 objects one request reads (an export page's calls): Workers
+/// Free allows 1,000 requests to Cloudflare's services an invocation, and a
+/// page also reads D1 once a batch.
+pub const BLOB_READS_PER_REQUEST: usize = 500;
+
 /// The library (a handle: clones share the bindings): a D1 database and,
 /// when bound, the R2 bucket its transcripts go to.
 #[derive(Clone)]
@@ -507,6 +512,18 @@ impl Library {
         Library {
             db: std::rc::Rc::new(db),
             blobs: blobs.map(std::rc::Rc::new),
+        }
+    }
+
+    /// The most calls one request may read from the library: unbounded
+    /// when transcripts are in D1; with R2, each call is one object read, and
+    /// a Worker invocation may make 1,000 requests to Cloudflare's services
+    /// (Workers Free), so a page stops well short of that.
+    pub fn calls_per_request(&self) -> usize {
+        if self.blobs.is_some() {
+            BLOB_READS_PER_REQUEST
+        } else {
+            usize::MAX
         }
     }
 
