@@ -24,15 +24,22 @@ const privateIds = new Set();
 
 const synced = (w, since = null) => syncDone((p) => w.request(p), since);
 
-/** Every line of an export, parsed. */
+/** Every line of an export, parsed, following its cursor (with transcripts in
+ * R2 a page holds at most 500 calls). */
 async function exportAll(w, query = "") {
-  const r = await w.request(`/v1/export?limit=10000${query}`);
-  assert.equal(r.status, 200, r.body);
-  assert.match(r.headers.get("content-type"), /application\/x-ndjson/);
-  const lines = r.body.trimEnd().split("\n").map((l) => JSON.parse(l));
-  const last = lines.pop();
-  assert.equal(last.cursor, r.headers.get("x-gongkit-cursor"), "the last line carries the header's cursor");
-  return { lines, cursor: last.cursor, last, text: r.body };
+  const lines = [];
+  let since = "";
+  for (;;) {
+    const r = await w.request(`/v1/export?limit=10000${query}${since}`);
+    assert.equal(r.status, 200, r.body);
+    assert.match(r.headers.get("content-type"), /application\/x-ndjson/);
+    const page = r.body.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const last = page.pop();
+    assert.equal(last.cursor, r.headers.get("x-gongkit-cursor"), "the last line carries the header's cursor");
+    lines.push(...page);
+    if (!last.more) return { lines, cursor: last.cursor, last };
+    since = `&since=${encodeURIComponent(last.cursor)}`;
+  }
 }
 
 /** All hits of a search, following cursors. */
