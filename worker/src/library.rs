@@ -20,13 +20,15 @@ use gongkit::words::{email_key, fold};
 mod listed;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod plans;
+pub mod router;
 pub mod sql;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod sqlite;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod summary;
 
-pub use listed::Unlisted;
+pub use listed::{Unlisted, Window};
+pub use router::Libraries;
 
 use sql::{query, Bound, Param};
 
