@@ -180,12 +180,16 @@ test("search merges the periods' pages by score, then id: the hits and the count
   assert.ok(hits.length > 3 && months.size > 1, JSON.stringify([...months]));
 });
 
+// An account's people are each period's most frequent, newest period
+// first: the same number as one database lists, not always the same ones.
 test("accounts and an account's calls merge the periods as one database lists them", async () => {
+  const rows = (list) => list.map((p) => ({ ...p, cursor: Boolean(p.cursor), accounts: p.accounts.map(({ people, ...a }) => ({ ...a, people: people.length })) }));
   for (const range of ["", `?from=2026-01-15T00:00:00Z&to=2026-03-15T00:00:00Z`]) {
     for (const limit of [2, 100]) {
       const path = `/v1/accounts${range}${range ? "&" : "?"}limit=${limit}`;
       const [a, b] = await Promise.all([pages(one, path), pages(many, path)]);
-      assert.deepEqual(bare(b), bare(a), path);
+      assert.ok(a.flatMap((p) => p.accounts).length > 3, path);
+      assert.deepEqual(rows(b), rows(a), path);
     }
   }
   const accounts = (await one.request("/v1/accounts?limit=100")).json().accounts;

@@ -75,11 +75,14 @@ impl Libraries {
             match bind(&p.binding) {
                 Some(lib) => each.push(lib),
                 None => {
+                    let day = chrono::DateTime::from_timestamp_millis(p.from_ms)
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default();
                     return refuse(format!(
-                        "LIBRARY_PERIODS: {} is not a bound D1 database: declare it as a \
-                         [[d1_databases]] of wrangler.toml",
-                        p.binding
-                    ))
+                        "LIBRARY_PERIODS: \"{day}={}\": {} is not a bound D1 database: \
+                         declare it as a [[d1_databases]] of wrangler.toml",
+                        p.binding, p.binding
+                    ));
                 }
             }
         }
@@ -224,7 +227,34 @@ impl Libraries {
                 .map(|(l, rs)| l.upsert(rs, now_ms)),
         )
         .await?;
+        let mut domains: Vec<&str> = records.iter().filter_map(|r| r.domain.as_deref()).collect();
+        domains.sort_unstable();
+        domains.dedup();
+        self.merge_accounts(&domains).await?;
         Ok(written.into_iter().sum())
+    }
+
+    /// The account merge across periods (migration 0004's triggers do it
+    /// within one database): each domain's calls without CRM context, in
+    /// every period, take the account of the domain's newest CRM call,
+    /// whichever period holds it (the newest period that has one).
+    async fn merge_accounts(&self, domains: &[&str]) -> Result<()> {
+        let each = self.ready()?;
+        if domains.is_empty() {
+            return Ok(());
+        }
+        // Each period's choice (one batch a period), newest period first.
+        let found = try_join_all(each.iter().rev().map(|l| l.domain_crms(domains))).await?;
+        let accounts: Vec<(&str, Option<(&str, &str)>)> = domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let crm = found.iter().find_map(|period| period.get(i)?.as_ref());
+                (*d, crm.map(|(n, k)| (n.as_str(), k.as_str())))
+            })
+            .collect();
+        try_join_all(each.iter().map(|l| l.resolve_domains(&accounts))).await?;
+        Ok(())
     }
 
     /// Removes calls from whichever periods hold them; returns how many
@@ -587,6 +617,8 @@ impl Libraries {
                 out.push(p);
             }
         }
+        // One database's order: by account, then name.
+        out.sort_by(|a, b| (&a.key, &a.name).cmp(&(&b.key, &b.name)));
         Ok(out)
     }
 
