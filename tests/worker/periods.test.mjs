@@ -217,6 +217,34 @@ test("the export carries every call once, page by page, then a removal as a tomb
   assert.deepEqual(b2.lines, a2.lines);
   const feb = await many.mf.getD1Database("GONGKIT_DB_2026_02");
   assert.equal((await feb.prepare("SELECT count(*) AS n FROM calls WHERE id = ?").bind(gone.id).first()).n, 0);
+
+  // A call whose start Gong moves to another month moves to that period's
+  // database (and leaves the other), both ways; the export sends it as a
+  // call, never as a removal.
+  const jan = await many.mf.getD1Database("GONGKIT_DB_2026_01");
+  const mar = await many.mf.getD1Database("GONGKIT_DB");
+  const fromJan = held.find((c) => c.time * 1000 < FEB - DAY);
+  const fromMar = held.find((c) => c.time * 1000 >= MAR + DAY);
+  for (const [c, started] of [[fromJan, "2026-02-15T10:00:00Z"], [fromMar, "2026-01-20T10:00:00Z"]]) {
+    const edited = await s.edit(c.id, { metaData: { started, scheduled: started } });
+    assert.ok(edited.ok, JSON.stringify(edited));
+  }
+  await Promise.all([backfill(one), backfill(many)]);
+  const count = async (db, id) => (await db.prepare("SELECT count(*) AS n FROM calls WHERE id = ?").bind(id).first()).n;
+  assert.deepEqual([await count(jan, fromJan.id), await count(feb, fromJan.id)], [0, 1], "January → February");
+  assert.deepEqual([await count(mar, fromMar.id), await count(jan, fromMar.id)], [0, 1], "March → January");
+  for (const c of [fromJan, fromMar]) {
+    const [x, y] = await Promise.all([one.request(`/v1/calls/${c.id}`), many.request(`/v1/calls/${c.id}`)]);
+    assert.equal(y.body, x.body);
+  }
+  const [a3, b3] = await Promise.all([exportAll(one, a2.cursor), exportAll(many, b2.cursor)]);
+  assert.ok(b3.lines.every((l) => !l.deleted), JSON.stringify(b3.lines.map((l) => [l.id, l.deleted])));
+  assert.deepEqual(byId(b3.lines), byId(a3.lines));
+  assert.deepEqual(Object.keys(byId(b3.lines)).sort(), [fromJan.id, fromMar.id].sort());
+  // From the start, too: every call once, none removed but the one Gong dropped.
+  const [a4, b4] = await Promise.all([exportAll(one), exportAll(many)]);
+  assert.deepEqual(byId(b4.lines), byId(a4.lines));
+  assert.deepEqual(b4.lines.filter((l) => l.deleted), [{ id: gone.id, deleted: true }]);
 });
 
 test("retention empties the oldest period and leaves the newer ones", async () => {

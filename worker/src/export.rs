@@ -121,14 +121,28 @@ impl Service {
             positions.push(at.clone());
         }
         let cursor = seal(&signer, &at)?;
+        // Over periods: a removal from the period a call moved out of is
+        // not sent (the call is in another period's log).
+        let removed: Vec<(usize, String)> = changes
+            .iter()
+            .filter(|(_, c)| c.current != 1 && c.shown == 1 && c.erased != 1)
+            .map(|(period, c)| (*period, c.id.clone()))
+            .collect();
+        let moved: Vec<(usize, String)> = library
+            .held_elsewhere(&removed)
+            .await?
+            .into_iter()
+            .zip(removed)
+            .filter_map(|(held, pair)| held.then_some(pair))
+            .collect();
         let lines: Vec<(Vec<i64>, Line)> = changes
             .iter()
             .zip(positions)
-            .filter_map(|((_, c), position)| {
+            .filter_map(|((period, c), position)| {
                 let line = if c.current == 1 {
                     self.returned(&c.id);
                     Line::Call(c.id.clone())
-                } else if c.shown == 1 {
+                } else if c.shown == 1 && !moved.iter().any(|(p, id)| p == period && *id == c.id) {
                     Line::Deleted(c.id.clone(), c.erased == 1)
                 } else {
                     return None;

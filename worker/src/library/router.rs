@@ -649,6 +649,26 @@ impl Libraries {
 
     // ---- the export ----
 
+    /// Of these `(period, id)` pairs, which ids another period holds now:
+    /// a call that moved to another period (its start changed) leaves a
+    /// removal in the log of the one it left, which is not a removal.
+    pub async fn held_elsewhere(&self, removed: &[(usize, String)]) -> Result<Vec<bool>> {
+        let each = self.ready()?;
+        if self.single() || removed.is_empty() {
+            return Ok(vec![false; removed.len()]);
+        }
+        let ids: Vec<String> = removed.iter().map(|(_, id)| id.clone()).collect();
+        let held = try_join_all(each.iter().map(|l| l.digests(&ids))).await?;
+        Ok(removed
+            .iter()
+            .map(|(at, id)| {
+                held.iter()
+                    .enumerate()
+                    .any(|(j, h)| j != *at && h.contains_key(id))
+            })
+            .collect())
+    }
+
     /// The changes after `after` (one change log position a period, oldest
     /// period first), each period's log in turn, at most `limit`; each
     /// with the index of its period.
