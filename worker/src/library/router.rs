@@ -119,11 +119,6 @@ impl Libraries {
         at
     }
 
-    /// The index of the period that holds calls that started at `ms`.
-    pub fn period_of(&self, ms: i64) -> usize {
-        self.periods.index_of(ms)
-    }
-
     /// How many periods there are.
     pub fn period_count(&self) -> usize {
         self.each.len()
