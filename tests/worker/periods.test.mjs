@@ -199,6 +199,18 @@ test("accounts and an account's calls merge the periods as one database lists th
     const [a, b] = await Promise.all([pages(one, path), pages(many, path)]);
     assert.deepEqual(bare(b), bare(a), path);
   }
+  // A participant's calls, newest first across the periods.
+  const people = accounts.flatMap((a) => a.people).filter((p) => p.email).slice(0, 4);
+  assert.ok(people.length > 0);
+  let paged = 0;
+  for (const person of people) {
+    const path = `/v1/participants/${encodeURIComponent(person.email)}/calls?limit=1`;
+    const [a, b] = await Promise.all([pages(one, path), pages(many, path)]);
+    assert.ok(b.flatMap((p) => p.calls).length > 0, path);
+    assert.deepEqual(bare(b), bare(a), path);
+    if (b.length > 1) paged += 1;
+  }
+  assert.ok(paged > 0, "a participant's calls over several pages");
 });
 
 test("the export carries every call once, page by page, then a removal as a tombstone", async () => {
