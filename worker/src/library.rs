@@ -1015,6 +1015,19 @@ impl Library {
         Ok(out)
     }
 
+    /// The domains of those of these calls that are CRM calls.
+    pub(crate) async fn crm_domains_of(&self, ids: &[String]) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Domain {
+            domain: String,
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Domain> = self.rows(query::crm_domains_of(ids)).await?;
+        Ok(rows.into_iter().map(|d| d.domain).collect())
+    }
+
     /// Gives each domain's calls without CRM context the CRM account
     /// `(name, key)` given (another period's), or their own (`None`); one
     /// batch.

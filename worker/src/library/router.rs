@@ -259,7 +259,17 @@ impl Libraries {
         if ids.is_empty() {
             return Ok(0);
         }
+        if self.single() {
+            return each[0].remove(ids, now_ms).await;
+        }
+        // A CRM call removed: its domain's calls in the other periods take
+        // the next CRM name (or their own), as the triggers do within one.
+        let crm = try_join_all(each.iter().map(|l| l.crm_domains_of(ids))).await?;
         let got = try_join_all(each.iter().map(|l| l.remove(ids, now_ms))).await?;
+        let mut domains: Vec<&str> = crm.iter().flatten().map(String::as_str).collect();
+        domains.sort_unstable();
+        domains.dedup();
+        self.merge_accounts(&domains).await?;
         Ok(got.into_iter().sum())
     }
 

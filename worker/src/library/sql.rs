@@ -469,6 +469,11 @@ pub const RESTORE: &str = "DELETE FROM erased WHERE id = :id";
 /// CRM call's own account (the router asks each period, newest first).
 pub const DOMAIN_CRM: &str = "SELECT own_account AS name, own_key AS key FROM calls
  WHERE account_domain = :domain AND crm = 1 ORDER BY started DESC LIMIT 1";
+/// The domains of these calls (a JSON array of ids) that are CRM calls:
+/// whose calls without CRM context the router resolves again after the
+/// removal.
+pub const CRM_DOMAINS_OF: &str = "SELECT DISTINCT account_domain AS domain FROM calls
+ WHERE id IN (SELECT value FROM json_each(:ids)) AND crm = 1 AND account_domain IS NOT NULL";
 /// The account merge over periods: a domain's calls without CRM context
 /// take the account of the domain's newest CRM call in any period (NULL:
 /// there is none, their own); what the triggers of migration 0004 do
@@ -541,6 +546,7 @@ pub const STATEMENTS: &[&str] = &[
     ERASE,
     RESTORE,
     DOMAIN_CRM,
+    CRM_DOMAINS_OF,
     RESOLVE_DOMAIN,
 ];
 
@@ -1029,6 +1035,11 @@ pub mod query {
         bind(DOMAIN_CRM, &[("domain", domain.into())])
     }
 
+    /// [`CRM_DOMAINS_OF`].
+    pub fn crm_domains_of(ids: &[String]) -> Result<Bound, String> {
+        bind(CRM_DOMAINS_OF, &[("ids", json_list(ids))])
+    }
+
     /// [`RESOLVE_DOMAIN`]: `account` the CRM's `(name, key)`, or `None`.
     pub fn resolve_domain(domain: &str, account: Option<(&str, &str)>) -> Result<Bound, String> {
         bind(
@@ -1129,6 +1140,7 @@ pub(crate) mod tests {
                 query::erasure_emails("1"),
                 query::restore("1"),
                 query::domain_crm("acme.com"),
+                query::crm_domains_of(&ids),
                 query::resolve_domain("acme.com", Some(("Acme", "acme"))),
                 query::listed_add(&ids),
                 query::unlisted(0, 9, Some((3, "1")), 5000, 500),
