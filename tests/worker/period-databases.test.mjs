@@ -1,7 +1,8 @@
 // The library's period databases (ARCHITECTURE.md, "The library over several
 // databases") are migrated like the main one: the harness, as scripts/run,
 // applies migrations/ to every [[d1_databases]] a wrangler config declares,
-// and binds each in Miniflare. The Worker does not route to them yet.
+// and binds each in Miniflare. The Worker routes to them when LIBRARY_PERIODS names them
+// (periods.test.mjs); without it, it reads its main database only.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::args::ExportArgs;
 use crate::error::{Error, Result};
-use crate::library::Library;
+use crate::library::Libraries;
 use crate::reply::Lines;
 use crate::service::Service;
 
@@ -25,10 +25,27 @@ use crate::service::Service;
 /// export of 1,000 calls is 20 D1 queries.
 pub const EXPORT_BATCH: usize = 50;
 
-/// Where an export stopped: a position in the library's change log.
+/// Where an export stopped: a position in the library's change log
+/// (`seq`), or, over several periods (`LIBRARY_PERIODS`), one in each
+/// period's log, oldest period first (`seqs`).
 #[derive(Serialize, Deserialize)]
 struct Position {
-    seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seq: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seqs: Option<Vec<i64>>,
+}
+
+impl Position {
+    /// The position in each of `periods` logs (a position of another
+    /// number of periods is not this library's: refused).
+    fn each(self, periods: usize) -> Result<Vec<i64>> {
+        match (self.seq, self.seqs) {
+            (Some(seq), None) if periods == 1 => Ok(vec![seq]),
+            (None, Some(seqs)) if seqs.len() == periods => Ok(seqs),
+            _ => Err(Error::InvalidCursor),
+        }
+    }
 }
 
 /// An export under way: its cursor (for the header) and its lines.
@@ -52,12 +69,12 @@ enum Line {
 }
 
 struct Run {
-    library: Library,
-    batches: VecDeque<(i64, Vec<Line>)>,
+    library: Libraries,
+    batches: VecDeque<(Vec<i64>, Vec<Line>)>,
     options: CallOptions,
     signer: crate::sign::Signer,
-    /// The change log position of the last line sent.
-    sent: i64,
+    /// The change log positions of the last line sent.
+    sent: Vec<i64>,
     finished: bool,
     calls: usize,
     more: bool,
@@ -79,13 +96,12 @@ impl Service {
     pub async fn export(&self, args: &ExportArgs) -> Result<Export> {
         let library = self.require_library("export")?.clone();
         let signer = self.signer()?.clone();
+        let periods = library.period_count();
         let after = match &args.since {
-            Some(c) => {
-                serde_json::from_slice::<Position>(&signer.open("export", c)?)
-                    .map_err(|_| Error::InvalidCursor)?
-                    .seq
-            }
-            None => 0,
+            Some(c) => serde_json::from_slice::<Position>(&signer.open("export", c)?)
+                .map_err(|_| Error::InvalidCursor)?
+                .each(periods)?,
+            None => vec![0; periods],
         };
         let who = self.visibility();
         let tag = who
@@ -95,31 +111,54 @@ impl Service {
         // what one request may read (the cursor goes on from where it stops).
         let limit = args.limit.min(library.calls_per_request());
         let mut changes = library
-            .changes(after, limit + 1, who, tag.as_deref())
+            .changes(&after, limit + 1, who, tag.as_deref())
             .await?;
         self.note(crate::service::Source::Library);
         let more = changes.len() > limit;
         changes.truncate(limit);
-        let last = changes.last().map_or(after, |c| c.seq);
-        let cursor = seal(&signer, last)?;
-        let lines: Vec<(i64, Line)> = changes
+        // The position after each change: its period's moved to it.
+        let mut at = after.clone();
+        let mut positions = Vec::with_capacity(changes.len());
+        for (period, c) in &changes {
+            at[*period] = c.seq;
+            positions.push(at.clone());
+        }
+        let cursor = seal(&signer, &at)?;
+        // Over periods: a removal from the period a call moved out of is
+        // not sent (the call is in another period's log).
+        let removed: Vec<(usize, String)> = changes
             .iter()
-            .filter_map(|c| {
+            .filter(|(_, c)| c.current != 1 && c.shown == 1 && c.erased != 1)
+            .map(|(period, c)| (*period, c.id.clone()))
+            .collect();
+        let moved: Vec<(usize, String)> = library
+            .held_elsewhere(&removed)
+            .await?
+            .into_iter()
+            .zip(removed)
+            .filter_map(|(held, pair)| held.then_some(pair))
+            .collect();
+        let lines: Vec<(Vec<i64>, Line)> = changes
+            .iter()
+            .zip(positions)
+            .filter_map(|((period, c), position)| {
                 let line = if c.current == 1 {
                     self.returned(&c.id);
                     Line::Call(c.id.clone())
-                } else if c.shown == 1 {
+                } else if c.shown == 1 && !moved.iter().any(|(p, id)| p == period && *id == c.id) {
                     Line::Deleted(c.id.clone(), c.erased == 1)
                 } else {
                     return None;
                 };
-                Some((c.seq, line))
+                Some((position, line))
             })
             .collect();
         let batches = lines
             .chunks(EXPORT_BATCH)
             .map(|chunk| {
-                let end = chunk.last().map_or(after, |(seq, _)| *seq);
+                let end = chunk
+                    .last()
+                    .map_or_else(|| after.clone(), |(position, _)| position.clone());
                 (end, chunk.iter().map(|(_, l)| l.clone()).collect())
             })
             .collect();
@@ -149,7 +188,7 @@ impl Service {
                     }
                     Err(e) => {
                         run.finished = true;
-                        let resume = seal(&run.signer, run.sent).ok();
+                        let resume = seal(&run.signer, &run.sent).ok();
                         let line = json!({"error": {"code": e.code(), "message": e.to_string()}, "cursor": resume});
                         return Some((format!("{line}\n"), run));
                     }
@@ -167,10 +206,21 @@ impl Service {
     }
 }
 
-fn seal(signer: &crate::sign::Signer, seq: i64) -> Result<String> {
+fn seal(signer: &crate::sign::Signer, seqs: &[i64]) -> Result<String> {
+    // One database: the cursor as before periods existed.
+    let position = match seqs {
+        [seq] => Position {
+            seq: Some(*seq),
+            seqs: None,
+        },
+        _ => Position {
+            seq: None,
+            seqs: Some(seqs.to_vec()),
+        },
+    };
     Ok(signer.seal(
         "export",
-        &serde_json::to_vec(&Position { seq }).map_err(Error::internal)?,
+        &serde_json::to_vec(&position).map_err(Error::internal)?,
     ))
 }
 

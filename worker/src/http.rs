@@ -9,7 +9,7 @@ use crate::auth::{self, Caller};
 use crate::cache::Store;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::library::Library;
+use crate::library::Libraries;
 use crate::reply::{self, Reply};
 use crate::routes::{self, Route, MAX_BODY_BYTES};
 use crate::service::{Service, Source};
@@ -79,7 +79,7 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     if let Some(gate) = gate {
         svc = svc.with_gate(gate);
     }
-    if let Some(library) = Library::open(&env) {
+    if let Some(library) = Libraries::open(&env) {
         svc = svc.with_library(library);
     }
     svc = svc.with_env(env.clone()).with_client_signal(&req);

@@ -20,13 +20,15 @@ use gongkit::words::{email_key, fold};
 mod listed;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod plans;
+pub mod router;
 pub mod sql;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod sqlite;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod summary;
 
-pub use listed::Unlisted;
+pub use listed::{Unlisted, Window};
+pub use router::Libraries;
 
 use sql::{query, Bound, Param};
 
@@ -996,6 +998,68 @@ impl Library {
             .await
             .map_err(d1)?;
         Ok(next)
+    }
+}
+
+impl Library {
+    /// The account the merge gives each domain's calls in this database:
+    /// its newest CRM call's own `(name, key)`, if it has one (one batch).
+    pub(crate) async fn domain_crms(
+        &self,
+        domains: &[&str],
+    ) -> Result<Vec<Option<(String, String)>>> {
+        #[derive(Deserialize)]
+        struct Account {
+            name: Option<String>,
+            key: Option<String>,
+        }
+        if domains.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statements = domains
+            .iter()
+            .map(|d| self.prepare(query::domain_crm(d)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(domains.len());
+        for result in self.db.batch(statements).await.map_err(d1)? {
+            let rows: Vec<Account> = result.results().map_err(d1)?;
+            out.push(
+                rows.into_iter()
+                    .next()
+                    .and_then(|a| Some((a.name?, a.key?))),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The domains of those of these calls that are CRM calls.
+    pub(crate) async fn crm_domains_of(&self, ids: &[String]) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Domain {
+            domain: String,
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Domain> = self.rows(query::crm_domains_of(ids)).await?;
+        Ok(rows.into_iter().map(|d| d.domain).collect())
+    }
+
+    /// Gives each domain's calls without CRM context the CRM account
+    /// `(name, key)` given (another period's), or their own (`None`); one
+    /// batch.
+    pub(crate) async fn resolve_domains(
+        &self,
+        accounts: &[(&str, Option<(&str, &str)>)],
+    ) -> Result<()> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        let statements = accounts
+            .iter()
+            .map(|(d, a)| self.prepare(query::resolve_domain(d, *a)))
+            .collect::<Result<Vec<_>>>()?;
+        self.db.batch(statements).await.map_err(d1).map(drop)
     }
 }
 

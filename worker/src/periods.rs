@@ -63,8 +63,8 @@ impl Periods {
     /// # Errors
     ///
     /// A pair that is not `DATE=BINDING`, a date that is not a day, a
-    /// binding that is not a name, or a date or a binding given twice; the
-    /// message quotes the pair.
+    /// binding that is not a name, pairs not written oldest first, or a
+    /// date or a binding given twice; the message quotes the pair.
     pub fn parse(text: &str, default_binding: &str) -> Result<Periods, String> {
         let mut periods = Vec::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -92,12 +92,19 @@ impl Periods {
         if periods.is_empty() {
             return Ok(Periods::single(default_binding));
         }
-        periods.sort_by_key(|p| p.from_ms);
         for w in periods.windows(2) {
             if w[0].from_ms == w[1].from_ms {
                 return Err(format!(
                     "LIBRARY_PERIODS: two periods start on the same day ({} and {})",
                     w[0].binding, w[1].binding
+                ));
+            }
+            if w[0].from_ms > w[1].from_ms {
+                // Written out of order: a typo in a date more likely than intent.
+                return Err(format!(
+                    "LIBRARY_PERIODS: the period of {} is written after a later one ({}): \
+                     write the pairs oldest first",
+                    w[1].binding, w[0].binding
                 ));
             }
         }
@@ -238,14 +245,14 @@ mod tests {
 
     fn three() -> Periods {
         Periods::parse(
-            "2026-03-01=GONGKIT_DB, 2026-01-01=GONGKIT_DB_JAN,2026-02-01=GONGKIT_DB_FEB",
+            "2026-01-01=GONGKIT_DB_JAN,2026-02-01=GONGKIT_DB_FEB, 2026-03-01=GONGKIT_DB",
             "GONGKIT_DB",
         )
         .unwrap()
     }
 
     #[test]
-    fn periods_read_sorted_and_empty_is_one_database() {
+    fn periods_read_in_order_and_empty_is_one_database() {
         let p = three();
         let names: Vec<&str> = p.all().iter().map(|p| p.binding.as_str()).collect();
         assert_eq!(names, ["GONGKIT_DB_JAN", "GONGKIT_DB_FEB", "GONGKIT_DB"]);
@@ -273,6 +280,11 @@ mod tests {
         );
         assert!(e("2026-01-01=A,2026-01-01=B").contains("same day"));
         assert!(e("2026-01-01=A,2026-02-01=A").contains("A holds two periods"));
+        assert_eq!(
+            e("2026-02-01=FEB,2026-01-01=JAN"),
+            "LIBRARY_PERIODS: the period of JAN is written after a later one (FEB): \
+             write the pairs oldest first"
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub fn days(var: impl Fn(&str) -> Option<String>) -> Result<u64> {
 /// One retention step on `library` at `now_ms`: the coverage trimmed and up
 /// to [`PER_STEP`] calls removed. Returns how many were removed; a full
 /// batch means more may wait (the sync keeps its alarm going).
-pub async fn apply(library: &crate::library::Library, now_ms: i64, days: u64) -> Result<usize> {
+pub async fn apply(library: &crate::library::Libraries, now_ms: i64, days: u64) -> Result<usize> {
     let Some(before) = cutoff(now_ms, days) else {
         return Ok(0);
     };
@@ -49,7 +49,7 @@ pub async fn apply(library: &crate::library::Library, now_ms: i64, days: u64) ->
 /// logged and retried at the next alarm: it never stops the sync.
 #[cfg(target_arch = "wasm32")]
 pub async fn step(env: &worker::Env, now_ms: i64) -> bool {
-    let Some(library) = crate::library::Library::open(env) else {
+    let Some(library) = crate::library::Libraries::open(env) else {
         return false;
     };
     let outcome = match days(|n| env.var(n).ok().map(|v| v.to_string())) {

@@ -306,6 +306,8 @@ settings! {
         "the days the first scheduled run backfills while the library is empty (0: none)";
     LIBRARY_RETENTION_DAYS: Var, Rust, "0", None, Form::Whole { min: 0, max: 36_500 },
         "the days of calls the library keeps: the sync removes older calls (the export carries their removal) and reads of that range go to Gong again (0: keep every call)";
+    LIBRARY_PERIODS: Var, Rust, "", None, Form::Text,
+        "the library over several D1 databases, one a period of start dates: `DATE=BINDING` pairs in date order, comma-separated (`2025-01-01=GONGKIT_DB_2025,2026-01-01=GONGKIT_DB`), each binding a `[[d1_databases]]` of wrangler.toml; a call is stored in the period of its start, reads ask the periods they concern ([Years of calls](#years-of-calls-retention-and-periods)); empty: `GONGKIT_DB` alone";
     SYNC_RECONCILE_PAGES: Var, Rust, "60", None, Form::Whole { min: 0, max: 10_000 },
         "the most listing pages (100 calls each) the daily reconcile slice reads: a seventh of the library a day, so a sweep a week while it fits, slower past it (0: no reconcile)";
 }

@@ -499,7 +499,7 @@ mod remote {
     use crate::error::{Error, Result};
     use crate::gate::{self, Purpose};
     use crate::gong::{Answer, Gong};
-    use crate::library::{digest, has_transcript, Library, Record};
+    use crate::library::{digest, has_transcript, Libraries, Record};
 
     /// The sync's binding in wrangler.toml.
     pub const BINDING: &str = "GONG_SYNC";
@@ -600,7 +600,7 @@ mod remote {
                                 Ok(settings) => settings,
                                 Err(e) => return Response::error(e.to_string(), 503),
                             };
-                        let lib = Library::open(env);
+                        let lib = Libraries::open(env);
                         let covered = match &lib {
                             Some(lib) => lib
                                 .coverage()
@@ -777,7 +777,7 @@ mod remote {
     /// [`super::reconcile_slice_calls`] of the library's calls (through
     /// `calls_started`), to the start of the covered range at most.
     async fn reconcile_slice(
-        library: &Library,
+        library: &Libraries,
         covered: Option<(i64, i64)>,
         end: i64,
         settings: &Settings,
@@ -812,7 +812,7 @@ mod remote {
 
     /// One batch of [`Library::reindex`]; whether there was anything to do.
     async fn reindex(env: &worker::Env) -> bool {
-        let Some(library) = Library::open(env) else {
+        let Some(library) = Libraries::open(env) else {
             return false;
         };
         let config = Config::read(
@@ -898,7 +898,7 @@ mod remote {
             |n| env.var(n).ok().map(|v| v.to_string()),
             |n| env.secret(n).ok().map(|v| v.to_string()),
         );
-        let library = Library::open(env).ok_or_else(|| {
+        let library = Libraries::open(env).ok_or_else(|| {
             Error::NotConfigured(format!(
                 "the D1 binding {} is missing: see [[d1_databases]] in wrangler.toml",
                 crate::library::BINDING
@@ -1031,7 +1031,7 @@ mod remote {
     /// Gong. A step's work is bounded by the window, not by the range.
     async fn remove_unlisted(
         job: &mut super::Job,
-        library: &Library,
+        library: &Libraries,
         now: i64,
     ) -> Result<Progress> {
         let after = job.unlisted_after.as_ref().map(|(t, id)| (*t, id.as_str()));
@@ -1064,7 +1064,7 @@ mod remote {
     /// transcript are asked for theirs, in one request.
     async fn changed_records(
         gong: &Gong,
-        library: &Library,
+        library: &Libraries,
         kept: &[(String, &RawValue)],
         config: &Config,
     ) -> Result<Vec<Record>> {
@@ -1103,8 +1103,8 @@ mod remote {
         Ok(records)
     }
 
-    fn library(env: &worker::Env) -> Result<Library> {
-        Library::open(env).ok_or_else(|| {
+    fn library(env: &worker::Env) -> Result<Libraries> {
+        Libraries::open(env).ok_or_else(|| {
             Error::NotConfigured(format!(
                 "the D1 binding {} is missing: see [[d1_databases]] in wrangler.toml",
                 crate::library::BINDING

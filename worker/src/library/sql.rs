@@ -465,6 +465,23 @@ pub const ERASE: &str = "INSERT INTO erased (id, at) VALUES (:id, :at)
  ON CONFLICT (id) DO UPDATE SET at = excluded.at";
 /// A call no longer erased.
 pub const RESTORE: &str = "DELETE FROM erased WHERE id = :id";
+/// The account merge's choice for a domain in this database: its newest
+/// CRM call's own account (the router asks each period, newest first).
+pub const DOMAIN_CRM: &str = "SELECT own_account AS name, own_key AS key FROM calls
+ WHERE account_domain = :domain AND crm = 1 ORDER BY started DESC LIMIT 1";
+/// The domains of these calls (a JSON array of ids) that are CRM calls:
+/// whose calls without CRM context the router resolves again after the
+/// removal.
+pub const CRM_DOMAINS_OF: &str = "SELECT DISTINCT account_domain AS domain FROM calls
+ WHERE id IN (SELECT value FROM json_each(:ids)) AND crm = 1 AND account_domain IS NOT NULL";
+/// The account merge over periods: a domain's calls without CRM context
+/// take the account of the domain's newest CRM call in any period (NULL:
+/// there is none, their own); what the triggers of migration 0004 do
+/// within one database.
+pub const RESOLVE_DOMAIN: &str = "UPDATE calls
+ SET account = coalesce(:name, own_account), account_key = coalesce(:key, own_key)
+ WHERE account_domain = :domain AND crm = 0
+   AND (account_key IS NOT coalesce(:key, own_key) OR account IS NOT coalesce(:name, own_account))";
 
 /// The R2 keys these calls' rows name (a JSON array of ids).
 pub const BLOB_KEYS: &str = "SELECT id, blob, turns_blob FROM call_json
@@ -528,6 +545,9 @@ pub const STATEMENTS: &[&str] = &[
     SCRUB_CHANGES,
     ERASE,
     RESTORE,
+    DOMAIN_CRM,
+    CRM_DOMAINS_OF,
+    RESOLVE_DOMAIN,
 ];
 
 /// `sql` bound to the filters' values and these.
@@ -1010,6 +1030,28 @@ pub mod query {
         bind(RESTORE, &[("id", id.into())])
     }
 
+    /// [`DOMAIN_CRM`].
+    pub fn domain_crm(domain: &str) -> Result<Bound, String> {
+        bind(DOMAIN_CRM, &[("domain", domain.into())])
+    }
+
+    /// [`CRM_DOMAINS_OF`].
+    pub fn crm_domains_of(ids: &[String]) -> Result<Bound, String> {
+        bind(CRM_DOMAINS_OF, &[("ids", json_list(ids))])
+    }
+
+    /// [`RESOLVE_DOMAIN`]: `account` the CRM's `(name, key)`, or `None`.
+    pub fn resolve_domain(domain: &str, account: Option<(&str, &str)>) -> Result<Bound, String> {
+        bind(
+            RESOLVE_DOMAIN,
+            &[
+                ("domain", domain.into()),
+                ("name", Param::opt(account.map(|a| a.0))),
+                ("key", Param::opt(account.map(|a| a.1))),
+            ],
+        )
+    }
+
     /// [`GET_MANY`].
     pub fn get_many(ids: &[String]) -> Result<Bound, String> {
         bind(GET_MANY, &[("ids", json_list(ids))])
@@ -1097,6 +1139,9 @@ pub(crate) mod tests {
                 query::erased_among(&ids),
                 query::erasure_emails("1"),
                 query::restore("1"),
+                query::domain_crm("acme.com"),
+                query::crm_domains_of(&ids),
+                query::resolve_domain("acme.com", Some(("Acme", "acme"))),
                 query::listed_add(&ids),
                 query::unlisted(0, 9, Some((3, "1")), 5000, 500),
                 query::listed_clear(),

@@ -27,7 +27,7 @@ use crate::cache::Store;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gong::Gong;
-use crate::library::{Library, Record};
+use crate::library::{Libraries, Record};
 use crate::sign::Signer;
 
 /// Where an answer's Gong data came from.
@@ -93,7 +93,7 @@ pub struct Service {
     source: Cell<Option<Source>>,
     #[cfg(target_arch = "wasm32")]
     gate: Option<std::rc::Rc<crate::gate::remote::Client>>,
-    library: Option<Library>,
+    library: Option<Libraries>,
     /// Calls to write to the library once the response is sent.
     records: RefCell<Vec<Record>>,
     /// Who the request acts for ([`User::nobody`] until authorized).
@@ -218,13 +218,13 @@ impl Service {
     }
 
     /// Reads and writes the call library.
-    pub fn with_library(mut self, library: Library) -> Service {
+    pub fn with_library(mut self, library: Libraries) -> Service {
         self.library = Some(library);
         self
     }
 
     /// The call library, if bound.
-    pub fn library(&self) -> Option<&Library> {
+    pub fn library(&self) -> Option<&Libraries> {
         self.library.as_ref()
     }
 
@@ -292,7 +292,7 @@ impl Service {
     /// # Errors
     ///
     /// 503 `not_configured` naming the capability when D1 is not bound.
-    pub(crate) fn require_library(&self, what: &str) -> Result<&Library> {
+    pub(crate) fn require_library(&self, what: &str) -> Result<&Libraries> {
         self.library.as_ref().ok_or_else(|| {
             Error::NotConfigured(format!(
                 "{what} reads the call library: bind the D1 database GONGKIT_DB (see wrangler.toml) and run the sync"
@@ -352,7 +352,7 @@ impl Service {
     }
 
     /// The cache and the library, for writing after the answer.
-    pub fn into_parts(self) -> (Store, Option<Library>) {
+    pub fn into_parts(self) -> (Store, Option<Libraries>) {
         (self.store, self.library)
     }
 
