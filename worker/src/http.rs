@@ -26,11 +26,14 @@ pub async fn start_scheduled_sync(env: &Env) -> Result<()> {
 }
 use crate::{gate, sign};
 
+/// The isolate's settings, read from `env` at its first request.
 fn config(env: &Env) -> Config {
-    Config::read(
-        |name| env.var(name).ok().map(|v| v.to_string()),
-        |name| env.secret(name).ok().map(|v| v.to_string()),
-    )
+    Config::of_isolate(|| {
+        Config::read(
+            |name| env.var(name).ok().map(|v| v.to_string()),
+            |name| env.secret(name).ok().map(|v| v.to_string()),
+        )
+    })
 }
 
 /// Serves one request.
