@@ -183,14 +183,21 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     if !pending.is_empty() || !records.is_empty() {
         let (store, library) = svc.into_parts();
         worker_ctx.wait_until(async move {
-            for write in pending {
-                store.put(&write.key, &write.value, write.ttl).await;
-            }
-            if let (Some(library), false) = (library, records.is_empty()) {
-                if let Err(e) = library.upsert(&records, started as i64).await {
-                    console_log!("{}", serde_json::json!({"library": e.to_string()}));
+            // The writes go out together (each is its own key), and the
+            // library's beside them.
+            let puts = futures::future::join_all(
+                pending
+                    .iter()
+                    .map(|write| store.put(&write.key, &write.value, write.ttl)),
+            );
+            let upsert = async {
+                if let (Some(library), false) = (library, records.is_empty()) {
+                    if let Err(e) = library.upsert(&records, started as i64).await {
+                        console_log!("{}", serde_json::json!({"library": e.to_string()}));
+                    }
                 }
-            }
+            };
+            futures::join!(puts, upsert);
         });
     }
     response
