@@ -182,23 +182,22 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let records = svc.take_records();
     if !pending.is_empty() || !records.is_empty() {
         let (store, library) = svc.into_parts();
-        worker_ctx.wait_until(async move {
-            // The writes go out together (each is its own key), and the
-            // library's beside them.
-            let puts = futures::future::join_all(
-                pending
-                    .iter()
-                    .map(|write| store.put(&write.key, &write.value, write.ttl)),
-            );
-            let upsert = async {
-                if let (Some(library), false) = (library, records.is_empty()) {
-                    if let Err(e) = library.upsert(&records, started as i64).await {
-                        console_log!("{}", serde_json::json!({"library": e.to_string()}));
-                    }
+        // Each write is its own `waitUntil` (they go out together: each is
+        // its own key), the library's beside them.
+        let store = std::rc::Rc::new(store);
+        for write in pending {
+            let store = store.clone();
+            worker_ctx.wait_until(async move {
+                store.put(&write.key, &write.value, write.ttl).await;
+            });
+        }
+        if let (Some(library), false) = (library, records.is_empty()) {
+            worker_ctx.wait_until(async move {
+                if let Err(e) = library.upsert(&records, started as i64).await {
+                    console_log!("{}", serde_json::json!({"library": e.to_string()}));
                 }
-            };
-            futures::join!(puts, upsert);
-        });
+            });
+        }
     }
     response
 }
