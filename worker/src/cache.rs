@@ -3,6 +3,9 @@
 //! from [`crate::sign::Signer::cache_key`]. A cache failure is never an
 //! error: the answer is fetched again.
 
+use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
+
 /// A response's body as UTF-8 bytes, read by one call into the runtime
 /// (`arrayBuffer()`, then one copy into WebAssembly's memory). The `worker`
 /// crate's `Response::text` and `bytes` read a streamed body chunk by chunk
@@ -10,7 +13,11 @@
 /// CPU for a 425 KB Gong answer), and `text()` would decode the bytes into
 /// a JavaScript string only for the glue to encode them back.
 pub async fn body_bytes(response: worker::Response) -> worker::Result<Vec<u8>> {
-    let js: worker::web_sys::Response = response.into();
+    web_body_bytes(response.into()).await
+}
+
+/// [`body_bytes`] of the runtime's own `Response` object.
+async fn web_body_bytes(js: worker::web_sys::Response) -> worker::Result<Vec<u8>> {
     let promise = js.array_buffer().map_err(worker::Error::from)?;
     let buffer = worker::wasm_bindgen_futures::JsFuture::from(promise)
         .await
@@ -25,12 +32,25 @@ pub async fn body_text(response: worker::Response) -> worker::Result<String> {
     gongkit::json_from_utf8(bytes).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
+/// The runtime's default cache (`caches.default`), if it has one.
+fn default_cache() -> Option<worker::web_sys::Cache> {
+    use worker::wasm_bindgen::JsCast;
+    use worker::worker_sys::ext::CacheStorageExt;
+    let global: worker::web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    global.caches().ok().map(|caches| caches.default())
+}
+
 /// The store.
 pub enum Store {
     /// Workers KV.
     Kv(worker::kv::KvStore),
     /// The Cache API.
-    Edge(worker::Cache),
+    /// The Cache API, as the runtime's own object (`caches.default`): a
+    /// match is read straight from the response the runtime gives, not
+    /// wrapped in the `worker` crate's `Response` and unwrapped into a new
+    /// one (ten calls into the runtime and a `Response` made per read).
+    /// `None` where the runtime has no Cache API: nothing is kept.
+    Edge(Option<worker::web_sys::Cache>),
 }
 
 impl Store {
@@ -38,7 +58,7 @@ impl Store {
     pub fn open(env: &worker::Env) -> Store {
         match env.kv("GONGKIT_CACHE") {
             Ok(kv) => Store::Kv(kv),
-            Err(_) => Store::Edge(worker::Cache::default()),
+            Err(_) => Store::Edge(default_cache()),
         }
     }
 
@@ -58,8 +78,12 @@ impl Store {
                 .flatten()
                 .and_then(|bytes| String::from_utf8(bytes).ok()),
             Store::Edge(cache) => {
-                let response = cache.get(Store::url(key), false).await.ok()??;
-                body_text(response).await.ok()
+                let promise = cache.as_ref()?.match_with_str(&Store::url(key));
+                let found = JsFuture::from(promise).await.ok()?;
+                // `undefined` when nothing is kept under the key.
+                let response = found.dyn_into::<worker::web_sys::Response>().ok()?;
+                let bytes = web_body_bytes(response).await.ok()?;
+                gongkit::json_from_utf8(bytes).ok()
             }
         }
     }
@@ -73,16 +97,25 @@ impl Store {
                     let _ = put.expiration_ttl(ttl.max(60)).execute().await;
                 }
             }
-            Store::Edge(cache) => {
-                let headers = worker::Headers::new();
-                let _ = headers.set("Cache-Control", &format!("max-age={ttl}"));
-                let _ = headers.set("Content-Type", "application/json");
-                if let Ok(response) = worker::Response::ok(value.to_owned()) {
-                    let _ = cache
-                        .put(Store::url(key), response.with_headers(headers))
-                        .await;
+            Store::Edge(Some(cache)) => {
+                // The value's bytes copied once into a new `Response`.
+                let response = (|| {
+                    let headers = worker::web_sys::Headers::new()?;
+                    headers.set("Cache-Control", &format!("max-age={ttl}"))?;
+                    headers.set("Content-Type", "application/json")?;
+                    let init = worker::web_sys::ResponseInit::new();
+                    init.set_headers(&headers);
+                    let body = worker::js_sys::Uint8Array::from(value.as_bytes());
+                    worker::web_sys::Response::new_with_opt_buffer_source_and_init(
+                        Some(&body),
+                        &init,
+                    )
+                })();
+                if let Ok(response) = response {
+                    let _ = JsFuture::from(cache.put_with_str(&Store::url(key), &response)).await;
                 }
             }
+            Store::Edge(None) => {}
         }
     }
 
@@ -92,9 +125,10 @@ impl Store {
             Store::Kv(kv) => {
                 let _ = kv.delete(key).await;
             }
-            Store::Edge(cache) => {
-                let _ = cache.delete(Store::url(key), false).await;
+            Store::Edge(Some(cache)) => {
+                let _ = JsFuture::from(cache.delete_with_str(&Store::url(key))).await;
             }
+            Store::Edge(None) => {}
         }
     }
 }

@@ -1,8 +1,8 @@
-//! The Worker's settings, read once per request from its environment
-//! (`[vars]` in wrangler.toml, secrets from `wrangler secret put` or
-//! `.dev.vars`) through the one table of settings ([`crate::settings`]).
-//! Checked there, so a wrong setting fails closed with a message that
-//! names it.
+//! The Worker's settings, read from its environment (`[vars]` in
+//! wrangler.toml, secrets from `wrangler secret put` or `.dev.vars`)
+//! through the one table of settings ([`crate::settings`]), once per
+//! isolate ([`Config::of_isolate`]). Checked there, so a wrong setting
+//! fails closed with a message that names it, on every request.
 
 use crate::access::{self, Policy, StaticToken};
 use crate::error::{Error, Result};
@@ -127,6 +127,19 @@ impl Config {
             errors: all.errors,
             ..config
         }
+    }
+
+    /// The settings of this isolate: read through `read` at its first
+    /// request, then kept. An isolate's environment does not change while
+    /// it lives (a new deployment or a changed secret starts new isolates),
+    /// and reading every setting through the runtime on each request was a
+    /// fifth of a cached call's CPU. What was refused stays in `errors`, so
+    /// a bad setting is refused on every request, not only the first.
+    pub fn of_isolate(read: impl FnOnce() -> Config) -> Config {
+        thread_local! {
+            static KEPT: std::cell::OnceCell<Config> = const { std::cell::OnceCell::new() };
+        }
+        KEPT.with(|kept| kept.get_or_init(read).clone())
     }
 
     /// Fails (503, naming the setting) when any setting was refused.
@@ -302,6 +315,30 @@ mod tests {
             config(&[("GONGKIT_TOKEN", &format!("ci:all:{tok}"))])
         );
         assert!(!text.contains(&tok), "{text}");
+    }
+
+    #[test]
+    fn an_isolate_reads_its_settings_once_and_keeps_refusing_a_bad_one() {
+        // Each test runs on its own thread: a fresh isolate's keeping.
+        let reads = std::cell::Cell::new(0);
+        let read = || {
+            reads.set(reads.get() + 1);
+            config(&[
+                ("CACHE_TTL_SECONDS", "soon"),
+                ("GONG_API_KEY", "key-123456"),
+            ])
+        };
+        for _ in 0..3 {
+            let c = Config::of_isolate(read);
+            let e = c.check().unwrap_err();
+            assert_eq!((e.status(), e.code()), (503, "not_configured"));
+            assert!(e.to_string().contains("CACHE_TTL_SECONDS"), "{e}");
+            assert!(!format!("{c:?}").contains("key-123456"));
+        }
+        assert_eq!(reads.get(), 1);
+        // Another isolate (here another thread) reads its own environment.
+        let other = std::thread::spawn(|| Config::of_isolate(|| config(&[])).check().is_ok());
+        assert!(other.join().unwrap());
     }
 
     #[test]

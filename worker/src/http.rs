@@ -26,11 +26,14 @@ pub async fn start_scheduled_sync(env: &Env) -> Result<()> {
 }
 use crate::{gate, sign};
 
+/// The isolate's settings, read from `env` at its first request.
 fn config(env: &Env) -> Config {
-    Config::read(
-        |name| env.var(name).ok().map(|v| v.to_string()),
-        |name| env.secret(name).ok().map(|v| v.to_string()),
-    )
+    Config::of_isolate(|| {
+        Config::read(
+            |name| env.var(name).ok().map(|v| v.to_string()),
+            |name| env.secret(name).ok().map(|v| v.to_string()),
+        )
+    })
 }
 
 /// Serves one request.
@@ -40,14 +43,28 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let method = req.method().to_string();
     let path = url.path().to_owned();
     let query = url.query().unwrap_or_default().to_owned();
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    let origin = header("Origin");
-    let authorization = header("Authorization");
-    let protocol_version = header("MCP-Protocol-Version");
-    let accept = header("Accept").unwrap_or_default();
-    let mcp_method = header("Mcp-Method");
-    let mcp_name = header("Mcp-Name");
     let route = routes::route(&method, &path);
+    // The request's headers object once (each `headers()` is a call into
+    // the runtime that makes a new one), and only the headers this route
+    // reads.
+    let headers = req.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let origin = header("Origin");
+    let (authorization, accept) = match route.needs_token() {
+        true => (
+            header("Authorization"),
+            header("Accept").unwrap_or_default(),
+        ),
+        false => (None, String::new()),
+    };
+    let (protocol_version, mcp_method, mcp_name) = match route {
+        Route::Mcp => (
+            header("MCP-Protocol-Version"),
+            header("Mcp-Method"),
+            header("Mcp-Name"),
+        ),
+        _ => (None, None, None),
+    };
     let config = config(&env);
     // Who calls, before anything else runs. `GONGKIT_USER` is set only by
     // the JS entry (worker/js/entry.mjs), on the environment it hands this
@@ -65,15 +82,20 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         }
         auth::authenticate(signed_in.as_deref(), authorization.as_deref(), &config)
     });
-    let gate = match config.gong_credentials() {
-        Ok((base, key, _)) => match gate::remote::Client::new(&env, &sign::tenant(base, key)) {
+    // The gate (a Durable Object stub) only for a route that may ask Gong.
+    let gate = match config
+        .gong_credentials()
+        .ok()
+        .filter(|_| route.needs_token())
+    {
+        Some((base, key, _)) => match gate::remote::Client::new(&env, &sign::tenant(base, key)) {
             Ok(gate) => Some(gate),
             Err(e) => {
                 console_log!("{}", serde_json::json!({"warning": e.to_string()}));
                 None
             }
         },
-        Err(_) => None,
+        None => None,
     };
     let mut svc = Service::new(config, Store::open(&env), started);
     if let Some(gate) = gate {
@@ -160,16 +182,22 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
     let records = svc.take_records();
     if !pending.is_empty() || !records.is_empty() {
         let (store, library) = svc.into_parts();
-        worker_ctx.wait_until(async move {
-            for write in pending {
+        // Each write is its own `waitUntil` (they go out together: each is
+        // its own key), the library's beside them.
+        let store = std::rc::Rc::new(store);
+        for write in pending {
+            let store = store.clone();
+            worker_ctx.wait_until(async move {
                 store.put(&write.key, &write.value, write.ttl).await;
-            }
-            if let (Some(library), false) = (library, records.is_empty()) {
+            });
+        }
+        if let (Some(library), false) = (library, records.is_empty()) {
+            worker_ctx.wait_until(async move {
                 if let Err(e) = library.upsert(&records, started as i64).await {
                     console_log!("{}", serde_json::json!({"library": e.to_string()}));
                 }
-            }
-        });
+            });
+        }
     }
     response
 }

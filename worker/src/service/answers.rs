@@ -89,6 +89,15 @@ pub fn rendered_for(mut entry: String, fingerprint: &str) -> Option<String> {
     Some(entry)
 }
 
+/// Whether a fetch time kept as `fetched` (ms since the epoch) is within
+/// `window_seconds` of `now_ms`.
+fn within_window(fetched: Option<&str>, now_ms: u64, window_seconds: u64) -> bool {
+    let window_ms = window_seconds.saturating_mul(1000);
+    fetched
+        .and_then(|t| t.parse::<u64>().ok())
+        .is_some_and(|t| now_ms.saturating_sub(t) < window_ms)
+}
+
 /// How a text answer (a transcript or a document) is kept: lines of words
 /// then texts, no JSON (reading it back needs no parser, and the Worker
 /// carries no deserializer for it). `whole` and the text; `chunk` and one
@@ -199,29 +208,34 @@ pub(super) struct Fetched {
 }
 
 impl Service {
-    /// One of Gong's answers about call `id`: from the cache unless `fresh`
-    /// (and even then when fetched within `FRESH_WINDOW_SECONDS`), else from
+    /// Whether a `fresh` ask of call `id` may still be served from the
+    /// cache: it was fetched from Gong within `FRESH_WINDOW_SECONDS`. The
+    /// fetch time is its own small entry, so checking it reads no body.
+    async fn fetched_lately(&self, id: &CallId) -> Result<bool> {
+        let (_, signer) = self.client()?;
+        let fetched = self
+            .store
+            .get(&signer.cache_key(id.as_str(), "fetched"))
+            .await;
+        Ok(within_window(
+            fetched.as_deref(),
+            self.now_ms,
+            self.config.fresh_window_seconds,
+        ))
+    }
+
+    /// One of Gong's answers about call `id`: from the cache when
+    /// `use_cache` (not `fresh`, or fetched lately: see
+    /// [`Service::fetched_lately`], read once for both answers), else from
     /// Gong. `None`: Gong has nothing for it.
     pub(super) async fn fetch(
         &self,
         id: &CallId,
         part: &str,
-        fresh: bool,
+        use_cache: bool,
     ) -> Result<Option<Fetched>> {
         let (gong, signer) = self.client()?;
         let key = signer.cache_key(id.as_str(), part);
-        // A fresh ask right after a fetch is served from the cache; the
-        // fetch time is its own small entry, so checking it reads no body.
-        let use_cache = !fresh || {
-            let fetched = self
-                .store
-                .get(&signer.cache_key(id.as_str(), "fetched"))
-                .await;
-            let window_ms = self.config.fresh_window_seconds.saturating_mul(1000);
-            fetched
-                .and_then(|t| t.parse::<u64>().ok())
-                .is_some_and(|t| self.now_ms.saturating_sub(t) < window_ms)
-        };
         if use_cache {
             if let Some(text) = self.store.get(&key).await {
                 self.note(Source::Cache);
@@ -436,17 +450,25 @@ impl Service {
         self.refuse_erased(id).await?;
         let missing = signer.cache_key(id.as_str(), "missing");
         // Even `fresh=true` respects this memory: asking again for an id
-        // Gong just said it does not have costs nothing.
-        if self.store.get(&missing).await.is_some() {
+        // Gong just said it does not have costs nothing. A fresh ask's
+        // fetch time is read beside it, once for both answers.
+        let (gone, lately) = join!(self.store.get(&missing), async {
+            match fresh {
+                true => self.fetched_lately(id).await,
+                false => Ok(true),
+            }
+        });
+        if gone.is_some() {
             return Err(self.not_found(id));
         }
+        let use_cache = lately?;
         let (ext, tr) = if with_transcript {
             join!(
-                self.fetch(id, "extensive", fresh),
-                self.fetch(id, "transcript", fresh)
+                self.fetch(id, "extensive", use_cache),
+                self.fetch(id, "transcript", use_cache)
             )
         } else {
-            (self.fetch(id, "extensive", fresh).await, Ok(None))
+            (self.fetch(id, "extensive", use_cache).await, Ok(None))
         };
         let Some(ext) = ext? else {
             self.pending.borrow_mut().push(Write {
@@ -467,6 +489,15 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fresh_ask_uses_the_cache_only_within_the_window() {
+        assert!(within_window(Some("100000"), 159_999, 60));
+        assert!(!within_window(Some("100000"), 160_000, 60));
+        assert!(!within_window(Some("100000"), 100_001, 0));
+        assert!(!within_window(None, 1, 60));
+        assert!(!within_window(Some("soon"), 1, 60));
+    }
 
     #[test]
     fn a_rendered_answer_is_served_only_for_what_it_was_made_from() {
