@@ -84,7 +84,7 @@ struct Run {
 impl Service {
     /// `GET /v1/export`: what changed after `since` (everything without
     /// it), at most `limit` calls. Who may see what is decided per change
-    /// ([`Library::changes`]): a call the caller may see now is sent whole;
+    /// ([`Library::changes`](crate::library::Library::changes)): a call the caller may see now is sent whole;
     /// one they could see before and no longer can (removed, made private,
     /// or no longer theirs) is a deletion; any other is not mentioned.
     ///
