@@ -2,7 +2,7 @@
 // in Miniflare, and a record of every answer so the suites can check that
 // no secret ever appears in one.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, openSync } from "node:fs";
+import { mkdtempSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +81,13 @@ export function d1Databases(text = readFileSync(`${root}wrangler.toml`, "utf8"))
   return out;
 }
 
+/** The databases this process made, removed when it exits (GONGKIT_KEEP_TMP=1 keeps them, to look into a failure). */
+const scratch = [];
+process.once("exit", () => {
+  if (process.env.GONGKIT_KEEP_TMP === "1") return;
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 /**
  * Fresh local D1 databases with the migrations applied the way scripts/run
  * and a deployment apply them (`wrangler d1 migrations apply --local`), one
@@ -89,6 +96,7 @@ export function d1Databases(text = readFileSync(`${root}wrangler.toml`, "utf8"))
  */
 export async function migratedDatabase({ config = `${root}wrangler.toml` } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "gongkit-d1-"));
+  scratch.push(dir);
   for (const { binding } of d1Databases(readFileSync(config, "utf8"))) {
     const out = execFileSync(`${root}node_modules/.bin/wrangler`, ["d1", "migrations", "apply", binding, "--local", "--persist-to", dir, "--config", config], {
       cwd: root,
