@@ -119,6 +119,31 @@ impl Libraries {
         at
     }
 
+    /// Up to `limit` rows from the periods `order` names, one after the
+    /// other, each asked only for what is still missing: how a listing or a
+    /// removal walks the periods in date order (a period's rows all come
+    /// before the next one's).
+    async fn in_turn<'a, T, F, Fut>(
+        &'a self,
+        order: Vec<usize>,
+        limit: usize,
+        ask: F,
+    ) -> Result<Vec<T>>
+    where
+        F: Fn(&'a Library, usize) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>>>,
+    {
+        let each = self.ready()?;
+        let mut out = Vec::new();
+        for i in order {
+            if out.len() >= limit {
+                break;
+            }
+            out.extend(ask(&each[i], limit - out.len()).await?);
+        }
+        Ok(out)
+    }
+
     /// How many periods there are.
     pub fn period_count(&self) -> usize {
         self.each.len()
@@ -393,15 +418,9 @@ impl Libraries {
     /// The ids of the oldest calls that started before `before_ms`, oldest
     /// period first, at most `limit`.
     pub async fn older_than(&self, before_ms: i64, limit: usize) -> Result<Vec<String>> {
-        let each = self.ready()?;
-        let mut out = Vec::new();
-        for i in self.periods.overlapping(None, Some(before_ms)) {
-            if out.len() >= limit {
-                break;
-            }
-            out.extend(each[i].older_than(before_ms, limit - out.len()).await?);
-        }
-        Ok(out)
+        let order = self.periods.overlapping(None, Some(before_ms));
+        self.in_turn(order, limit, |lib, n| lib.older_than(before_ms, n))
+            .await
     }
 
     // ---- listings ----
@@ -417,20 +436,12 @@ impl Libraries {
         limit: usize,
         who: Visibility<'_>,
     ) -> Result<Vec<Stored>> {
-        let each = self.ready()?;
         let start = after.map_or(from_ms, |(t, _)| t.max(from_ms));
-        let mut out = Vec::new();
-        for i in self.periods.overlapping(Some(start), Some(to_ms)) {
-            if out.len() >= limit {
-                break;
-            }
-            out.extend(
-                each[i]
-                    .list(from_ms, to_ms, after, limit - out.len(), who)
-                    .await?,
-            );
-        }
-        Ok(out)
+        let order = self.periods.overlapping(Some(start), Some(to_ms));
+        self.in_turn(order, limit, |lib, n| {
+            lib.list(from_ms, to_ms, after, n, who)
+        })
+        .await
     }
 
     /// Calls the filters allow, newest first, before `(started, id)`: the
@@ -442,22 +453,11 @@ impl Libraries {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        let each = self.ready()?;
-        let to = before.map_or(filters.to_ms, |(t, _)| {
-            Some(filters.to_ms.map_or(t + 1, |to| to.min(t + 1)))
-        });
-        let mut out = Vec::new();
-        for i in self.newest_first(filters.from_ms, to) {
-            if out.len() >= limit {
-                break;
-            }
-            out.extend(
-                each[i]
-                    .calls_newest_first(filters, who, before, limit - out.len())
-                    .await?,
-            );
-        }
-        Ok(out)
+        let order = self.newest_first(filters.from_ms, before_to(filters, before));
+        self.in_turn(order, limit, |lib, n| {
+            lib.calls_newest_first(filters, who, before, n)
+        })
+        .await
     }
 
     /// Calls of the accounts whose folded name holds `contains`, newest
@@ -470,22 +470,11 @@ impl Libraries {
         before: Option<(i64, &str)>,
         limit: usize,
     ) -> Result<Vec<Stored>> {
-        let each = self.ready()?;
-        let to = before.map_or(filters.to_ms, |(t, _)| {
-            Some(filters.to_ms.map_or(t + 1, |to| to.min(t + 1)))
-        });
-        let mut out = Vec::new();
-        for i in self.newest_first(filters.from_ms, to) {
-            if out.len() >= limit {
-                break;
-            }
-            out.extend(
-                each[i]
-                    .account_calls(contains, filters, who, before, limit - out.len())
-                    .await?,
-            );
-        }
-        Ok(out)
+        let order = self.newest_first(filters.from_ms, before_to(filters, before));
+        self.in_turn(order, limit, |lib, n| {
+            lib.account_calls(contains, filters, who, before, n)
+        })
+        .await
     }
 
     // ---- search ----
@@ -702,4 +691,12 @@ impl Libraries {
         }
         Ok(out)
     }
+}
+
+/// The end of a newest-first walk: the filters' `to`, or just after the
+/// position it continues before, whichever is earlier.
+fn before_to(filters: &Filters, before: Option<(i64, &str)>) -> Option<i64> {
+    before.map_or(filters.to_ms, |(t, _)| {
+        Some(filters.to_ms.map_or(t + 1, |to| to.min(t + 1)))
+    })
 }
