@@ -1282,6 +1282,20 @@ impl Library {
             .await
     }
 
+    /// These accounts' calls in the range, counted: one row for each
+    /// account that has any here (`name` is `None`).
+    pub async fn account_totals(
+        &self,
+        keys: &[String],
+        filters: &Filters,
+        who: Visibility<'_>,
+    ) -> Result<Vec<AccountRow>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.rows(query::account_totals(keys, filters, who)).await
+    }
+
     /// Calls of the accounts whose folded name holds `contains`, newest
     /// first, after `(started, id)` when given; at most `limit`.
     pub async fn account_calls(

@@ -204,33 +204,38 @@ pub fn merge_search(
         .collect()
 }
 
-/// The accounts of several periods as one list: one row per account (its
-/// calls summed, its first and last call over all periods, the name of its
-/// newest period), the most recently met first (`last`, then key), at most
-/// `limit`. `pages` newest period first, so the name kept is the newest.
-pub fn merge_accounts(pages: Vec<Vec<AccountRow>>, limit: usize) -> Vec<AccountRow> {
-    let mut by_key: Vec<AccountRow> = Vec::new();
-    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for row in pages.into_iter().flatten() {
-        match at.get(&row.key) {
-            Some(&i) => {
-                let a = &mut by_key[i];
-                a.calls += row.calls;
-                a.first = a.first.min(row.first);
-                if row.last > a.last {
-                    a.last = row.last;
-                    a.name = row.name.or(a.name.take());
-                }
-            }
-            None => {
-                at.insert(row.key.clone(), by_key.len());
-                by_key.push(row);
-            }
+/// One period's page of accounts as the periods' merged listing has them.
+///
+/// An account's last call is in the newest period that has it, so the
+/// merged order is each period's own order, newest period first: of
+/// `rows` (one period's, in its order), an account that a newer period
+/// counts (`newer`: [`crate::library::Library::account_totals`] of the
+/// newer periods in range) was listed there and is left out; the others
+/// get the calls the older periods count (`older`) added, and their first
+/// call from them. At most `room` rows.
+pub fn period_accounts(
+    rows: Vec<AccountRow>,
+    newer: &[Vec<AccountRow>],
+    older: &[Vec<AccountRow>],
+    room: usize,
+) -> Vec<AccountRow> {
+    let listed: std::collections::HashSet<&str> =
+        newer.iter().flatten().map(|r| r.key.as_str()).collect();
+    let mut out = Vec::with_capacity(rows.len().min(room));
+    for mut row in rows
+        .into_iter()
+        .filter(|r| !listed.contains(r.key.as_str()))
+    {
+        if out.len() == room {
+            break;
         }
+        for t in older.iter().flatten().filter(|t| t.key == row.key) {
+            row.calls += t.calls;
+            row.first = row.first.min(t.first);
+        }
+        out.push(row);
     }
-    by_key.sort_by(|a, b| b.last.cmp(&a.last).then(a.key.cmp(&b.key)));
-    by_key.truncate(limit);
-    by_key
+    out
 }
 
 #[cfg(test)]
@@ -361,20 +366,30 @@ mod tests {
 
     #[test]
     fn an_account_in_several_periods_is_one_row() {
+        // March is the newest period: acme's row there, January's calls added.
         let mar = vec![account("acme", "ACME Corp", 2, MAR, MAR + 5)];
         let jan = vec![
             account("acme", "Acme", 3, JAN, JAN + 9),
             account("globex", "Globex", 1, JAN + 20, JAN + 20),
         ];
-        let merged = merge_accounts(vec![mar, jan], 10);
-        assert_eq!(merged.len(), 2);
-        assert_eq!(merged[0].key, "acme");
-        assert_eq!(merged[0].name.as_deref(), Some("ACME Corp"));
+        let first = period_accounts(mar.clone(), &[], std::slice::from_ref(&jan), 10);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].name.as_deref(), Some("ACME Corp"));
         assert_eq!(
-            (merged[0].calls, merged[0].first, merged[0].last),
+            (first[0].calls, first[0].first, first[0].last),
             (5, JAN, MAR + 5)
         );
-        assert_eq!(merged[1].key, "globex");
-        assert_eq!(merge_accounts(Vec::new(), 10).len(), 0);
+        // January's page: acme was listed with March, globex is new.
+        let then = period_accounts(jan, std::slice::from_ref(&mar), &[], 10);
+        assert_eq!(then.len(), 1);
+        assert_eq!(then[0].key, "globex");
+        assert_eq!(then[0].calls, 1);
+        // No more than the room left.
+        let two = vec![
+            account("a", "A", 1, FEB, FEB),
+            account("b", "B", 1, FEB, FEB),
+        ];
+        assert_eq!(period_accounts(two, &[], &[], 1).len(), 1);
+        assert!(period_accounts(Vec::new(), &[], &[], 10).is_empty());
     }
 }

@@ -19,9 +19,10 @@ use super::{
 use crate::error::{Error, Result};
 use crate::periods::Periods;
 
-/// The most accounts read from each period to merge a listing of
-/// accounts over several periods (as [`super::NEAREST_SCAN`]).
-pub const ACCOUNTS_SCAN: usize = super::NEAREST_SCAN;
+/// The most accounts read from a period at a time while listing
+/// accounts over several periods (when a newer period already listed
+/// most of them).
+pub const ACCOUNTS_CHUNK: usize = 1000;
 
 /// The library, routed over its periods (a handle: clones share the
 /// bindings).
@@ -555,9 +556,16 @@ impl Libraries {
     // ---- accounts ----
 
     /// Accounts with calls in the range, the most recently met first,
-    /// after `(last, key)`; over several periods each period's accounts
-    /// (up to [`ACCOUNTS_SCAN`]) are merged into one row per account
-    /// ([`crate::periods::merge_accounts`]) and the page taken from them.
+    /// after `(last, key)`, at most `limit`.
+    ///
+    /// Over several periods an account's last call is in the newest period
+    /// that has it (a period holds the calls of its dates), so the merged
+    /// order is each period's own order, newest period first, leaving out
+    /// in an older period the accounts a newer one listed: each period is
+    /// read by the same keyset, a page at a time, and the page's accounts
+    /// are counted in the other periods in range ([`Library::account_totals`]):
+    /// one a newer period has is left out, the older ones' calls are added.
+    /// A page costs its own rows, not every account of the periods.
     pub async fn accounts(
         &self,
         filters: &Filters,
@@ -571,21 +579,49 @@ impl Libraries {
             return each[0].accounts(filters, contains, who, after, limit).await;
         }
         let at = self.newest_first(filters.from_ms, filters.to_ms);
-        let pages = try_join_all(
-            at.iter()
-                .map(|&i| each[i].accounts(filters, contains, who, None, ACCOUNTS_SCAN)),
-        )
-        .await?;
-        let merged = crate::periods::merge_accounts(pages, usize::MAX);
-        Ok(merged
-            .into_iter()
-            .filter(|r| match after {
-                // The summary's order: last descending, then key.
-                Some((last, key)) => (r.last, key) < (last, r.key.as_str()),
-                None => true,
-            })
-            .take(limit)
-            .collect())
+        let mut out: Vec<AccountRow> = Vec::with_capacity(limit);
+        let mut cursor: Option<(i64, String)> = after.map(|(l, k)| (l, k.to_owned()));
+        for (pos, &i) in at.iter().enumerate() {
+            // Where most of a period's accounts were listed by a newer one,
+            // read more of it at a time.
+            let mut chunk = limit.max(1);
+            while out.len() < limit {
+                let rows = each[i]
+                    .accounts(
+                        filters,
+                        contains,
+                        who,
+                        cursor.as_ref().map(|(l, k)| (*l, k.as_str())),
+                        chunk,
+                    )
+                    .await?;
+                let Some(end) = rows.last() else { break };
+                cursor = Some((end.last, end.key.clone()));
+                let exhausted = rows.len() < chunk;
+                let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+                let totals = try_join_all(
+                    at.iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| each[j].account_totals(&keys, filters, who)),
+                )
+                .await?;
+                // `at` is newest first: the first `pos` are newer than `i`.
+                let (newer, older) = totals.split_at(pos);
+                let page = crate::periods::period_accounts(rows, newer, older, limit - out.len());
+                let kept = page.len();
+                out.extend(page);
+                if exhausted {
+                    break;
+                }
+                if kept * 2 < chunk {
+                    chunk = (chunk * 2).min(ACCOUNTS_CHUNK);
+                }
+            }
+            if out.len() == limit {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// The people of these accounts' calls, from every period in range,

@@ -397,6 +397,17 @@ pub const ACCOUNT_CALLS: &str = "SELECT c.id, c.started, c.is_private, j.extensi
    AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
    AND (c.started < :before_started OR (c.started = :before_started AND (:before_id = '' OR c.id < :before_id)))
  ORDER BY c.started DESC, c.id DESC LIMIT :limit";
+/// These accounts' calls in the range that the visibility allows, counted
+/// (calls, first and last start), one row for each account that has any:
+/// what another period adds to an account of a page over several periods
+/// (`library::router`). Read through `calls_account_scope`, the page's
+/// accounts' calls only.
+pub const ACCOUNT_TOTALS: &str = "SELECT c.account_key AS key, NULL AS name, count(*) AS calls,
+   min(c.started) AS first, max(c.started) AS last
+ FROM json_each(:keys) AS a JOIN calls AS c ON c.account_key = a.value
+ WHERE c.is_private IN (0, :private) AND c.started >= :from AND c.started < :to
+   AND (:participant IS NULL OR (:participant <> '' AND EXISTS (SELECT 1 FROM parties AS p WHERE p.call_id = c.id AND p.email_key = :participant)))
+ GROUP BY c.account_key";
 /// The keys of the accounts whose folded name holds :contains (the
 /// summary, not calls), at most :limit.
 pub const ACCOUNT_KEYS: &str = "SELECT a.key FROM accounts AS a
@@ -531,6 +542,7 @@ pub const STATEMENTS: &[&str] = &[
     ACCOUNTS_IN_RANGE,
     ACCOUNTS_OF_PARTICIPANT,
     ACCOUNT_PEOPLE,
+    ACCOUNT_TOTALS,
     ACCOUNT_CALLS,
     ACCOUNT_KEYS,
     ONE_ACCOUNT_CALLS,
@@ -890,6 +902,24 @@ pub mod query {
         )
     }
 
+    /// [`ACCOUNT_TOTALS`].
+    pub fn account_totals(
+        keys: &[String],
+        filters: &Filters,
+        who: Visibility<'_>,
+    ) -> Result<Bound, String> {
+        bind(
+            ACCOUNT_TOTALS,
+            &[
+                ("keys", json_list(keys)),
+                ("from", filters.from_ms.unwrap_or(MIN_MS).into()),
+                ("to", filters.to_ms.unwrap_or(MAX_MS).into()),
+                ("private", who.private.into()),
+                ("participant", Param::opt(who.participant)),
+            ],
+        )
+    }
+
     /// [`ACCOUNT_KEYS`].
     pub fn account_keys(contains: &str, limit: usize) -> Result<Bound, String> {
         bind(
@@ -1130,6 +1160,8 @@ pub(crate) mod tests {
                 query::accounts(&f, None, all, None, 10),
                 query::accounts(&f, Some("ac"), who, Some((3, "k")), 10),
                 query::account_people(&ids, &f, who, 5),
+                query::account_totals(&ids, &f, who),
+                query::account_totals(&ids, &Filters::default(), all),
                 query::account_calls("ac", &f, who, Some((3, "1")), 5),
                 query::account_keys("ac", 2),
                 query::one_account_calls("acme", &f, who, Some((3, "1")), 5),
