@@ -63,6 +63,10 @@ test("a day's reconcile slice removes the call Gong stopped listing and rewrites
   assert.equal(kept.status, 200);
   assert.equal(kept.headers.get("x-gongkit-source"), "library");
   assert.equal(done.callsInLibrary, calls.length - 1);
+  // GET /v1/sync shows the slice and where the sweep goes on: below it.
+  assert.equal(Date.parse(done.tiers.reconcileBefore), Date.parse(run.from), JSON.stringify(done.tiers));
+  assert.ok(Date.parse(done.tiers.lastReconcile) >= Date.parse(run.started) - 1000, JSON.stringify(done.tiers));
+  assert.equal(done.tiers.lastWebhook, null);
 
   // The same day the next Cron run is an ordinary one.
   await w.scheduled();

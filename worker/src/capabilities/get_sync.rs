@@ -13,9 +13,9 @@ use crate::service::Service;
 pub static CAPABILITY: Capability = Capability {
     name: "get_sync",
     title: "Sync status",
-    description: "The library's sync (admins only): whether a job runs and how far it is, the queue, the last run, the range the library covers, how many calls it holds and how many await indexing, the sync's Gong requests today and its last error.",
+    description: "The library's sync (admins only): whether a job runs and how far it is, the queue, the last run, the range the library covers, how many calls it holds and how many await indexing, the sync's Gong requests today, its last error, and when each tier last ran (the re-read, the reconcile and where its sweep goes on, webhooks).",
     rest: Some(Rest {
-        doc: "The library's sync (admins only; 403 `forbidden` for anyone else): job, queue, last run, covered range, calls held and awaiting indexing, Gong requests today, last error.",
+        doc: "The library's sync (admins only; 403 `forbidden` for anyone else): job, queue, last run, covered range, calls held and awaiting indexing, Gong requests today, last error, and `tiers`: when the re-read of `SYNC_OVERLAP_HOURS`, the reconcile and the last webhook and transcript batch ran, and `reconcileBefore`, where the reconcile's sweep goes on.",
         method: Method::Get,
         path: "/v1/sync",
         body: false,

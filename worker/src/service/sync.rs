@@ -96,6 +96,15 @@ impl Service {
             "callsAwaitingIndex": unindexed,
             "gongRequestsToday": requests_today,
             "lastError": state.last_error,
+            // When each tier last ran, and where the reconcile's sweep
+            // goes on (its next slice ends there; null: at the newest calls).
+            "tiers": {
+                "lastReread": state.last_reread_ms.map(crate::sync::iso),
+                "lastReconcile": state.last_reconcile_ms.map(crate::sync::iso),
+                "reconcileBefore": state.reconcile_before_ms.map(crate::sync::iso),
+                "lastWebhook": state.last_webhook_ms.map(crate::sync::iso),
+                "lastWebhookBatch": state.last_batch_ms.map(crate::sync::iso),
+            },
         }))
     }
 }
