@@ -13,6 +13,7 @@
 // simulator's realistic calls (--variety: longer transcripts, 6–7 KB an
 // export line) instead of its small uniform ones.
 import { startSim, startWorker, migratedDatabase, syncDone } from "../tests/worker/harness.mjs";
+import { summary } from "./summary.mjs";
 import { rmSync, readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -155,3 +156,4 @@ for (const r of rows) {
     log(`| ${r.calls.toLocaleString("en")} | ${e.limit.toLocaleString("en")} | ${e.calls.toLocaleString("en")} | ${(e.bytes / 1e6).toFixed(1)} MB | ${e.seconds.toFixed(1)} s | ${Math.round(e.before)} → ${Math.round(e.peak)} MB |`);
   }
 }
+summary("backfill", rows.map((r) => ({ n: r.n, calls: r.calls, steps: r.steps, first: r.first, median: r.median, max: r.max, last: r.last, endMax: Math.max(...r.ending), requests: r.requests, seconds: r.seconds })));

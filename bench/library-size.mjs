@@ -16,6 +16,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startSim, startWorker, migratedDatabase, fixture, root } from "../tests/worker/harness.mjs";
+import { summary } from "./summary.mjs";
 
 const [short = 200, long = 40, variety = 300] = process.argv.slice(2).map(Number);
 const BLOBS = process.env.BLOBS !== "0";
@@ -177,6 +178,11 @@ if (variety > 0) {
   const sim = await startSim({ generate: variety, args: ["--variety", "--seed", "5", "--from", from, "--to", to, "--private-percent", "0"] });
   await measure(`the simulator's --variety mix (${variety} calls)`, sim, from, to);
 }
+
+summary("size", {
+  blobs: BLOBS,
+  measures: [...results.entries()].map(([label, m]) => ({ label, calls: m.calls, hours: m.hours, d1PerHour: m.total / m.hours, d1PerCall: m.total / m.calls, r2PerHour: m.r2.bytes / m.hours })),
+});
 
 // The README's table, from the two-hour fixture and the variety mix.
 if (process.env.README === "1") {

@@ -24,6 +24,7 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { startSim, startWorker, migratedDatabase, syncDone, fixture, TOKEN } from "../tests/worker/harness.mjs";
+import { summary } from "./summary.mjs";
 
 const SMOKE = process.argv.includes("--smoke");
 const RATES = SMOKE ? [100] : (process.env.RATES ?? "100,1000,5000").split(",").map(Number);
@@ -107,6 +108,7 @@ async function measure(rate) {
     if (r.status !== 202) throw new Error(`POST /v1/sync: ${r.status} ${r.body}`);
     status = await syncDone(get, status.lastRun);
     const late = await requests(sim);
+    const lateRun = status.lastRun;
 
     // The day's reconcile slice: a fresh sync state over the same library
     // starts one at once (a running one, a day after the last).
@@ -117,7 +119,7 @@ async function measure(rate) {
     const sliced = await syncDone(get);
     if (sliced.lastRun.kind !== "reconcile") throw new Error(`not a reconcile: ${JSON.stringify(sliced.lastRun)}`);
     const slice = { ...(await requests(sim)), calls: Math.min(Math.ceil(sliced.callsInLibrary / 7), RECONCILE_PAGES * 100), run: sliced.lastRun };
-    return { rate, perRun, cron, cronRun, late, slice, inLibrary: sliced.callsInLibrary };
+    return { rate, perRun, cron, cronRun, late, lateRun, slice, inLibrary: sliced.callsInLibrary };
   } finally {
     await w.dispose();
     await sim.stop();
@@ -128,6 +130,9 @@ async function measure(rate) {
 
 const rows = [];
 for (const rate of RATES) rows.push(await measure(rate));
+/** A run's wall time in seconds, from its `started` and `ended`. */
+const seconds = (run) => (Date.parse(run.ended) - Date.parse(run.started)) / 1000;
+const perDay = [];
 
 const lateEvery = REREAD_MINUTES / 60;
 const batchSeconds = BATCH_SECONDS;
@@ -142,6 +147,7 @@ for (const r of rows) {
   const batches = batchSeconds ? Math.min(r.rate, 86_400 / batchSeconds) : r.rate;
   const perBatch = Math.ceil(r.rate / batches / 100);
   const withHooks = lateEvery ? batches * perBatch + lateRuns * r.late.total + reconcile : null;
+  perDay.push({ rate: r.rate, without: Math.round(without), with: withHooks === null ? null : Math.round(withHooks), cronSeconds: seconds(r.cronRun), rereadSeconds: seconds(r.lateRun) });
   console.log(
     `| ${r.rate.toLocaleString("en")} | ${r.cron.total} (${r.cron.extensive} listing + ${r.cron.transcript} transcript, ${r.perRun} new) `
     + `| ${r.late.total} (${r.late.extensive} listing + ${r.late.transcript} transcript) `
@@ -158,3 +164,4 @@ if (lateEvery) {
 } else {
   console.log(`without webhooks = ${CRON_RUNS} × (a Cron run, which re-reads ${OVERLAP_HOURS} h with transcripts); no webhooks, no tiers`);
 }
+summary("scale", { cronMinutes: 1440 / CRON_RUNS, rereadMinutes: REREAD_MINUTES, batchSeconds: BATCH_SECONDS, overlapHours: OVERLAP_HOURS, rates: perDay });

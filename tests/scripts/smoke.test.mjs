@@ -92,10 +92,19 @@ test("scripts/bench-search --smoke: search percentiles, the export's rate, the l
   assert.match(out, /library on disk .* KB a call/);
 });
 
-test("scripts/bench-scale --smoke: Gong requests a day to keep the library current, and the formula", async () => {
-  const out = await script("bench-scale", ["--smoke"]);
+test("scripts/bench-scale --goals --smoke: requests a day and the formula, latency, backfill steps, bytes per hour, then the table of goals", async () => {
+  const out = await script("bench-scale", ["--goals", "--smoke"], {}, 420_000);
   assert.match(out, /^\| 100 \| \d+ \(\d+ listing \+ \d+ transcript, \d+ new\) \| \d+ \(/m);
   assert.match(out, /^without webhooks = 96 × /m);
+  assert.match(out, /^\| webhook, a new call \| [\d.]+ s after Gong processed it \| [\d.]+ s \(WEBHOOK_BATCH_SECONDS=3\) \|$/m);
+  assert.match(out, /^\| 500 \| 50\d \| \d+ \(/m);
+  assert.match(out, /^total in D1 +[\d.]+ +[\d.]+$/m);
+  // The table of goals, every row with a figure measured now.
+  assert.match(out, /^\| Gong requests a day, 100 calls a day: without \/ with webhooks \| 768 \| \d+ \/ \d+ \|/m);
+  assert.match(out, /^\| a new call in the library after Gong processed it \| .* \| with webhooks: the call in [\d.]+ s, /m);
+  assert.match(out, /^\| backfill: .* \| 500 calls: median \d+, max [\d,]+, the end \d+ \|/m);
+  assert.match(out, /^\| bytes per hour of conversation in D1 \| .* \| [\d.]+ KB – [\d.]+ KB/m);
+  assert.match(out, /^\| years of calls .* \| [\d.]+ years in one database/m);
   assert.doesNotMatch(out, /^\{/m);
 });
 
