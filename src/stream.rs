@@ -44,6 +44,7 @@ pub(crate) fn render(
         b: json.as_bytes(),
         i: 0,
         depth: 0,
+        spare: Vec::new(),
     };
     let hint = json.len() * 3 / 4;
     r.ws();
@@ -110,6 +111,11 @@ struct Reader<'a> {
     b: &'a [u8],
     i: usize,
     depth: u32,
+    /// The buffers of sentence texts with escapes, handed back once their
+    /// monologue is written: about one sentence in six of a Gong transcript
+    /// quotes someone (`\"`), and an allocation (with its regrowths) and a
+    /// free for each were 7 % of the time.
+    spare: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -255,7 +261,7 @@ impl<'a> Reader<'a> {
 
     /// The rest of a string with escapes, from its first byte at `start`.
     fn escaped(&mut self, start: usize) -> Read<String> {
-        let mut out = String::new();
+        let mut out = self.spare.pop().unwrap_or_default();
         let mut i = start;
         loop {
             let next = special(self.b, i).ok_or(Unsure)?;
@@ -681,7 +687,12 @@ impl<'a> Reader<'a> {
         sentences: &mut Vec<Sentence<'a>>,
         clean: &mut Vec<bool>,
     ) -> Read<()> {
-        sentences.clear();
+        for s in sentences.drain(..) {
+            if let Some(Cow::Owned(mut text)) = s.text.map(Text::into_cow) {
+                text.clear();
+                self.spare.push(text);
+            }
+        }
         clean.clear();
         let mut speaker: Option<Option<Cow<'a, str>>> = None;
         let mut topic: Option<Option<Text<'a>>> = None;
