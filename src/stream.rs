@@ -687,13 +687,73 @@ impl<'a> Reader<'a> {
         sentences: &mut Vec<Sentence<'a>>,
         clean: &mut Vec<bool>,
     ) -> Read<()> {
+        self.recycle(sentences);
+        clean.clear();
+        let at = self.i;
+        let (speaker, topic) = match self.compact_monologue(sentences, clean) {
+            Some(read) => read,
+            None => {
+                self.i = at;
+                self.recycle(sentences);
+                clean.clear();
+                self.general_monologue(sentences, clean)?
+            }
+        };
+        let Some(w) = w else {
+            return Ok(());
+        };
+        w.monologue(speaker.as_deref(), topic.as_deref(), sentences, Some(clean));
+        Ok(())
+    }
+
+    /// Hands the buffers of decoded sentence texts back for the next ones.
+    fn recycle(&mut self, sentences: &mut Vec<Sentence<'a>>) {
         for s in sentences.drain(..) {
             if let Some(Cow::Owned(mut text)) = s.text.map(Text::into_cow) {
                 text.clear();
                 self.spare.push(text);
             }
         }
-        clean.clear();
+    }
+
+    /// A monologue as Gong writes every one,
+    /// `{"speakerId":…,"topic":…,"sentences":[…]}` with no spaces, read with
+    /// fixed compares (as [`Reader::compact_sentence`]); `None` for any
+    /// other, which the general object reader reads again from its start.
+    #[inline(always)]
+    fn compact_monologue(
+        &mut self,
+        sentences: &mut Vec<Sentence<'a>>,
+        clean: &mut Vec<bool>,
+    ) -> Option<(Option<Cow<'a, str>>, Option<Text<'a>>)> {
+        self.ws();
+        self.literal(b"{\"speakerId\":")?;
+        let speaker = self.optional_id().ok()?;
+        self.literal(b",\"topic\":")?;
+        let topic = self.optional_string().ok()?;
+        self.literal(b",\"sentences\":[")?;
+        if self.literal(b"]").is_none() {
+            loop {
+                let (sentence, is_clean) = self.sentence().ok()?;
+                sentences.push(sentence);
+                clean.push(is_clean);
+                if self.literal(b",").is_none() {
+                    self.literal(b"]")?;
+                    break;
+                }
+            }
+        }
+        self.literal(b"}")?;
+        Some((speaker, topic))
+    }
+
+    /// A monologue's object in any form: its speaker and topic; its
+    /// sentences in `sentences` and `clean`.
+    fn general_monologue(
+        &mut self,
+        sentences: &mut Vec<Sentence<'a>>,
+        clean: &mut Vec<bool>,
+    ) -> Read<(Option<Cow<'a, str>>, Option<Text<'a>>)> {
         let mut speaker: Option<Option<Cow<'a, str>>> = None;
         let mut topic: Option<Option<Text<'a>>> = None;
         let mut seen_sentences = false;
@@ -727,16 +787,7 @@ impl<'a> Reader<'a> {
             "speakerId" | "topic" | "sentences" => Err(Unsure),
             _ => r.skip(),
         })?;
-        let Some(w) = w else {
-            return Ok(());
-        };
-        w.monologue(
-            speaker.flatten().as_deref(),
-            topic.flatten().as_deref(),
-            sentences,
-            Some(clean),
-        );
-        Ok(())
+        Ok((speaker.flatten(), topic.flatten()))
     }
 
     /// A sentence as Gong writes every one, `{"start":1,"end":2,"text":"…"}`
@@ -933,6 +984,54 @@ mod tests {
             r#"[{"speakerId":"1","sentences":[{"start":1000,"end":2000,"text":"a \"b\""}]}]"#;
         let options = crate::options::TranscriptOptions::default();
         assert!(matches!(super::render(fast, &options, false), Ok(Ok(_))));
+    }
+
+    /// The same for monologues: Gong's compact form and near misses.
+    #[test]
+    fn compact_monologues_agree_with_the_typed_path() {
+        use crate::options::{Format, TranscriptOptions};
+        use crate::transcript::{format_monologues, AnyTranscript};
+        let s = r#"{"start":1000,"end":2000,"text":"said"}"#;
+        let monologues = [
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}]}}"#),
+            format!(r#"{{"speakerId":7,"topic":null,"sentences":[{s},{s}]}}"#),
+            format!(r#"{{"speakerId":null,"topic":"  spaced  topic ","sentences":[{s}]}}"#),
+            format!(r#"{{"speakerId":"1","topic":"T \"q\"","sentences":[{s}]}}"#),
+            r#"{"speakerId":"1","topic":"T","sentences":[]}"#.to_string(),
+            r#"{"speakerId":"1","topic":"T","sentences":null}"#.to_string(),
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}] }}"#),
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}, {s}]}}"#),
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}],"extra":[1]}}"#),
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}],"topic":"U"}}"#),
+            format!(r#"{{"speakerId":"1","sentences":[{s}]}}"#),
+            format!(r#"{{"topic":"T","speakerId":"1","sentences":[{s}]}}"#),
+            format!(
+                r#"{{"speakerId":"1","topic":"T","sentences":[{s},{{"start":1.5,"end":2,"text":"f"}}]}}"#
+            ),
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s},{{"text":"untimed"}}]}}"#),
+            format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}]"#),
+        ];
+        for monologue in &monologues {
+            let json =
+                format!(r#"[{monologue},{{"speakerId":"1","topic":"T","sentences":[{s}]}}]"#);
+            for (format, merge) in [
+                (Format::Plain, true),
+                (Format::Plain, false),
+                (Format::Srt, true),
+            ] {
+                let options = TranscriptOptions {
+                    format,
+                    merge,
+                    timestamps: true,
+                    ..Default::default()
+                };
+                let streamed = crate::format_transcript(&json, &options).map_err(|e| e.to_string());
+                let typed = crate::from_json::<AnyTranscript>(&json)
+                    .and_then(|t| Ok(format_monologues(t.monologues(None)?, &options)))
+                    .map_err(|e| e.to_string());
+                assert_eq!(streamed, typed, "{json}");
+            }
+        }
     }
 
     #[test]
