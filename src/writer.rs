@@ -145,7 +145,12 @@ impl<'o, 'p> Writer<'o, 'p> {
             .iter()
             .enumerate()
             .map(|(k, s)| (s, clean.get(k).copied().unwrap_or(false)))
-            .filter(|(s, _)| has_text(s))
+            // Clean text has no whitespace at its ends: it has text when it
+            // is not empty, without the trim.
+            .filter(|&(s, clean)| match (&s.text, clean) {
+                (Some(t), true) => !t.is_empty(),
+                _ => has_text(s),
+            })
             .peekable();
         if kept.peek().is_none() {
             return;

@@ -152,10 +152,45 @@ fn chunk_size_one_gives_single_characters() {
     assert_eq!((chunks[11].start, chunks[11].end), (Some(5), Some(9)));
 }
 
+/// Monologues written as Gong writes them: keys in its order (`speakerId`,
+/// `topic`, `sentences`; `start`, `end`, `text`), no spaces. The streaming
+/// reader has a fast path for exactly that form, which `Value`'s sorted
+/// keys never take.
+fn gong_order(m: &serde_json::Value) -> String {
+    let field = |v: &serde_json::Value, k: &str| v.get(k).map_or("null".into(), |x| x.to_string());
+    let monologues: Vec<String> = m
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let sentences: Vec<String> = m["sentences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    format!(
+                        r#"{{"start":{},"end":{},"text":{}}}"#,
+                        field(s, "start"),
+                        field(s, "end"),
+                        field(s, "text")
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"speakerId":{},"topic":{},"sentences":[{}]}}"#,
+                field(m, "speakerId"),
+                field(m, "topic"),
+                sentences.join(",")
+            )
+        })
+        .collect();
+    format!("[{}]", monologues.join(","))
+}
+
 /// A transcript document in one of the three shapes, sometimes with noise
 /// the streaming reader must treat exactly as the typed parser does.
 fn document() -> impl Strategy<Value = String> {
-    (monologues(), 0u8..6, prop_oneof![Just(None), "[0-9]{1,2}".prop_map(Some)]).prop_map(|(m, shape, id)| {
+    (monologues(), 0u8..7, prop_oneof![Just(None), "[0-9]{1,2}".prop_map(Some)]).prop_map(|(m, shape, id)| {
         match shape {
             0 => m.to_string(),
             1 => json!({"callId": id, "transcript": m}).to_string(),
@@ -164,6 +199,7 @@ fn document() -> impl Strategy<Value = String> {
             3 => format!(r#"{{"callTranscripts": [{{"extra": {{"a": [1]}}, "transcript": {m}, "callId": "5"}}, {{"callId": "6", "transcript": null}}], "records": {{"cursor": "c"}}}}"#),
             // A duplicate key: both paths must refuse it.
             4 => format!(r#"[{{"speakerId": "1", "speakerId": "2", "sentences": []}}, {m}]"#),
+            5 => gong_order(&m),
             _ => format!(r#"{{"callTranscripts": null, "transcript": {m}}}"#),
         }
     })
@@ -180,6 +216,23 @@ proptest! {
         let streamed = format_transcript(&doc, &options).map_err(|e| e.to_string());
         let typed = gongkit::from_json::<gongkit::AnyTranscript>(&doc)
             .and_then(|t| Ok(format_monologues(t.monologues(call)?, &options)))
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(streamed, typed);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The same in Gong's own key order and spacing, which the streaming
+    /// reader reads by a fast path of its own.
+    #[test]
+    fn gong_order_streaming_equals_typed(m in monologues(), merge in any::<bool>(), timestamps in any::<bool>(), f in 0..Format::ALL.len()) {
+        let doc = gong_order(&m);
+        let options = TranscriptOptions { format: Format::ALL[f], merge, timestamps, ..Default::default() };
+        let streamed = format_transcript(&doc, &options).map_err(|e| e.to_string());
+        let typed = gongkit::from_json::<gongkit::AnyTranscript>(&doc)
+            .and_then(|t| Ok(format_monologues(t.monologues(None)?, &options)))
             .map_err(|e| e.to_string());
         prop_assert_eq!(streamed, typed);
     }
