@@ -126,7 +126,7 @@ const kb = (x) => `${(x / 1000).toFixed(1)} KB`;
 row(
   "bytes per hour of conversation in D1",
   "191 KB (`--variety` mix) – 541 KB (two-hour fixture)",
-  `${kb(mix.d1PerHour)} – ${kb(two.d1PerHour)}${fig.size.blobs ? ` (transcripts in R2: ${kb(mix.r2PerHour)} – ${kb(two.r2PerHour)} an hour, gzip)` : ""}`,
+  `${kb(mix.d1PerHour)} (\`--variety\` mix), ${kb(two.d1PerHour)} (two-hour fixture)${fig.size.blobs ? `; the transcripts in R2 besides: ${kb(mix.r2PerHour)}, ${kb(two.r2PerHour)} an hour, gzip` : ""}`,
   "≤ 1/4: ≤ 47.8 – 135.3 KB",
   yes(mix.d1PerHour <= 47_800 && two.d1PerHour <= 135_300),
 );
@@ -159,6 +159,14 @@ if (README) {
   };
   put("scale-goals", table);
   put("scale-per-day", perDay);
+  // The periods bench's own block, as `GONGKIT_BLESS=1 scripts/bench-search --periods` writes it.
+  if (periods) {
+    const [a, b] = ["<!-- bench-periods -->", "<!-- /bench-periods -->"];
+    const i = text.indexOf(a);
+    const j = text.indexOf(b, i);
+    if (i < 0 || j < 0) throw new Error("README.md has no bench-periods markers");
+    text = `${text.slice(0, i + a.length)}\n${periods.text}\n${text.slice(j)}`;
+  }
   writeFileSync(path, text);
   console.log("\nREADME.md: the goals and the requests a day written");
 }
