@@ -942,7 +942,6 @@ mod tests {
     #[test]
     fn compact_sentences_agree_with_the_typed_path() {
         use crate::options::{Format, TranscriptOptions};
-        use crate::transcript::{format_monologues, AnyTranscript};
         let sentences = [
             r#"{"start":1000,"end":2000,"text":"plain"}"#,
             r#"{"start":-5,"end":0,"text":"negative"}"#,
@@ -973,11 +972,7 @@ mod tests {
                     timestamps: true,
                     ..Default::default()
                 };
-                let streamed = crate::format_transcript(&json, &options).map_err(|e| e.to_string());
-                let typed = crate::from_json::<AnyTranscript>(&json)
-                    .and_then(|t| Ok(format_monologues(t.monologues(None)?, &options)))
-                    .map_err(|e| e.to_string());
-                assert_eq!(streamed, typed, "{json}");
+                agree_with_the_typed_path(&json, &options);
             }
         }
         let fast =
@@ -986,11 +981,21 @@ mod tests {
         assert!(matches!(super::render(fast, &options, false), Ok(Ok(_))));
     }
 
+    /// The streaming reader's answer (or error) for `json` is the typed
+    /// path's.
+    fn agree_with_the_typed_path(json: &str, options: &crate::options::TranscriptOptions) {
+        use crate::transcript::{format_monologues, AnyTranscript};
+        let streamed = crate::format_transcript(json, options).map_err(|e| e.to_string());
+        let typed = crate::from_json::<AnyTranscript>(json)
+            .and_then(|t| Ok(format_monologues(t.monologues(None)?, options)))
+            .map_err(|e| e.to_string());
+        assert_eq!(streamed, typed, "{json}");
+    }
+
     /// The same for monologues: Gong's compact form and near misses.
     #[test]
     fn compact_monologues_agree_with_the_typed_path() {
         use crate::options::{Format, TranscriptOptions};
-        use crate::transcript::{format_monologues, AnyTranscript};
         let s = r#"{"start":1000,"end":2000,"text":"said"}"#;
         let monologues = [
             format!(r#"{{"speakerId":"1","topic":"T","sentences":[{s}]}}"#),
@@ -1025,11 +1030,7 @@ mod tests {
                     timestamps: true,
                     ..Default::default()
                 };
-                let streamed = crate::format_transcript(&json, &options).map_err(|e| e.to_string());
-                let typed = crate::from_json::<AnyTranscript>(&json)
-                    .and_then(|t| Ok(format_monologues(t.monologues(None)?, &options)))
-                    .map_err(|e| e.to_string());
-                assert_eq!(streamed, typed, "{json}");
+                agree_with_the_typed_path(&json, &options);
             }
         }
     }
