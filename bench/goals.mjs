@@ -7,7 +7,7 @@
 // and prints its own tables; each hands its figures over through
 // GONGKIT_SUMMARY (bench/summary.mjs); this prints the goals with the
 // figures before the work (issue 19's measurements) and now.
-//   scripts/bench-scale --goals             about 25 minutes on 2 cores
+//   scripts/bench-scale --goals             about 20 minutes on 2 cores
 //   scripts/bench-scale --goals --readme    also writes the README's blocks
 //   scripts/bench-scale --goals --smoke     small runs of each, no periods (scripts/test)
 // FULL=1 adds the backfill of 100,000 calls (14 minutes more).
