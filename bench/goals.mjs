@@ -26,7 +26,15 @@ const file = join(dir, "summary.json");
 /** Runs a command with GONGKIT_SUMMARY set, its output passed on (the Worker's JSON log lines left out); resolves to its stdout. */
 function run(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env, GONGKIT_SUMMARY: file }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env, GONGKIT_SUMMARY: file }, stdio: ["ignore", "pipe", "pipe"] });
+    // A benchmark's progress lines on stderr (bench/backfill.mjs writes each size's figures as
+    // JSON when it is done) are passed on marked as progress, apart from the Worker's log lines.
+    let errRest = "";
+    child.stderr.on("data", (d) => {
+      const lines = (errRest + d).split("\n");
+      errRest = lines.pop();
+      for (const l of lines) process.stderr.write(l.startsWith("{") ? `progress: ${l}\n` : `${l}\n`);
+    });
     let out = "";
     let rest = "";
     child.stdout.on("data", (d) => {

@@ -105,7 +105,7 @@ test("scripts/bench-scale --goals --smoke: requests a day and the formula, laten
   assert.match(out, /^\| Gong requests a day, 100 calls a day: without \/ with webhooks \| 768 \| \d+ \/ \d+ \|/m);
   assert.match(out, /^\| a new call in the library after Gong processed it \| .* \| with webhooks: the call in [\d.]+ s, /m);
   assert.match(out, /^\| backfill: .* \| 500 calls: median \d+, max [\d,]+, the end \d+ \|/m);
-  assert.match(out, /^\| bytes per hour of conversation in D1 \| .* \| [\d.]+ KB – [\d.]+ KB/m);
+  assert.match(out, /^\| bytes per hour of conversation in D1 \| .* \| [\d.]+ KB \(`--variety` mix\), [\d.]+ KB \(two-hour fixture\)/m);
   assert.match(out, /^\| years of calls .* \| [\d.]+ years in one database/m);
   assert.doesNotMatch(out, /^\{/m);
 });
