@@ -10,7 +10,9 @@
 //                                  (what a fresh answer keeps) into the Cache API under K
 //   GET /cache-get?key=K&bytes=N   the extensive answer and the rendered one back, read as
 //                                  text (what a repeat reads)
-//   GET /kv-put?key=K, /kv-get?key=K   the same with Workers KV
+//   GET /cache-pass?key=K     the extensive answer read as text, the rendered one's body handed
+//                             on unread as the answer (what a repeat does: see worker/src/cache.rs)
+//   GET /kv-put?key=K, /kv-get?key=K, /kv-pass?key=K   the same with Workers KV
 //   POST /upload              reads the request body as text (what POST /v1/format receives)
 //   GET /respond?bytes=N      answers N bytes of JSON text (what the Worker sends back)
 
@@ -82,6 +84,16 @@ export default {
         );
         if (texts.some((t) => t === null)) return new Response("miss", { status: 404 });
         return ok(texts[0].length + texts[1].length);
+      }
+      case "/cache-pass":
+      case "/kv-pass": {
+        const kv = url.pathname === "/kv-pass";
+        const [ext, rendered] = await Promise.all([
+          kv ? env.KV.get(`${key}:0`) : caches.default.match(cacheUrl(key, 0)).then((hit) => hit?.text() ?? null),
+          kv ? env.KV.get(`${key}:2`, { type: "stream" }) : caches.default.match(cacheUrl(key, 2)).then((hit) => hit?.body ?? null),
+        ]);
+        if (ext === null || rendered === null) return new Response("miss", { status: 404 });
+        return new Response(rendered, { headers: { "Content-Type": "application/json" } });
       }
       default:
         return new Response("no such route", { status: 404 });

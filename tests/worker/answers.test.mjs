@@ -21,14 +21,25 @@ after(async () => {
   await sim?.stop();
 });
 
-/** The KV entries that hold a rendered answer: `{32 hex digits}\n{answer}`. */
-async function renderedEntries() {
+/**
+ * The KV entries of `ns` that hold a rendered answer: the answer is the
+ * value, its tag (KV metadata) `{32 hex digits}` or `{32 hex digits} {head}`
+ * (see `rendered_tag` and `text_entry` in worker/src/service/answers.rs).
+ */
+async function renderedEntries(ns = kv) {
   const out = [];
-  for (const { name } of (await kv.list()).keys) {
-    const value = await kv.get(name);
-    if (/^[0-9a-f]{32}\n/.test(value)) out.push({ name, fingerprint: value.slice(0, 32), answer: value.slice(33) });
+  for (const { name } of (await ns.list()).keys) {
+    const { value, metadata } = await ns.getWithMetadata(name);
+    const m = /^([0-9a-f]{32})(?: (.+))?$/.exec(metadata?.tag ?? "");
+    if (m) out.push({ name, fingerprint: m[1], head: m[2] ?? "", answer: value });
   }
   return out;
+}
+
+/** Puts `answer` under an entry's name with its tag: what the Worker would have kept. */
+function keep(ns, entry, answer, fingerprint = entry.fingerprint) {
+  const tag = entry.head ? `${fingerprint} ${entry.head}` : fingerprint;
+  return ns.put(entry.name, answer, { metadata: { tag } });
 }
 
 /** Waits for the writes made after an answer was sent. */
@@ -48,7 +59,7 @@ test("a repeat with the same options is the rendered answer, read back", async (
   const entry = await settled(async () => (await renderedEntries()).find((e) => e.answer === first.body));
   // Served, not recomputed: a marked copy of the entry is what comes back.
   const marked = JSON.stringify({ ...JSON.parse(entry.answer), title: "served from the rendered answer" });
-  await kv.put(entry.name, `${entry.fingerprint}\n${marked}`);
+  await keep(kv, entry, marked);
   const again = await worker.request(path);
   assert.equal(again.status, 200);
   assert.equal(again.headers.get("x-gongkit-cache"), "hit");
@@ -70,7 +81,7 @@ test("an answer whose fingerprint does not match is never served", async () => {
   const path = `/v1/calls/${ACME}?format=srt`;
   const first = await worker.request(`${path}&fresh=true`);
   const entry = await settled(async () => (await renderedEntries()).find((e) => e.answer === first.body));
-  await kv.put(entry.name, `${"0".repeat(32)}\n{"title":"stale"}`);
+  await keep(kv, entry, `{"title":"stale"}`, "0".repeat(32));
   const again = await worker.request(path);
   assert.equal(again.status, 200);
   assert.equal(again.body, first.body);
@@ -80,25 +91,18 @@ test("erasing a call erases its rendered answers", async (t) => {
   // Erasure needs the library (it remembers the id): a Worker with D1 too.
   const worker = await startWorker(sim, { library: await migratedDatabase() });
   t.after(() => worker.dispose());
-  const kv = await worker.mf.getKVNamespace("GONGKIT_CACHE");
-  const renderedEntries = async () => {
-    const out = [];
-    for (const { name } of (await kv.list()).keys) {
-      if (/^[0-9a-f]{32}\n/.test(await kv.get(name))) out.push(name);
-    }
-    return out;
-  };
+  const ns = await worker.mf.getKVNamespace("GONGKIT_CACHE");
   const first = await worker.request(`/v1/calls/${ACME}?fresh=true`);
   assert.equal(first.status, 200);
-  await settled(async () => (await renderedEntries()).length > 0);
+  await settled(async () => (await renderedEntries(ns)).length > 0);
   // The transcript's and the document's too (an entry each).
   for (const what of ["transcript", "document"]) {
     assert.equal((await worker.request(`/v1/calls/${ACME}/${what}?fresh=true`)).status, 200);
   }
-  await settled(async () => (await renderedEntries()).length === 3);
+  await settled(async () => (await renderedEntries(ns)).length === 3);
   const erased = await worker.request(`/v1/calls/${ACME}`, { method: "DELETE" });
   assert.equal(erased.status, 200, erased.body);
-  assert.deepEqual(await renderedEntries(), []);
+  assert.deepEqual(await renderedEntries(ns), []);
 });
 
 /** The query of a fixture-table variant's options (tests/fixtures/cases.json). */
@@ -107,24 +111,27 @@ const query = (options) =>
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join("&");
 
-/** The kept text answer (after its shape line) of an entry, when it is one. */
-/** The kept text answer of an entry (see `text_entry` in answers.rs): whole, one chunk, or every chunk as the REST answer gives them. */
+/**
+ * The REST answer an entry's kept text gives (see `text_entry` in
+ * answers.rs): a whole text or one chunk is the value itself (the answer's
+ * body as it is sent); every chunk is the value's records, `{index} {count}
+ * {start} {end} {bytes}` and that many bytes of text each, as JSON.
+ */
 function keptText(entry) {
-  const [shape, ...rest] = entry.answer.split("\n");
-  let body = rest.join("\n");
-  if (shape === "whole") return body;
+  const kind = entry.head.split(" ")[0];
+  if (kind === "whole" || kind === "chunk") return entry.answer;
+  if (kind !== "chunks") return null;
   const chunks = [];
-  if (shape !== "chunk" && shape !== "chunks") return null;
-  while (body) {
-    const line = body.slice(0, body.indexOf("\n"));
-    const [index, count, start, end, bytes] = line.split(" ");
-    const buf = Buffer.from(body.slice(line.length + 1));
-    const text = buf.subarray(0, Number(bytes)).toString();
-    body = buf.subarray(Number(bytes)).toString();
+  let body = Buffer.from(entry.answer);
+  while (body.length) {
+    const nl = body.indexOf(10);
+    const [index, count, start, end, bytes] = body.subarray(0, nl).toString().split(" ");
+    const rest = body.subarray(nl + 1);
     const time = (t) => (t === "-" ? null : Number(t));
-    chunks.push({ index: Number(index), count: Number(count), text, start: time(start), end: time(end) });
+    chunks.push({ index: Number(index), count: Number(count), text: rest.subarray(0, Number(bytes)).toString(), start: time(start), end: time(end) });
+    body = rest.subarray(Number(bytes));
   }
-  return shape === "chunk" ? chunks[0]?.text : JSON.stringify(chunks);
+  return JSON.stringify(chunks);
 }
 
 /** Asks `path` fresh, waits until its rendered answer is kept, and asks again without `fresh`. */
@@ -165,8 +172,7 @@ test("a repeat of a transcript or document is its rendered answer, read back", a
   ]) {
     const { fresh, entry } = await freshThenKept(path);
     // Served, not recomputed: a marked copy of the entry is what comes back.
-    const shapeLine = entry.answer.slice(0, entry.answer.indexOf("\n"));
-    await kv.put(entry.name, `${entry.fingerprint}\n${shapeLine}\nmarked ${what}`);
+    await keep(kv, entry, `marked ${what}`);
     const again = await worker.request(path);
     assert.equal(again.status, 200);
     assert.equal(again.body, `marked ${what}`);
@@ -181,15 +187,8 @@ test("a repeat of a transcript or document is its rendered answer, read back", a
 test("a change in the library (a new digest) is never answered with what was rendered before it", async (t) => {
   const worker = await startWorker(sim, { library: await migratedDatabase() });
   t.after(() => worker.dispose());
-  const kv = await worker.mf.getKVNamespace("GONGKIT_CACHE");
-  const entries = async () => {
-    const out = [];
-    for (const { name } of (await kv.list()).keys) {
-      const value = await kv.get(name);
-      if (/^[0-9a-f]{32}\n(whole|chunks?)\n/.test(value)) out.push({ name, value });
-    }
-    return out;
-  };
+  const ns = await worker.mf.getKVNamespace("GONGKIT_CACHE");
+  const entries = async () => (await renderedEntries(ns)).filter((e) => /^(whole|chunks?)\b/.test(e.head));
   const paths = [`/v1/calls/${ACME}/transcript?names=true`, `/v1/calls/${ACME}/document`];
   const first = {};
   for (const path of paths) {
@@ -202,10 +201,7 @@ test("a change in the library (a new digest) is never answered with what was ren
   // from. (The library keeps the call's own JSON, not Gong's whole answer:
   // the first answer from the library is rendered once more, and kept.)
   await settled(async () => {
-    for (const { name, value } of await entries()) {
-      const [fingerprint, shape] = value.split("\n", 2);
-      await kv.put(name, `${fingerprint}\n${shape}\nmarked`);
-    }
+    for (const entry of await entries()) await keep(ns, entry, "marked");
     for (const path of paths) {
       const r = await worker.request(path);
       if (r.headers.get("x-gongkit-source") !== "library" || r.body !== "marked") return false;

@@ -376,6 +376,21 @@ for (const kv of [true, false]) {
       assert.deepEqual(await sim.log(), [], "no Gong request");
       // The cache never answers a caller without a valid token.
       assert.equal((await w.request(path, { token: "nope" })).status, 401);
+      // A kept text answer (its head in the entry's tag), handed on as it
+      // was kept: one chunk with its header, and every chunk as JSON.
+      for (const query of ["maxChars=200&chunk=1", "maxChars=200"]) {
+        const p = `/v1/calls/${ACME}/transcript?${query}`;
+        const made = await w.request(`${p}&fresh=true`);
+        assert.equal(made.status, 200, made.body);
+        await warm(w, p);
+        const kept = await w.request(p);
+        assert.equal(kept.headers.get("x-gongkit-cache"), "hit", query);
+        assert.equal(kept.body, made.body, query);
+        for (const h of ["content-type", "x-gongkit-chunk"]) assert.equal(kept.headers.get(h), made.headers.get(h), `${query}: ${h}`);
+        const head = await w.request(p, { method: "HEAD" });
+        assert.equal(head.status, 200);
+        assert.equal(head.body, "", "HEAD: no body");
+      }
     } finally {
       if (!kv) await w.dispose();
     }

@@ -32,6 +32,65 @@ pub async fn body_text(response: worker::Response) -> worker::Result<String> {
     gongkit::json_from_utf8(bytes).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
+/// The header (Cache API) or metadata field (KV) that carries a value's tag.
+const TAG: &str = "X-Gongkit-Tag";
+
+/// KV's metadata of a tagged value.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TagMeta {
+    tag: String,
+}
+
+/// A kept value's body as the runtime gives it: a stream nobody has read.
+/// Handed on as an answer's body ([`Body::into_stream`]) it never enters
+/// WebAssembly's memory: the runtime moves the bytes from the cache to the
+/// client (a 257 KB answer read in, checked, copied out into a new
+/// `Response` cost the Worker more than everything else it did for it).
+pub struct Body(Option<worker::web_sys::ReadableStream>);
+
+impl Body {
+    /// The body read into WebAssembly, as UTF-8 text (for an answer that
+    /// is rewritten before it is sent).
+    pub async fn text(mut self) -> worker::Result<String> {
+        let Some(stream) = self.0.take() else {
+            return Ok(String::new());
+        };
+        let response = worker::web_sys::Response::new_with_opt_readable_stream(Some(&stream))
+            .map_err(worker::Error::from)?;
+        let bytes = web_body_bytes(response).await?;
+        gongkit::json_from_utf8(bytes).map_err(|e| worker::Error::RustError(e.to_string()))
+    }
+
+    /// The stream, for a response's body (`None`: the value is empty).
+    pub fn into_stream(mut self) -> Option<worker::web_sys::ReadableStream> {
+        self.0.take()
+    }
+}
+
+impl Drop for Body {
+    /// A body not used is cancelled, so the runtime can let its source go.
+    fn drop(&mut self) {
+        if let Some(stream) = self.0.take() {
+            let _ = stream.cancel();
+        }
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Body(..)")
+    }
+}
+
+/// A value kept with its tag ([`Store::put`]'s `tag`).
+#[derive(Debug)]
+pub struct Tagged {
+    /// The tag: what the value was made from, read without its body.
+    pub tag: String,
+    /// The value.
+    pub body: Body,
+}
+
 /// The runtime's default cache (`caches.default`), if it has one.
 fn default_cache() -> Option<worker::web_sys::Cache> {
     use worker::wasm_bindgen::JsCast;
@@ -88,11 +147,45 @@ impl Store {
         }
     }
 
-    /// Keeps `value` under `key` for `ttl` seconds.
-    pub async fn put(&self, key: &str, value: &str, ttl: u64) {
+    /// The value under `key` and its tag, when it was kept with one: the
+    /// tag read, the body not (see [`Body`]).
+    pub async fn get_tagged(&self, key: &str) -> Option<Tagged> {
         match self {
             Store::Kv(kv) => {
-                if let Ok(put) = kv.put(key, value) {
+                let (stream, meta) = kv.get(key).stream_with_metadata::<TagMeta>().await.ok()?;
+                let body = Body(stream);
+                body.0.as_ref()?;
+                Some(Tagged {
+                    tag: meta?.tag,
+                    body,
+                })
+            }
+            Store::Edge(cache) => {
+                let promise = cache.as_ref()?.match_with_str(&Store::url(key));
+                let found = JsFuture::from(promise).await.ok()?;
+                let response = found.dyn_into::<worker::web_sys::Response>().ok()?;
+                let body = Body(response.body());
+                let tag = response.headers().get(TAG).ok().flatten()?;
+                Some(Tagged { tag, body })
+            }
+        }
+    }
+
+    /// Keeps `value` under `key` for `ttl` seconds, with `tag` beside it
+    /// when given ([`Store::get_tagged`]; a tag is one line of text).
+    pub async fn put(&self, key: &str, tag: Option<&str>, value: &str, ttl: u64) {
+        match self {
+            Store::Kv(kv) => {
+                if let Ok(mut put) = kv.put(key, value) {
+                    if let Some(tag) = tag {
+                        let meta = TagMeta {
+                            tag: tag.to_owned(),
+                        };
+                        match put.metadata(meta) {
+                            Ok(with) => put = with,
+                            Err(_) => return,
+                        }
+                    }
                     // KV keeps entries for at least 60 s.
                     let _ = put.expiration_ttl(ttl.max(60)).execute().await;
                 }
@@ -103,6 +196,9 @@ impl Store {
                     let headers = worker::web_sys::Headers::new()?;
                     headers.set("Cache-Control", &format!("max-age={ttl}"))?;
                     headers.set("Content-Type", "application/json")?;
+                    if let Some(tag) = tag {
+                        headers.set(TAG, tag)?;
+                    }
                     let init = worker::web_sys::ResponseInit::new();
                     init.set_headers(&headers);
                     let body = worker::js_sys::Uint8Array::from(value.as_bytes());

@@ -3,14 +3,14 @@
 //! Gong's answers after the response is sent (`waitUntil`).
 
 use futures::StreamExt;
-use worker::{console_log, Context, Date, Env, Headers, Request, Response};
+use worker::{console_log, Context, Date, Env, Headers, Request, Response, ResponseBody};
 
 use crate::auth::{self, Caller};
 use crate::cache::Store;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::library::Libraries;
-use crate::reply::{self, Reply};
+use crate::reply::{self, Payload, Reply};
 use crate::routes::{self, Route, MAX_BODY_BYTES};
 use crate::service::{Service, Source};
 
@@ -188,7 +188,9 @@ pub async fn serve(mut req: Request, env: Env, worker_ctx: Context) -> worker::R
         for write in pending {
             let store = store.clone();
             worker_ctx.wait_until(async move {
-                store.put(&write.key, &write.value, write.ttl).await;
+                store
+                    .put(&write.key, write.tag.as_deref(), &write.value, write.ttl)
+                    .await;
             });
         }
         if let (Some(library), false) = (library, records.is_empty()) {
@@ -305,23 +307,21 @@ fn respond(
     {
         headers.append(name, &value)?;
     }
-    if let (Some(lines), false) = (reply.stream, head) {
-        let bytes = lines
-            .0
-            .map(|piece| Ok::<Vec<u8>, worker::Error>(piece.into_bytes()));
-        return Ok(Response::from_stream(bytes)?
-            .with_status(reply.status)
-            .with_headers(headers));
-    }
-    let body = if head || reply.status == 204 {
-        String::new()
-    } else {
-        reply.body
-    };
-    let response = if body.is_empty() {
-        Response::empty()?
-    } else {
-        Response::ok(body)?
+    let response = match reply.body {
+        _ if head || reply.status == 204 => Response::empty()?,
+        Payload::Lines(lines) => Response::from_stream(
+            lines
+                .0
+                .map(|piece| Ok::<Vec<u8>, worker::Error>(piece.into_bytes())),
+        )?,
+        Payload::Text(text) if text.is_empty() => Response::empty()?,
+        Payload::Text(text) => Response::ok(text)?,
+        Payload::Kept(body) => match body.into_stream() {
+            // The runtime's own stream, handed on: the bytes never enter
+            // WebAssembly (see `cache::Body`).
+            Some(stream) => Response::from_body(ResponseBody::Stream(stream))?,
+            None => Response::empty()?,
+        },
     };
     Ok(response.with_status(reply.status).with_headers(headers))
 }

@@ -514,9 +514,8 @@ fn rpc_error(e: RpcError) -> Reply {
     Reply {
         status: e.status(),
         content_type: "application/json",
-        body: e.body(),
+        body: crate::reply::Payload::Text(e.body()),
         headers: Vec::new(),
-        stream: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::service::Content;
 
 /// An answer: status, content type, body and other headers.
 #[derive(Debug)]
@@ -12,11 +13,20 @@ pub struct Reply {
     /// `Content-Type`.
     pub content_type: &'static str,
     /// The body.
-    pub body: String,
+    pub body: Payload,
     /// Other headers.
     pub headers: Vec<(&'static str, String)>,
-    /// A body written as it is produced (instead of `body`).
-    pub stream: Option<Lines>,
+}
+
+/// An answer's body.
+#[derive(Debug)]
+pub enum Payload {
+    /// Text made for this answer.
+    Text(String),
+    /// A body written as it is produced.
+    Lines(Lines),
+    /// An answer kept in the cache, handed on unread.
+    Kept(crate::cache::Body),
 }
 
 /// A body of text pieces produced one after another, sent as they come
@@ -37,21 +47,30 @@ impl Reply {
 
     /// 200 with a text body of this content type.
     pub fn text(content_type: &'static str, body: String) -> Reply {
+        Reply::with_body(content_type, Payload::Text(body))
+    }
+
+    /// 200 with a JSON body made now or kept ([`Content`]).
+    pub fn content(content: Content) -> Reply {
+        match content {
+            Content::Made(json) => Reply::json(json),
+            Content::Kept(body) => Reply::with_body("application/json", Payload::Kept(body)),
+        }
+    }
+
+    /// 200 with this body and content type.
+    pub fn with_body(content_type: &'static str, body: Payload) -> Reply {
         Reply {
             status: 200,
             content_type,
             body,
             headers: Vec::new(),
-            stream: None,
         }
     }
 
     /// 200 with a body streamed from `lines`.
     pub fn stream(content_type: &'static str, lines: Lines) -> Reply {
-        Reply {
-            stream: Some(lines),
-            ..Reply::text(content_type, String::new())
-        }
+        Reply::with_body(content_type, Payload::Lines(lines))
     }
 
     /// An answer with this status and no body.
@@ -67,9 +86,8 @@ impl Reply {
         Reply {
             status: e.status(),
             content_type: "application/json",
-            body: e.body(),
+            body: Payload::Text(e.body()),
             headers: e.headers(),
-            stream: None,
         }
     }
 

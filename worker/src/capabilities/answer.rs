@@ -8,8 +8,8 @@ use gongkit::Format;
 
 use crate::args::TranscriptArgs;
 use crate::error::{Error, Result};
-use crate::reply::Reply;
-use crate::service::{Service, Text};
+use crate::reply::{Payload, Reply};
+use crate::service::{Head, Service, Text};
 
 /// A tool's answer: text blocks for the model, and the JSON itself when the
 /// tool answers JSON (`structuredContent`).
@@ -63,28 +63,52 @@ pub fn json_reply(value: &Value) -> Result<Reply> {
 }
 
 /// A text REST answer: the text, every chunk as JSON, or one chunk with
-/// `X-Gongkit-Chunk: k/count`.
+/// `X-Gongkit-Chunk: k/count`. A kept text or chunk is handed on unread.
 ///
 /// # Errors
 ///
-/// 500 `internal_error` if the chunks cannot be written.
-pub fn text_reply(text: Text, content_type: &'static str) -> Result<Reply> {
+/// 500 `internal_error` if the chunks cannot be written or a kept answer
+/// cannot be read.
+pub async fn text_reply(text: Text, content_type: &'static str) -> Result<Reply> {
+    let chunk_header = |index: usize, count: usize| ("X-Gongkit-Chunk", format!("{index}/{count}"));
+    // Every chunk is one JSON answer, written anew.
+    let text = match text {
+        kept @ Text::Kept(Head::Chunks, _) => kept.read().await?,
+        other => other,
+    };
     Ok(match text {
         Text::Whole(text) => Reply::text(content_type, text),
+        Text::Kept(Head::Whole, body) => Reply::with_body(content_type, Payload::Kept(body)),
         Text::Chunks(chunks) => {
             Reply::json(serde_json::to_string(&chunks).map_err(Error::internal)?)
         }
-        Text::Chunk(chunk) => Reply::text(content_type, chunk.text).with(
-            "X-Gongkit-Chunk",
-            format!("{}/{}", chunk.index, chunk.count),
-        ),
+        Text::Chunk(chunk) => {
+            let (name, value) = chunk_header(chunk.index, chunk.count);
+            Reply::text(content_type, chunk.text).with(name, value)
+        }
+        Text::Kept(Head::Chunk(place), body) => {
+            let (name, value) = chunk_header(place.index, place.count);
+            Reply::with_body(content_type, Payload::Kept(body)).with(name, value)
+        }
+        Text::Kept(Head::Chunks, _) => {
+            return Err(Error::Internal("a kept answer was not read".into()))
+        }
     })
 }
 
 /// A text read by a tool: the text, or one chunk and a last line that says
 /// how many there are and the exact arguments for the next one.
-pub fn text_answer(text: Text, tool: &str, args: &Value, max_chars: usize) -> ToolAnswer {
-    match text {
+///
+/// # Errors
+///
+/// 500 `internal_error` if a kept answer cannot be read.
+pub async fn text_answer(
+    text: Text,
+    tool: &str,
+    args: &Value,
+    max_chars: usize,
+) -> Result<ToolAnswer> {
+    Ok(match text.read().await? {
         Text::Whole(t) => ToolAnswer::text(vec![t]),
         Text::Chunks(chunks) if chunks.len() == 1 => {
             ToolAnswer::text(chunks.into_iter().map(|c| c.text).collect())
@@ -97,7 +121,9 @@ pub fn text_answer(text: Text, tool: &str, args: &Value, max_chars: usize) -> To
             }
         }
         Text::Chunk(c) => chunk_answer(c.text, c.index, c.count, tool, args, max_chars),
-    }
+        // `read` leaves nothing kept.
+        Text::Kept(..) => return Err(Error::Internal("a kept answer was not read".into())),
+    })
 }
 
 fn chunk_answer(
@@ -229,6 +255,7 @@ pub fn calls_schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt;
     use gongkit::Chunk;
 
     #[test]
@@ -241,10 +268,16 @@ mod tests {
             end: None,
         };
         let args = json!({"callId": "42", "merge": true});
-        let a = text_answer(
+        // Made text is at hand: the answer needs no waiting.
+        let answer = |text, tool, max| {
+            text_answer(text, tool, &args, max)
+                .now_or_never()
+                .expect("made text is not waited for")
+                .expect("made text is answered")
+        };
+        let a = answer(
             Text::Chunks(vec![chunk(0), chunk(1), chunk(2)]),
             "get_transcript",
-            &args,
             24000,
         );
         assert_eq!(a.texts[0], "part 0");
@@ -254,9 +287,9 @@ mod tests {
             "{}",
             a.texts[1]
         );
-        let last = text_answer(Text::Chunk(chunk(2)), "get_transcript", &args, 500);
+        let last = answer(Text::Chunk(chunk(2)), "get_transcript", 500);
         assert!(last.texts[1].contains("last chunk"));
-        let one = text_answer(Text::Chunks(vec![chunk(0)]), "t", &args, 500);
+        let one = answer(Text::Chunks(vec![chunk(0)]), "t", 500);
         assert_eq!(one.texts, vec!["part 0"]);
     }
 

@@ -35,8 +35,7 @@ pub static CAPABILITY: Capability = Capability {
 async fn rest(svc: &Service, input: Input<'_>) -> Result<crate::reply::Reply> {
     let id = input.param("callId")?;
     let args: CallArgs = Schema::call().read_query(input.query, &[("callId", &id)])?;
-    let json = svc.call(&args).await?;
-    Ok(crate::reply::Reply::json(json))
+    Ok(crate::reply::Reply::content(svc.call(&args).await?))
 }
 
 /// A model gets the details alone: the transcript is get_transcript's, and
@@ -55,7 +54,7 @@ fn tool_schema() -> Schema {
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let mut a: CallArgs = tool_schema().read(args)?;
     a.transcript = false;
-    let json = svc.call(&a).await?;
+    let json = svc.call(&a).await?.read().await?;
     // `transcript: null` (not asked for), as in every answer: a field is
     // never left out, only null.
     let value: Value = serde_json::from_str(&json).map_err(Error::internal)?;

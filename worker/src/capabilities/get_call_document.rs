@@ -36,7 +36,7 @@ pub static CAPABILITY: Capability = Capability {
 async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
     let id = input.param("callId")?;
     let args: DocumentArgs = Schema::document().read_query(input.query, &[("callId", &id)])?;
-    text_reply(svc.document(&args).await?, "text/plain; charset=utf-8")
+    text_reply(svc.document(&args).await?, "text/plain; charset=utf-8").await
 }
 
 fn tool_schema() -> Schema {
@@ -46,10 +46,5 @@ fn tool_schema() -> Schema {
 async fn tool(svc: &Service, args: Value) -> Result<ToolAnswer> {
     let mut a: DocumentArgs = tool_schema().read(args.clone())?;
     let max_chars = budget(&mut a, svc.config.mcp_answer_chars);
-    Ok(text_answer(
-        svc.document(&a).await?,
-        CAPABILITY.name,
-        &args,
-        max_chars,
-    ))
+    text_answer(svc.document(&a).await?, CAPABILITY.name, &args, max_chars).await
 }

@@ -37,7 +37,7 @@ async fn rest(svc: &Service, input: Input<'_>) -> Result<Reply> {
     let id = input.param("callId")?;
     let args: TranscriptArgs = Schema::transcript().read_query(input.query, &[("callId", &id)])?;
     let content_type = args.options.format.content_type();
-    text_reply(svc.transcript(&args).await?, content_type)
+    text_reply(svc.transcript(&args).await?, content_type).await
 }
 
 fn tool_schema() -> Schema {
@@ -54,7 +54,7 @@ async fn tool(svc: &Service, mut args: Value) -> Result<ToolAnswer> {
     }
     let mut a: TranscriptArgs = tool_schema().read(args.clone())?;
     let max_chars = budget(&mut a, svc.config.mcp_answer_chars);
-    let text = svc.transcript(&a).await?;
+    let text = svc.transcript(&a).await?.read().await?;
     // Captions and JSON are not cut (a piece of them is no file): over the
     // budget, the model is told to ask for text that comes in chunks.
     if let Text::Whole(t) = &text {
@@ -66,5 +66,5 @@ async fn tool(svc: &Service, mut args: Value) -> Result<ToolAnswer> {
             )));
         }
     }
-    Ok(text_answer(text, CAPABILITY.name, &args, max_chars))
+    text_answer(text, CAPABILITY.name, &args, max_chars).await
 }

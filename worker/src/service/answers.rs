@@ -1,16 +1,18 @@
 //! Gong's answers about one call, from the nearest place that has them:
 //! the library (D1), else the cache, else Gong (through the gate); and what
 //! is kept of them once the core has read them. A call rendered from cached
-//! answers is kept rendered too (one entry a call, [`RENDERED_PART`]), so
-//! asking again with the same options reads it back instead of parsing and
-//! formatting the transcript again.
+//! answers is kept rendered too (one entry a call and kind, [`Rendering`]),
+//! so asking again with the same options reads it back instead of parsing
+//! and formatting the transcript again: its tag ([`rendered_tag`]) is
+//! checked, its body handed on unread ([`crate::cache::Body`]).
 
 use futures::join;
 use gongkit::{AnyExtensive, RequestOptions};
 use sha2::{Digest, Sha256};
 
-use super::{Service, Source, Text, Write};
+use super::{Head, Place, Service, Source, Text, Write};
 use crate::args::CallId;
+use crate::cache::Body;
 use crate::error::{Error, Result};
 use crate::gong::Answer;
 use crate::library::{Record, Stored};
@@ -77,16 +79,22 @@ pub fn rendered_fingerprint(kind: Rendering, shape: &str, extensive: &str) -> St
         .collect()
 }
 
-/// The rendered answer in a cache entry `{fingerprint}\n{answer}`, when it
-/// was made from `fingerprint`.
-pub fn rendered_for(mut entry: String, fingerprint: &str) -> Option<String> {
-    let body = entry
-        .strip_prefix(fingerprint)
-        .and_then(|rest| rest.strip_prefix('\n'))?;
-    let start = entry.len() - body.len();
-    // Moved down in place: the answer can be megabytes.
-    entry.drain(..start);
-    Some(entry)
+/// The tag a rendered answer is kept with: its fingerprint, then (for a
+/// text answer) its head line (see [`text_entry`]).
+pub fn rendered_tag(fingerprint: &str, head: &str) -> String {
+    match head {
+        "" => fingerprint.to_owned(),
+        head => format!("{fingerprint} {head}"),
+    }
+}
+
+/// The head of a rendered answer kept with `tag`, when it was made from
+/// `fingerprint` (`""` for an answer without a head).
+pub fn rendered_for<'t>(tag: &'t str, fingerprint: &str) -> Option<&'t str> {
+    match tag.strip_prefix(fingerprint)? {
+        "" => Some(""),
+        rest => rest.strip_prefix(' '),
+    }
 }
 
 /// Whether a fetch time kept as `fetched` (ms since the epoch) is within
@@ -98,52 +106,38 @@ fn within_window(fetched: Option<&str>, now_ms: u64, window_seconds: u64) -> boo
         .is_some_and(|t| now_ms.saturating_sub(t) < window_ms)
 }
 
-/// How a text answer (a transcript or a document) is kept: lines of words
-/// then texts, no JSON (reading it back needs no parser, and the Worker
-/// carries no deserializer for it). `whole` and the text; `chunk` and one
-/// chunk; `chunks` and every chunk, one after another. A chunk is its line
-/// `{index} {count} {start} {end} {bytes}` (`-` for a missing time) and
-/// `bytes` of text.
-pub fn text_entry(text: &Text) -> String {
-    fn chunk(out: &mut String, c: &gongkit::Chunk) {
-        let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
-        out.push_str(&format!(
-            "{} {} {} {} {}\n",
-            c.index,
-            c.count,
-            time(c.start),
-            time(c.end),
-            c.text.len()
-        ));
-        out.push_str(&c.text);
-    }
-    let mut out = String::new();
-    match text {
-        Text::Whole(t) => {
-            out.reserve(t.len() + 6);
-            out.push_str("whole\n");
-            out.push_str(t);
-        }
+/// How a text answer (a transcript or a document) is kept: a head line
+/// (in the tag) and a body, no JSON (reading it back needs no parser, and
+/// the Worker carries no deserializer for it). `whole`: the body is the
+/// text; `chunk {index} {count} {start} {end}` (`-` for a missing time):
+/// the body is that chunk's text. Either is a REST answer's body as it is,
+/// handed on unread. `chunks`: the body is every chunk, one after another,
+/// each its line `{index} {count} {start} {end} {bytes}` and `bytes` of
+/// text. `None` for a text kept already.
+pub fn text_entry(text: &Text) -> Option<(String, String)> {
+    let time = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+    let head =
+        |c: &gongkit::Chunk| format!("{} {} {} {}", c.index, c.count, time(c.start), time(c.end));
+    Some(match text {
+        Text::Whole(t) => ("whole".to_owned(), t.clone()),
+        Text::Chunk(c) => (format!("chunk {}", head(c)), c.text.clone()),
         Text::Chunks(chunks) => {
-            out.reserve(chunks.iter().map(|c| c.text.len() + 40).sum::<usize>() + 7);
-            out.push_str("chunks\n");
+            let mut out =
+                String::with_capacity(chunks.iter().map(|c| c.text.len() + 40).sum::<usize>());
             for c in chunks {
-                chunk(&mut out, c);
+                out.push_str(&head(c));
+                out.push_str(&format!(" {}\n", c.text.len()));
+                out.push_str(&c.text);
             }
+            ("chunks".to_owned(), out)
         }
-        Text::Chunk(c) => {
-            out.reserve(c.text.len() + 46);
-            out.push_str("chunk\n");
-            chunk(&mut out, c);
-        }
-    }
-    out
+        Text::Kept(..) => return None,
+    })
 }
 
-/// The chunk at the start of `rest` (see [`text_entry`]), and what follows it.
-fn read_chunk(rest: &str) -> Option<(gongkit::Chunk, &str)> {
-    let line = rest.find('\n')?;
-    let mut words = rest[..line].split(' ');
+/// A chunk's place: `{index} {count} {start} {end}` (see [`text_entry`]),
+/// and what follows it on the line.
+fn read_place<'a>(words: &mut impl Iterator<Item = &'a str>) -> Option<Place> {
     let mut number = || words.next()?.parse::<usize>().ok();
     let (index, count) = (number()?, number()?);
     let mut time = || match words.next()? {
@@ -151,35 +145,50 @@ fn read_chunk(rest: &str) -> Option<(gongkit::Chunk, &str)> {
         t => t.parse::<i64>().ok().map(Some),
     };
     let (start, end) = (time()?, time()?);
-    let bytes = words.next()?.parse::<usize>().ok()?;
-    let body = &rest[line + 1..];
-    let text = body.get(..bytes)?;
-    let chunk = gongkit::Chunk {
+    Some(Place {
         index,
         count,
-        text: text.to_owned(),
         start,
         end,
-    };
-    Some((chunk, &body[bytes..]))
+    })
 }
 
-/// The text answer a rendered answer's body holds (`None`: not one
+/// The chunk at the start of `rest` (see [`text_entry`]), and what follows it.
+fn read_chunk(rest: &str) -> Option<(gongkit::Chunk, &str)> {
+    let line = rest.find('\n')?;
+    let mut words = rest[..line].split(' ');
+    let place = read_place(&mut words)?;
+    let bytes = words.next()?.parse::<usize>().ok()?;
+    if words.next().is_some() {
+        return None;
+    }
+    let body = &rest[line + 1..];
+    let text = body.get(..bytes)?;
+    Some((place.chunk(text.to_owned()), &body[bytes..]))
+}
+
+/// The head of a kept text answer, from its line (`None`: not one
 /// [`text_entry`] wrote).
-pub fn text_from_entry(mut entry: String) -> Option<Text> {
-    let line = entry.find('\n')?;
-    match &entry[..line] {
-        "whole" => {
-            entry.drain(..=line);
-            Some(Text::Whole(entry))
-        }
-        "chunk" => match read_chunk(&entry[line + 1..])? {
-            (chunk, "") => Some(Text::Chunk(chunk)),
-            _ => None,
-        },
-        "chunks" => {
+pub fn text_head(line: &str) -> Option<Head> {
+    let mut words = line.split(' ');
+    let head = match words.next()? {
+        "whole" => Head::Whole,
+        "chunks" => Head::Chunks,
+        "chunk" => Head::Chunk(read_place(&mut words)?),
+        _ => return None,
+    };
+    words.next().is_none().then_some(head)
+}
+
+/// The text answer of a kept head and body (`None`: a `chunks` body
+/// [`text_entry`] did not write).
+pub fn text_from_entry(head: &Head, body: String) -> Option<Text> {
+    match head {
+        Head::Whole => Some(Text::Whole(body)),
+        Head::Chunk(place) => Some(Text::Chunk(place.chunk(body))),
+        Head::Chunks => {
             let mut chunks = Vec::new();
-            let mut rest = &entry[line + 1..];
+            let mut rest = body.as_str();
             while !rest.is_empty() {
                 let (chunk, next) = read_chunk(rest)?;
                 chunks.push(chunk);
@@ -187,7 +196,6 @@ pub fn text_from_entry(mut entry: String) -> Option<Text> {
             }
             Some(Text::Chunks(chunks))
         }
-        _ => None,
     }
 }
 
@@ -281,6 +289,7 @@ impl Service {
         if let Some(key) = fetched.fresh_key {
             self.pending.borrow_mut().push(Write {
                 key,
+                tag: None,
                 value: fetched.text,
                 ttl: self.config.cache_ttl_seconds,
             });
@@ -322,11 +331,12 @@ impl Service {
 
     /// The call's answer of `kind` rendered before from the same answers
     /// with the same arguments (`fingerprint` of `kind`, `shape` and the
-    /// extensive answer): a read of the extensive answer where
-    /// [`Service::answers`] would find it (the library, else the cache; the
-    /// access rule needs it) and one of the rendered answer. `None` for a
+    /// extensive answer), as its head ([`rendered_for`]) and its body, not
+    /// read: a read of the extensive answer where [`Service::answers`]
+    /// would find it (the library, else the cache; the access rule needs
+    /// it) and one of the rendered answer's tag. [`Kept::Missing`] for a
     /// `fresh` ask, or when nothing rendered from these answers is cached
-    /// ([`Kept::Missing`], with the library's copy of the call if read).
+    /// (with the library's copy of the call if read).
     ///
     /// # Errors
     ///
@@ -337,7 +347,7 @@ impl Service {
         fresh: bool,
         kind: Rendering,
         shape: &str,
-    ) -> Result<Kept<String>> {
+    ) -> Result<Kept<(String, Body)>> {
         if fresh {
             return Ok(Kept::Missing(None));
         }
@@ -351,11 +361,14 @@ impl Service {
             Some(stored) => (
                 Source::Library,
                 Some(std::borrow::Cow::Borrowed(stored.extensive.as_str())),
-                self.store.get(&rendered_key).await,
+                self.store.get_tagged(&rendered_key).await,
             ),
             None => {
                 let ext_key = signer.cache_key(id.as_str(), "extensive");
-                let (ext, entry) = join!(self.store.get(&ext_key), self.store.get(&rendered_key));
+                let (ext, entry) = join!(
+                    self.store.get(&ext_key),
+                    self.store.get_tagged(&rendered_key)
+                );
                 (Source::Cache, ext.map(std::borrow::Cow::Owned), entry)
             }
         };
@@ -363,18 +376,20 @@ impl Service {
             return Ok(Kept::Missing(stored));
         };
         let fingerprint = rendered_fingerprint(kind, shape, &ext);
-        let Some(answer) = rendered_for(entry, &fingerprint) else {
+        let Some(head) = rendered_for(&entry.tag, &fingerprint) else {
             return Ok(Kept::Missing(stored));
         };
+        let head = head.to_owned();
         self.note(source);
         // The access rule, on the extensive answer, as for an answer
         // rendered now.
         let parsed = AnyExtensive::from_json(&ext).map_err(Error::from_gong)?;
         self.select(&parsed, id)?;
-        Ok(Kept::Answer(answer))
+        Ok(Kept::Answer((head, entry.body)))
     }
 
-    /// Keeps `answer`, rendered from `ext` as `kind` with `shape` (see
+    /// Keeps `answer` (with its `head`, see [`text_entry`]; `""` for the
+    /// call's JSON), rendered from `ext` as `kind` with `shape` (see
     /// [`Service::rendered`]).
     pub(super) fn keep_rendered(
         &self,
@@ -382,17 +397,14 @@ impl Service {
         ext: &Fetched,
         kind: Rendering,
         shape: &str,
-        answer: &str,
+        (head, answer): (&str, String),
     ) -> Result<()> {
         let (_, signer) = self.client()?;
         let fingerprint = rendered_fingerprint(kind, shape, &ext.text);
-        let mut value = String::with_capacity(fingerprint.len() + 1 + answer.len());
-        value.push_str(&fingerprint);
-        value.push('\n');
-        value.push_str(answer);
         self.pending.borrow_mut().push(Write {
             key: signer.cache_key(id.as_str(), kind.part()),
-            value,
+            tag: Some(rendered_tag(&fingerprint, head)),
+            value: answer,
             ttl: self.config.cache_ttl_seconds,
         });
         Ok(())
@@ -403,6 +415,7 @@ impl Service {
         let (_, signer) = self.client()?;
         self.pending.borrow_mut().push(Write {
             key: signer.cache_key(id.as_str(), "fetched"),
+            tag: None,
             value: self.now_ms.to_string(),
             ttl: self.config.fresh_window_seconds.max(60),
         });
@@ -473,6 +486,7 @@ impl Service {
         let Some(ext) = ext? else {
             self.pending.borrow_mut().push(Write {
                 key: missing,
+                tag: None,
                 value: "1".to_owned(),
                 ttl: NOT_FOUND_TTL_SECONDS,
             });
@@ -504,11 +518,10 @@ mod tests {
         let shape = "format=plain";
         let fp = rendered_fingerprint(Rendering::Call, shape, r#"{"calls":[]}"#);
         assert_eq!(fp.len(), 32);
-        let entry = format!("{fp}\n{{\"id\":\"1\"}}");
-        assert_eq!(
-            rendered_for(entry.clone(), &fp).as_deref(),
-            Some(r#"{"id":"1"}"#)
-        );
+        let call = rendered_tag(&fp, "");
+        let text = rendered_tag(&fp, "chunk 1 2 - 5");
+        assert_eq!(rendered_for(&call, &fp), Some(""));
+        assert_eq!(rendered_for(&text, &fp), Some("chunk 1 2 - 5"));
         // Another kind, other arguments, or another extensive answer: not served.
         for different in [
             rendered_fingerprint(Rendering::Transcript, shape, r#"{"calls":[]}"#),
@@ -517,13 +530,12 @@ mod tests {
             rendered_fingerprint(Rendering::Call, shape, r#"{"calls":[{}]}"#),
         ] {
             assert_ne!(different, fp);
-            assert_eq!(rendered_for(entry.clone(), &different), None);
+            assert_eq!(rendered_for(&call, &different), None);
+            assert_eq!(rendered_for(&text, &different), None);
         }
-        assert_eq!(
-            rendered_for(fp.clone(), &fp),
-            None,
-            "no separator, no answer"
-        );
+        // A tag that only starts with the fingerprint is another's.
+        assert_eq!(rendered_for(&format!("{fp}0"), &fp), None);
+        assert_eq!(rendered_for("", &fp), None);
     }
 
     #[test]
@@ -550,22 +562,41 @@ mod tests {
             Text::Chunks(Vec::new()),
             Text::Chunk(chunk(1, "line one\nline two")),
         ] {
-            let entry = text_entry(&text);
+            let (line, body) = text_entry(&text).expect("made text is kept");
+            let head = text_head(&line).expect("its head reads back");
+            // A whole text or one chunk is kept as its answer's body is.
+            match &text {
+                Text::Whole(t) => assert_eq!(&body, t),
+                Text::Chunk(c) => assert_eq!(body, c.text),
+                _ => {}
+            }
             assert_eq!(
-                format!("{:?}", text_from_entry(entry)),
+                format!("{:?}", text_from_entry(&head, body)),
                 format!("{:?}", Some(text))
             );
         }
         for bad in [
             "no shape line",
-            "chunks\nnot a chunk",
-            "chunk\n1 2 x - 4\ntext",
-            "chunk\n1 2 - - 40\ntoo short",
-            "chunk\n1 2 - - 1\ntwo",
-            "chunk\n1 2 - - 1\né",
-            "{\"id\":1}\n",
+            "whole 1",
+            "chunk 1 2 x -",
+            "chunk 1 2 -",
+            "chunk 1 2 - - 4",
+            "chunks 3",
+            "",
         ] {
-            assert!(text_from_entry(bad.to_owned()).is_none(), "{bad}");
+            assert!(text_head(bad).is_none(), "{bad:?}");
+        }
+        for bad in [
+            "not a chunk",
+            "1 2 - - 40\ntoo short",
+            "1 2 - - 1\ntwo",
+            "1 2 - - 1\né",
+            "1 2 - - 1 9\nx",
+        ] {
+            assert!(
+                text_from_entry(&Head::Chunks, bad.to_owned()).is_none(),
+                "{bad}"
+            );
         }
     }
 }

@@ -10,15 +10,16 @@
 
 use gongkit::{AnyExtensive, Chunk, TranscriptInput};
 
-use super::answers::{text_entry, text_from_entry, Kept, Rendering};
-use super::{Service, Text};
+use super::answers::{text_entry, text_head, Kept, Rendering};
+use super::{Content, Service, Text};
 use crate::args::{self, CallArgs, CallId, DocumentArgs, TranscriptArgs, MAX_CHUNKS_PER_ANSWER};
 use crate::error::{Error, Result};
 use crate::reply;
 
 impl Service {
-    /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON.
-    pub async fn call(&self, args: &CallArgs) -> Result<String> {
+    /// `GET /v1/calls/{id}`, MCP `get_call`: the normalized call as JSON
+    /// (kept from before when it was rendered from the same answers).
+    pub async fn call(&self, args: &CallArgs) -> Result<Content> {
         let id = &args.call_id;
         let options = self.options(&args.options, id);
         let shape = format!("{options:?}\0{}", args.transcript);
@@ -26,9 +27,9 @@ impl Service {
             .rendered(id, args.fresh, Rendering::Call, &shape)
             .await?
         {
-            Kept::Answer(json) => {
+            Kept::Answer((_, body)) => {
                 self.returned(id.as_str());
-                return Ok(json);
+                return Ok(Content::Kept(body));
             }
             Kept::Missing(known) => known,
         };
@@ -52,11 +53,11 @@ impl Service {
         let json = reply::call_json(call)?;
         drop(parsed);
         if with_transcript || !args.transcript {
-            self.keep_rendered(id, &ext, Rendering::Call, &shape, &json)?;
+            self.keep_rendered(id, &ext, Rendering::Call, &shape, ("", json.clone()))?;
         }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());
-        Ok(json)
+        Ok(Content::Made(json))
     }
 
     /// A transcript or document rendered before with these arguments
@@ -70,10 +71,10 @@ impl Service {
         shape: &str,
     ) -> Result<Kept<Text>> {
         Ok(match self.rendered(id, fresh, kind, shape).await? {
-            Kept::Answer(entry) => match text_from_entry(entry) {
-                Some(text) => {
+            Kept::Answer((head, body)) => match text_head(&head) {
+                Some(head) => {
                     self.returned(id.as_str());
-                    Kept::Answer(text)
+                    Kept::Answer(Text::Kept(head, body))
                 }
                 None => Kept::Missing(None),
             },
@@ -132,7 +133,9 @@ impl Service {
             )?,
         };
         drop(parsed);
-        self.keep_rendered(id, &ext, Rendering::Transcript, &shape, &text_entry(&text))?;
+        if let Some((head, body)) = text_entry(&text) {
+            self.keep_rendered(id, &ext, Rendering::Transcript, &shape, (&head, body))?;
+        }
         self.settle(ext, Some(tr));
         self.returned(id.as_str());
         Ok(text)
@@ -182,7 +185,9 @@ impl Service {
         // A document without its transcript is not kept: the transcript
         // may come later with the same extensive answer.
         if with_transcript {
-            self.keep_rendered(id, &ext, Rendering::Document, &shape, &text_entry(&text))?;
+            if let Some((head, body)) = text_entry(&text) {
+                self.keep_rendered(id, &ext, Rendering::Document, &shape, (&head, body))?;
+            }
         }
         self.settle(ext, tr.filter(|_| with_transcript));
         self.returned(id.as_str());

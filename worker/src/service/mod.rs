@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::access::User;
 use crate::args::CallId;
-use crate::cache::Store;
+use crate::cache::{Body, Store};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gong::Gong;
@@ -41,7 +41,7 @@ pub enum Source {
     Gong,
 }
 
-/// Text, or its chunks, or one chunk.
+/// Text, or its chunks, or one chunk; or one of those kept before.
 #[derive(Debug)]
 pub enum Text {
     /// The whole text.
@@ -50,6 +50,96 @@ pub enum Text {
     Chunks(Vec<Chunk>),
     /// One chunk (of `count`).
     Chunk(Chunk),
+    /// A text answer rendered before: what it is, read; its body, not (a
+    /// REST answer hands it on as the cache gave it).
+    Kept(Head, Body),
+}
+
+impl Text {
+    /// The text itself: a kept answer's body read into memory.
+    ///
+    /// # Errors
+    ///
+    /// 500 `internal_error` when the kept body cannot be read or is not
+    /// what was kept.
+    pub async fn read(self) -> Result<Text> {
+        match self {
+            Text::Kept(head, body) => {
+                let body = read_kept(body).await?;
+                answers::text_from_entry(&head, body)
+                    .ok_or_else(|| Error::Internal("a kept answer is not what was kept".into()))
+            }
+            made => Ok(made),
+        }
+    }
+}
+
+/// What a kept text answer is (its head line, see [`answers::text_entry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Head {
+    /// The whole text.
+    Whole,
+    /// Every chunk.
+    Chunks,
+    /// One chunk.
+    Chunk(Place),
+}
+
+/// Where a chunk is: which of how many, and the times it spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// Its index, from 0.
+    pub index: usize,
+    /// How many chunks there are.
+    pub count: usize,
+    /// Its first line's start (ms), if known.
+    pub start: Option<i64>,
+    /// Its last line's end (ms), if known.
+    pub end: Option<i64>,
+}
+
+impl Place {
+    /// The chunk of `text` at this place.
+    pub fn chunk(self, text: String) -> Chunk {
+        Chunk {
+            index: self.index,
+            count: self.count,
+            text,
+            start: self.start,
+            end: self.end,
+        }
+    }
+}
+
+/// JSON an answer carries: made now, or rendered before and kept (not
+/// read: a REST answer hands it on as the cache gave it).
+#[derive(Debug)]
+pub enum Content {
+    /// Made for this request.
+    Made(String),
+    /// Kept before.
+    Kept(Body),
+}
+
+impl Content {
+    /// The JSON itself: a kept answer's body read into memory.
+    ///
+    /// # Errors
+    ///
+    /// 500 `internal_error` when the kept body cannot be read.
+    pub async fn read(self) -> Result<String> {
+        match self {
+            Content::Made(json) => Ok(json),
+            Content::Kept(body) => read_kept(body).await,
+        }
+    }
+}
+
+/// A kept answer's body, read.
+async fn read_kept(body: Body) -> Result<String> {
+    body.text()
+        .await
+        .map_err(|e| Error::Internal(format!("a kept answer could not be read: {e}")))
 }
 
 /// A page of calls and the cursor for the next one.
@@ -115,6 +205,8 @@ pub struct Service {
 pub struct Write {
     /// The key.
     pub key: String,
+    /// The tag kept beside the value ([`Store::get_tagged`]), if any.
+    pub tag: Option<String>,
     /// The value.
     pub value: String,
     /// Seconds to keep it.
