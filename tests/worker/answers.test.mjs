@@ -5,7 +5,7 @@
 // erases its rendered answers.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startSim, startWorker, migratedDatabase, fixture, syncDone } from "./harness.mjs";
+import { startSim, startWorker, migratedDatabase, fixture, syncDone, TOKEN } from "./harness.mjs";
 
 const ACME = "7782342274025937895";
 let sim, worker, kv;
@@ -226,4 +226,55 @@ test("a change in the library (a new digest) is never answered with what was ren
   assert.doesNotMatch(first[paths[1]].body, /Acme discovery, renamed/);
   const transcript = await worker.request(paths[0]);
   assert.equal(transcript.body, first[paths[0]].body, "the transcript itself did not change");
+});
+
+test("an MCP tool reads a kept answer back (the official SDK's client)", async (t) => {
+  const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+  const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+  const w = await startWorker(sim, { http: true });
+  const client = new Client({ name: "gongkit-test", version: "1.0.0" });
+  t.after(async () => {
+    await client.close().catch(() => {});
+    await w.dispose();
+  });
+  await client.connect(new StreamableHTTPClientTransport(new URL("/mcp", w.url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+  const ns = await w.mf.getKVNamespace("GONGKIT_CACHE");
+  const text = (r) => r.content.map((c) => c.text).join("\n");
+  // The text of an entry's first chunk, or the entry itself.
+  const firstText = (e) => (e.head === "chunks" ? JSON.parse(keptText(e))[0].text : e.answer);
+  // Whether entry `e` holds what the tool answered (its JSON written anew, with sorted keys).
+  const sameAnswer = (e, r) => {
+    if (e.head !== "") return text(r).includes(firstText(e).slice(0, 200));
+    try {
+      assert.deepEqual(JSON.parse(e.answer), JSON.parse(r.content[0].text));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const [name, args, head] of [
+    // The tool cuts a long text to its answer budget: every chunk is kept.
+    ["get_transcript", { callId: ACME, format: "markdown" }, /^chunks$/],
+    ["get_call_document", { callId: ACME, maxChars: 400, chunk: 1 }, /^chunk 1 \d+ /],
+    ["get_call", { callId: ACME }, /^$/],
+  ]) {
+    const first = await client.callTool({ name, arguments: args });
+    assert.ok(!first.isError, `${name}: ${text(first)}`);
+    const kept = await settled(async () => (await renderedEntries(ns)).find((e) => head.test(e.head) && sameAnswer(e, first))).catch(async (e) => {
+      throw new Error(`${name}: ${e.message}; kept: ${JSON.stringify((await renderedEntries(ns)).map((e) => [e.head, e.answer.slice(0, 80)]))}; answered: ${text(first).slice(0, 200)}`);
+    });
+    const again = await client.callTool({ name, arguments: args });
+    assert.equal(text(again), text(first), `${name}: the kept answer read back`);
+    // Served from the entry: a marked one is what the tool answers.
+    const mark = `marked ${name}`;
+    const marked =
+      name === "get_call" ? JSON.stringify({ ...JSON.parse(kept.answer), title: "marked" })
+      : kept.head === "chunks" ? `0 1 - - ${Buffer.byteLength(mark)}\n${mark}`
+      : mark;
+    await keep(ns, kept, marked);
+    const served = await client.callTool({ name, arguments: args });
+    assert.ok(!served.isError, text(served));
+    if (name === "get_call") assert.equal(served.structuredContent?.title ?? JSON.parse(served.content[0].text).title, "marked");
+    else assert.match(text(served), new RegExp(`^marked ${name}`));
+  }
 });
