@@ -12,6 +12,7 @@
 //   scripts/bench-scale --goals --smoke     small runs of each, no periods (scripts/test)
 // FULL=1 adds the backfill of 100,000 calls (14 minutes more).
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,24 +30,18 @@ function run(cmd, args, env = {}) {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env, GONGKIT_SUMMARY: file }, stdio: ["ignore", "pipe", "pipe"] });
     // A benchmark's progress lines on stderr (bench/backfill.mjs writes each size's figures as
     // JSON when it is done) are passed on marked as progress, apart from the Worker's log lines.
-    let errRest = "";
-    child.stderr.on("data", (d) => {
-      const lines = (errRest + d).split("\n");
-      errRest = lines.pop();
-      for (const l of lines) process.stderr.write(l.startsWith("{") ? `progress: ${l}\n` : `${l}\n`);
-    });
+    createInterface({ input: child.stderr }).on("line", (l) => process.stderr.write(l.startsWith("{") ? `progress: ${l}\n` : `${l}\n`));
+    // Its answer on stdout, without the Worker's JSON log lines and wrangler's CIMD notice.
     let out = "";
-    let rest = "";
-    child.stdout.on("data", (d) => {
-      const lines = (rest + d).split("\n");
-      rest = lines.pop();
-      for (const l of lines) {
-        if (l.startsWith("{") || l.startsWith("CIMD")) continue;
-        out += `${l}\n`;
-        process.stdout.write(`${l}\n`);
-      }
+    const stdout = createInterface({ input: child.stdout });
+    stdout.on("line", (l) => {
+      if (l.startsWith("{") || l.startsWith("CIMD")) return;
+      out += `${l}\n`;
+      process.stdout.write(`${l}\n`);
     });
-    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
+    // Every line read (the stream's close) and the process gone, whichever is last.
+    const closed = new Promise((r) => stdout.once("close", r));
+    child.once("exit", (code) => closed.then(() => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`)))));
   });
 }
 const step = (what) => console.log(`\n==> ${what}\n`);
