@@ -74,7 +74,8 @@ impl Text {
     }
 }
 
-/// What a kept text answer is (its head line, see [`answers::text_entry`]).
+/// What a kept text answer is (its head line, as `answers::text_entry`
+/// writes it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Head {
     /// The whole text.
