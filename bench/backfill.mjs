@@ -9,11 +9,14 @@
 // wall time less the time it waited on Gong, the gate's 3 requests a
 // second included). workerd's clock moves on at I/O only, so this counts
 // D1's work and the Worker's CPU up to its last I/O. Figures, not a test:
-// run by scripts/bench-scale --backfill. Prints Markdown. VARIETY=1: the
+// run by scripts/bench-scale --backfill [--readme]. Prints Markdown; --readme
+// writes it into the README's backfill block. VARIETY=1: the
 // simulator's realistic calls (--variety: longer transcripts, 6–7 KB an
 // export line) instead of its small uniform ones.
 import { startSim, startWorker, migratedDatabase, syncDone } from "../tests/worker/harness.mjs";
 import { summary } from "./summary.mjs";
+import { writeBlock } from "./readme.mjs";
+import { cpus, loadavg } from "node:os";
 import { rmSync, readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -22,6 +25,8 @@ const SIZES = process.env.SIZES
   : process.env.FULL
     ? [5_000, 20_000, 100_000]
     : [5_000, 20_000];
+/** --readme: the tables go into the README's backfill block too. */
+const README = process.argv.includes("--readme");
 const FROM = "2023-01-01T00:00:00Z";
 const TO = "2025-01-01T00:00:00Z";
 
@@ -138,10 +143,12 @@ for (const n of SIZES) {
   process.stderr.write(`${JSON.stringify({ ...r, pages: undefined, ending: r.ending })}\n`);
 }
 
-log("| generated calls | in the library | steps (pages + end) | a step's own work, ms: first / median / max / last | listing steps: median / max | end of the job (anti-join): steps, max | Gong's time a step (median) | whole backfill |");
-log("|---|---|---|---|---|---|---|---|");
+const md = [
+  "| generated calls | in the library | steps (pages + end) | a step's own work, ms: first / median / max / last | listing steps: median / max | end of the job (anti-join): steps, max | Gong's time a step (median) | whole backfill |",
+  "|---|---|---|---|---|---|---|---|",
+];
 for (const r of rows) {
-  log(
+  md.push(
     `| ${r.n.toLocaleString("en")} | ${r.calls.toLocaleString("en")} | ${r.steps} (${r.pages.length} + ${r.ending.length}) `
     + `| ${ms(r.first)} / ${ms(r.median)} / ${ms(r.max)} / ${ms(r.last)} `
     + `| ${ms(median(r.pages))} / ${ms(Math.max(...r.pages))} `
@@ -149,13 +156,16 @@ for (const r of rows) {
     + `| ${ms(r.gongMedian)} | ${Math.round(r.seconds)} s, ${r.requests.toLocaleString("en")} Gong requests |`,
   );
 }
-
-log("");
-log("| library | `/v1/export?limit=` | calls | NDJSON | time | workerd's resident memory: before → peak |");
-log("|---|---|---|---|---|---|");
+md.push("", "| library | `/v1/export?limit=` | calls | NDJSON | time | workerd's resident memory: before → peak |", "|---|---|---|---|---|---|");
 for (const r of rows) {
   for (const e of r.exports) {
-    log(`| ${r.calls.toLocaleString("en")} | ${e.limit.toLocaleString("en")} | ${e.calls.toLocaleString("en")} | ${(e.bytes / 1e6).toFixed(1)} MB | ${e.seconds.toFixed(1)} s | ${Math.round(e.before)} → ${Math.round(e.peak)} MB |`);
+    md.push(`| ${r.calls.toLocaleString("en")} | ${e.limit.toLocaleString("en")} | ${e.calls.toLocaleString("en")} | ${(e.bytes / 1e6).toFixed(1)} MB | ${e.seconds.toFixed(1)} s | ${Math.round(e.before)} → ${Math.round(e.peak)} MB |`);
   }
+}
+for (const line of md) log(line);
+if (README) {
+  const how = `(\`scripts/bench-scale --backfill --readme\`${process.env.FULL ? " with FULL=1" : ""}${process.env.VARIETY ? " and VARIETY=1" : ""}, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} shared cores, load average ${loadavg()[0].toFixed(1)})`;
+  writeBlock("<!-- backfill: written by scripts/bench-scale --backfill --readme -->", "<!-- /backfill -->", `${md.join("\n")}\n\n${how}`);
+  log("\nREADME.md: the backfill block written");
 }
 summary("backfill", rows.map((r) => ({ n: r.n, calls: r.calls, steps: r.steps, first: r.first, median: r.median, max: r.max, last: r.last, endMax: Math.max(...r.ending), requests: r.requests, seconds: r.seconds })));

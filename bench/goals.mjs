@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "../tests/worker/harness.mjs";
+import { README as README_FILE, replaceBlock } from "./readme.mjs";
 
 const SMOKE = process.argv.includes("--smoke");
 const README = process.argv.includes("--readme");
@@ -151,25 +152,14 @@ if (README) {
   const out = scaleOut.split("\n");
   const formulas = out.filter((l) => /^(without|with) webhooks =|^the day's reconcile/.test(l)).map((l) => `- ${l}`);
   const perDay = [...out.filter((l) => l.startsWith("|")), "", ...formulas].join("\n");
-  const path = `${root}README.md`;
-  let text = readFileSync(path, "utf8");
+  let text = readFileSync(README_FILE, "utf8");
   const put = (name, body) => {
-    const [a, b] = [`<!-- ${name}: written by scripts/bench-scale --goals --readme -->\n`, `<!-- /${name} -->`];
-    const i = text.indexOf(a);
-    const j = text.indexOf(b, i);
-    if (i < 0 || j < 0) throw new Error(`README.md has no ${name} markers`);
-    text = text.slice(0, i + a.length) + body + "\n" + text.slice(j);
+    text = replaceBlock(text, `<!-- ${name}: written by scripts/bench-scale --goals --readme -->`, `<!-- /${name} -->`, body);
   };
   put("scale-goals", table);
   put("scale-per-day", perDay);
   // The periods bench's own block, as `GONGKIT_BLESS=1 scripts/bench-search --periods` writes it.
-  if (periods) {
-    const [a, b] = ["<!-- bench-periods -->", "<!-- /bench-periods -->"];
-    const i = text.indexOf(a);
-    const j = text.indexOf(b, i);
-    if (i < 0 || j < 0) throw new Error("README.md has no bench-periods markers");
-    text = `${text.slice(0, i + a.length)}\n${periods.text}\n${text.slice(j)}`;
-  }
-  writeFileSync(path, text);
+  if (periods) text = replaceBlock(text, "<!-- bench-periods -->", "<!-- /bench-periods -->", periods.text);
+  writeFileSync(README_FILE, text);
   console.log("\nREADME.md: the goals and the requests a day written");
 }
