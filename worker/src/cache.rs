@@ -28,7 +28,12 @@ async fn web_body_bytes(js: worker::web_sys::Response) -> worker::Result<Vec<u8>
 /// A response's body as text: [`body_bytes`], checked as UTF-8 in place
 /// (no JavaScript string in between).
 pub async fn body_text(response: worker::Response) -> worker::Result<String> {
-    let bytes = body_bytes(response).await?;
+    web_body_text(response.into()).await
+}
+
+/// [`body_text`] of the runtime's own `Response` object.
+async fn web_body_text(js: worker::web_sys::Response) -> worker::Result<String> {
+    let bytes = web_body_bytes(js).await?;
     gongkit::json_from_utf8(bytes).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
@@ -57,8 +62,7 @@ impl Body {
         };
         let response = worker::web_sys::Response::new_with_opt_readable_stream(Some(&stream))
             .map_err(worker::Error::from)?;
-        let bytes = web_body_bytes(response).await?;
-        gongkit::json_from_utf8(bytes).map_err(|e| worker::Error::RustError(e.to_string()))
+        web_body_text(response).await
     }
 
     /// The stream, for a response's body (`None`: the value is empty).
@@ -125,6 +129,17 @@ impl Store {
         format!("https://gongkit.cache.invalid/{key}")
     }
 
+    /// The Cache API's response kept under `key`, if any.
+    async fn matched(
+        cache: &Option<worker::web_sys::Cache>,
+        key: &str,
+    ) -> Option<worker::web_sys::Response> {
+        let promise = cache.as_ref()?.match_with_str(&Store::url(key));
+        let found = JsFuture::from(promise).await.ok()?;
+        // `undefined` when nothing is kept under the key.
+        found.dyn_into::<worker::web_sys::Response>().ok()
+    }
+
     /// The value under `key`, if any.
     pub async fn get(&self, key: &str) -> Option<String> {
         match self {
@@ -136,14 +151,7 @@ impl Store {
                 .ok()
                 .flatten()
                 .and_then(|bytes| String::from_utf8(bytes).ok()),
-            Store::Edge(cache) => {
-                let promise = cache.as_ref()?.match_with_str(&Store::url(key));
-                let found = JsFuture::from(promise).await.ok()?;
-                // `undefined` when nothing is kept under the key.
-                let response = found.dyn_into::<worker::web_sys::Response>().ok()?;
-                let bytes = web_body_bytes(response).await.ok()?;
-                gongkit::json_from_utf8(bytes).ok()
-            }
+            Store::Edge(cache) => web_body_text(Store::matched(cache, key).await?).await.ok(),
         }
     }
 
@@ -161,9 +169,7 @@ impl Store {
                 })
             }
             Store::Edge(cache) => {
-                let promise = cache.as_ref()?.match_with_str(&Store::url(key));
-                let found = JsFuture::from(promise).await.ok()?;
-                let response = found.dyn_into::<worker::web_sys::Response>().ok()?;
+                let response = Store::matched(cache, key).await?;
                 let body = Body(response.body());
                 let tag = response.headers().get(TAG).ok().flatten()?;
                 Some(Tagged { tag, body })
