@@ -15,8 +15,7 @@
 // export line) instead of its small uniform ones.
 import { startSim, startWorker, migratedDatabase, syncDone } from "../tests/worker/harness.mjs";
 import { summary } from "./summary.mjs";
-import { writeBlock } from "./readme.mjs";
-import { cpus, loadavg } from "node:os";
+import { measuredOn, writeBlock } from "./readme.mjs";
 import { rmSync, readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -164,7 +163,7 @@ for (const r of rows) {
 }
 for (const line of md) log(line);
 if (README) {
-  const how = `(\`scripts/bench-scale --backfill --readme\`${process.env.FULL ? " with FULL=1" : ""}${process.env.VARIETY ? " and VARIETY=1" : ""}, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} shared cores, load average ${loadavg()[0].toFixed(1)})`;
+  const how = `(\`scripts/bench-scale --backfill --readme\`${process.env.FULL ? " with FULL=1" : ""}${process.env.VARIETY ? " and VARIETY=1" : ""}, ${measuredOn()})`;
   writeBlock("<!-- backfill: written by scripts/bench-scale --backfill --readme -->", "<!-- /backfill -->", `${md.join("\n")}\n\n${how}`);
   log("\nREADME.md: the backfill block written");
 }
